@@ -1,0 +1,77 @@
+# sandbox-venv - run every entry point of a Python venv in a bubblewrap sandbox.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+SECCOMP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
+SECCOMP_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp)
+
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wwrite-strings -Wswitch-enum \
+	-Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 $(WARNINGS) $(SECCOMP_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+LIBS = $(SECCOMP_LIBS)
+
+# Build directory: 'make' uses build/, the sanitizer build build-san/.
+B ?= build
+
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
+
+all: sandbox-venv
+
+sandbox-venv: $(B)/sandbox-venv
+	cp $< $@
+
+$(B)/sandbox-venv: $(B)/main.o $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJ) $(wildcard src/*.h) tests/unit/tap.h | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+$(B)/tests/%: tests/helpers/%.c | $(B)/tests
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+$(B) $(B)/tests:
+	mkdir -p $@
+
+tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/sandbox-venv
+
+# The whole suite: unit tests, then integration and attack tests as root and
+# as an unprivileged user, then the unit tests again under ASan and UBSan.
+check: all tests
+	B=$(B) tests/run-all
+
+check-unit: tests
+	B=$(B) tests/run-all unit
+
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+check-san:
+	$(MAKE) B=build-san CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" tests
+	B=build-san ASAN_OPTIONS=detect_leaks=1 tests/run-all unit
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 sandbox-venv $(DESTDIR)$(BINDIR)/sandbox-venv
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sandbox-venv
+
+clean:
+	rm -rf build build-san sandbox-venv
+
+.PHONY: all check check-unit check-san install uninstall clean tests

@@ -1,0 +1,192 @@
+/* fsutil.c - file system hygiene. */
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fs_open_dir_at(int dirfd, const char *name, struct strbuf *err)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		strbuf_addf(err, "cannot open directory '%s': %s", name,
+			    errno == ELOOP || errno == ENOTDIR ?
+			    "not a directory (or a symlink)" : strerror(errno));
+	return fd;
+}
+
+int fs_open_dir_path_at(int dirfd, const char *name, struct strbuf *err)
+{
+	int fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		strbuf_addf(err, "cannot open directory '%s': %s", name,
+			    errno == ELOOP || errno == ENOTDIR ?
+			    "not a directory (or a symlink)" : strerror(errno));
+	return fd;
+}
+
+int fs_read_fd(int fd, size_t max, struct strbuf *out, const char *what,
+	       struct strbuf *err)
+{
+	size_t start = out->len;
+
+	for (;;) {
+		ssize_t n;
+
+		strbuf_grow(out, 4096);
+		n = read(fd, out->buf + out->len, out->alloc - out->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			strbuf_addf(err, "cannot read '%s': %s", what, strerror(e));
+			strbuf_setlen(out, start);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->buf[out->len] = '\0';
+		if (out->len - start > max) {
+			strbuf_addf(err, "cannot read '%s': larger than %zu bytes",
+				    what, max);
+			strbuf_setlen(out, start);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int fs_read_file_at(int dirfd, const char *name, size_t max,
+		    struct strbuf *out, struct strbuf *err)
+{
+	cleanup_fd int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+
+		strbuf_addf(err, "cannot open '%s': %s", name,
+			    e == ELOOP ? "is a symlink" : strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		strbuf_addf(err, "cannot open '%s': not a regular file", name);
+		errno = EINVAL;
+		return -1;
+	}
+	return fs_read_fd(fd, max, out, name, err);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fs_write_atomic_at(int dirfd, const char *name, const void *data,
+		       size_t len, mode_t mode, struct strbuf *err)
+{
+	cleanup_free char *tmp = xasprintf(".%s.tmp.%ld", name, (long)getpid());
+	cleanup_fd int fd = -1;
+	int e;
+
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		goto fail;
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0)
+		goto fail_unlink;
+	if (close(steal_fd(&fd)) < 0)
+		goto fail_unlink;
+	if (renameat(dirfd, tmp, dirfd, name) < 0)
+		goto fail_unlink;
+	return 0;
+
+fail_unlink:
+	e = errno;
+	unlinkat(dirfd, tmp, 0);
+	errno = e;
+fail:
+	e = errno;
+	strbuf_addf(err, "cannot write '%s': %s", name, strerror(e));
+	errno = e;
+	return -1;
+}
+
+int fs_memfd_data(const char *name, const void *data, size_t len,
+		  struct strbuf *err)
+{
+	cleanup_fd int fd = memfd_create(name, MFD_ALLOW_SEALING);
+
+	if (fd < 0 || write_all(fd, data, len) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		strbuf_addf(err, "cannot create memory file '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	return steal_fd(&fd);
+}
+
+int fs_mkdir_at(int dirfd, const char *name, mode_t mode, struct strbuf *err)
+{
+	struct stat st;
+
+	if (mkdirat(dirfd, name, mode) == 0)
+		return 0;
+	if (errno == EEXIST && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode))
+		return 0;
+	if (errno == EEXIST)
+		errno = ENOTDIR;
+	strbuf_addf(err, "cannot create directory '%s': %s", name, strerror(errno));
+	return -1;
+}
+
+char *fs_readlink_at(int dirfd, const char *name)
+{
+	size_t size = 256;
+
+	for (;;) {
+		char *buf = xmalloc(size);
+		ssize_t n = readlinkat(dirfd, name, buf, size);
+
+		if (n < 0) {
+			int e = errno;
+
+			free(buf);
+			errno = e;
+			return NULL;
+		}
+		if ((size_t)n < size) {
+			buf[n] = '\0';
+			return buf;
+		}
+		free(buf);
+		if (size >= 65536) {
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
+		size *= 2;
+	}
+}

@@ -1,0 +1,44 @@
+/* fsutil.h - file system hygiene: no symlink following, capped reads,
+ * atomic replacement, sealed memory files.
+ *
+ * Every function here works relative to a directory fd, opens with
+ * O_NOFOLLOW | O_CLOEXEC, and checks what it opened with fstat on the same
+ * fd. Errors return -1 with one line appended to err; errno is preserved.
+ */
+#ifndef SV_FSUTIL_H
+#define SV_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "strbuf.h"
+
+/* Open a directory without following a symlink in its last component. */
+int fs_open_dir_at(int dirfd, const char *name, struct strbuf *err);
+/* Open an absolute or dirfd-relative path as an O_PATH fd for the directory,
+ * refusing a symlink at the last component. */
+int fs_open_dir_path_at(int dirfd, const char *name, struct strbuf *err);
+
+/* Read all of fd (at most max bytes; more is an error) into out. */
+int fs_read_fd(int fd, size_t max, struct strbuf *out, const char *what,
+	       struct strbuf *err);
+/* Open dirfd/name (a regular file, no symlink) and read it, capped. */
+int fs_read_file_at(int dirfd, const char *name, size_t max,
+		    struct strbuf *out, struct strbuf *err);
+
+/* Replace dirfd/name with data: write a temporary file in the same
+ * directory, fsync it, rename it over name. Readers see old or new. */
+int fs_write_atomic_at(int dirfd, const char *name, const void *data,
+		       size_t len, mode_t mode, struct strbuf *err);
+
+/* A sealed memfd holding data, positioned at 0, not close-on-exec
+ * (to be inherited by bwrap). Returns the fd or -1. */
+int fs_memfd_data(const char *name, const void *data, size_t len,
+		  struct strbuf *err);
+
+/* mkdirat that accepts an existing directory (not a symlink). */
+int fs_mkdir_at(int dirfd, const char *name, mode_t mode, struct strbuf *err);
+
+/* The target of the symlink dirfd/name, allocated, or NULL with errno. */
+char *fs_readlink_at(int dirfd, const char *name);
+
+#endif

@@ -1,0 +1,55 @@
+/* gate.h - the files in $venv/bin that start entry points in the sandbox.
+ *
+ * A gate is a tiny script whose interpreter is the sandbox-venv binary:
+ *
+ *   #!/usr/bin/sandbox-venv --gate
+ *   # sandbox-venv gate: runs this entry point inside the venv's sandbox
+ *   exec '/usr/bin/sandbox-venv' --gate "$0" "$@"
+ *
+ * The kernel runs "sandbox-venv --gate $venv/bin/NAME ARGS..." with no
+ * shell in between; the third line serves "sh $venv/bin/NAME" too.
+ *
+ * The host side executes only gates and activate scripts, and only
+ * sandbox-venv writes them. The real entry points live in the private bin
+ * ($venv/.sandbox-venv/bin), which sandboxes see as $venv/bin.
+ */
+#ifndef SV_GATE_H
+#define SV_GATE_H
+
+#include <stdbool.h>
+#include "strbuf.h"
+#include "strvec.h"
+#include "venv.h"
+
+#define GATE_MARKER "# sandbox-venv gate: runs this entry point inside the venv's sandbox\n"
+#define GATE_SHELL "shell"
+#define GATE_MAX_BYTES 4096
+
+void gate_render(const char *exe, struct strbuf *out);
+/* dirfd/name is a regular file carrying the gate marker (any launcher path). */
+bool gate_is_gate_at(int dirfd, const char *name);
+
+/* Names a package can never claim: they are sourced or run by the host
+ * (activate*, deactivate*, Activate.ps1), reserved (shell), hidden (".x"),
+ * or carry control characters. */
+bool entry_name_reserved(const char *name);
+/* activate scripts the venv tools write; they stay in the host bin. */
+bool entry_is_activate(const char *name);
+
+/* Wrap time: for every program in bin/ that is not a gate, hard-link it
+ * into the private bin, then replace it with a gate (rename over it, so the
+ * name is the old program or the gate, never missing). Copy activate
+ * scripts into the private bin. Write the shell gate. Names gated are
+ * appended to `done`. Fails, changing nothing, on a broken symlink whose
+ * target is outside the venv. */
+int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
+		  struct strbuf *err);
+
+/* After a sandbox wrote the private bin: gate each new entry point (after
+ * its name is checked), remove gates whose entry point is gone, and never
+ * overwrite anything in bin/ that is not a gate. Messages about refused
+ * names go to `notes`. */
+int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
+		   struct strbuf *err);
+
+#endif

@@ -1,0 +1,22 @@
+/* launch.h - what a gate runs: the sandboxed start of one entry point.
+ *
+ * What MUST hold (DESIGN.md, "The invariant"):
+ *  1. The venv is found from the gate's own path on the host; the policy is
+ *     read from the state directory with O_NOFOLLOW and must name this venv.
+ *  2. bwrap is executed from its fixed path (BWRAP_PATH), never found
+ *     through PATH, with an environment built from the safe list alone.
+ *  3. .env is parsed as data; it cannot change BWRAP_ARGS, SANDBOX_* or
+ *     VERBOSE, and it is refused when it is not a regular file.
+ *  4. Every venv directory handed to bwrap is an fd opened with
+ *     O_NOFOLLOW; a symlink planted in its place stops the launch.
+ *  5. Nothing is printed on a successful launch unless VERBOSE is set.
+ */
+#ifndef SV_LAUNCH_H
+#define SV_LAUNCH_H
+
+/* Run the entry point whose gate is at gate_path with args; returns only
+ * on error or, for pip, with the program's exit status. */
+int launch_gate(const char *exe, const char *gate_path, const char *const *args);
+/* "sandbox-venv --shell VENV": the same as $venv/bin/shell. */
+
+#endif

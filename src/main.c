@@ -1,0 +1,114 @@
+/* main.c - sandbox-venv: wrap a venv, or launch one of its entry points.
+ *
+ *   sandbox-venv [VENV_DIR] [BWRAP_OPTS...]      wrap (default VENV_DIR: .venv)
+ *   sandbox-venv --gate GATE [ARGS...]           what a gate runs (kernel)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "launch.h"
+#include "strvec.h"
+#include "util.h"
+#include "venv.h"
+#include "wrap.h"
+
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+	"Usage: sandbox-venv [VENV_DIR] [BWRAP_OPTS...]\n"
+	"\n"
+	"Make every entry point in VENV_DIR/bin (default: .venv) run inside a fresh\n"
+	"bubblewrap sandbox: the project (the venv's parent) read-write, the venv\n"
+	"and .git read-only, the rest of the system read-only or absent, a\n"
+	"per-venv home, and a system call filter.\n"
+	"\n"
+	"BWRAP_OPTS are recorded and added to every launch (see bwrap(1)).\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help       show this help\n"
+	"      --version    show the version\n"
+	"\n"
+	"Environment of a launch:\n"
+	"  BWRAP_ARGS             more bwrap arguments, space- or newline-delimited\n"
+	"  SANDBOX_PASS_ENV       names of variables to pass into the sandbox\n"
+	"  SANDBOX_SECCOMP_ALLOW  allowlist of system calls; set but blank: no filter\n"
+	"  SANDBOX_USE_PIP_CACHE  share ~/.cache/pip with the sandbox (insecure)\n"
+	"  VERBOSE                print the bwrap command line before running it\n"
+	"\n"
+	"VENV_DIR/bin/shell opens a shell inside the sandbox.\n";
+
+/* The absolute path of this binary, for the gates' #! line. */
+static char *self_path(void)
+{
+	char *p = realpath("/proc/self/exe", NULL);
+
+	if (!p)
+		die("cannot find my own path: %s", strerror(errno));
+	if (strpbrk(p, " \t\n") || strlen(p) > 200)
+		die_hint("install it under a path without blanks, e.g. make install PREFIX=/usr/local",
+			 "cannot write gates for '%s': a #! line cannot carry this path", p);
+	return p;
+}
+
+static int cmd_wrap(const char *dir, const char *const *opts)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_strvec struct strvec bwrap_args = STRVEC_INIT;
+	cleanup_strvec struct strvec gated = STRVEC_INIT;
+	cleanup_free char *exe = self_path();
+	struct venv v;
+
+	strvec_pushv(&bwrap_args, opts);
+	venv_init(&v);
+	if (venv_open(dir, &v, &err) < 0)
+		die("%s", err.buf);
+	{
+		const char *home = getenv("HOME");
+		cleanup_free char *rhome = home ? realpath(home, NULL) : NULL;
+
+		if (!strcmp(v.project, "/") ||
+		    (rhome && !strncmp(rhome, v.project, strlen(v.project)) &&
+		     (rhome[strlen(v.project)] == '/' || rhome[strlen(v.project)] == '\0')))
+			die_hint("create the venv inside a project directory, e.g. ~/src/myproject/.venv",
+				 "the venv's parent '%s' would be writable in the sandbox, and it holds "
+				 "your home directory", v.project);
+	}
+	if (wrap_venv(&v, exe, &bwrap_args, &gated, &err) < 0)
+		die("%s", err.buf);
+	venv_release(&v);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = ".venv";
+	int first = 1;
+
+	if (argc >= 3 && !strcmp(argv[1], "--gate")) {
+		cleanup_free char *exe = self_path();
+
+		return launch_gate(exe, argv[2], (const char *const *)argv + 3);
+	}
+	if (argc >= 2) {
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[1], "--version")) {
+			puts("sandbox-venv " VERSION);
+			return 0;
+		}
+		if (!strcmp(argv[1], "--gate"))
+			die("--gate needs the gate's path");
+		if (argv[1][0] != '-') {
+			dir = argv[1];
+			first = 2;
+		}
+	}
+	return cmd_wrap(dir, (const char *const *)argv + first);
+}

@@ -1,0 +1,420 @@
+/* plan.c - build the list of sandbox operations for one launch. */
+#include "plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+
+/* Host paths every sandbox sees read-only, with the reason for each.
+ * Libraries come from the cache; the interpreter from the policy. */
+static const struct host_path {
+	const char *path;
+	const char *why;
+} host_paths[] = {
+	{ "/usr/bin/python3", "the host's python3, as the reference lists" },
+	{ "/bin/sh", "POSIX shell: subprocess(shell=True), #!/bin/sh entry points" },
+	{ "/bin/bash", "$venv/bin/shell" },
+	{ "/usr/bin/env", "#!/usr/bin/env shebangs" },
+	{ "/usr/bin/git", "git in the project, pip's VCS requirements" },
+	{ "/usr/lib/git-core", "git's sub-commands" },
+	{ "/usr/share/git-core", "git init's templates" },
+	{ "/usr/bin/ls", "basic shell use" },
+	{ "/usr/bin/cat", "basic shell use" },
+	{ "/usr/bin/stat", "basic shell use" },
+	{ "/usr/bin/realpath", "#!/bin/sh entry points (uv) resolve themselves" },
+	{ "/usr/bin/dirname", "#!/bin/sh entry points (uv) find their python" },
+	{ "/usr/bin/uname", "platform probes in build scripts" },
+	{ "/sbin/ldconfig", "ctypes.util.find_library runs ldconfig -p" },
+	{ "/etc/ld.so.cache", "the dynamic loader's index" },
+	{ "/etc/ld.so.conf", "the dynamic loader's configuration" },
+	{ "/etc/ld.so.conf.d", "the dynamic loader's configuration" },
+	{ "/etc/alternatives", "Debian's alternatives (libblas, editors)" },
+	{ "/etc/hosts", "name resolution" },
+	{ "/etc/resolv.conf", "name resolution" },
+	{ "/etc/nsswitch.conf", "name resolution" },
+	{ "/etc/host.conf", "name resolution" },
+	{ "/etc/gai.conf", "address selection" },
+	{ "/etc/protocols", "socket.getprotobyname" },
+	{ "/etc/services", "socket.getservbyname" },
+	{ "/etc/ssl", "TLS certificates and OpenSSL configuration" },
+	{ "/etc/ca-certificates", "TLS certificates" },
+	{ "/usr/share/ca-certificates", "TLS certificates (/etc/ssl/certs links here)" },
+	{ "/etc/pki", "TLS certificates (Fedora layout)" },
+	{ "/etc/localtime", "local time zone" },
+	{ "/etc/timezone", "local time zone name" },
+	{ "/usr/share/zoneinfo", "time zones (zoneinfo, dateutil)" },
+	{ "/etc/default/locale", "the system locale" },
+	{ "/etc/locale.alias", "locale name aliases" },
+	{ "/usr/lib/locale", "compiled locales" },
+	{ "/etc/terminfo", "terminal descriptions (curses, readline)" },
+	{ "/usr/share/terminfo", "terminal descriptions" },
+	{ "/usr/lib/terminfo", "terminal descriptions" },
+	{ "/etc/mime.types", "mimetypes" },
+	{ "/etc/os-release", "platform.freedesktop_os_release" },
+	{ "/etc/gitconfig", "git's system configuration" },
+};
+
+const char *plan_host_path(size_t i)
+{
+	return i < ARRAY_SIZE(host_paths) ? host_paths[i].path : NULL;
+}
+
+/* Variables copied from the caller's environment into the sandbox. */
+static const char *const safe_env[] = {
+	"USER", "LOGNAME", "TERM", "COLORTERM", "NO_COLOR", "LANG", "LANGUAGE",
+	"TZ", "http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy",
+	"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "ALL_PROXY", "NO_PROXY",
+	"CC", "CXX", "CPP", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS",
+	"MAKEFLAGS",
+};
+
+bool plan_env_is_safe(const char *name)
+{
+	size_t i;
+
+	if (str_has_prefix(name, "LC_"))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(safe_env); i++)
+		if (!strcmp(name, safe_env[i]))
+			return true;
+	return false;
+}
+
+void plan_init(struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	strvec_init(&p->env);
+	strvec_init(&p->bound);
+	strvec_init(&p->bound_dirs);
+	strvec_init(&p->extra);
+	strvec_init(&p->argv);
+	p->seccomp_fd = -1;
+}
+
+void plan_release(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++) {
+		free(p->ops[i].src);
+		free(p->ops[i].dest);
+	}
+	free(p->ops);
+	strvec_clear(&p->env);
+	strvec_clear(&p->bound);
+	strvec_clear(&p->bound_dirs);
+	strvec_clear(&p->extra);
+	strvec_clear(&p->argv);
+	plan_init(p);
+}
+
+static struct plan_op *add_op(struct plan *p, enum plan_op_type type,
+			      const char *src, const char *dest, int fd)
+{
+	struct plan_op *op;
+
+	if (p->nr == p->alloc) {
+		p->alloc = p->alloc ? p->alloc * 2 : 64;
+		p->ops = xrealloc(p->ops, p->alloc * sizeof(*p->ops));
+	}
+	op = &p->ops[p->nr++];
+	op->type = type;
+	op->src = src ? xstrdup(src) : NULL;
+	op->dest = dest ? xstrdup(dest) : NULL;
+	op->fd = fd;
+	return op;
+}
+
+static bool path_is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Is dest already provided inside: mounted, linked, or under a bound dir? */
+static bool is_covered(const struct plan *p, const char *dest)
+{
+	size_t i;
+
+	if (strvec_find(&p->bound, dest) >= 0)
+		return true;
+	for (i = 0; i < p->bound_dirs.nr; i++)
+		if (path_is_under(dest, p->bound_dirs.v[i]))
+			return true;
+	return false;
+}
+
+static void mark_bound(struct plan *p, const char *dest, bool dir)
+{
+	strvec_push(dir ? &p->bound_dirs : &p->bound, dest);
+}
+
+void plan_expose(struct plan *p, const char *path)
+{
+	cleanup_strbuf struct strbuf todo = STRBUF_INIT;
+	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
+	unsigned hops = 0;
+	const char *s;
+	struct stat st;
+
+	if (path[0] != '/')
+		return;
+	strbuf_addstr(&todo, path);
+restart:
+	strbuf_reset(&cur);
+	s = todo.buf;
+	while (*s) {
+		const char *e;
+		size_t n;
+
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		e = strchrnul(s, '/');
+		n = (size_t)(e - s);
+		if (n == 1 && s[0] == '.') {
+			s = e;
+			continue;
+		}
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			char *slash = strrchr(cur.buf, '/');
+
+			strbuf_setlen(&cur, slash ? (size_t)(slash - cur.buf) : 0);
+			s = e;
+			continue;
+		}
+		strbuf_addch(&cur, '/');
+		strbuf_add(&cur, s, n);
+		s = e;
+		if (lstat(cur.buf, &st) < 0)
+			return;
+		if (S_ISLNK(st.st_mode)) {
+			cleanup_free char *target = fs_readlink_at(AT_FDCWD, cur.buf);
+			cleanup_strbuf struct strbuf next = STRBUF_INIT;
+
+			if (!target || ++hops > 40)
+				return;
+			if (!is_covered(p, cur.buf)) {
+				add_op(p, PLAN_SYMLINK, target, cur.buf, -1);
+				mark_bound(p, cur.buf, false);
+			}
+			if (target[0] != '/') {
+				char *slash = strrchr(cur.buf, '/');
+
+				strbuf_add(&next, cur.buf, (size_t)(slash - cur.buf));
+				strbuf_addch(&next, '/');
+			}
+			strbuf_addstr(&next, target);
+			strbuf_addstr(&next, s);
+			strbuf_reset(&todo);
+			strbuf_addstr(&todo, next.buf);
+			goto restart;
+		}
+	}
+	if (!cur.len || is_covered(p, cur.buf))
+		return;
+	add_op(p, PLAN_RO_BIND, cur.buf, cur.buf, -1);
+	mark_bound(p, cur.buf, S_ISDIR(st.st_mode));
+}
+
+static const char *env_get(const char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static void plan_env(struct plan *p, const struct plan_input *in)
+{
+	const struct policy *pol = in->policy;
+	const char *const *e;
+	size_t i;
+
+	for (e = in->envp; *e; e++) {
+		const char *eq = strchr(*e, '=');
+		cleanup_free char *name = NULL;
+
+		if (!eq)
+			continue;
+		name = xstrndup(*e, (size_t)(eq - *e));
+		if (plan_env_is_safe(name))
+			strvec_push(&p->env, *e);
+	}
+	strvec_pushf(&p->env, "PATH=%s/bin:/usr/local/bin:/usr/bin:/bin", pol->venv);
+	strvec_pushf(&p->env, "HOME=%s/home", pol->venv);
+	strvec_pushf(&p->env, "XDG_CACHE_HOME=%s/cache", pol->venv);
+	strvec_pushf(&p->env, "VIRTUAL_ENV=%s", pol->venv);
+	strvec_push(&p->env, "TMPDIR=/tmp");
+	strvec_push(&p->env, "SHELL=/bin/bash");
+	if (in->pip_cache)
+		strvec_pushf(&p->env, "PIP_CACHE_DIR=%s", in->pip_cache);
+	if (!in->entry)
+		strvec_push(&p->env, "PS1=(sandbox) \\w\\$ ");
+
+	/* After bwrap has started: data from .env, then what the user passes. */
+	for (i = 0; i < in->dotenv->nr; i++) {
+		const char *kv = in->dotenv->v[i];
+		const char *eq = strchr(kv, '=');
+		cleanup_free char *name = xstrndup(kv, (size_t)(eq - kv));
+
+		add_op(p, PLAN_SETENV, name, eq + 1, -1);
+	}
+	for (i = 0; i < in->pass_env->nr; i++) {
+		const char *v = env_get(in->envp, in->pass_env->v[i]);
+
+		if (v)
+			add_op(p, PLAN_SETENV, in->pass_env->v[i], v, -1);
+	}
+}
+
+static bool has_fd(int fd)
+{
+	return fd >= 0;
+}
+
+int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
+{
+	const struct policy *pol = in->policy;
+	cleanup_free char *venv_bin = xasprintf("%s/bin", pol->venv);
+	cleanup_free char *home = xasprintf("%s/home", pol->venv);
+	cleanup_free char *cache = xasprintf("%s/cache", pol->venv);
+	cleanup_free char *state = xasprintf("%s/%s", pol->venv, STATE_DIR);
+	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", pol->venv);
+	cleanup_free char *git = xasprintf("%s/.git", pol->project);
+	size_t i;
+
+	if (!has_fd(in->fd.venv) || !has_fd(in->fd.privbin) || !has_fd(in->fd.home) ||
+	    !has_fd(in->fd.cache)) {
+		strbuf_addstr(err, "internal error: venv directories not opened");
+		return -1;
+	}
+	p->disable_userns = pol->disable_userns;
+
+	add_op(p, PLAN_PROC, NULL, "/proc", -1);
+	add_op(p, PLAN_DEV, NULL, "/dev", -1);
+	add_op(p, PLAN_TMPFS, NULL, "/tmp", -1);
+	add_op(p, PLAN_TMPFS, NULL, "/var/tmp", -1);
+	add_op(p, PLAN_DATA, in->passwd, "/etc/passwd", -1);
+	add_op(p, PLAN_DATA, in->group, "/etc/group", -1);
+	mark_bound(p, "/etc/passwd", false);
+	mark_bound(p, "/etc/group", false);
+
+	/* The host, read-only: the interpreter, the table, the libraries. */
+	for (i = 0; i < pol->expose.nr; i++)
+		plan_expose(p, pol->expose.v[i]);
+	plan_expose(p, pol->python);
+	for (i = 0; i < ARRAY_SIZE(host_paths); i++)
+		plan_expose(p, host_paths[i].path);
+	for (i = 0; i < in->libs->nr; i++)
+		plan_expose(p, in->libs->v[i]);
+	if (in->pip_cache)
+		add_op(p, PLAN_BIND, in->pip_cache, in->pip_cache, -1);
+
+	/* The project read-write, then the venv over it. */
+	add_op(p, PLAN_BIND, pol->project, pol->project, -1);
+	add_op(p, in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, pol->venv,
+	       in->fd.venv);
+	add_op(p, in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, venv_bin,
+	       in->fd.privbin);
+	if (in->writable_venv) {
+		/* Pinned as mountpoints: not renamed, not replaced. */
+		add_op(p, PLAN_RO_BIND_FD, NULL, state, in->fd.state);
+		if (has_fd(in->fd.pyvenv_cfg))
+			add_op(p, PLAN_RO_BIND_FD, NULL, cfg, in->fd.pyvenv_cfg);
+	}
+	add_op(p, PLAN_BIND_FD, NULL, home, in->fd.home);
+	add_op(p, PLAN_BIND_FD, NULL, cache, in->fd.cache);
+	if (has_fd(in->fd.git))
+		add_op(p, PLAN_RO_BIND_FD, NULL, git, in->fd.git);
+
+	if (in->cwd && path_is_under(in->cwd, pol->project))
+		add_op(p, PLAN_CHDIR, NULL, in->cwd, -1);
+	else
+		add_op(p, PLAN_CHDIR, NULL, pol->project, -1);
+
+	plan_env(p, in);
+
+	strvec_pushv(&p->extra, pol->bwrap_args.v);
+	strvec_pushv(&p->extra, in->bwrap_args->v);
+
+	if (in->entry) {
+		strvec_pushf(&p->argv, "%s/%s", venv_bin, in->entry);
+	} else {
+		strvec_push(&p->argv, "/bin/bash");
+		if (!in->args[0])
+			strvec_push(&p->argv, "-i");
+	}
+	strvec_pushv(&p->argv, in->args);
+	return 0;
+}
+
+static const char *fd_str(struct strvec *keep, int fd)
+{
+	strvec_pushf(keep, "%d", fd);
+	return keep->v[keep->nr - 1];
+}
+
+void plan_to_args(const struct plan *p, struct strvec *args)
+{
+	cleanup_strvec struct strvec tmp = STRVEC_INIT;
+	size_t i;
+
+	strvec_pushl(args, "--unshare-user", "--unshare-pid", "--unshare-ipc",
+		     "--unshare-uts", "--unshare-cgroup-try", NULL);
+	if (p->disable_userns)
+		strvec_push(args, "--disable-userns");
+	for (i = 0; i < p->nr; i++) {
+		const struct plan_op *op = &p->ops[i];
+
+		switch (op->type) {
+		case PLAN_PROC:
+			strvec_pushl(args, "--proc", op->dest, NULL);
+			break;
+		case PLAN_DEV:
+			strvec_pushl(args, "--dev", op->dest, NULL);
+			break;
+		case PLAN_TMPFS:
+			strvec_pushl(args, "--tmpfs", op->dest, NULL);
+			break;
+		case PLAN_RO_BIND:
+			strvec_pushl(args, "--ro-bind", op->src, op->dest, NULL);
+			break;
+		case PLAN_BIND:
+			strvec_pushl(args, "--bind", op->src, op->dest, NULL);
+			break;
+		case PLAN_RO_BIND_FD:
+			strvec_pushl(args, "--ro-bind-fd", fd_str(&tmp, op->fd), op->dest, NULL);
+			break;
+		case PLAN_BIND_FD:
+			strvec_pushl(args, "--bind-fd", fd_str(&tmp, op->fd), op->dest, NULL);
+			break;
+		case PLAN_SYMLINK:
+			strvec_pushl(args, "--symlink", op->src, op->dest, NULL);
+			break;
+		case PLAN_DATA:
+			strvec_pushl(args, "--ro-bind-data", fd_str(&tmp, op->fd), op->dest, NULL);
+			break;
+		case PLAN_SETENV:
+			strvec_pushl(args, "--setenv", op->src, op->dest, NULL);
+			break;
+		case PLAN_CHDIR:
+			strvec_pushl(args, "--chdir", op->dest, NULL);
+			break;
+		}
+	}
+	if (p->seccomp_fd >= 0)
+		strvec_pushl(args, "--seccomp", fd_str(&tmp, p->seccomp_fd), NULL);
+	strvec_pushv(args, p->extra.v);
+}

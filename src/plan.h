@@ -1,0 +1,103 @@
+/* plan.h - from parsed inputs to a list of sandbox operations.
+ *
+ * The planner turns the recorded policy, the library cache and the
+ * invocation (entry point, arguments, environment, .env) into a plan: a
+ * list of typed operations plus the environment bwrap starts with. Only
+ * plan_to_args() turns operations into bwrap arguments, and only main.c
+ * executes. The planner reads host metadata (lstat, readlink) to mirror
+ * symlinks; it never writes.
+ *
+ * What MUST hold for every plan (DESIGN.md, "The invariant"):
+ *  1. Every directory of the venv is bound by an fd opened without
+ *     following symlinks; no bind source is a path a sandbox can swap.
+ *  2. No mount destination lies inside a tree a sandbox can write (home,
+ *     cache, project, a writable venv), except the venv's own mountpoints,
+ *     which every sandbox sees as mountpoints and so cannot rename.
+ *  3. bwrap's own environment holds only the fixed safe list; variables from
+ *     .env and those the user passes on purpose reach the program through
+ *     --setenv, after bwrap has started, so a loader variable from .env
+ *     (LD_PRELOAD) can never act on the host's bwrap.
+ *  4. The venv, its pyvenv.cfg and the state directory are read-only; in
+ *     a pip launch the venv is writable but those stay read-only and every
+ *     directory we bind from it is itself a mountpoint.
+ */
+#ifndef SV_PLAN_H
+#define SV_PLAN_H
+
+#include <stdbool.h>
+#include "state.h"
+#include "strbuf.h"
+#include "strvec.h"
+
+enum plan_op_type {
+	PLAN_PROC,          /* --proc DEST */
+	PLAN_DEV,           /* --dev DEST */
+	PLAN_TMPFS,         /* --tmpfs DEST */
+	PLAN_RO_BIND,       /* --ro-bind SRC DEST */
+	PLAN_BIND,          /* --bind SRC DEST */
+	PLAN_RO_BIND_FD,    /* --ro-bind-fd FD DEST */
+	PLAN_BIND_FD,       /* --bind-fd FD DEST */
+	PLAN_SYMLINK,       /* --symlink SRC DEST (SRC is the link text) */
+	PLAN_DATA,          /* --ro-bind-data FD DEST, FD holding SRC's bytes */
+	PLAN_SETENV,        /* --setenv SRC DEST (name, value) */
+	PLAN_CHDIR,         /* --chdir DEST */
+};
+
+struct plan_op {
+	enum plan_op_type type;
+	char *src;
+	char *dest;
+	int fd;
+};
+
+struct plan {
+	struct plan_op *ops;
+	size_t nr, alloc;
+	struct strvec env;       /* bwrap's own environment */
+	struct strvec bound;     /* destinations mounted or linked so far */
+	struct strvec bound_dirs;/* those that are directories */
+	bool disable_userns;
+	int seccomp_fd;          /* -1 for none */
+	struct strvec extra;     /* recorded, then BWRAP_ARGS: later ones win */
+	struct strvec argv;      /* the program and its arguments */
+};
+
+/* What the launch knows, gathered and opened by the driver. */
+struct plan_input {
+	const struct policy *policy;
+	const struct strvec *libs;
+	const char *const *envp;       /* the caller's environment */
+	const struct strvec *dotenv;   /* KEY=VALUE from the project's .env */
+	const struct strvec *pass_env; /* names the user passes on purpose */
+	const struct strvec *bwrap_args; /* split BWRAP_ARGS */
+	const char *cwd;               /* the caller's working directory */
+	const char *entry;             /* name in bin/, or NULL for the shell */
+	const char *const *args;       /* arguments after the entry's name */
+	const char *pip_cache;         /* host ~/.cache/pip to share, or NULL */
+	bool writable_venv;            /* a pip launch */
+	struct {
+		int venv, privbin, state, home, cache, git, pyvenv_cfg;
+	} fd;                          /* -1 where absent */
+	const char *passwd;            /* synthesized /etc/passwd content */
+	const char *group;             /* synthesized /etc/group content */
+};
+
+void plan_init(struct plan *p);
+void plan_release(struct plan *p);
+int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err);
+/* Mirror a host path read-only: symlinks on the way become --symlink, the
+ * final file or directory a --ro-bind. Missing paths are skipped. */
+void plan_expose(struct plan *p, const char *path);
+/* Serialize the options: bwrap arguments without argv[0] and without the
+ * "--" and the program (p->argv), which bwrap takes only on its command
+ * line, not from --args. PLAN_DATA ops must have their fd set first. */
+void plan_to_args(const struct plan *p, struct strvec *args);
+
+/* The i-th host path of the exposure table, NULL past the end. */
+const char *plan_host_path(size_t i);
+
+/* The environment variables copied from the caller: exact names, and
+ * LC_* as a prefix. */
+bool plan_env_is_safe(const char *name);
+
+#endif

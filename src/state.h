@@ -1,0 +1,63 @@
+/* state.h - what sandbox-venv records about a venv, and where.
+ *
+ * Layout of a wrapped venv (STATE_DIR is ".sandbox-venv"):
+ *
+ *   $venv/bin/NAME                 a gate (host side), or an activate script
+ *   $venv/.sandbox-venv/policy     the recorded policy (this file's format)
+ *   $venv/.sandbox-venv/libs       host libraries to expose (a cache)
+ *   $venv/.sandbox-venv/lock       flock(2) target while state changes
+ *   $venv/.sandbox-venv/bin/NAME   the real entry points; mounted over
+ *                                  $venv/bin inside every sandbox
+ *   $venv/home, $venv/cache        the sandbox's $HOME and ~/.cache
+ *
+ * No sandbox can write $venv/bin (it is covered by the private bin inside)
+ * nor $venv/.sandbox-venv outside its bin/ (read-only in every sandbox).
+ *
+ * Both files are text, one record per line: a key, one space, a value.
+ * Values escape backslash as "\\", newline as "\n" and any other control
+ * byte as "\xHH", so any byte string round-trips. The first record is
+ * "sandbox-venv N" with the format version. Unknown keys are errors: a
+ * policy we do not understand is not applied.
+ */
+#ifndef SV_STATE_H
+#define SV_STATE_H
+
+#include <stdbool.h>
+#include "strbuf.h"
+#include "strvec.h"
+
+#define STATE_DIR ".sandbox-venv"
+#define STATE_POLICY "policy"
+#define STATE_LIBS "libs"
+#define STATE_LOCK "lock"
+#define STATE_BIN "bin"
+#define STATE_FORMAT_STR "1"
+#define STATE_MAX_BYTES (4u << 20)
+
+struct policy {
+	char *venv;             /* absolute, canonical path of the venv */
+	char *project;          /* the venv's parent: read-write inside */
+	char *python;           /* canonical path of the base interpreter */
+	struct strvec expose;   /* interpreter paths to expose read-only */
+	struct strvec bwrap_args; /* recorded at wrap time, used every launch */
+	bool system_site;       /* include-system-site-packages */
+	bool disable_userns;    /* bwrap supports --disable-userns here */
+};
+
+void policy_init(struct policy *p);
+void policy_release(struct policy *p);
+void policy_format(const struct policy *p, struct strbuf *out);
+int policy_parse(const char *text, size_t len, struct policy *p, struct strbuf *err);
+
+/* The library cache: a sorted list of absolute paths. */
+void libs_format(const struct strvec *libs, struct strbuf *out);
+int libs_parse(const char *text, size_t len, struct strvec *libs, struct strbuf *err);
+
+/* The record codec, exposed for tests. */
+void state_add_record(struct strbuf *out, const char *key, const char *value);
+typedef int (*state_record_fn)(const char *key, const char *value, void *data,
+			       struct strbuf *err);
+int state_parse_records(const char *text, size_t len, const char *file,
+			state_record_fn fn, void *data, struct strbuf *err);
+
+#endif

@@ -1,0 +1,62 @@
+/* util.h - errors, allocation and scope-bound cleanup.
+ *
+ * Two levels of errors: library code returns -1 and appends one line of
+ * context to a caller's `struct strbuf *err` ("cannot open 'path': reason");
+ * it never exits. Only the driver (main.c) calls die().
+ */
+#ifndef SV_UTIL_H
+#define SV_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+#define PROG "sandbox-venv"
+
+#define ATTR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define ATTR_NORETURN __attribute__((noreturn))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Print "sandbox-venv: MSG" (and "hint: HINT" when hint is not NULL) and
+ * exit with status 1 (die) or return (warn). */
+void die(const char *fmt, ...) ATTR_PRINTF(1, 2) ATTR_NORETURN;
+void die_hint(const char *hint, const char *fmt, ...) ATTR_PRINTF(2, 3) ATTR_NORETURN;
+void warn(const char *fmt, ...) ATTR_PRINTF(1, 2);
+
+/* Allocation that cannot fail: out of memory aborts. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) ATTR_PRINTF(1, 2);
+
+/* Scope-bound cleanup, as bubblewrap's utils.h. */
+void cleanup_freep(void *p);
+void cleanup_closep(int *fd);
+#define cleanup_free __attribute__((cleanup(cleanup_freep)))
+#define cleanup_fd __attribute__((cleanup(cleanup_closep)))
+
+/* Hand ownership over: returns *p and clears it. */
+static inline void *steal_pointer(void *pp)
+{
+	void **p = pp;
+	void *v = *p;
+	*p = NULL;
+	return v;
+}
+static inline int steal_fd(int *fd)
+{
+	int v = *fd;
+	*fd = -1;
+	return v;
+}
+
+/* qsort comparator for an array of strings. */
+int strcmp_ptr(const void *a, const void *b);
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_has_suffix(const char *s, const char *suffix);
+/* True when s contains a byte below 0x20 or 0x7f. */
+bool str_has_control(const char *s);
+
+#endif

@@ -1,0 +1,138 @@
+/* venv.c - open a venv and its state directory safely. */
+#include "venv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "state.h"
+
+void venv_init(struct venv *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->fd = v->bin_fd = v->state_fd = v->privbin_fd = v->lock_fd = -1;
+}
+
+void venv_release(struct venv *v)
+{
+	free(v->path);
+	free(v->project);
+	cleanup_closep(&v->fd);
+	cleanup_closep(&v->bin_fd);
+	cleanup_closep(&v->state_fd);
+	cleanup_closep(&v->privbin_fd);
+	cleanup_closep(&v->lock_fd);
+	venv_init(v);
+}
+
+int venv_check_path_chars(const char *path, const char *what, struct strbuf *err)
+{
+	if (strchr(path, '\n')) {
+		strbuf_addf(err, "%s path contains a newline; refusing it\n"
+			    "hint: rename the directory", what);
+		return -1;
+	}
+	if (str_has_control(path)) {
+		strbuf_addf(err, "%s path contains a control character; refusing it\n"
+			    "hint: rename the directory", what);
+		return -1;
+	}
+	return 0;
+}
+
+int venv_open(const char *path, struct venv *v, struct strbuf *err)
+{
+	cleanup_free char *real = NULL;
+	struct stat st;
+	char *slash;
+
+	if (venv_check_path_chars(path, "the venv", err) < 0)
+		return -1;
+	real = realpath(path, NULL);
+	if (!real) {
+		if (errno == ENOENT)
+			strbuf_addf(err, "no venv at '%s'\nhint: create one with: python3 -m venv %s",
+				    path, path);
+		else
+			strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (venv_check_path_chars(real, "the venv", err) < 0)
+		return -1;
+	v->fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (v->fd < 0) {
+		strbuf_addf(err, "cannot open '%s': %s", path,
+			    errno == ENOTDIR ? "not a directory" : strerror(errno));
+		return -1;
+	}
+	if (fstatat(v->fd, "pyvenv.cfg", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		strbuf_addf(err, "'%s' is not a venv: it has no pyvenv.cfg\n"
+			    "hint: create one with: python3 -m venv %s", path, path);
+		return -1;
+	}
+	v->bin_fd = openat(v->fd, "bin", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (v->bin_fd < 0) {
+		strbuf_addf(err, "'%s' is not a venv: cannot open its bin directory: %s",
+			    path, errno == ELOOP || errno == ENOTDIR ?
+			    "not a directory (or a symlink)" : strerror(errno));
+		return -1;
+	}
+	slash = strrchr(real, '/');
+	if (slash == real) {
+		strbuf_addf(err, "a venv directly below '/' has no project directory");
+		return -1;
+	}
+	v->project = xstrndup(real, (size_t)(slash - real));
+	v->path = steal_pointer(&real);
+	return 0;
+}
+
+int venv_open_state(struct venv *v, bool create, struct strbuf *err)
+{
+	if (v->state_fd < 0) {
+		if (create && fs_mkdir_at(v->fd, STATE_DIR, 0755, err) < 0)
+			return -1;
+		v->state_fd = fs_open_dir_at(v->fd, STATE_DIR, err);
+		if (v->state_fd < 0)
+			return -1;
+	}
+	if (v->privbin_fd < 0) {
+		if (create && fs_mkdir_at(v->state_fd, STATE_BIN, 0755, err) < 0)
+			return -1;
+		v->privbin_fd = fs_open_dir_at(v->state_fd, STATE_BIN, err);
+		if (v->privbin_fd < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int venv_lock(struct venv *v, struct strbuf *err)
+{
+	if (v->lock_fd >= 0)
+		return 0;
+	v->lock_fd = openat(v->state_fd, STATE_LOCK,
+			    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (v->lock_fd < 0) {
+		strbuf_addf(err, "cannot open '%s/%s/%s': %s", v->path, STATE_DIR,
+			    STATE_LOCK, strerror(errno));
+		return -1;
+	}
+	while (flock(v->lock_fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			strbuf_addf(err, "cannot lock '%s': %s", v->path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void venv_unlock(struct venv *v)
+{
+	cleanup_closep(&v->lock_fd);
+}

@@ -1,0 +1,38 @@
+/* venv.h - an opened venv: canonical paths and directory fds.
+ *
+ * Every directory below the venv is opened relative to the venv's fd with
+ * O_NOFOLLOW, so a symlink planted in place of one of them is refused, not
+ * followed. The venv path itself is canonical (realpath) when opened.
+ */
+#ifndef SV_VENV_H
+#define SV_VENV_H
+
+#include <stdbool.h>
+#include "strbuf.h"
+
+struct venv {
+	char *path;         /* canonical path of the venv */
+	char *project;      /* its parent directory */
+	int fd;             /* the venv directory */
+	int bin_fd;         /* $venv/bin: gates and activate scripts */
+	int state_fd;       /* $venv/.sandbox-venv, or -1 */
+	int privbin_fd;     /* $venv/.sandbox-venv/bin, or -1 */
+	int lock_fd;        /* held flock, or -1 */
+};
+
+void venv_init(struct venv *v);
+void venv_release(struct venv *v);
+
+/* Check that path is a usable venv directory and open it and its bin/.
+ * Errors carry a hint after a newline where the user can act. */
+int venv_open(const char *path, struct venv *v, struct strbuf *err);
+/* Open (creating when create is true) the state directory and its bin/. */
+int venv_open_state(struct venv *v, bool create, struct strbuf *err);
+/* Take the exclusive lock on the venv's state (blocks). */
+int venv_lock(struct venv *v, struct strbuf *err);
+void venv_unlock(struct venv *v);
+
+/* Reject paths bwrap or our state format cannot carry unambiguously. */
+int venv_check_path_chars(const char *path, const char *what, struct strbuf *err);
+
+#endif

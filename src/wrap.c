@@ -1,0 +1,368 @@
+/* wrap.c - record a venv's policy and gate its entry points. */
+#include "wrap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "gate.h"
+#include "libdeps.h"
+#include "plan.h"
+#include "pyvenv.h"
+
+static bool path_inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The base interpreter: pyvenv.cfg's executable, else python<X.Y> in home. */
+static char *find_interpreter(const struct pyvenv *pv)
+{
+	cleanup_strvec struct strvec cand = STRVEC_INIT;
+	size_t i;
+
+	if (pv->executable)
+		strvec_push(&cand, pv->executable);
+	if (pv->major > 0)
+		strvec_pushf(&cand, "%s/python%d.%d", pv->home, pv->major, pv->minor);
+	strvec_pushf(&cand, "%s/python3", pv->home);
+	strvec_pushf(&cand, "%s/python", pv->home);
+	for (i = 0; i < cand.nr; i++) {
+		char *real = realpath(cand.v[i], NULL);
+		struct stat st;
+
+		if (real && stat(real, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 0111))
+			return real;
+		free(real);
+	}
+	return NULL;
+}
+
+/* Absolute symlink targets in bin/ that lead out of the venv (python). */
+static void add_link_targets(struct venv *v, struct strvec *out)
+{
+	static const char *const names[] = { "python", "python3" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		cleanup_free char *t = fs_readlink_at(v->bin_fd, names[i]);
+
+		if (!t)
+			t = v->privbin_fd >= 0 ? fs_readlink_at(v->privbin_fd, names[i]) : NULL;
+		if (t && t[0] == '/' && !path_inside(t, v->path) && strvec_find(out, t) < 0)
+			strvec_push(out, t);
+	}
+}
+
+int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
+		     struct policy *pol, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	struct pyvenv pv;
+	cleanup_free char *prefix = NULL;
+	cleanup_free char *libdir = NULL;
+	int ret = -1;
+
+	pyvenv_init(&pv);
+	if (fs_read_file_at(v->fd, "pyvenv.cfg", PYVENV_MAX_SIZE, &text, err) < 0 ||
+	    pyvenv_parse(text.buf, text.len, "pyvenv.cfg", &pv, err) < 0) {
+		strbuf_addstr(err, "\nhint: recreate the venv: python3 -m venv --clear <dir>");
+		goto out;
+	}
+	pol->python = find_interpreter(&pv);
+	if (!pol->python) {
+		strbuf_addf(err, "the base Python of this venv is gone (pyvenv.cfg: home = %s)\n"
+			    "hint: recreate the venv with an installed Python: python3 -m venv --clear <dir>",
+			    pv.home);
+		goto out;
+	}
+	if (path_inside(pol->python, v->project)) {
+		strbuf_addf(err, "the base Python '%s' lies inside the project, which sandboxes can write; "
+			    "refusing to run it", pol->python);
+		goto out;
+	}
+	pol->venv = xstrdup(v->path);
+	pol->project = xstrdup(v->project);
+	pol->system_site = pv.system_site_packages;
+
+	/* The interpreter, the links that lead to it, its standard library. */
+	if (pv.executable)
+		strvec_push(&pol->expose, pv.executable);
+	add_link_targets(v, &pol->expose);
+	if (pv.base_prefix)
+		prefix = xstrdup(pv.base_prefix);
+	else if (str_has_suffix(pv.home, "/bin"))
+		prefix = xstrndup(pv.home, strlen(pv.home) - 4);
+	else
+		prefix = xstrdup(pv.home);
+	if (!prefix[0]) {
+		free(prefix);
+		prefix = xstrdup("/");
+	}
+	if (pv.major > 0) {
+		static const char *const libs[] = { "lib", "lib64" };
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(libs); i++) {
+			cleanup_free char *d = xasprintf("%s/%s/python%d.%d", strcmp(prefix, "/") ? prefix : "",
+							 libs[i], pv.major, pv.minor);
+			if (is_dir(d))
+				strvec_push(&pol->expose, d);
+		}
+		if (!strcmp(prefix, "/usr")) {
+			cleanup_free char *etc = xasprintf("/etc/python%d.%d", pv.major, pv.minor);
+
+			if (is_dir(etc))
+				strvec_push(&pol->expose, etc);
+		}
+		if (pol->system_site && !strcmp(prefix, "/usr")) {
+			cleanup_free char *local = xasprintf("/usr/local/lib/python%d.%d/dist-packages",
+							     pv.major, pv.minor);
+			if (is_dir(local))
+				strvec_push(&pol->expose, local);
+			if (is_dir("/usr/lib/python3/dist-packages"))
+				strvec_push(&pol->expose, "/usr/lib/python3/dist-packages");
+		}
+	} else {
+		strbuf_addstr(err, "pyvenv.cfg does not say which Python version it is for\n"
+			      "hint: recreate the venv: python3 -m venv --clear <dir>");
+		goto out;
+	}
+	libdir = xasprintf("%s/lib", strcmp(prefix, "/") ? prefix : "");
+	if (strcmp(libdir, "/usr/lib") && strcmp(libdir, "/lib") && is_dir(libdir) &&
+	    !path_inside(libdir, v->project))
+		strvec_push(&pol->expose, libdir);
+	strvec_pushv(&pol->bwrap_args, bwrap_args->v);
+	ret = 0;
+out:
+	pyvenv_release(&pv);
+	return ret;
+}
+
+/* Run bwrap with args; on failure put its first line of stderr in err. */
+static int run_bwrap(const struct strvec *args, struct strbuf *out_err)
+{
+	int pipefd[2];
+	pid_t pid;
+	int status;
+	cleanup_strbuf struct strbuf msg = STRBUF_INIT;
+	cleanup_strbuf struct strbuf dummy = STRBUF_INIT;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		static char *const envp[] = { (char *)"PATH=/usr/bin:/bin", NULL };
+
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(pipefd[1], 2);
+		execve(BWRAP_PATH, (char *const *)args->v, envp);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	fs_read_fd(pipefd[0], 65536, &msg, "bwrap", &dummy);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	while (msg.len && msg.buf[msg.len - 1] == '\n')
+		strbuf_setlen(&msg, msg.len - 1);
+	strbuf_addstr(out_err, msg.len ? msg.buf : "bwrap failed");
+	return 1;
+}
+
+int wrap_probe_bwrap(const struct strvec *bwrap_args, bool *disable_userns,
+		     struct strbuf *err)
+{
+	cleanup_strvec struct strvec args = STRVEC_INIT;
+	cleanup_strbuf struct strbuf msg = STRBUF_INIT;
+	int r;
+
+	if (access(BWRAP_PATH, X_OK) < 0) {
+		strbuf_addf(err, "cannot run '%s': %s\n"
+			    "hint: install bubblewrap (Debian, Ubuntu: sudo apt install bubblewrap; "
+			    "Fedora: sudo dnf install bubblewrap)", BWRAP_PATH, strerror(errno));
+		return -1;
+	}
+	strvec_pushl(&args, "bwrap", "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/",
+		     "--proc", "/proc", "--dev", "/dev", NULL);
+	strvec_pushv(&args, bwrap_args->v);
+	strvec_pushl(&args, "--", "/bin/sh", "-c", ":", NULL);
+	r = run_bwrap(&args, &msg);
+	if (r < 0) {
+		strbuf_addf(err, "cannot run '%s': %s", BWRAP_PATH, strerror(errno));
+		return -1;
+	}
+	if (r > 0) {
+		/* Without the user's arguments: is it the kernel or them? */
+		strvec_clear(&args);
+		strvec_pushl(&args, "bwrap", "--unshare-user", "--ro-bind", "/", "/", "--",
+			     "/bin/sh", "-c", ":", NULL);
+		strbuf_reset(&msg);
+		if (run_bwrap(&args, &msg) == 0) {
+			strbuf_addf(err, "bwrap refuses the extra arguments: %s", msg.buf);
+			return -1;
+		}
+		strbuf_addf(err, "bwrap cannot create a sandbox here: %s\n", msg.buf);
+		strbuf_addstr(err, "hint: unprivileged user namespaces look disabled; enable them with "
+				      "'sysctl kernel.unprivileged_userns_clone=1' (Debian) or "
+				      "'sysctl user.max_user_namespaces=15000'; on Ubuntu 23.10+ also "
+				      "'sysctl kernel.apparmor_restrict_unprivileged_userns=0' or an AppArmor "
+				      "profile for bwrap");
+		return -1;
+	}
+	strvec_clear(&args);
+	strvec_pushl(&args, "bwrap", "--unshare-user", "--disable-userns", "--ro-bind", "/", "/",
+		     "--", "/bin/sh", "-c", ":", NULL);
+	strbuf_reset(&msg);
+	*disable_userns = run_bwrap(&args, &msg) == 0;
+	return 0;
+}
+
+int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf out = STRBUF_INIT;
+	cleanup_free char *venv_lib = xasprintf("%s/lib", v->path);
+	cleanup_free char *privbin = xasprintf("%s/%s/%s", v->path, STATE_DIR, STATE_BIN);
+	struct libdeps ld;
+	struct stat st;
+	size_t i, skipped = 0;
+	const char *p;
+	int ret = -1;
+
+	libdeps_init(&ld);
+	if (libdeps_add_system_dirs(&ld, "/", err) < 0)
+		goto out;
+	for (i = 0; i < pol->expose.nr; i++)
+		if (str_has_suffix(pol->expose.v[i], "/lib") && is_dir(pol->expose.v[i]))
+			libdeps_add_dir(&ld, pol->expose.v[i]);
+	if (libdeps_add_file(&ld, pol->python, false, err) < 0)
+		goto out;
+	for (i = 0; (p = plan_host_path(i)); i++) {
+		if (stat(p, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) ? libdeps_scan_tree(&ld, p, &skipped, err) < 0 :
+		    S_ISREG(st.st_mode) && libdeps_add_file(&ld, p, false, err) < 0)
+			goto out;
+	}
+	for (i = 0; i < pol->expose.nr; i++) {
+		p = pol->expose.v[i];
+		if (str_has_suffix(p, "/lib"))
+			continue;   /* the prefix's lib: only what is NEEDED from it */
+		if (stat(p, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) ? libdeps_scan_tree(&ld, p, &skipped, err) < 0 :
+		    S_ISREG(st.st_mode) && libdeps_add_file(&ld, p, false, err) < 0)
+			goto out;
+	}
+	/* Hostile ground: the venv. Parsed, never run; resolved only into
+	 * the trusted directories above. */
+	if (libdeps_scan_tree(&ld, venv_lib, &skipped, err) < 0 ||
+	    libdeps_scan_tree(&ld, privbin, &skipped, err) < 0)
+		goto out;
+	libs_format(&ld.found, &out);
+	ret = fs_write_atomic_at(v->state_fd, STATE_LIBS, out.buf, out.len, 0644, err);
+out:
+	libdeps_release(&ld);
+	return ret;
+}
+
+int wrap_read_policy(struct venv *v, struct policy *pol, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+
+	if (fs_read_file_at(v->state_fd, STATE_POLICY, STATE_MAX_BYTES, &text, err) < 0)
+		return -1;
+	return policy_parse(text.buf, text.len, pol, err);
+}
+
+/* $venv/home with ~/.cache pointing at $venv/cache. */
+static int make_home(struct venv *v, struct strbuf *err)
+{
+	cleanup_fd int home = -1;
+
+	if (fs_mkdir_at(v->fd, "home", 0700, err) < 0 ||
+	    fs_mkdir_at(v->fd, "cache", 0700, err) < 0)
+		return -1;
+	home = fs_open_dir_at(v->fd, "home", err);
+	if (home < 0)
+		return -1;
+	if (symlinkat("../cache", home, ".cache") < 0 && errno != EEXIST) {
+		strbuf_addf(err, "cannot create '%s/home/.cache': %s", v->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
+	      struct strvec *gated, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	struct policy pol;
+	bool disable_userns = false;
+	int ret = -1;
+
+	policy_init(&pol);
+	if (wrap_make_policy(v, bwrap_args, &pol, err) < 0 ||
+	    wrap_probe_bwrap(bwrap_args, &disable_userns, err) < 0)
+		goto out;
+	pol.disable_userns = disable_userns;
+	if (venv_open_state(v, true, err) < 0 || venv_lock(v, err) < 0 ||
+	    make_home(v, err) < 0)
+		goto out;
+	/* The policy first: a gate is useless without it. A crash before the
+	 * library cache is written leaves it to the first launch. */
+	policy_format(&pol, &text);
+	if (fs_write_atomic_at(v->state_fd, STATE_POLICY, text.buf, text.len, 0644, err) < 0 ||
+	    gate_wrap_bin(v, exe, gated, err) < 0 ||
+	    wrap_update_libs(v, &pol, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	venv_unlock(v);
+	policy_release(&pol);
+	return ret;
+}
+
+int wrap_reconcile(struct venv *v, const char *exe, struct strbuf *err)
+{
+	cleanup_strvec struct strvec notes = STRVEC_INIT;
+	struct policy pol;
+	size_t i;
+	int ret = -1;
+
+	policy_init(&pol);
+	if (venv_lock(v, err) < 0 || wrap_read_policy(v, &pol, err) < 0 ||
+	    gate_reconcile(v, exe, &notes, err) < 0 ||
+	    wrap_update_libs(v, &pol, err) < 0)
+		goto out;
+	for (i = 0; i < notes.nr; i++)
+		warn("%s", notes.v[i]);
+	ret = 0;
+out:
+	venv_unlock(v);
+	policy_release(&pol);
+	return ret;
+}

@@ -1,0 +1,43 @@
+/* wrap.h - turn a venv into a sandboxed one, and keep it so.
+ *
+ * What MUST hold (DESIGN.md, "The invariant"):
+ *  1. The files the host executes or sources in $venv/bin (gates, activate
+ *     scripts) are written only here, on the host; no sandbox sees them.
+ *  2. The policy (bwrap arguments, the base interpreter, the library cache)
+ *     is recorded in $venv/.sandbox-venv, which no sandbox can write, and is
+ *     read back with O_NOFOLLOW relative to the venv's fd.
+ *  3. The base interpreter is found once, here, from pyvenv.cfg; a launch
+ *     never reads pyvenv.cfg. It must not live in the venv or the project.
+ *  4. State changes hold the venv's lock, and each file is replaced by
+ *     rename, so a crash leaves the old state or the new.
+ */
+#ifndef SV_WRAP_H
+#define SV_WRAP_H
+
+#include "state.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "venv.h"
+
+#ifndef BWRAP_PATH
+#define BWRAP_PATH "/usr/bin/bwrap"
+#endif
+
+/* Build the policy for an opened venv from its pyvenv.cfg and bin/. */
+int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
+		     struct policy *pol, struct strbuf *err);
+/* Check that bwrap runs here with the given extra arguments; learn whether
+ * it supports --disable-userns. Errors carry a hint. */
+int wrap_probe_bwrap(const struct strvec *bwrap_args, bool *disable_userns,
+		     struct strbuf *err);
+/* Collect the host libraries the sandbox needs and write the cache. */
+int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *err);
+/* Read the recorded policy of a wrapped venv. */
+int wrap_read_policy(struct venv *v, struct policy *pol, struct strbuf *err);
+/* The whole wrap: lock, record policy, libraries, gates. */
+int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
+	      struct strvec *gated, struct strbuf *err);
+/* After a sandbox may have changed the private bin: gates and libraries. */
+int wrap_reconcile(struct venv *v, const char *exe, struct strbuf *err);
+
+#endif
