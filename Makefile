@@ -40,7 +40,7 @@ $(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(LIB_OBJ) $(wildcard src/*.h) tests/unit/tap.h | $(B)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -iquote src $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
 $(B)/tests/%: tests/helpers/%.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
@@ -48,12 +48,19 @@ $(B)/tests/%: tests/helpers/%.c | $(B)/tests
 $(B) $(B)/tests:
 	mkdir -p $@
 
-tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/sandbox-venv
+# The same program with a bwrap path that does not exist, for the
+# "bwrap missing" test.
+$(B)/tests/sandbox-venv-nobwrap: $(wildcard src/*.c src/*.h) | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -DBWRAP_PATH='"/nonexistent/bwrap"' $(ALL_LDFLAGS) -o $@ $(wildcard src/*.c) $(LIBS)
 
-# The whole suite: unit tests, then integration and attack tests as root and
-# as an unprivileged user, then the unit tests again under ASan and UBSan.
+tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/sandbox-venv $(B)/tests/sandbox-venv-nobwrap
+
+# The whole suite: unit tests, the filter under bwrap, the integration and
+# attack tests (as root and as an unprivileged user), then the unit and
+# integration tests again with a build under ASan and UBSan.
 check: all tests
 	B=$(B) tests/run-all
+	$(MAKE) check-san
 
 check-unit: tests
 	B=$(B) tests/run-all unit
@@ -63,6 +70,11 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 check-san:
 	$(MAKE) B=build-san CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" tests
 	B=build-san ASAN_OPTIONS=detect_leaks=1 tests/run-all unit
+	B=build-san SV_SHELL_CURRENT_USER_ONLY=1 tests/run-all shell
+
+# The quick start's demo: wrap a venv in a fresh project and probe it.
+demo: all
+	scripts/demo
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
@@ -74,4 +86,4 @@ uninstall:
 clean:
 	rm -rf build build-san sandbox-venv
 
-.PHONY: all check check-unit check-san install uninstall clean tests
+.PHONY: demo all check check-unit check-san install uninstall clean tests

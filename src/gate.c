@@ -153,15 +153,13 @@ static int check_link(int dirfd, const char *name, struct strbuf *err)
 	return -1;
 }
 
-int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
-		  struct strbuf *err)
+int gate_check_bin(struct venv *v, struct strbuf *err)
 {
 	cleanup_strvec struct strvec names = STRVEC_INIT;
 	size_t i;
 
 	if (list_dir(v->bin_fd, &names, err) < 0)
 		return -1;
-	/* Check everything first: a refusal leaves the venv untouched. */
 	for (i = 0; i < names.nr; i++) {
 		struct stat st;
 
@@ -169,6 +167,17 @@ int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 		    S_ISLNK(st.st_mode) && check_link(v->bin_fd, names.v[i], err) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
+		  struct strbuf *err)
+{
+	cleanup_strvec struct strvec names = STRVEC_INIT;
+	size_t i;
+
+	if (gate_check_bin(v, err) < 0 || list_dir(v->bin_fd, &names, err) < 0)
+		return -1;
 	for (i = 0; i < names.nr; i++) {
 		const char *name = names.v[i];
 		struct stat st;

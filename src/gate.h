@@ -36,6 +36,9 @@ bool entry_name_reserved(const char *name);
 /* activate scripts the venv tools write; they stay in the host bin. */
 bool entry_is_activate(const char *name);
 
+/* Refuse a bin/ we cannot wrap (a broken symlink), changing nothing. */
+int gate_check_bin(struct venv *v, struct strbuf *err);
+
 /* Wrap time: for every program in bin/ that is not a gate, hard-link it
  * into the private bin, then replace it with a gate (rename over it, so the
  * name is the old program or the gate, never missing). Copy activate

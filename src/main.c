@@ -80,6 +80,10 @@ static int cmd_wrap(const char *dir, const char *const *opts)
 	}
 	if (wrap_venv(&v, exe, &bwrap_args, &gated, &err) < 0)
 		die("%s", err.buf);
+	printf("%s: every entry point in '%s/bin' now runs in a sandbox", PROG, dir);
+	if (gated.nr)
+		printf(" (%zu newly gated)", gated.nr);
+	printf("\n");
 	venv_release(&v);
 	return 0;
 }

@@ -87,7 +87,8 @@ static const struct scfilter_rule rules[] = {
 	DENY("open_by_handle_at", EPERM, "file handles bypass the mount layout (the 'shocker' container escape)"),
 
 	/* Kernel attack surface no Python program needs */
-	DENY("io_uring_setup", EPERM, "io_uring: large kernel attack surface, runs operations the filter never sees"),
+	DENY("io_uring_setup", EPERM,
+	     "io_uring: large attack surface; its operations bypass the filter"),
 	DENY("io_uring_enter", EPERM, "io_uring"),
 	DENY("io_uring_register", EPERM, "io_uring"),
 	DENY("bpf", EPERM, "eBPF programs: kernel attack surface"),
@@ -108,20 +109,22 @@ static const struct scfilter_rule rules[] = {
 	DENY("migrate_pages", EPERM, "moves other processes' pages between NUMA nodes"),
 	{ .name = "personality", .action_errno = EPERM, .test = SCFILTER_TEST_NOT_IN,
 	  .arg = 0, .values = { 0, PER_QUERY }, .nvalues = 2,
-	  .reason = "only PER_LINUX and the query: other personalities disable ASLR (ADDR_NO_RANDOMIZE) or change old ABI behaviour" },
+	  .reason = "only PER_LINUX and the query; others can disable ASLR (ADDR_NO_RANDOMIZE)" },
 
 	/* Terminal */
 	{ .name = "ioctl", .action_errno = EPERM, .test = SCFILTER_TEST_LOW32_IN,
 	  .arg = 1, .values = { TIOCSTI, TIOCLINUX }, .nvalues = 2, .flags = SCFILTER_KEEP,
-	  .reason = "TIOCSTI/TIOCLINUX inject input into the terminal (CVE-2017-5226); low 32 bits only (CVE-2019-10063)" },
+	  .reason = "TIOCSTI/TIOCLINUX inject terminal input (CVE-2017-5226); "
+		    "low 32 bits compared (CVE-2019-10063)" },
 
 	/* Network */
 	{ .name = "socket", .action_errno = EAFNOSUPPORT, .test = SCFILTER_TEST_NOT_IN,
 	  .arg = 0, .values = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK }, .nvalues = 4,
-	  .reason = "only unix, IPv4, IPv6 and netlink: packet, raw bluetooth, vsock... are attack surface" },
+	  .reason = "only unix, IPv4, IPv6, netlink; packet, bluetooth, vsock... are attack surface" },
 
 	/* Debugging: allowed on purpose */
-	ALLOW("ptrace", "reaches only the sandbox's own processes (pid namespace, no capabilities); gdb and py-spy need it"),
+	ALLOW("ptrace", "reaches only the sandbox's own processes (pid namespace, no "
+	      "capabilities); gdb and py-spy need it"),
 	ALLOW("process_vm_readv", "same reach as ptrace; used by py-spy"),
 	ALLOW("process_vm_writev", "same reach as ptrace"),
 };

@@ -9,6 +9,7 @@ void policy_init(struct policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	strvec_init(&p->expose);
+	strvec_init(&p->lib_dirs);
 	strvec_init(&p->bwrap_args);
 }
 
@@ -18,6 +19,7 @@ void policy_release(struct policy *p)
 	free(p->project);
 	free(p->python);
 	strvec_clear(&p->expose);
+	strvec_clear(&p->lib_dirs);
 	strvec_clear(&p->bwrap_args);
 	policy_init(p);
 }
@@ -177,12 +179,12 @@ static int policy_record(const char *key, const char *v, void *data, struct strb
 		return parse_bool(key, v, &p->system_site, err);
 	if (!strcmp(key, "disable-userns"))
 		return parse_bool(key, v, &p->disable_userns, err);
-	if (!strcmp(key, "expose")) {
+	if (!strcmp(key, "expose") || !strcmp(key, "lib-dir")) {
 		if (v[0] != '/') {
-			strbuf_addf(err, "'expose' must be an absolute path");
+			strbuf_addf(err, "'%s' must be an absolute path", key);
 			return -1;
 		}
-		strvec_push(&p->expose, v);
+		strvec_push(key[0] == 'e' ? &p->expose : &p->lib_dirs, v);
 		return 0;
 	}
 	if (!strcmp(key, "bwrap-arg")) {
@@ -216,6 +218,8 @@ void policy_format(const struct policy *p, struct strbuf *out)
 	state_add_record(out, "disable-userns", p->disable_userns ? "1" : "0");
 	for (i = 0; i < p->expose.nr; i++)
 		state_add_record(out, "expose", p->expose.v[i]);
+	for (i = 0; i < p->lib_dirs.nr; i++)
+		state_add_record(out, "lib-dir", p->lib_dirs.v[i]);
 	for (i = 0; i < p->bwrap_args.nr; i++)
 		state_add_record(out, "bwrap-arg", p->bwrap_args.v[i]);
 }

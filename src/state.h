@@ -39,6 +39,8 @@ struct policy {
 	char *project;          /* the venv's parent: read-write inside */
 	char *python;           /* canonical path of the base interpreter */
 	struct strvec expose;   /* interpreter paths to expose read-only */
+	struct strvec lib_dirs; /* the interpreter's own library directories:
+				 * trusted for resolving NEEDED, not exposed */
 	struct strvec bwrap_args; /* recorded at wrap time, used every launch */
 	bool system_site;       /* include-system-site-packages */
 	bool disable_userns;    /* bwrap supports --disable-userns here */

@@ -147,7 +147,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 	libdir = xasprintf("%s/lib", strcmp(prefix, "/") ? prefix : "");
 	if (strcmp(libdir, "/usr/lib") && strcmp(libdir, "/lib") && is_dir(libdir) &&
 	    !path_inside(libdir, v->project))
-		strvec_push(&pol->expose, libdir);
+		strvec_push(&pol->lib_dirs, libdir);
 	strvec_pushv(&pol->bwrap_args, bwrap_args->v);
 	ret = 0;
 out:
@@ -255,9 +255,8 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 	libdeps_init(&ld);
 	if (libdeps_add_system_dirs(&ld, "/", err) < 0)
 		goto out;
-	for (i = 0; i < pol->expose.nr; i++)
-		if (str_has_suffix(pol->expose.v[i], "/lib") && is_dir(pol->expose.v[i]))
-			libdeps_add_dir(&ld, pol->expose.v[i]);
+	for (i = 0; i < pol->lib_dirs.nr; i++)
+		libdeps_add_dir(&ld, pol->lib_dirs.v[i]);
 	if (libdeps_add_file(&ld, pol->python, false, err) < 0)
 		goto out;
 	for (i = 0; (p = plan_host_path(i)); i++) {
@@ -269,8 +268,6 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 	}
 	for (i = 0; i < pol->expose.nr; i++) {
 		p = pol->expose.v[i];
-		if (str_has_suffix(p, "/lib"))
-			continue;   /* the prefix's lib: only what is NEEDED from it */
 		if (stat(p, &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode) ? libdeps_scan_tree(&ld, p, &skipped, err) < 0 :
@@ -325,7 +322,14 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	int ret = -1;
 
 	policy_init(&pol);
+	{
+		/* Wrapped before? Then the real python links are in the private bin. */
+		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+
+		venv_open_state(v, false, &ignored);
+	}
 	if (wrap_make_policy(v, bwrap_args, &pol, err) < 0 ||
+	    gate_check_bin(v, err) < 0 ||
 	    wrap_probe_bwrap(bwrap_args, &disable_userns, err) < 0)
 		goto out;
 	pol.disable_userns = disable_userns;

@@ -1,0 +1,254 @@
+#!/bin/bash
+# core.t - wrapping venvs and running their entry points inside the sandbox.
+. "$(dirname "$0")/lib.sh"
+
+marker='# sandbox-venv gate: runs this entry point inside the venv'"'"'s sandbox'
+
+is_gate() {   # is_gate FILE: a regular file carrying the gate marker line
+	[ -f "$1" ] && [ ! -L "$1" ] && grep -qxF "$marker" "$1"
+}
+
+# A listing of a directory that changes when any entry's name, type, mode,
+# link target or content changes.
+snapshot() {
+	local d=$1 f
+	for f in "$d"/* "$d"/.[!.]*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		if [ -L "$f" ]; then
+			printf '%s link %s\n' "${f##*/}" "$(readlink "$f")"
+		else
+			printf '%s %s %s\n' "${f##*/}" "$(stat -c %a "$f")" \
+				"$(sha256sum <"$f" | cut -d' ' -f1)"
+		fi
+	done
+}
+
+# --- a plain stdlib venv, wrapped by hand so the state before is known -----
+p=$SV_TMP/plain
+mkdir -p "$p"
+"$SV_PYTHON" -m venv --without-pip "$p/.venv"
+v=$p/.venv
+
+# A compiled entry point, placed in bin/ before wrapping.
+have_cc=0
+if command -v cc >/dev/null 2>&1; then
+	cat >"$SV_TMP/hello.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	printf("compiled uid=%d home=%d args=%d\n", (int)getuid(),
+	       access("/root/.bashrc", F_OK) == 0, argc - 1);
+	return 5;
+}
+C
+	cc -o "$v/bin/hello-c" "$SV_TMP/hello.c" && have_cc=1
+fi
+
+# A console script in the form uv writes: sh re-executes it with python.
+cat >"$v/bin/uv-style" <<'SH'
+#!/bin/sh
+'''exec' "$(dirname -- "$(realpath -- "$0")")"/'python' "$0" "$@"
+' '''
+import sys
+print("uv-style", sys.executable, sys.argv[1:])
+SH
+chmod 755 "$v/bin/uv-style"
+
+act_before=$(sha256sum <"$v/bin/activate")
+"$SV" "$v" >"$SV_TMP/wrap.out" 2>&1
+ok $? "wrapping a stdlib venv succeeds"
+
+all_gates=0
+for n in python python3 python3.11 shell uv-style; do
+	[ "$n" = python3.11 ] && [ ! -e "$v/.sandbox-venv/bin/python3.11" ] && continue
+	is_gate "$v/bin/$n" || all_gates=1
+done
+ok $all_gates "bin/python, python3, shell and the uv-style script are gates with the marker"
+check "the private bin holds the real python (a symlink, not a gate)" \
+	test -L "$v/.sandbox-venv/bin/python"
+check "the private bin holds the real uv-style script" \
+	grep -q "^print(\"uv-style\"" "$v/.sandbox-venv/bin/uv-style"
+is "$(sha256sum <"$v/bin/activate")" "$act_before" "bin/activate is untouched by wrapping"
+check "bin/activate is not turned into a gate" sh -c "! grep -qF 'sandbox-venv gate' '$v/bin/activate'"
+check "the policy is recorded" test -f "$v/.sandbox-venv/policy"
+
+out=$("$v/bin/python" -c 'import sys; print(sys.executable); print(sys.prefix)' 2>&1)
+is "$out" "$v/bin/python
+$v" "python runs inside with sys.executable == \$venv/bin/python and sys.prefix == \$venv"
+
+"$v/bin/python" -c 'raise SystemExit(7)' 2>/dev/null
+is "$?" 7 "exit status of the program propagates"
+"$v/bin/python" -c 'import os,signal; os.kill(os.getpid(), signal.SIGTERM)' 2>/dev/null
+is "$?" 143 "death by SIGTERM gives 128+15"
+
+out=$("$v/bin/python3" -c 'import sys; print(sys.prefix)' 2>&1)
+is "$out" "$v" "the python3 symlinked entry point runs inside"
+pyver=$("$SV_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+if [ -e "$v/.sandbox-venv/bin/python$pyver" ] || [ -L "$v/.sandbox-venv/bin/python$pyver" ]; then
+	out=$("$v/bin/python$pyver" -c 'import sys; print(sys.executable)' 2>&1)
+	is "$out" "$v/bin/python$pyver" "the python$pyver symlinked entry point runs inside"
+else
+	skip "no python$pyver entry point in this venv"
+fi
+
+if [ "$have_cc" -eq 1 ]; then
+	check "the compiled entry point is a gate on the host" is_gate "$v/bin/hello-c"
+	out=$("$v/bin/hello-c" a b 2>&1)
+	rc=$?
+	is "$out" "compiled uid=$(id -u) home=0 args=2" "a compiled entry point runs inside (no /root/.bashrc visible)"
+	is "$rc" 5 "the compiled entry point's exit status propagates"
+else
+	skip "no cc: compiled entry point"
+	skip "no cc: compiled entry point exit status"
+	skip "no cc: compiled entry point gate"
+fi
+
+out=$("$v/bin/uv-style" x 'y z' 2>&1)
+is "$out" "uv-style $v/bin/python ['x', 'y z']" "a uv-style #!/bin/sh console script runs inside"
+
+# --- shell ---------------------------------------------------------------
+out=$(cd "$p" && "$v/bin/shell" -c 'echo $HOME; pwd' 2>&1)
+is "$out" "$v/home
+$p" "shell -c sees HOME=\$venv/home and the caller's working directory"
+"$v/bin/shell" -c 'exit 3' 2>/dev/null
+is "$?" 3 "exit status of shell -c 'exit 3' is 3"
+
+# --- stderr --------------------------------------------------------------
+err=$(VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
+like "$err" '^/usr/bin/bwrap ' "VERBOSE=1 prints the bwrap command line"
+err=$("$v/bin/python" -c pass 2>&1 >/dev/null)
+is "$err" "" "without VERBOSE a successful launch prints nothing on stderr"
+
+# --- idempotence and recorded arguments -------------------------------------
+snap_bin=$(snapshot "$v/bin")
+snap_priv=$(snapshot "$v/.sandbox-venv/bin")
+policy=$(cat "$v/.sandbox-venv/policy")
+"$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err"
+ok $? "wrapping an already wrapped venv succeeds"
+is "$(snapshot "$v/bin")" "$snap_bin" "re-wrapping leaves bin/ unchanged"
+is "$(snapshot "$v/.sandbox-venv/bin")" "$snap_priv" "re-wrapping leaves the private bin unchanged"
+is "$(cat "$v/.sandbox-venv/policy")" "$policy" "re-wrapping leaves the policy unchanged"
+
+"$SV" "$v" --setenv FOOBAR 1 >/dev/null 2>&1
+ok $? "re-wrapping with --setenv FOOBAR 1"
+err=$(VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
+like "$err" ' --setenv FOOBAR 1 ' "recorded bwrap args appear on the bwrap command line"
+out=$("$v/bin/python" -c 'import os; print(os.environ.get("FOOBAR"))' 2>&1)
+is "$out" 1 "a recorded --setenv reaches the program"
+"$SV" "$v" >/dev/null 2>&1
+out=$("$v/bin/python" -c 'import os; print(os.environ.get("FOOBAR"))' 2>&1)
+is "$out" None "re-wrapping without args removes the recorded --setenv"
+err=$(VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
+unlike "$err" 'FOOBAR' "... and it is gone from the bwrap command line"
+
+out=$(BWRAP_ARGS='--setenv A 1' "$v/bin/python" -c 'import os; print(os.environ.get("A"))' 2>&1)
+is "$out" 1 "BWRAP_ARGS='--setenv A 1' reaches the program"
+out=$(BWRAP_ARGS=$'--setenv\nB\nvalue with spaces' "$v/bin/python" -c 'import os; print(os.environ.get("B"))' 2>&1)
+is "$out" "value with spaces" "BWRAP_ARGS split on newlines keeps spaces in a value"
+"$SV" "$v" --setenv X 1 >/dev/null 2>&1
+out=$(BWRAP_ARGS='--setenv X 2' "$v/bin/python" -c 'import os; print(os.environ.get("X"))' 2>&1)
+is "$out" 2 "BWRAP_ARGS come after the recorded args (later wins)"
+out=$("$v/bin/python" -c 'import os; print(os.environ.get("X"))' 2>&1)
+is "$out" 1 "BWRAP_ARGS last for one launch only"
+"$SV" "$v" >/dev/null 2>&1
+
+# --- kinds of venvs ----------------------------------------------------------
+if p=$(new_project copies --without-pip --copies); then
+	check "a --copies venv: python is a copy in the private bin" \
+		sh -c "test -f '$p/.venv/.sandbox-venv/bin/python' && ! test -L '$p/.venv/.sandbox-venv/bin/python'"
+	out=$("$p/.venv/bin/python" -c 'import sys, json; print(sys.prefix, json.dumps([1]))' 2>&1)
+	is "$out" "$p/.venv [1]" "a --copies venv runs inside"
+else
+	ok 1 "a --copies venv can be made and wrapped"
+	ok 1 "a --copies venv runs inside"
+fi
+
+if p=$(new_project syssite --without-pip --system-site-packages); then
+	out=$("$p/.venv/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)
+	is "$out" "$p/.venv" "a --system-site-packages venv runs inside"
+	if "$SV_PYTHON" -c 'import numpy' 2>/dev/null; then
+		out=$("$p/.venv/bin/python" -c 'import numpy; a = numpy.arange(12).reshape(3, 4); print(int((a @ a.T).trace()))' 2>&1)
+		is "$out" 506 "system numpy imports and computes inside"
+	else
+		skip "numpy is not installed for $SV_PYTHON"
+	fi
+	if "$SV_PYTHON" -c 'import cryptography.hazmat.primitives.hashes' 2>/dev/null; then
+		out=$("$p/.venv/bin/python" -c '
+from cryptography.hazmat.primitives import hashes
+h = hashes.Hash(hashes.SHA256()); h.update(b"abc"); print(h.finalize().hex()[:16])' 2>&1)
+		is "$out" ba7816bf8f01cfea "system cryptography (with its OpenSSL) works inside"
+	else
+		skip "cryptography is not installed for $SV_PYTHON"
+	fi
+	if "$SV_PYTHON" -c 'import lxml.etree' 2>/dev/null; then
+		out=$("$p/.venv/bin/python" -c '
+from lxml import etree
+print(len(etree.fromstring("<a><b/><b/><c/></a>").findall("b")))' 2>&1)
+		is "$out" 2 "system lxml (with libxml2) works inside"
+	else
+		skip "lxml is not installed for $SV_PYTHON"
+	fi
+else
+	ok 1 "a --system-site-packages venv can be made and wrapped"
+fi
+
+if "$SV_PYTHON" -m virtualenv --version >/dev/null 2>&1; then
+	p=$SV_TMP/venv-virtualenv
+	mkdir -p "$p"
+	if VIRTUALENV_OVERRIDE_APP_DATA=$SV_TMP/virtualenv-data \
+		"$SV_PYTHON" -m virtualenv -q --no-pip --no-setuptools --no-wheel \
+		"$p/.venv" >"$SV_TMP/virtualenv.out" 2>&1; then
+		"$SV" "$p/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
+		ok $? "a virtualenv venv can be wrapped"
+		out=$("$p/.venv/bin/python" -c 'import sys; print(sys.executable, sys.prefix)' 2>&1)
+		is "$out" "$p/.venv/bin/python $p/.venv" "a virtualenv venv runs inside"
+	else
+		ok 1 "virtualenv creates a venv"
+		sed 's/^/#   /' "$SV_TMP/virtualenv.out" | head -10
+	fi
+else
+	skip "virtualenv is not available for $SV_PYTHON"
+fi
+
+# A base interpreter outside /usr (pyenv): its prefix must be exposed.
+pyenv_py=
+if [ "$(id -u)" -eq 0 ]; then
+	for cand in /root/.pyenv/versions/3.1[0-9].*/bin/python3.1[0-9]; do
+		[ -x "$cand" ] && pyenv_py=$cand
+	done
+fi
+if [ -n "$pyenv_py" ]; then
+	if p=$(SV_PYTHON=$pyenv_py new_project pyenv --without-pip); then
+		want=$("$pyenv_py" -c 'import sys; print(sys.version.split()[0], sys.base_prefix)')
+		out=$("$p/.venv/bin/python" -c 'import sys, ssl, sqlite3; print(sys.version.split()[0], sys.base_prefix)' 2>&1)
+		is "$out" "$want" "a venv of a pyenv interpreter ($pyenv_py) runs inside with its stdlib"
+	else
+		ok 1 "a venv of a pyenv interpreter can be made and wrapped"
+	fi
+else
+	skip "no pyenv interpreter readable by $(id -un) under /root/.pyenv"
+fi
+
+# --- odd paths ----------------------------------------------------------------
+if p=$(new_project "my proj é" --without-pip); then
+	out=$("$p/.venv/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)
+	is "$out" "$p/.venv" "a venv path with spaces and non-ASCII characters works"
+	out=$(cd "$p" && "$p/.venv/bin/shell" -c 'pwd' 2>&1)
+	is "$out" "$p" "... and shell starts in it"
+else
+	ok 1 "a venv path with spaces and non-ASCII characters can be wrapped"
+fi
+
+p=$SV_TMP/$'new\nline'
+mkdir -p "$p"
+"$SV_PYTHON" -m venv --without-pip "$p/.venv"
+before=$(cd "$p" && find . -printf '%p %y %m %s\n' | sort; cat .venv/bin/* | sha256sum)
+err=$("$SV" "$p/.venv" 2>&1)
+rc=$?
+ok $((rc == 0)) "a venv path with a newline is refused"
+like "$err" 'newline' "... with a message naming the newline"
+after=$(cd "$p" && find . -printf '%p %y %m %s\n' | sort; cat .venv/bin/* | sha256sum)
+is "$after" "$before" "... and nothing is written"
+
+done_testing

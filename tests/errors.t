@@ -1,0 +1,178 @@
+#!/bin/bash
+# errors.t - bad input: one clear line, a hint where the user can act, a
+# non-zero exit, and nothing half-written.
+. "$(dirname "$0")/lib.sh"
+
+cd "$SV_TMP" || exit 1
+
+# run_sv DIR ARGS...: run sandbox-venv, keep status and stderr.
+run_sv() {
+	local dir=$1
+	shift
+	err=$(cd "$dir" && "$SV" "$@" 2>&1 >/dev/null)
+	rc=$?
+}
+
+# The venv's bin/ and state as a fingerprint, to prove nothing changed.
+snapshot() { (cd "$1" && find . -printf '%p %y %m %s\n' | sort | sha256sum); }
+
+mkdir -p empty
+run_sv empty
+is "$rc" 1 "no .venv: exit 1"
+like "$err" "no venv at '.venv'" "no .venv: says so"
+like "$err" "^hint: create one with: python3 -m venv .venv" "no .venv: hint to create it"
+
+run_sv empty does-not-exist
+like "$err" "no venv at 'does-not-exist'" "missing dir named in the message"
+
+mkdir -p notvenv/.venv/bin
+run_sv notvenv
+is "$rc" 1 "a directory without pyvenv.cfg: exit 1"
+like "$err" "is not a venv" "a directory without pyvenv.cfg: not a venv"
+check "a directory without pyvenv.cfg: nothing written" test ! -e notvenv/.venv/.sandbox-venv
+
+touch afile
+run_sv . afile
+is "$rc" 1 "a file, not a directory: exit 1"
+like "$err" "not a directory" "a file, not a directory: says so"
+
+# Malformed pyvenv.cfg: nothing written, the line named.
+"$SV_PYTHON" -m venv bad/.venv
+before=$(snapshot bad/.venv)
+printf 'home = /usr/bin\nthis line has no equals sign\nversion = 3.11.2\n' >bad/.venv/pyvenv.cfg
+run_sv bad
+is "$rc" 1 "malformed pyvenv.cfg: exit 1"
+like "$err" "pyvenv.cfg line 2" "malformed pyvenv.cfg: the line is named"
+like "$err" "^hint: " "malformed pyvenv.cfg: a hint"
+check "malformed pyvenv.cfg: no state written" test ! -e bad/.venv/.sandbox-venv
+check "malformed pyvenv.cfg: bin/ untouched" test ! -e bad/.venv/bin/shell
+
+printf 'version = 3.11.2\n' >bad/.venv/pyvenv.cfg
+run_sv bad
+like "$err" "home" "pyvenv.cfg without home: says so"
+
+printf 'home = /nonexistent/bin\nversion = 3.11.2\n' >bad/.venv/pyvenv.cfg
+run_sv bad
+is "$rc" 1 "base Python gone: exit 1"
+like "$err" "base Python of this venv is gone" "base Python gone: says so"
+check "base Python gone: nothing written" test ! -e bad/.venv/.sandbox-venv
+
+if [ "$(id -u)" -ne 0 ]; then
+	"$SV_PYTHON" -m venv unread/.venv
+	chmod 000 unread/.venv/pyvenv.cfg
+	run_sv unread
+	is "$rc" 1 "unreadable pyvenv.cfg: exit 1"
+	like "$err" "cannot open 'pyvenv.cfg': Permission denied" "unreadable pyvenv.cfg: says why"
+	check "unreadable pyvenv.cfg: nothing written" test ! -e unread/.venv/.sandbox-venv
+	chmod 644 unread/.venv/pyvenv.cfg
+else
+	skip "unreadable pyvenv.cfg: root reads any file"
+fi
+
+# A broken symlink in bin/: refused before anything changes.
+"$SV_PYTHON" -m venv broken/.venv
+ln -s /nonexistent/python9 broken/.venv/bin/python9
+before=$(snapshot broken/.venv)
+run_sv broken
+is "$rc" 1 "broken symlink in bin/: exit 1"
+like "$err" "'bin/python9' is a broken symlink to '/nonexistent/python9'" "broken symlink: named with its target"
+like "$err" "^hint: " "broken symlink: a hint"
+is "$(snapshot broken/.venv)" "$before" "broken symlink: the venv is unchanged"
+
+# Paths: a newline is refused, spaces and non-ASCII work (core.t).
+nl_dir="$SV_TMP/new
+line"
+mkdir -p "$nl_dir"
+"$SV_PYTHON" -m venv "$nl_dir/.venv" 2>/dev/null
+run_sv "$nl_dir"
+is "$rc" 1 "a venv path with a newline: exit 1"
+like "$err" "contains a newline" "a venv path with a newline: says so"
+check "a venv path with a newline: nothing written" test ! -e "$nl_dir/.venv/.sandbox-venv"
+
+# bwrap refuses a recorded option: caught at wrap time.
+"$SV_PYTHON" -m venv opts/.venv
+run_sv opts .venv --no-such-option
+is "$rc" 1 "an option bwrap rejects: exit 1"
+like "$err" "bwrap refuses the extra arguments" "an option bwrap rejects: says so"
+check "an option bwrap rejects: nothing written" test ! -e opts/.venv/.sandbox-venv
+
+# The venv's parent holds the home directory: refused.
+mkdir -p fakehome
+"$SV_PYTHON" -m venv fakehome/.venv
+err=$(cd fakehome && HOME="$SV_TMP/fakehome" "$SV" 2>&1 >/dev/null)
+rc=$?
+is "$rc" 1 "venv directly in the home directory: exit 1"
+like "$err" "holds your home directory" "venv directly in the home directory: says why"
+check "venv directly in the home directory: nothing written" test ! -e fakehome/.venv/.sandbox-venv
+
+# bwrap missing: a build whose bwrap path does not exist.
+if [ -x "${SV_HELPERS:-}/sandbox-venv-nobwrap" ]; then
+	"$SV_PYTHON" -m venv nobwrap/.venv
+	err=$(cd nobwrap && "$SV_HELPERS/sandbox-venv-nobwrap" 2>&1 >/dev/null)
+	rc=$?
+	is "$rc" 1 "bwrap missing: exit 1"
+	like "$err" "cannot run '/nonexistent/bwrap'" "bwrap missing: says so"
+	like "$err" "hint: install bubblewrap" "bwrap missing: names the package"
+	check "bwrap missing: nothing written" test ! -e nobwrap/.venv/.sandbox-venv
+else
+	skip "bwrap missing: no sandbox-venv-nobwrap helper build"
+fi
+
+# User namespaces disabled: only root can switch them off, for a moment.
+if [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/user/max_user_namespaces ]; then
+	"$SV_PYTHON" -m venv nouserns/.venv
+	saved=$(cat /proc/sys/user/max_user_namespaces)
+	trap 'echo "$saved" >/proc/sys/user/max_user_namespaces' EXIT
+	echo 0 >/proc/sys/user/max_user_namespaces
+	run_sv nouserns
+	echo "$saved" >/proc/sys/user/max_user_namespaces
+	trap 'chmod -R u+w "$SV_TMP" 2>/dev/null' EXIT
+	is "$rc" 1 "user namespaces disabled: exit 1"
+	like "$err" "bwrap cannot create a sandbox here" "user namespaces disabled: says so"
+	like "$err" "hint: .*unprivileged_userns_clone.*apparmor_restrict_unprivileged_userns" \
+		"user namespaces disabled: the sysctls, Ubuntu's AppArmor one too"
+	check "user namespaces disabled: nothing written" test ! -e nouserns/.venv/.sandbox-venv
+else
+	skip "user namespaces disabled: needs root to switch them off"
+fi
+
+# Launch-time errors.
+proj=$(new_project moved) || exit 1
+mv "$proj" "$SV_TMP/moved2"
+err=$("$SV_TMP/moved2/.venv/bin/python" -c pass 2>&1)
+rc=$?
+is "$rc" 1 "a moved venv: exit 1"
+like "$err" "was wrapped at '$proj/.venv'" "a moved venv: says where it was"
+like "$err" "hint: run sandbox-venv on it again" "a moved venv: says what to run"
+"$SV" "$SV_TMP/moved2/.venv" >/dev/null
+check "a moved venv works after wrapping again" "$SV_TMP/moved2/.venv/bin/python" -c pass
+
+proj=$(new_project gone) || exit 1
+rm "$proj/.venv/.sandbox-venv/bin/pip3"
+err=$("$proj/.venv/bin/pip3" --version 2>&1)
+rc=$?
+is "$rc" 1 "an entry point that is gone: exit 1"
+like "$err" "'pip3' has no entry point in this venv any more" "an entry point that is gone: says so"
+
+err=$(cd "$proj" && SANDBOX_SECCOMP_ALLOW='read write no_such_call' .venv/bin/python -c pass 2>&1)
+rc=$?
+is "$rc" 1 "unknown system call in SANDBOX_SECCOMP_ALLOW: exit 1"
+like "$err" "no_such_call" "unknown system call: named"
+
+err=$(cd "$proj" && BWRAP_ARGS=$'--setenv\nA\x01' .venv/bin/python -c pass 2>&1)
+rc=$?
+is "$rc" 1 "BWRAP_ARGS with a control character: exit 1"
+like "$err" "BWRAP_ARGS" "BWRAP_ARGS error: names the variable"
+
+err=$(cd "$proj" && SANDBOX_PASS_ENV='BWRAP_ARGS' .venv/bin/python -c pass 2>&1)
+is "$?" 1 "SANDBOX_PASS_ENV cannot pass policy: exit 1"
+like "$err" "sandbox policy" "SANDBOX_PASS_ENV cannot pass policy: says so"
+
+out=$("$SV" --help)
+like "$out" "^Usage: sandbox-venv \[VENV_DIR\] \[BWRAP_OPTS...\]" "--help shows the usage"
+out=$("$SV" -h)
+like "$out" "^Usage:" "-h shows the usage"
+out=$("$SV" --version)
+like "$out" "^sandbox-venv [0-9]" "--version"
+
+done_testing

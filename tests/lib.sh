@@ -1,0 +1,122 @@
+# tests/lib.sh - TAP helpers and fixtures for the shell tests.
+#
+# Sourced by tests/*.t. The test prints "ok N - what" lines and ends with
+# done_testing. Environment:
+#   SV        the sandbox-venv binary under test (required)
+#   SV_PYTHON the base interpreter for test venvs (default /usr/bin/python3)
+#   SV_TMP    a scratch directory the current user owns (default: mktemp)
+
+set -u
+tap_n=0
+tap_failed=0
+
+ok() {      # ok CONDITION-STATUS "description"
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+check() {   # check "description" COMMAND...: ok when COMMAND succeeds
+	local what=$1
+	shift
+	if "$@" >"$SV_TMP/check.out" 2>&1; then
+		ok 0 "$what"
+	else
+		ok 1 "$what"
+		sed 's/^/#   /' "$SV_TMP/check.out" | head -20
+	fi
+}
+
+check_fails() {   # check_fails "description" COMMAND...: ok when COMMAND fails
+	local what=$1
+	shift
+	if "$@" >"$SV_TMP/check.out" 2>&1; then
+		ok 1 "$what"
+		sed 's/^/#   /' "$SV_TMP/check.out" | head -20
+	else
+		ok 0 "$what"
+	fi
+}
+
+is() {      # is GOT WANT "description"
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+	fi
+}
+
+like() {    # like GOT GREP-PATTERN "description"
+	if printf '%s\n' "$1" | grep -q -e "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:  %s\n#   want match: %s\n' "$1" "$2" | head -20
+	fi
+}
+
+unlike() {  # unlike GOT GREP-PATTERN "description"
+	if printf '%s\n' "$1" | grep -q -e "$2"; then
+		ok 1 "$3"
+		printf '#   got:  %s\n#   must not match: %s\n' "$1" "$2" | head -20
+	else
+		ok 0 "$3"
+	fi
+}
+
+skip() {    # skip "reason"
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP $1"
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+: "${SV:?SV must name the sandbox-venv binary}"
+: "${SV_PYTHON:=/usr/bin/python3}"
+if [ -z "${SV_TMP:-}" ]; then
+	SV_TMP=$(mktemp -d /tmp/sv-test.XXXXXX)
+	trap 'chmod -R u+w "$SV_TMP" 2>/dev/null; rm -rf "$SV_TMP"' EXIT
+fi
+export SV SV_PYTHON SV_TMP
+
+# new_project NAME [venv options]: a project with a wrapped .venv; prints
+# the project's path.
+new_project() {
+	local dir="$SV_TMP/$1"
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	"$SV_PYTHON" -m venv "$@" "$dir/.venv" >/dev/null &&
+		"$SV" "$dir/.venv" >/dev/null 2>"$SV_TMP/wrap.err" || {
+		echo "# cannot make project $dir:" >&2
+		sed 's/^/#   /' "$SV_TMP/wrap.err" >&2
+		return 1
+	}
+	printf '%s\n' "$dir"
+}
+
+# A local package with a console script, built offline; prints its path.
+# make_package DIR NAME SCRIPT-NAME [extra setup.py body]
+make_package() {
+	local dir=$1 name=$2 script=$3
+	mkdir -p "$dir/$name"
+	cat >"$dir/setup.py" <<PY
+from setuptools import setup
+setup(name="$name", version="1.0", packages=["$name"],
+      entry_points={"console_scripts": ["$script = $name:main"]})
+${4:-}
+PY
+	cat >"$dir/$name/__init__.py" <<PY
+import os, sys
+def main():
+    print("$script", sys.executable, os.getuid())
+PY
+}
