@@ -122,6 +122,7 @@ check "writes to ~/.cache never reach a host directory outside" test ! -e "$SV_T
 
 # --- console scripts with the names of host-side files --------------------------
 act_before=$(sha256sum <"$v/bin/activate")
+fish_before=$(sha256sum <"$v/bin/activate.fish")
 shell_before=$(sha256sum <"$v/bin/shell")
 mkdir -p "$p/pkg-names/svnames"
 cat >"$p/pkg-names/setup.py" <<'PY'
@@ -137,6 +138,7 @@ echo "# pip install of svnames exited with $?"
 # defence: activate* and shell on the host are written only by sandbox-venv
 is "$(sha256sum <"$v/bin/activate")" "$act_before" "a console script named activate does not replace the host's activate"
 is "$(sha256sum <"$v/bin/shell")" "$shell_before" "a console script named shell does not replace the shell gate"
+is "$(sha256sum <"$v/bin/activate.fish")" "$fish_before" "... nor activate.fish"
 check "no host gate named deactivate" test ! -e "$v/bin/deactivate"
 out=$("$v/bin/shell" -c 'echo inside-shell' 2>&1)
 is "$out" inside-shell "bin/shell still opens the sandbox shell"

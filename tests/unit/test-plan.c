@@ -1,0 +1,241 @@
+/* test-plan.c - the planner: mounts, order, environment. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "plan.h"
+#include "tap.h"
+
+static const char *const caller_env[] = {
+	"LANG=C.UTF-8", "LC_ALL=C", "TERM=xterm", "OPENAI_API_KEY=sk-secret",
+	"LD_PRELOAD=/home/u/evil.so", "PYTHONPATH=/home/u/lib", "PATH=/home/u/bin:/usr/bin",
+	"HOME=/home/u", "AWS_SECRET_ACCESS_KEY=x", "HF_TOKEN=hf-123", NULL,
+};
+
+struct fixture {
+	struct policy pol;
+	struct strvec libs, dotenv, pass_env, bwrap_args;
+	struct plan_input in;
+	struct plan plan;
+};
+
+static void fixture_init(struct fixture *f, bool pip, const char *entry, const char *cwd)
+{
+	static const char *const args[] = { "-c", "pass", NULL };
+	static const char *const no_args[] = { NULL };
+	struct strbuf err = STRBUF_INIT;
+
+	memset(f, 0, sizeof(*f));
+	policy_init(&f->pol);
+	f->pol.venv = xstrdup("/p/.venv");
+	f->pol.project = xstrdup("/p");
+	f->pol.python = xstrdup("/usr/bin/python3.11");
+	strvec_push(&f->pol.bwrap_args, "--setenv");
+	strvec_push(&f->pol.bwrap_args, "X");
+	strvec_push(&f->pol.bwrap_args, "recorded");
+	strvec_init(&f->libs);
+	strvec_init(&f->dotenv);
+	strvec_init(&f->pass_env);
+	strvec_init(&f->bwrap_args);
+	strvec_push(&f->dotenv, "LD_PRELOAD=/p/evil.so");
+	strvec_push(&f->dotenv, "DB_URL=postgres://x");
+	strvec_push(&f->pass_env, "HF_TOKEN");
+	strvec_push(&f->pass_env, "NOT_SET_ANYWHERE");
+	strvec_push(&f->bwrap_args, "--setenv");
+	strvec_push(&f->bwrap_args, "X");
+	strvec_push(&f->bwrap_args, "per-launch");
+	f->in.policy = &f->pol;
+	f->in.libs = &f->libs;
+	f->in.envp = caller_env;
+	f->in.dotenv = &f->dotenv;
+	f->in.pass_env = &f->pass_env;
+	f->in.bwrap_args = &f->bwrap_args;
+	f->in.cwd = cwd;
+	f->in.entry = entry;
+	f->in.args = entry ? args : no_args;
+	f->in.writable_venv = pip;
+	f->in.fd.venv = 100;
+	f->in.fd.privbin = 101;
+	f->in.fd.state = 102;
+	f->in.fd.home = 103;
+	f->in.fd.cache = 104;
+	f->in.fd.git = 105;
+	f->in.fd.pyvenv_cfg = 106;
+	f->in.passwd = "u:x:1000:1000::/p/.venv/home:/bin/bash\n";
+	f->in.group = "u:x:1000:\n";
+	plan_init(&f->plan);
+	if (plan_build(&f->plan, &f->in, &err) < 0)
+		printf("# plan_build: %s\n", err.buf);
+	strbuf_release(&err);
+}
+
+static void fixture_release(struct fixture *f)
+{
+	plan_release(&f->plan);
+	policy_release(&f->pol);
+	strvec_clear(&f->libs);
+	strvec_clear(&f->dotenv);
+	strvec_clear(&f->pass_env);
+	strvec_clear(&f->bwrap_args);
+}
+
+/* Index of the first op of type t with dest (or -1). */
+static long find_op(const struct plan *p, enum plan_op_type t, const char *dest)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (p->ops[i].type == t && p->ops[i].dest && !strcmp(p->ops[i].dest, dest))
+			return (long)i;
+	return -1;
+}
+
+static bool env_has_prefix(const struct strvec *env, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < env->nr; i++)
+		if (str_has_prefix(env->v[i], prefix))
+			return true;
+	return false;
+}
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+static void test_environment(void)
+{
+	struct fixture f;
+	long i;
+
+	fixture_init(&f, false, "python", "/p/sub");
+	ok(env_has_prefix(&f.plan.env, "LANG=C.UTF-8") && env_has_prefix(&f.plan.env, "LC_ALL=C"),
+	   "safe variables pass: LANG, LC_*");
+	ok(!env_has_prefix(&f.plan.env, "OPENAI_API_KEY=") &&
+	   !env_has_prefix(&f.plan.env, "AWS_SECRET_ACCESS_KEY=") &&
+	   !env_has_prefix(&f.plan.env, "HF_TOKEN="), "tokens in the caller's environment do not");
+	ok(!env_has_prefix(&f.plan.env, "LD_PRELOAD=") && !env_has_prefix(&f.plan.env, "PYTHONPATH="),
+	   "loader and Python variables of the caller do not");
+	ok(env_has_prefix(&f.plan.env, "PATH=/p/.venv/bin:") &&
+	   !env_has_prefix(&f.plan.env, "PATH=/home/u"), "PATH is ours, the venv first");
+	ok(env_has_prefix(&f.plan.env, "HOME=/p/.venv/home"), "HOME is the venv's home");
+	ok(env_has_prefix(&f.plan.env, "VIRTUAL_ENV=/p/.venv"), "VIRTUAL_ENV is set");
+	i = find_op(&f.plan, PLAN_SETENV, "/p/evil.so");
+	ok(i >= 0 && !strcmp(f.plan.ops[i].src, "LD_PRELOAD"),
+	   ".env's LD_PRELOAD reaches the program through --setenv");
+	ok(find_op(&f.plan, PLAN_SETENV, "postgres://x") >= 0, ".env's other variables too");
+	ok(find_op(&f.plan, PLAN_SETENV, "hf-123") >= 0, "SANDBOX_PASS_ENV passes HF_TOKEN's value");
+	ok(!env_has_prefix(&f.plan.env, "NOT_SET_ANYWHERE"), "a passed name that is unset stays unset");
+	ok(f.plan.extra.nr == 6 && !strcmp(f.plan.extra.v[2], "recorded") &&
+	   !strcmp(f.plan.extra.v[5], "per-launch"),
+	   "recorded options come first, BWRAP_ARGS after them (later wins)");
+	fixture_release(&f);
+
+	ok(plan_env_is_safe("LC_MESSAGES") && plan_env_is_safe("https_proxy") &&
+	   plan_env_is_safe("CFLAGS"), "the safe list: LC_*, proxies, compiler flags");
+	ok(!plan_env_is_safe("LD_LIBRARY_PATH") && !plan_env_is_safe("GITHUB_TOKEN") &&
+	   !plan_env_is_safe("SSH_AUTH_SOCK") && !plan_env_is_safe("DBUS_SESSION_BUS_ADDRESS") &&
+	   !plan_env_is_safe("DISPLAY"), "not safe: loader paths, tokens, agent and bus sockets");
+}
+
+static void test_mounts(bool pip)
+{
+	static const char *const allowed[] = {
+		"/p/.venv", "/p/.venv/bin", "/p/.venv/home", "/p/.venv/cache",
+		"/p/.venv/.sandbox-venv", "/p/.venv/pyvenv.cfg", "/p/.git",
+	};
+	struct fixture f;
+	const char *mode = pip ? "pip" : "plain";
+	long project, venv, bin, home, state, cfg;
+	size_t i, j;
+	bool stray = false;
+
+	fixture_init(&f, pip, "python", "/elsewhere");
+	project = find_op(&f.plan, PLAN_BIND, "/p");
+	venv = find_op(&f.plan, pip ? PLAN_BIND_FD : PLAN_RO_BIND_FD, "/p/.venv");
+	bin = find_op(&f.plan, pip ? PLAN_BIND_FD : PLAN_RO_BIND_FD, "/p/.venv/bin");
+	home = find_op(&f.plan, PLAN_BIND_FD, "/p/.venv/home");
+	state = find_op(&f.plan, PLAN_RO_BIND_FD, "/p/.venv/.sandbox-venv");
+	cfg = find_op(&f.plan, PLAN_RO_BIND_FD, "/p/.venv/pyvenv.cfg");
+	ok(project >= 0 && venv > project, "%s: the project read-write, then the venv over it", mode);
+	ok(venv >= 0 && f.plan.ops[venv].fd == 100, "%s: the venv is bound by its fd", mode);
+	ok(bin > venv && f.plan.ops[bin].fd == 101, "%s: the private bin over $venv/bin, by fd", mode);
+	ok(home > venv && f.plan.ops[home].fd == 103, "%s: the home by fd", mode);
+	ok(find_op(&f.plan, PLAN_RO_BIND_FD, "/p/.git") > project, "%s: .git read-only by fd", mode);
+	if (pip)
+		ok(state > venv && cfg > venv, "pip: state and pyvenv.cfg pinned read-only");
+	else
+		ok(state < 0 && cfg < 0, "plain: the read-only venv covers state and pyvenv.cfg");
+	for (i = 0; i < f.plan.nr; i++) {
+		const struct plan_op *op = &f.plan.ops[i];
+		bool ok_dest = false;
+
+		if (op->type == PLAN_SETENV || op->type == PLAN_CHDIR || !op->dest)
+			continue;
+		if (!under(op->dest, "/p"))
+			continue;
+		for (j = 0; j < ARRAY_SIZE(allowed); j++)
+			ok_dest |= !strcmp(op->dest, allowed[j]) || !strcmp(op->dest, "/p");
+		if (!ok_dest) {
+			stray = true;
+			printf("#   stray mount in a writable tree: %s\n", op->dest);
+		}
+	}
+	ok(!stray, "%s: nothing is mounted inside a tree the sandbox can write", mode);
+	i = (size_t)find_op(&f.plan, PLAN_CHDIR, "/p");
+	ok((long)i >= 0, "%s: a working directory outside the project becomes the project", mode);
+	is_str(f.plan.argv.v[0], "/p/.venv/bin/python", "the program is the venv's own entry point");
+	fixture_release(&f);
+}
+
+static void test_shell(void)
+{
+	struct fixture f;
+
+	fixture_init(&f, false, NULL, "/p/sub");
+	is_str(f.plan.argv.v[0], "/bin/bash", "shell: bash");
+	ok(f.plan.argv.nr == 2 && !strcmp(f.plan.argv.v[1], "-i"), "shell without arguments: -i");
+	ok(find_op(&f.plan, PLAN_CHDIR, "/p/sub") >= 0, "a working directory in the project is kept");
+	fixture_release(&f);
+}
+
+static void test_expose(void)
+{
+	struct plan p;
+	struct stat st;
+	long link, bind;
+
+	if (lstat("/bin", &st) < 0 || !S_ISLNK(st.st_mode) || lstat("/usr/bin/sh", &st) < 0) {
+		skip("expose: /bin is not a symlink here");
+		return;
+	}
+	plan_init(&p);
+	plan_expose(&p, "/bin/sh");
+	link = find_op(&p, PLAN_SYMLINK, "/bin");
+	ok(link >= 0, "expose: a symlink on the way (/bin) becomes --symlink");
+	bind = (long)p.nr - 1;
+	ok(bind > link && p.ops[bind].type == PLAN_RO_BIND && p.ops[bind].dest[0] == '/' &&
+	   !str_has_prefix(p.ops[bind].dest, "/bin/"), "expose: the final file is bound by its real path");
+	plan_expose(&p, "/bin/sh");
+	ok(p.ops[p.nr - 1].type == PLAN_RO_BIND && (long)p.nr - 1 == bind,
+	   "expose: the same path twice adds nothing");
+	plan_expose(&p, "/nonexistent/file");
+	ok((long)p.nr - 1 == bind, "expose: a missing path adds nothing");
+	plan_expose(&p, "relative/path");
+	ok((long)p.nr - 1 == bind, "expose: a relative path adds nothing");
+	plan_release(&p);
+}
+
+int main(void)
+{
+	test_environment();
+	test_mounts(false);
+	test_mounts(true);
+	test_shell();
+	test_expose();
+	return done_testing();
+}
