@@ -9,6 +9,10 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "libdeps.h"
+
+/* Replaced by the multiarch triplet (x86_64-linux-gnu, ...). */
+#define MULTIARCH "@MULTIARCH@"
 
 /* Host paths every sandbox sees read-only, with the reason for each.
  * Libraries come from the cache; the interpreter from the policy. */
@@ -61,6 +65,9 @@ static const struct host_path {
 	{ "/usr/bin/which", "shell scripts" },
 	{ "/usr/bin/xargs", "shell scripts" },
 	{ "/sbin/ldconfig", "ctypes.util.find_library runs ldconfig -p" },
+	{ "/usr/lib/" MULTIARCH "/ossl-modules", "OpenSSL 3 providers, loaded with dlopen (cryptography)" },
+	{ "/usr/lib/" MULTIARCH "/engines-3", "OpenSSL 3 engines, loaded with dlopen" },
+	{ "/usr/lib/" MULTIARCH "/gconv", "iconv charset modules, loaded with dlopen" },
 	{ "/etc/ld.so.cache", "the dynamic loader's index" },
 	{ "/etc/ld.so.conf", "the dynamic loader's configuration" },
 	{ "/etc/ld.so.conf.d", "the dynamic loader's configuration" },
@@ -90,9 +97,20 @@ static const struct host_path {
 	{ "/etc/gitconfig", "git's system configuration" },
 };
 
-const char *plan_host_path(size_t i)
+void plan_host_paths(struct strvec *out)
 {
-	return i < ARRAY_SIZE(host_paths) ? host_paths[i].path : NULL;
+	const char *triplet = libdeps_multiarch_triplet();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(host_paths); i++) {
+		const char *p = host_paths[i].path;
+		const char *t = strstr(p, MULTIARCH);
+
+		if (!t)
+			strvec_push(out, p);
+		else if (triplet)
+			strvec_pushf(out, "%.*s%s%s", (int)(t - p), p, triplet, t + strlen(MULTIARCH));
+	}
 }
 
 /* Variables copied from the caller's environment into the sandbox. */
@@ -324,6 +342,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	cleanup_free char *state = xasprintf("%s/%s", pol->venv, STATE_DIR);
 	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", pol->venv);
 	cleanup_free char *git = xasprintf("%s/.git", pol->project);
+	cleanup_strvec struct strvec host = STRVEC_INIT;
 	size_t i;
 
 	if (!has_fd(in->fd.venv) || !has_fd(in->fd.privbin) || !has_fd(in->fd.home) ||
@@ -346,8 +365,9 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	for (i = 0; i < pol->expose.nr; i++)
 		plan_expose(p, pol->expose.v[i]);
 	plan_expose(p, pol->python);
-	for (i = 0; i < ARRAY_SIZE(host_paths); i++)
-		plan_expose(p, host_paths[i].path);
+	plan_host_paths(&host);
+	for (i = 0; i < host.nr; i++)
+		plan_expose(p, host.v[i]);
 	for (i = 0; i < in->libs->nr; i++)
 		plan_expose(p, in->libs->v[i]);
 	if (in->pip_cache)

@@ -93,8 +93,8 @@ void plan_expose(struct plan *p, const char *path);
  * line, not from --args. PLAN_DATA ops must have their fd set first. */
 void plan_to_args(const struct plan *p, struct strvec *args);
 
-/* The i-th host path of the exposure table, NULL past the end. */
-const char *plan_host_path(size_t i);
+/* The host paths of the exposure table, for this machine. */
+void plan_host_paths(struct strvec *out);
 
 /* The environment variables copied from the caller: exact names, and
  * LC_* as a prefix. */

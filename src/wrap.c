@@ -246,6 +246,7 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 	cleanup_strbuf struct strbuf out = STRBUF_INIT;
 	cleanup_free char *venv_lib = xasprintf("%s/lib", v->path);
 	cleanup_free char *privbin = xasprintf("%s/%s/%s", v->path, STATE_DIR, STATE_BIN);
+	cleanup_strvec struct strvec host = STRVEC_INIT;
 	struct libdeps ld;
 	struct stat st;
 	size_t i, skipped = 0;
@@ -259,7 +260,9 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 		libdeps_add_dir(&ld, pol->lib_dirs.v[i]);
 	if (libdeps_add_file(&ld, pol->python, false, err) < 0)
 		goto out;
-	for (i = 0; (p = plan_host_path(i)); i++) {
+	plan_host_paths(&host);
+	for (i = 0; i < host.nr; i++) {
+		p = host.v[i];
 		if (stat(p, &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode) ? libdeps_scan_tree(&ld, p, &skipped, err) < 0 :
@@ -317,8 +320,10 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	      struct strvec *gated, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strvec struct strvec notes = STRVEC_INIT;
 	struct policy pol;
 	bool disable_userns = false;
+	size_t i;
 	int ret = -1;
 
 	policy_init(&pol);
@@ -341,8 +346,11 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	policy_format(&pol, &text);
 	if (fs_write_atomic_at(v->state_fd, STATE_POLICY, text.buf, text.len, 0644, err) < 0 ||
 	    gate_wrap_bin(v, exe, gated, err) < 0 ||
+	    gate_reconcile(v, exe, &notes, err) < 0 ||
 	    wrap_update_libs(v, &pol, err) < 0)
 		goto out;
+	for (i = 0; i < notes.nr; i++)
+		warn("%s", notes.v[i]);
 	ret = 0;
 out:
 	venv_unlock(v);
