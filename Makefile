@@ -58,17 +58,18 @@ tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/sandbox-venv $(B)/tests/sandbox-venv-nobwr
 # The whole suite: unit tests, the filter under bwrap, the integration and
 # attack tests (as root and as an unprivileged user), then the unit and
 # integration tests again with a build under ASan and UBSan.
-check: all tests
-	B=$(B) tests/run-all
-	$(MAKE) check-san
+check: all tests san-tests
+	B=$(B) SAN_B=build-san tests/run-all
 
 check-unit: tests
 	B=$(B) tests/run-all unit
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
-check-san:
+san-tests:
 	$(MAKE) B=build-san CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" tests
+
+check-san: san-tests
 	B=build-san ASAN_OPTIONS=detect_leaks=1 tests/run-all unit
 	B=build-san SV_SHELL_CURRENT_USER_ONLY=1 tests/run-all shell
 
@@ -86,4 +87,4 @@ uninstall:
 clean:
 	rm -rf build build-san sandbox-venv
 
-.PHONY: demo all check check-unit check-san install uninstall clean tests
+.PHONY: demo san-tests all check check-unit check-san install uninstall clean tests

@@ -47,7 +47,7 @@ is() {      # is GOT WANT "description"
 		ok 0 "$3"
 	else
 		ok 1 "$3"
-		printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+		printf 'got:  %s\nwant: %s\n' "$1" "$2" | sed 's/^/#   /' | head -20
 	fi
 }
 
@@ -56,14 +56,14 @@ like() {    # like GOT GREP-PATTERN "description"
 		ok 0 "$3"
 	else
 		ok 1 "$3"
-		printf '#   got:  %s\n#   want match: %s\n' "$1" "$2" | head -20
+		printf 'got:  %s\nwant match: %s\n' "$1" "$2" | sed 's/^/#   /' | head -20
 	fi
 }
 
 unlike() {  # unlike GOT GREP-PATTERN "description"
 	if printf '%s\n' "$1" | grep -q -e "$2"; then
 		ok 1 "$3"
-		printf '#   got:  %s\n#   must not match: %s\n' "$1" "$2" | head -20
+		printf 'got:  %s\nmust not match: %s\n' "$1" "$2" | sed 's/^/#   /' | head -20
 	else
 		ok 0 "$3"
 	fi
