@@ -251,4 +251,52 @@ like "$err" 'newline' "... with a message naming the newline"
 after=$(cd "$p" && find . -printf '%p %y %m %s\n' | sort; cat .venv/bin/* | sha256sum)
 is "$after" "$before" "... and nothing is written"
 
+# --- pip's cache and the network ----------------------------------------------
+if p=$(new_project cache-net --without-pip); then
+	real_cache="$HOME/.cache/pip"
+	if mkdir -p "$real_cache" 2>/dev/null && [ -w "$real_cache" ]; then
+		marker="$real_cache/sv-marker-$$"
+		echo host >"$marker"
+		# defence: the user's pip cache is absent unless asked for
+		out=$("$p/.venv/bin/python" -c "import os; print(os.path.exists('$marker'), os.environ.get('PIP_CACHE_DIR'))" 2>&1)
+		is "$out" "False None" "without SANDBOX_USE_PIP_CACHE the real pip cache is absent"
+		out=$(SANDBOX_USE_PIP_CACHE=1 "$p/.venv/bin/python" -c "
+import os
+print(open('$marker').read().strip(), os.environ.get('PIP_CACHE_DIR') == os.path.realpath('$real_cache'))
+open('$marker', 'w').write('sandbox')" 2>&1)
+		is "$out" "host True" "SANDBOX_USE_PIP_CACHE=1 shares the real pip cache as PIP_CACHE_DIR"
+		is "$(cat "$marker")" sandbox "... read-write"
+		rm -f "$marker"
+	else
+		skip "no writable ~/.cache/pip for $(id -un)"
+	fi
+	out=$("$p/.venv/bin/python" -c 'import os; print(os.environ["XDG_CACHE_HOME"], os.path.realpath(os.path.expanduser("~/.cache")))' 2>&1)
+	is "$out" "$p/.venv/cache $p/.venv/cache" "~/.cache is the venv's cache directory"
+
+	# The network is shared (the reference's default): a server on the
+	# host's loopback answers the sandbox.
+	"$SV_PYTHON" - "$SV_TMP/port" <<'PY' &
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.settimeout(20)
+c, _ = s.accept(); c.sendall(b"hello from the host\n"); c.close()
+PY
+	server=$!
+	for _ in $(seq 50); do [ -s "$SV_TMP/port" ] && break; sleep 0.1; done
+	out=$(BWRAP_ARGS=--unshare-net "$p/.venv/bin/python" -c "
+import socket
+try:
+    socket.create_connection(('127.0.0.1', $(cat "$SV_TMP/port" 2>/dev/null || echo 1)), timeout=5); print('connected')
+except OSError as e: print('refused')" 2>&1)
+	is "$out" refused "BWRAP_ARGS=--unshare-net cuts it: the same server is unreachable"
+	out=$("$p/.venv/bin/python" -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $(cat "$SV_TMP/port" 2>/dev/null || echo 1)), timeout=10)
+print(s.recv(100).decode().strip())" 2>&1)
+	is "$out" "hello from the host" "the network is shared: a host loopback server answers"
+	wait "$server" 2>/dev/null
+fi
+
 done_testing
