@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "gate.h"
 #include "plan.h"
+#include "run.h"
 #include "scfilter.h"
 #include "state.h"
 #include "venv.h"
@@ -194,22 +195,11 @@ static void print_verbose(const struct strvec *args, const struct strvec *argv)
 	fprintf(stderr, "%s\n", line.buf);
 }
 
-/* Exit status of a child as a shell reports it. */
-static int exit_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
-}
-
 int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_strbuf struct strbuf passwd = STRBUF_INIT;
 	cleanup_strbuf struct strbuf group = STRBUF_INIT;
-	cleanup_strbuf struct strbuf argbuf = STRBUF_INIT;
 	cleanup_strvec struct strvec libs = STRVEC_INIT;
 	cleanup_strvec struct strvec dotenv = STRVEC_INIT;
 	cleanup_strvec struct strvec pass_env = STRVEC_INIT;
@@ -229,7 +219,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	const char *name, *s;
 	char *slash;
 	size_t i;
-	int args_fd, pid, status;
+	int status;
 	bool pip;
 
 	venv_init(&v);
@@ -365,41 +355,9 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	plan_to_args(&plan, &bargs);
 	if ((s = getenv("VERBOSE")) && s[0])
 		print_verbose(&bargs, &plan.argv);
-	for (i = 0; i < bargs.nr; i++)
-		strbuf_add(&argbuf, bargs.v[i], strlen(bargs.v[i]) + 1);
-	args_fd = fs_memfd_data("bwrap-args", argbuf.buf, argbuf.len, &err);
-	if (args_fd < 0 || inherit_fd(args_fd) < 0)
+	/* Returns only for pip, when it has finished. */
+	if (run_sandbox(&bargs, &plan.argv, &plan.env, pip, &status, &err) < 0)
 		die("%s", err.buf);
-	{
-		cleanup_strvec struct strvec argv = STRVEC_INIT;
-
-		strvec_push(&argv, "bwrap");
-		strvec_push(&argv, "--args");
-		strvec_pushf(&argv, "%d", args_fd);
-		strvec_push(&argv, "--");
-		strvec_pushv(&argv, plan.argv.v);
-		fflush(NULL);
-		if (!pip) {
-			execve(BWRAP_PATH, (char *const *)argv.v, (char *const *)plan.env.v);
-			die_hint("install bubblewrap", "cannot run '%s': %s", BWRAP_PATH,
-				 strerror(errno));
-		}
-		/* pip: wait for it, then gate what it installed. */
-		pid = fork();
-		if (pid < 0)
-			die("cannot fork: %s", strerror(errno));
-		if (pid == 0) {
-			execve(BWRAP_PATH, (char *const *)argv.v, (char *const *)plan.env.v);
-			fprintf(stderr, PROG ": cannot run '%s': %s\n", BWRAP_PATH, strerror(errno));
-			_exit(127);
-		}
-	}
-	close(args_fd);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("cannot wait for pip: %s", strerror(errno));
 	if (wrap_reconcile(&v, exe, &err) < 0)
 		die("after pip: %s", err.buf);
 	close_fds(&in);
@@ -409,5 +367,5 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	in.fd.venv = -1;
 	v.fd = -1;
 	venv_release(&v);
-	return exit_code(status);
+	return status;
 }
