@@ -1,6 +1,7 @@
 /* fsutil.c - file system hygiene. */
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -189,4 +190,48 @@ char *fs_readlink_at(int dirfd, const char *name)
 		}
 		size *= 2;
 	}
+}
+
+static int remove_tree(int parent, const char *name, unsigned depth, struct strbuf *err)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM) {
+		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	if (depth > 32) {
+		strbuf_addf(err, "cannot remove '%s': too deep", name);
+		return -1;
+	}
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (remove_tree(dirfd(d), de->d_name, depth + 1, err) < 0) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int fs_remove_tree_at(int dirfd, const char *name, struct strbuf *err)
+{
+	return remove_tree(dirfd, name, 0, err);
 }

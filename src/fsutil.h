@@ -38,6 +38,10 @@ int fs_memfd_data(const char *name, const void *data, size_t len,
 /* mkdirat that accepts an existing directory (not a symlink). */
 int fs_mkdir_at(int dirfd, const char *name, mode_t mode, struct strbuf *err);
 
+/* Remove dirfd/name and, when it is a directory, everything below it,
+ * never following a symlink; a missing name is not an error. */
+int fs_remove_tree_at(int dirfd, const char *name, struct strbuf *err);
+
 /* The target of the symlink dirfd/name, allocated, or NULL with errno. */
 char *fs_readlink_at(int dirfd, const char *name);
 

@@ -1,4 +1,18 @@
-/* gate.c - write, recognise and reconcile gates. */
+/* gate.c - write, recognise, reconcile, audit and remove gates.
+ *
+ * What MUST hold:
+ *  1. A name in $venv/bin is, at every instant, either what it was or its
+ *     gate: it is replaced by rename(2), never removed first. The first
+ *     wrap swaps the whole directory at once (RENAME_EXCHANGE), so a venv
+ *     is either wholly unwrapped or wholly wrapped.
+ *  2. Nothing in $venv/bin that is not a gate is ever overwritten, except
+ *     the activate scripts, whose originals are kept in the state
+ *     directory, where no sandbox can write.
+ *  3. A name from the private bin gets a gate only after its check
+ *     (entry_name_reserved): a package cannot shadow what the host sources.
+ *  4. Files that stay on the host side are copied, never hard-linked, into
+ *     the private bin: a sandbox writing its copy cannot reach the host's.
+ */
 #include "gate.h"
 
 #include <dirent.h>
@@ -13,6 +27,9 @@
 #include "fsutil.h"
 #include "state.h"
 
+#define NEW_BIN ".bin.sandbox-venv-new"
+#define ACTIVATE_MAX (1u << 20)
+
 void gate_render(const char *exe, struct strbuf *out)
 {
 	strbuf_addf(out, "#!%s --gate\n", exe);
@@ -20,6 +37,19 @@ void gate_render(const char *exe, struct strbuf *out)
 	strbuf_addstr(out, "exec ");
 	strbuf_add_shell_quoted(out, exe);
 	strbuf_addstr(out, " --gate \"$0\" \"$@\"\n");
+}
+
+/* The launcher a gate names in its #! line, or NULL. */
+static char *gate_launcher(const char *content)
+{
+	const char *end;
+
+	if (!str_has_prefix(content, "#!"))
+		return NULL;
+	end = strstr(content, " --gate\n");
+	if (!end || memchr(content, '\n', (size_t)(end - content)))
+		return NULL;
+	return xstrndup(content + 2, (size_t)(end - content - 2));
 }
 
 bool gate_is_gate_at(int dirfd, const char *name)
@@ -45,9 +75,38 @@ bool entry_is_activate(const char *name)
 bool entry_name_reserved(const char *name)
 {
 	return name[0] == '\0' || name[0] == '.' || strchr(name, '/') ||
-	       str_has_control(name) || entry_is_activate(name) ||
-	       str_has_prefix(name, "activate") || str_has_prefix(name, "Activate") ||
-	       str_has_prefix(name, "deactivate") || !strcmp(name, GATE_SHELL);
+	       str_has_control(name) || str_has_prefix(name, "activate") ||
+	       str_has_prefix(name, "Activate") || str_has_prefix(name, "deactivate") ||
+	       !strcmp(name, GATE_SHELL);
+}
+
+/* What we append to the POSIX activate script. */
+static void activate_block(const char *exe, const char *venv, struct strbuf *out)
+{
+	strbuf_addstr(out, ACTIVATE_MARKER);
+	strbuf_addstr(out, "deactivate_sandbox () {\n    ");
+	strbuf_add_shell_quoted(out, exe);
+	strbuf_addstr(out, " --unwrap ");
+	strbuf_add_shell_quoted(out, venv);
+	strbuf_addstr(out, "\n}\n");
+}
+
+/* The content the host's bin/name should have, given its original. */
+static void activate_expected(const char *name, const char *orig, size_t len,
+			      const char *exe, const char *venv, struct strbuf *out)
+{
+	strbuf_add(out, orig, len);
+	if (!strcmp(name, "activate"))
+		activate_block(exe, venv, out);
+}
+
+/* Strip our block (from its marker line on) off an activate script. */
+static void activate_strip(struct strbuf *content)
+{
+	char *m = strstr(content->buf, ACTIVATE_MARKER);
+
+	if (m)
+		strbuf_setlen(content, (size_t)(m - content->buf));
 }
 
 static int write_gate(int bin_fd, const char *name, const char *exe, struct strbuf *err)
@@ -58,33 +117,50 @@ static int write_gate(int bin_fd, const char *name, const char *exe, struct strb
 	return fs_write_atomic_at(bin_fd, name, content.buf, content.len, 0755, err);
 }
 
-/* Hard-link bin/name to privbin/name, replacing what the private bin had. */
-static int link_into_private(struct venv *v, const char *name, struct strbuf *err)
+/* Hard-link fromdir/name to todir/name, replacing what todir had. */
+static int link_into(int fromdir, int todir, const char *name, struct strbuf *err)
 {
 	cleanup_free char *tmp = xasprintf(".%s.new.%ld", name, (long)getpid());
 
-	unlinkat(v->privbin_fd, tmp, 0);
-	if (linkat(v->bin_fd, name, v->privbin_fd, tmp, 0) < 0 ||
-	    renameat(v->privbin_fd, tmp, v->privbin_fd, name) < 0) {
+	unlinkat(todir, tmp, 0);
+	if (linkat(fromdir, name, todir, tmp, 0) < 0 || renameat(todir, tmp, todir, name) < 0) {
 		int e = errno;
 
-		unlinkat(v->privbin_fd, tmp, 0);
-		strbuf_addf(err, "cannot move 'bin/%s' into '%s/%s': %s", name,
-			    STATE_DIR, STATE_BIN, strerror(e));
+		unlinkat(todir, tmp, 0);
+		strbuf_addf(err, "cannot move 'bin/%s' into the private bin: %s", name, strerror(e));
 		return -1;
 	}
 	return 0;
 }
 
-/* Copy bin/name's content to privbin/name (an activate script stays on the
- * host side; a hard link would let a sandbox write the host's copy). */
-static int copy_into_private(struct venv *v, const char *name, struct strbuf *err)
+/*
+ * An activate script (or another plain file) of bin/: keep its original in
+ * the state directory, give the host bin the original plus our block, and
+ * the private bin a copy. Host bin is written only when host_fd >= 0.
+ */
+static int keep_data(struct venv *v, int from_fd, int host_fd, const char *name,
+		     const char *exe, struct strbuf *err)
 {
-	cleanup_strbuf struct strbuf data = STRBUF_INIT;
+	cleanup_strbuf struct strbuf orig = STRBUF_INIT;
+	cleanup_strbuf struct strbuf host = STRBUF_INIT;
+	cleanup_fd int orig_fd = -1;
+	struct stat st;
 
-	if (fs_read_file_at(v->bin_fd, name, 1u << 20, &data, err) < 0)
+	if (fs_mkdir_at(v->state_fd, STATE_ORIG, 0755, err) < 0)
 		return -1;
-	return fs_write_atomic_at(v->privbin_fd, name, data.buf, data.len, 0644, err);
+	orig_fd = fs_open_dir_at(v->state_fd, STATE_ORIG, err);
+	if (orig_fd < 0 || fstatat(from_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fs_read_file_at(from_fd, name, ACTIVATE_MAX, &orig, err) < 0)
+		return -1;
+	activate_strip(&orig);
+	activate_expected(name, orig.buf, orig.len, exe, v->path, &host);
+	if (fs_write_atomic_at(orig_fd, name, orig.buf, orig.len, st.st_mode & 0777, err) < 0 ||
+	    fs_write_atomic_at(v->privbin_fd, name, orig.buf, orig.len, st.st_mode & 0777, err) < 0)
+		return -1;
+	if (host_fd >= 0 &&
+	    fs_write_atomic_at(host_fd, name, host.buf, host.len, st.st_mode & 0777, err) < 0)
+		return -1;
+	return 0;
 }
 
 enum entry_kind {
@@ -137,6 +213,19 @@ static int list_dir(int dirfd, struct strvec *names, struct strbuf *err)
 	return 0;
 }
 
+/* Temporaries a killed run may have left: ".NAME.tmp.PID", ".NAME.new.PID". */
+static void remove_leftovers(int dirfd, const struct strvec *names)
+{
+	size_t i;
+
+	for (i = 0; i < names->nr; i++) {
+		const char *n = names->v[i];
+
+		if (n[0] == '.' && (strstr(n, ".tmp.") || strstr(n, ".new.")))
+			unlinkat(dirfd, n, 0);
+	}
+}
+
 /* A symlink in bin/ whose target does not exist: the base interpreter was
  * removed, or the venv was moved. */
 static int check_link(int dirfd, const char *name, struct strbuf *err)
@@ -170,40 +259,151 @@ int gate_check_bin(struct venv *v, struct strbuf *err)
 	return 0;
 }
 
-int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
-		  struct strbuf *err)
+static int reopen_dir(int parent, const char *name, int *fd, struct strbuf *err)
 {
-	cleanup_strvec struct strvec names = STRVEC_INIT;
+	int nfd = fs_open_dir_at(parent, name, err);
+
+	if (nfd < 0)
+		return -1;
+	cleanup_closep(fd);
+	*fd = nfd;
+	return 0;
+}
+
+/*
+ * The first wrap, all at once: build the private bin and a directory of
+ * gates beside bin/, then exchange that directory with bin/ in one
+ * rename. A kill before the exchange leaves the venv as it was; after it,
+ * wrapped.
+ */
+static int first_wrap(struct venv *v, const char *exe, const struct strvec *names,
+		      struct strvec *done, struct strbuf *err)
+{
+	cleanup_fd int gates = -1;
 	size_t i;
 
-	if (gate_check_bin(v, err) < 0 || list_dir(v->bin_fd, &names, err) < 0)
+	if (fs_remove_tree_at(v->state_fd, STATE_BIN, err) < 0 ||
+	    fs_mkdir_at(v->state_fd, STATE_BIN, 0755, err) < 0 ||
+	    reopen_dir(v->state_fd, STATE_BIN, &v->privbin_fd, err) < 0 ||
+	    fs_remove_tree_at(v->fd, NEW_BIN, err) < 0 ||
+	    fs_mkdir_at(v->fd, NEW_BIN, 0755, err) < 0)
 		return -1;
-	for (i = 0; i < names.nr; i++) {
-		const char *name = names.v[i];
+	gates = fs_open_dir_at(v->fd, NEW_BIN, err);
+	if (gates < 0)
+		return -1;
+	for (i = 0; i < names->nr; i++) {
+		const char *name = names->v[i];
+		struct stat st;
+
+		switch (classify(v->bin_fd, name, &st)) {
+		case ENTRY_SKIP:
+		case ENTRY_GATE:
+			break;
+		case ENTRY_DATA:
+			if (keep_data(v, v->bin_fd, gates, name, exe, err) < 0)
+				return -1;
+			break;
+		case ENTRY_PROGRAM:
+			if (!strcmp(name, GATE_SHELL))
+				break;
+			if (link_into(v->bin_fd, v->privbin_fd, name, err) < 0 ||
+			    write_gate(gates, name, exe, err) < 0)
+				return -1;
+			strvec_push(done, name);
+			break;
+		}
+	}
+	if (write_gate(gates, GATE_SHELL, exe, err) < 0 || fsync(gates) < 0 ||
+	    fsync(v->privbin_fd) < 0)
+		return -1;
+	if (renameat2(v->fd, NEW_BIN, v->fd, "bin", RENAME_EXCHANGE) < 0) {
+		strbuf_addf(err, "cannot put the gates in place: %s", strerror(errno));
+		return -1;
+	}
+	/* NEW_BIN now holds the originals, hard-linked into the private bin. */
+	if (reopen_dir(v->fd, "bin", &v->bin_fd, err) < 0)
+		return -1;
+	return fs_remove_tree_at(v->fd, NEW_BIN, err);
+}
+
+static bool has_gate(int bin_fd, const struct strvec *names)
+{
+	size_t i;
+
+	for (i = 0; i < names->nr; i++) {
+		struct stat st;
+
+		if (classify(bin_fd, names->v[i], &st) == ENTRY_GATE)
+			return true;
+	}
+	return false;
+}
+
+/* Wrap-time pass over an already wrapped bin/ (rewrite is true), or the
+ * cheap launch-time pass (false) that only gates newcomers. */
+static int wrap_again(struct venv *v, const char *exe, const struct strvec *names,
+		      bool rewrite, struct strvec *done, struct strbuf *err)
+{
+	size_t i;
+
+	for (i = 0; i < names->nr; i++) {
+		const char *name = names->v[i];
 		struct stat st;
 
 		switch (classify(v->bin_fd, name, &st)) {
 		case ENTRY_SKIP:
 			break;
 		case ENTRY_DATA:
-			if (copy_into_private(v, name, err) < 0)
+			if (rewrite && keep_data(v, v->bin_fd, v->bin_fd, name, exe, err) < 0)
 				return -1;
 			break;
 		case ENTRY_GATE:
-			if (strcmp(name, GATE_SHELL) && write_gate(v->bin_fd, name, exe, err) < 0)
+			if (rewrite && write_gate(v->bin_fd, name, exe, err) < 0)
 				return -1;
 			break;
 		case ENTRY_PROGRAM:
+			/* Appeared by another route (a host tool, a copy). */
 			if (!strcmp(name, GATE_SHELL))
 				break;
-			if (link_into_private(v, name, err) < 0 ||
+			if (link_into(v->bin_fd, v->privbin_fd, name, err) < 0 ||
 			    write_gate(v->bin_fd, name, exe, err) < 0)
 				return -1;
 			strvec_push(done, name);
 			break;
 		}
 	}
-	return write_gate(v->bin_fd, GATE_SHELL, exe, err);
+	return rewrite ? write_gate(v->bin_fd, GATE_SHELL, exe, err) : 0;
+}
+
+int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
+		  struct strbuf *err)
+{
+	cleanup_strvec struct strvec names = STRVEC_INIT;
+
+	if (gate_check_bin(v, err) < 0 || list_dir(v->bin_fd, &names, err) < 0)
+		return -1;
+	remove_leftovers(v->bin_fd, &names);
+	if (!has_gate(v->bin_fd, &names))
+		return first_wrap(v, exe, &names, done, err);
+	return wrap_again(v, exe, &names, true, done, err);
+}
+
+int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strbuf *err)
+{
+	cleanup_strvec struct strvec names = STRVEC_INIT;
+	cleanup_strvec struct strvec done = STRVEC_INIT;
+	size_t i;
+	int r;
+
+	if (list_dir(v->bin_fd, &names, err) < 0 ||
+	    wrap_again(v, exe, &names, false, &done, err) < 0)
+		return -1;
+
+	for (i = 0; i < done.nr; i++)
+		strvec_pushf(notes, "gated 'bin/%s': it was added to the venv outside sandbox-venv",
+			     done.v[i]);
+	r = gate_reconcile(v, exe, notes, err);
+	return r < 0 ? -1 : r + (int)done.nr;
 }
 
 int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
@@ -212,9 +412,11 @@ int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 	cleanup_strvec struct strvec priv = STRVEC_INIT;
 	cleanup_strvec struct strvec host = STRVEC_INIT;
 	size_t i;
+	int changes = 0;
 
 	if (list_dir(v->privbin_fd, &priv, err) < 0 || list_dir(v->bin_fd, &host, err) < 0)
 		return -1;
+	remove_leftovers(v->bin_fd, &host);
 	for (i = 0; i < priv.nr; i++) {
 		const char *name = priv.v[i];
 		struct stat st;
@@ -230,6 +432,7 @@ int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 		}
 		if (write_gate(v->bin_fd, name, exe, err) < 0)
 			return -1;
+		changes++;
 	}
 	for (i = 0; i < host.nr; i++) {
 		const char *name = host.v[i];
@@ -243,6 +446,156 @@ int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 			strbuf_addf(err, "cannot remove gate 'bin/%s': %s", name, strerror(errno));
 			return -1;
 		}
+		changes++;
 	}
+	return changes;
+}
+
+int gate_unwrap(struct venv *v, struct strbuf *err)
+{
+	cleanup_strvec struct strvec host = STRVEC_INIT;
+	cleanup_strvec struct strvec priv = STRVEC_INIT;
+	cleanup_fd int orig_fd = -1;
+	size_t i;
+
+	if (list_dir(v->bin_fd, &host, err) < 0 || list_dir(v->privbin_fd, &priv, err) < 0)
+		return -1;
+	orig_fd = openat(v->state_fd, STATE_ORIG, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (i = 0; i < host.nr; i++) {
+		const char *name = host.v[i];
+		cleanup_strbuf struct strbuf data = STRBUF_INIT;
+		struct stat st;
+
+		switch (classify(v->bin_fd, name, &st)) {
+		case ENTRY_SKIP:
+		case ENTRY_PROGRAM:
+			break;
+		case ENTRY_GATE:
+			/* The real entry point takes the gate's name back. */
+			if (renameat(v->privbin_fd, name, v->bin_fd, name) == 0)
+				break;
+			if (errno != ENOENT || unlinkat(v->bin_fd, name, 0) < 0) {
+				strbuf_addf(err, "cannot restore 'bin/%s': %s", name, strerror(errno));
+				return -1;
+			}
+			break;
+		case ENTRY_DATA:
+			if (orig_fd < 0 || fstatat(orig_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				break;
+			if (fs_read_file_at(orig_fd, name, ACTIVATE_MAX, &data, err) < 0 ||
+			    fs_write_atomic_at(v->bin_fd, name, data.buf, data.len,
+					       st.st_mode & 0777, err) < 0)
+				return -1;
+			break;
+		}
+	}
+	/* Entry points a killed pip left without a gate. */
+	for (i = 0; i < priv.nr; i++) {
+		struct stat st;
+
+		if (classify(v->privbin_fd, priv.v[i], &st) == ENTRY_PROGRAM &&
+		    !entry_name_reserved(priv.v[i]) &&
+		    fstatat(v->bin_fd, priv.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    renameat(v->privbin_fd, priv.v[i], v->bin_fd, priv.v[i]) < 0) {
+			strbuf_addf(err, "cannot restore 'bin/%s': %s", priv.v[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Compare bin/name with what we write there. */
+static void audit_data(struct venv *v, int orig_fd, const char *name, const char *exe,
+		       struct strvec *findings)
+{
+	cleanup_strbuf struct strbuf host = STRBUF_INIT;
+	cleanup_strbuf struct strbuf orig = STRBUF_INIT;
+	cleanup_strbuf struct strbuf want = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	if (!entry_is_activate(name)) {
+		strvec_pushf(findings, "bin/%s: a file sandbox-venv did not write", name);
+		return;
+	}
+	if (orig_fd < 0 || fs_read_file_at(orig_fd, name, ACTIVATE_MAX, &orig, &err) < 0) {
+		strvec_pushf(findings, "bin/%s: no recorded original to compare with", name);
+		return;
+	}
+	activate_expected(name, orig.buf, orig.len, exe, v->path, &want);
+	if (fs_read_file_at(v->bin_fd, name, ACTIVATE_MAX, &host, &err) < 0 ||
+	    host.len != want.len || memcmp(host.buf, want.buf, want.len))
+		strvec_pushf(findings, "bin/%s: differs from what sandbox-venv wrote", name);
+}
+
+static void audit_gate(struct venv *v, const char *name, struct strvec *findings)
+{
+	cleanup_strbuf struct strbuf content = STRBUF_INIT;
+	cleanup_strbuf struct strbuf want = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_free char *launcher = NULL;
+	struct stat st;
+
+	if (fs_read_file_at(v->bin_fd, name, GATE_MAX_BYTES, &content, &err) < 0 ||
+	    !(launcher = gate_launcher(content.buf))) {
+		strvec_pushf(findings, "bin/%s: a damaged gate", name);
+		return;
+	}
+	gate_render(launcher, &want);
+	if (strcmp(want.buf, content.buf)) {
+		strvec_pushf(findings, "bin/%s: a gate with content sandbox-venv did not write", name);
+		return;
+	}
+	if (access(launcher, X_OK) < 0)
+		strvec_pushf(findings, "bin/%s: its launcher '%s' is gone", name, launcher);
+	if (strcmp(name, GATE_SHELL) &&
+	    fstatat(v->privbin_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		strvec_pushf(findings, "bin/%s: a gate without an entry point", name);
+}
+
+int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
+	       struct strbuf *err)
+{
+	cleanup_strvec struct strvec host = STRVEC_INIT;
+	cleanup_strvec struct strvec priv = STRVEC_INIT;
+	cleanup_fd int orig_fd = -1;
+	size_t i;
+
+	if (list_dir(v->bin_fd, &host, err) < 0 || list_dir(v->privbin_fd, &priv, err) < 0)
+		return -1;
+	orig_fd = openat(v->state_fd, STATE_ORIG, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (i = 0; i < host.nr; i++) {
+		const char *name = host.v[i];
+		struct stat st;
+
+		switch (classify(v->bin_fd, name, &st)) {
+		case ENTRY_SKIP:
+			if (name[0] == '.' && fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    !S_ISDIR(st.st_mode))
+				strvec_pushf(findings, "bin/%s: a leftover file", name);
+			else if (name[0] != '.')
+				strvec_pushf(findings, "bin/%s: not a file sandbox-venv wrote", name);
+			break;
+		case ENTRY_GATE:
+			audit_gate(v, name, findings);
+			break;
+		case ENTRY_DATA:
+			audit_data(v, orig_fd, name, exe, findings);
+			break;
+		case ENTRY_PROGRAM:
+			strvec_pushf(findings, "bin/%s: an entry point without a gate: it runs "
+				     "unsandboxed", name);
+			break;
+		}
+	}
+	for (i = 0; i < priv.nr; i++) {
+		struct stat st;
+
+		if (classify(v->privbin_fd, priv.v[i], &st) == ENTRY_PROGRAM &&
+		    !entry_name_reserved(priv.v[i]) &&
+		    fstatat(v->bin_fd, priv.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			strvec_pushf(findings, "bin/%s: installed, but not gated yet", priv.v[i]);
+	}
+	if (fstatat(v->bin_fd, GATE_SHELL, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) < 0)
+		strvec_pushf(findings, "bin/%s: missing", GATE_SHELL);
 	return 0;
 }

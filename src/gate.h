@@ -23,6 +23,8 @@
 
 #define GATE_MARKER "# sandbox-venv gate: runs this entry point inside the venv's sandbox\n"
 #define GATE_SHELL "shell"
+/* Starts what sandbox-venv appends to the POSIX activate script. */
+#define ACTIVATE_MARKER "\n# Added by sandbox-venv: deactivate_sandbox restores an ordinary venv.\n"
 #define GATE_MAX_BYTES 4096
 
 void gate_render(const char *exe, struct strbuf *out);
@@ -51,8 +53,22 @@ int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 /* After a sandbox wrote the private bin: gate each new entry point (after
  * its name is checked), remove gates whose entry point is gone, and never
  * overwrite anything in bin/ that is not a gate. Messages about refused
- * names go to `notes`. */
+ * names go to `notes`. Returns the number of gates written or removed. */
 int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 		   struct strbuf *err);
+
+/* At launch, when bin/ or the private bin changed since the last wrap:
+ * gate programs that appeared in bin/ by another route (each reported in
+ * notes), then gate_reconcile(). Returns the number of changes, or -1. */
+int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strbuf *err);
+
+/* Give every entry point its own name back in bin/ and restore the
+ * activate scripts; the caller then removes the state directory. */
+int gate_unwrap(struct venv *v, struct strbuf *err);
+
+/* --check: append one line per thing in bin/ or the private bin that is
+ * not as sandbox-venv wrote it. */
+int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
+	       struct strbuf *err);
 
 #endif

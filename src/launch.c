@@ -247,6 +247,14 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 		die_hint("run sandbox-venv on it again to record its new place",
 			 "this venv was wrapped at '%s' and is now at '%s'", pol.venv, v.path);
 
+	if (access(pol.python, X_OK) < 0)
+		die_hint("recreate the venv with an installed Python (python3 -m venv --clear DIR), "
+			 "then run sandbox-venv on it",
+			 "the base Python of this venv, '%s', is gone", pol.python);
+	/* Entry points added by another route, or a pip that was killed. */
+	if (wrap_sync_if_changed(&v, &pol, exe, &err) < 0)
+		die("%s", err.buf);
+
 	/* 2. The library cache; built now if a wrap was cut short. */
 	{
 		cleanup_strbuf struct strbuf text = STRBUF_INIT;

@@ -1,6 +1,8 @@
 /* main.c - sandbox-venv: wrap a venv, or launch one of its entry points.
  *
  *   sandbox-venv [VENV_DIR] [BWRAP_OPTS...]      wrap (default VENV_DIR: .venv)
+ *   sandbox-venv --check [VENV_DIR]              audit
+ *   sandbox-venv --unwrap [VENV_DIR]             back to an ordinary venv
  *   sandbox-venv --gate GATE [ARGS...]           what a gate runs (kernel)
  */
 #include <errno.h>
@@ -30,8 +32,11 @@ static const char usage[] =
 	"BWRAP_OPTS are recorded and added to every launch (see bwrap(1)).\n"
 	"\n"
 	"Options:\n"
-	"  -h, --help       show this help\n"
-	"      --version    show the version\n"
+	"      --check [VENV_DIR]   audit a wrapped venv: exit 0 when intact, else list\n"
+	"                           what is not as sandbox-venv wrote it and exit 1\n"
+	"      --unwrap [VENV_DIR]  make it an ordinary venv again\n"
+	"  -h, --help               show this help\n"
+	"      --version            show the version\n"
 	"\n"
 	"Environment of a launch:\n"
 	"  BWRAP_ARGS             more bwrap arguments, space- or newline-delimited\n"
@@ -88,6 +93,51 @@ static int cmd_wrap(const char *dir, const char *const *opts)
 	return 0;
 }
 
+static int open_venv_arg(int argc, char **argv, struct venv *v)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	if (argc > 3)
+		die("%s takes one venv directory at most", argv[1]);
+	venv_init(v);
+	if (venv_open(argc == 3 ? argv[2] : ".venv", v, &err) < 0)
+		die("%s", err.buf);
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_strvec struct strvec findings = STRVEC_INIT;
+	cleanup_free char *exe = self_path();
+	struct venv v;
+	size_t i;
+
+	open_venv_arg(argc, argv, &v);
+	if (wrap_check(&v, exe, &findings, &err) < 0)
+		die("%s", err.buf);
+	for (i = 0; i < findings.nr; i++)
+		printf("%s: %s\n", v.path, findings.v[i]);
+	if (!findings.nr)
+		printf("%s: intact: every entry point runs in a sandbox\n", v.path);
+	venv_release(&v);
+	return findings.nr ? 1 : 0;
+}
+
+static int cmd_unwrap(int argc, char **argv)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	struct venv v;
+
+	open_venv_arg(argc, argv, &v);
+	if (wrap_unwrap(&v, &err) < 0)
+		die("%s", err.buf);
+	printf("%s: an ordinary venv again; its sandbox home and cache stay in "
+	       "'%s/home' and '%s/cache'\n", PROG, v.path, v.path);
+	venv_release(&v);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = ".venv";
@@ -109,6 +159,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[1], "--gate"))
 			die("--gate needs the gate's path");
+		if (!strcmp(argv[1], "--check"))
+			return cmd_check(argc, argv);
+		if (!strcmp(argv[1], "--unwrap"))
+			return cmd_unwrap(argc, argv);
 		if (argv[1][0] != '-') {
 			dir = argv[1];
 			first = 2;

@@ -6,6 +6,9 @@
  *   $venv/.sandbox-venv/policy     the recorded policy (this file's format)
  *   $venv/.sandbox-venv/libs       host libraries to expose (a cache)
  *   $venv/.sandbox-venv/lock       flock(2) target while state changes
+ *   $venv/.sandbox-venv/stamp      when bin/ last changed (wrap.c)
+ *   $venv/.sandbox-venv/orig/NAME  the activate scripts as the venv tool
+ *                                  wrote them, for --check and --unwrap
  *   $venv/.sandbox-venv/bin/NAME   the real entry points; mounted over
  *                                  $venv/bin inside every sandbox
  *   $venv/home, $venv/cache        the sandbox's $HOME and ~/.cache
@@ -30,7 +33,9 @@
 #define STATE_POLICY "policy"
 #define STATE_LIBS "libs"
 #define STATE_LOCK "lock"
+#define STATE_STAMP "stamp"
 #define STATE_BIN "bin"
+#define STATE_ORIG "orig"
 #define STATE_FORMAT_STR "1"
 #define STATE_MAX_BYTES (4u << 20)
 

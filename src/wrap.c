@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -316,6 +317,154 @@ static int make_home(struct venv *v, struct strbuf *err)
 	return 0;
 }
 
+/*
+ * The stamp: when bin/ and the private bin last changed, as their
+ * directories' mtimes, and when we looked. A launch compares the mtimes
+ * (two fstat calls) to notice entry points added by another route. As in
+ * git's "racy" index, a directory changed in the last STAMP_RACY_NS
+ * before we looked may change again within the same clock tick, so such
+ * a stamp does not count as clean.
+ */
+#define STAMP_RACY_NS 100000000LL
+
+struct stamp {
+	long long bin, privbin, taken;   /* nanoseconds */
+};
+
+static long long ts_ns(const struct timespec *ts)
+{
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+static int current_stamp(struct venv *v, struct stamp *st, struct strbuf *err)
+{
+	struct stat a, b;
+	struct timespec now;
+
+	if (fstat(v->bin_fd, &a) < 0 || fstat(v->privbin_fd, &b) < 0 ||
+	    clock_gettime(CLOCK_REALTIME, &now) < 0) {
+		strbuf_addf(err, "cannot read the state of '%s/bin': %s", v->path, strerror(errno));
+		return -1;
+	}
+	st->bin = ts_ns(&a.st_mtim);
+	st->privbin = ts_ns(&b.st_mtim);
+	st->taken = ts_ns(&now);
+	return 0;
+}
+
+static int write_stamp(struct venv *v, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	struct stamp st;
+
+	if (current_stamp(v, &st, err) < 0)
+		return -1;
+	strbuf_addf(&text, "%lld %lld %lld\n", st.bin, st.privbin, st.taken);
+	return fs_write_atomic_at(v->state_fd, STATE_STAMP, text.buf, text.len, 0644, err);
+}
+
+/* 1 when nothing changed since the stamp, 0 when something may have. */
+static int stamp_clean(struct venv *v, struct stamp *now)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	struct stamp old;
+	char extra;
+
+	if (current_stamp(v, now, &err) < 0 ||
+	    fs_read_file_at(v->state_fd, STATE_STAMP, 256, &text, &err) < 0 ||
+	    sscanf(text.buf, "%lld %lld %lld%c", &old.bin, &old.privbin, &old.taken, &extra) != 4 ||
+	    extra != '\n')
+		return 0;
+	return old.bin == now->bin && old.privbin == now->privbin &&
+	       old.bin < old.taken - STAMP_RACY_NS && old.privbin < old.taken - STAMP_RACY_NS;
+}
+
+int wrap_sync_if_changed(struct venv *v, const struct policy *pol, const char *exe,
+			 struct strbuf *err)
+{
+	cleanup_strvec struct strvec notes = STRVEC_INIT;
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	struct stamp now, old = { -1, -1, -1 };
+	size_t i;
+	int changes, ret = -1;
+
+	if (stamp_clean(v, &now))
+		return 0;
+	if (venv_lock(v, err) < 0)
+		return -1;
+	/* Someone may have done it while we waited for the lock. */
+	if (stamp_clean(v, &now)) {
+		venv_unlock(v);
+		return 0;
+	}
+	if (fs_read_file_at(v->state_fd, STATE_STAMP, 256, &text, err) == 0)
+		sscanf(text.buf, "%lld %lld", &old.bin, &old.privbin);
+	strbuf_reset(err);
+	changes = gate_sync(v, exe, &notes, err);
+	if (changes < 0)
+		goto out;
+	if ((changes > 0 || old.privbin != now.privbin) && wrap_update_libs(v, pol, err) < 0)
+		goto out;
+	if (write_stamp(v, err) < 0)
+		goto out;
+	for (i = 0; i < notes.nr; i++)
+		warn("%s", notes.v[i]);
+	ret = 0;
+out:
+	venv_unlock(v);
+	return ret;
+}
+
+int wrap_unwrap(struct venv *v, struct strbuf *err)
+{
+	int ret = -1;
+
+	if (venv_open_state(v, false, err) < 0) {
+		strbuf_addstr(err, "\nhint: is it wrapped? (sandbox-venv --check)");
+		return -1;
+	}
+	if (venv_lock(v, err) < 0 || gate_unwrap(v, err) < 0 ||
+	    fs_remove_tree_at(v->fd, STATE_DIR, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	venv_unlock(v);
+	return ret;
+}
+
+int wrap_check(struct venv *v, const char *exe, struct strvec *findings, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	cleanup_strvec struct strvec libs = STRVEC_INIT;
+	struct policy pol;
+	int ret = 0;
+
+	if (venv_open_state(v, false, &why) < 0) {
+		strvec_pushf(findings, "not wrapped: %s", why.buf);
+		return 0;
+	}
+	policy_init(&pol);
+	if (wrap_read_policy(v, &pol, &why) < 0) {
+		strvec_pushf(findings, "policy: %s", why.buf);
+	} else {
+		if (strcmp(pol.venv, v->path))
+			strvec_pushf(findings, "policy: recorded for '%s', the venv is at '%s'",
+				     pol.venv, v->path);
+		if (access(pol.python, X_OK) < 0)
+			strvec_pushf(findings, "policy: the base Python '%s' is gone", pol.python);
+	}
+	strbuf_reset(&why);
+	if (fs_read_file_at(v->state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &why) < 0 ||
+	    libs_parse(text.buf, text.len, &libs, &why) < 0)
+		strvec_pushf(findings, "library cache: %s", why.buf);
+	if (gate_audit(v, exe, findings, err) < 0)
+		ret = -1;
+	policy_release(&pol);
+	return ret;
+}
+
 int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	      struct strvec *gated, struct strbuf *err)
 {
@@ -347,7 +496,8 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	if (fs_write_atomic_at(v->state_fd, STATE_POLICY, text.buf, text.len, 0644, err) < 0 ||
 	    gate_wrap_bin(v, exe, gated, err) < 0 ||
 	    gate_reconcile(v, exe, &notes, err) < 0 ||
-	    wrap_update_libs(v, &pol, err) < 0)
+	    wrap_update_libs(v, &pol, err) < 0 ||
+	    write_stamp(v, err) < 0)
 		goto out;
 	for (i = 0; i < notes.nr; i++)
 		warn("%s", notes.v[i]);
@@ -368,7 +518,8 @@ int wrap_reconcile(struct venv *v, const char *exe, struct strbuf *err)
 	policy_init(&pol);
 	if (venv_lock(v, err) < 0 || wrap_read_policy(v, &pol, err) < 0 ||
 	    gate_reconcile(v, exe, &notes, err) < 0 ||
-	    wrap_update_libs(v, &pol, err) < 0)
+	    wrap_update_libs(v, &pol, err) < 0 ||
+	    write_stamp(v, err) < 0)
 		goto out;
 	for (i = 0; i < notes.nr; i++)
 		warn("%s", notes.v[i]);

@@ -37,6 +37,15 @@ int wrap_read_policy(struct venv *v, struct policy *pol, struct strbuf *err);
 /* The whole wrap: lock, record policy, libraries, gates. */
 int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	      struct strvec *gated, struct strbuf *err);
+/* At launch: if bin/ or the private bin changed since the last wrap or
+ * reconcile (two fstat calls when nothing did), gate newcomers, drop stale
+ * gates, refresh the library cache, and say on stderr what was gated. */
+int wrap_sync_if_changed(struct venv *v, const struct policy *pol, const char *exe,
+			 struct strbuf *err);
+/* --unwrap: give the venv its entry points back and drop the state. */
+int wrap_unwrap(struct venv *v, struct strbuf *err);
+/* --check: one line per finding; none when the venv is intact. */
+int wrap_check(struct venv *v, const char *exe, struct strvec *findings, struct strbuf *err);
 /* After a sandbox may have changed the private bin: gates and libraries. */
 int wrap_reconcile(struct venv *v, const char *exe, struct strbuf *err);
 
