@@ -77,12 +77,27 @@ check-san: san-tests
 demo: all
 	scripts/demo
 
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+# The binary, the man page and the bash, zsh and fish completions.
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 sandbox-venv $(DESTDIR)$(BINDIR)/sandbox-venv
+	install -m 0644 doc/sandbox-venv.1 $(DESTDIR)$(MANDIR)/man1/sandbox-venv.1
+	install -m 0644 completions/sandbox-venv.bash $(DESTDIR)$(BASHCOMPDIR)/sandbox-venv
+	install -m 0644 completions/_sandbox-venv $(DESTDIR)$(ZSHCOMPDIR)/_sandbox-venv
+	install -m 0644 completions/sandbox-venv.fish $(DESTDIR)$(FISHCOMPDIR)/sandbox-venv.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sandbox-venv
+	rm -f $(DESTDIR)$(BINDIR)/sandbox-venv \
+		$(DESTDIR)$(MANDIR)/man1/sandbox-venv.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/sandbox-venv \
+		$(DESTDIR)$(ZSHCOMPDIR)/_sandbox-venv \
+		$(DESTDIR)$(FISHCOMPDIR)/sandbox-venv.fish
 
 clean:
 	rm -rf build build-san sandbox-venv

@@ -56,6 +56,7 @@ SH
 chmod 755 "$v/bin/uv-style"
 
 act_before=$(sha256sum <"$v/bin/activate")
+fish_before=$(sha256sum <"$v/bin/activate.fish")
 "$SV" "$v" >"$SV_TMP/wrap.out" 2>&1
 ok $? "wrapping a stdlib venv succeeds"
 
@@ -69,7 +70,9 @@ check "the private bin holds the real python (a symlink, not a gate)" \
 	test -L "$v/.sandbox-venv/bin/python"
 check "the private bin holds the real uv-style script" \
 	grep -q "^print(\"uv-style\"" "$v/.sandbox-venv/bin/uv-style"
-is "$(sha256sum <"$v/bin/activate")" "$act_before" "bin/activate is untouched by wrapping"
+is "$(sed '/^# Added by sandbox-venv: /,$d' "$v/bin/activate" | head -c -1 | sha256sum)" "$act_before" \
+	"bin/activate keeps its content; sandbox-venv only appends deactivate_sandbox"
+is "$(sha256sum <"$v/bin/activate.fish")" "$fish_before" "bin/activate.fish is untouched by wrapping"
 check "bin/activate is not turned into a gate" sh -c "! grep -qF 'sandbox-venv gate' '$v/bin/activate'"
 check "the policy is recorded" test -f "$v/.sandbox-venv/policy"
 

@@ -1,0 +1,40 @@
+/* init.h - the first process inside every sandbox.
+ *
+ * bwrap runs it as pid 1 (--as-pid-1) in place of the program:
+ *
+ *   INIT_PATH --init MASK -- PROGRAM [ARGS...]
+ *
+ * It is this very binary, bound read-only into the sandbox. It gives the
+ * program the signal dispositions of the launcher's caller (MASK, in hex:
+ * bit N-1 set when signal N was ignored; every other signal at its
+ * default), starts it in the caller's process group, passes on the signals
+ * the launcher forwards, reaps every orphan, and exits with the program's
+ * status (128+N for a death by signal N). It runs under the same seccomp
+ * filter as the program, so an allowlist (SANDBOX_SECCOMP_ALLOW) must also
+ * allow what it uses: rt_sigaction, rt_sigprocmask, clone, wait4,
+ * rt_sigtimedwait and kill, besides what the dynamic loader needs.
+ */
+#ifndef SV_INIT_H
+#define SV_INIT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Where the init is bound inside the sandbox, and its role argument. */
+#define INIT_PATH "/run/sandbox-venv/init"
+#define INIT_ROLE "--init"
+
+/* The signals passed on to the program when a process, not the terminal,
+ * sends them: to the gate's pid (the launcher) or to the init. */
+void init_forwarded_set(sigset_t *set);
+bool init_is_forwarded(int sig);
+
+/* The mask of the signals the calling process ignores, as MASK above. */
+uint64_t init_ignored_signals(void);
+
+/* "sandbox-venv --init MASK -- PROGRAM [ARGS...]", argv starting at MASK.
+ * Returns the exit status for main(). */
+int init_main(int argc, char **argv);
+
+#endif
