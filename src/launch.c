@@ -364,7 +364,9 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	if ((s = getenv("VERBOSE")) && s[0])
 		print_verbose(&bargs, &plan.argv);
 	/* Returns only for pip, when it has finished. */
-	if (run_sandbox(&bargs, &plan.argv, &plan.env, pip, &status, &err) < 0)
+	if (run_sandbox(&bargs, &plan.argv, &plan.env,
+			(pip ? RUN_WAIT : 0) | (getenv("VERBOSE") && getenv("VERBOSE")[0] ? RUN_VERBOSE : 0),
+			&status, &err) < 0)
 		die("%s", err.buf);
 	if (wrap_reconcile(&v, exe, &err) < 0)
 		die("after pip: %s", err.buf);

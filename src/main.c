@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "init.h"
 #include "launch.h"
 #include "strvec.h"
 #include "util.h"
@@ -143,6 +144,8 @@ int main(int argc, char **argv)
 	const char *dir = ".venv";
 	int first = 1;
 
+	if (argc >= 2 && !strcmp(argv[1], INIT_ROLE))
+		return init_main(argc - 2, argv + 2);
 	if (argc >= 3 && !strcmp(argv[1], "--gate")) {
 		cleanup_free char *exe = self_path();
 

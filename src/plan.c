@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,88 +17,112 @@
 
 /* Host paths every sandbox sees read-only, with the reason for each.
  * Libraries come from the cache; the interpreter from the policy. */
+enum host_flags {
+	HOST_CODE = 1 << 0,   /* programs or libraries: collect what they need */
+};
+
 static const struct host_path {
 	const char *path;
 	const char *why;
+	unsigned flags;       /* enum host_flags */
 } host_paths[] = {
-	{ "/usr/bin/python3", "the host's python3, as the reference lists" },
-	{ "/bin/sh", "POSIX shell: subprocess(shell=True), #!/bin/sh entry points" },
-	{ "/bin/bash", "$venv/bin/shell" },
-	{ "/usr/bin/env", "#!/usr/bin/env shebangs" },
-	{ "/usr/bin/git", "git in the project, pip's VCS requirements" },
-	{ "/usr/lib/git-core", "git's sub-commands" },
-	{ "/usr/share/git-core", "git init's templates" },
-	{ "/usr/bin/ls", "basic shell use" },
-	{ "/usr/bin/cat", "basic shell use" },
-	{ "/usr/bin/stat", "basic shell use" },
-	{ "/usr/bin/realpath", "#!/bin/sh entry points (uv) resolve themselves" },
-	{ "/usr/bin/dirname", "#!/bin/sh entry points (uv) find their python" },
-	{ "/usr/bin/uname", "platform probes in build scripts" },
+	{ "/usr/bin/python3", "the host's python3, as the reference lists", HOST_CODE },
+	{ "/bin/sh", "POSIX shell: subprocess(shell=True), #!/bin/sh entry points", HOST_CODE },
+	{ "/bin/bash", "$venv/bin/shell", HOST_CODE },
+	{ "/usr/bin/env", "#!/usr/bin/env shebangs", HOST_CODE },
+	{ "/usr/bin/git", "git in the project, pip's VCS requirements", HOST_CODE },
+	{ "/usr/lib/git-core", "git's sub-commands", HOST_CODE },
+	{ "/usr/share/git-core", "git init's templates", 0 },
+	{ "/usr/bin/ls", "basic shell use", HOST_CODE },
+	{ "/usr/bin/cat", "basic shell use", HOST_CODE },
+	{ "/usr/bin/stat", "basic shell use", HOST_CODE },
+	{ "/usr/bin/realpath", "#!/bin/sh entry points (uv) resolve themselves", HOST_CODE },
+	{ "/usr/bin/dirname", "#!/bin/sh entry points (uv) find their python", HOST_CODE },
+	{ "/usr/bin/uname", "platform probes in build scripts", HOST_CODE },
 	/* The small tools build scripts and shell users expect. */
-	{ "/usr/bin/basename", "shell scripts" },
-	{ "/usr/bin/chmod", "shell scripts" },
-	{ "/usr/bin/cp", "shell scripts" },
-	{ "/usr/bin/cut", "shell scripts" },
-	{ "/usr/bin/date", "shell scripts" },
-	{ "/usr/bin/echo", "shell scripts" },
-	{ "/usr/bin/false", "shell scripts" },
-	{ "/usr/bin/find", "shell scripts" },
-	{ "/usr/bin/grep", "shell scripts" },
-	{ "/usr/bin/head", "shell scripts" },
-	{ "/usr/bin/id", "shell scripts" },
-	{ "/usr/bin/ln", "shell scripts" },
-	{ "/usr/bin/mkdir", "shell scripts" },
-	{ "/usr/bin/mktemp", "shell scripts" },
-	{ "/usr/bin/mv", "shell scripts" },
-	{ "/usr/bin/readlink", "shell scripts" },
-	{ "/usr/bin/rm", "shell scripts" },
-	{ "/usr/bin/rmdir", "shell scripts" },
-	{ "/usr/bin/sed", "shell scripts" },
-	{ "/usr/bin/sleep", "shell scripts" },
-	{ "/usr/bin/sort", "shell scripts" },
-	{ "/usr/bin/tail", "shell scripts" },
-	{ "/usr/bin/tee", "shell scripts" },
-	{ "/usr/bin/touch", "shell scripts" },
-	{ "/usr/bin/tr", "shell scripts" },
-	{ "/usr/bin/true", "shell scripts" },
-	{ "/usr/bin/uniq", "shell scripts" },
-	{ "/usr/bin/wc", "shell scripts" },
-	{ "/usr/bin/which", "shell scripts" },
-	{ "/usr/bin/xargs", "shell scripts" },
-	{ "/sbin/ldconfig", "ctypes.util.find_library runs ldconfig -p" },
-	{ "/usr/lib/" MULTIARCH "/ossl-modules", "OpenSSL 3 providers, loaded with dlopen (cryptography)" },
-	{ "/usr/lib/" MULTIARCH "/engines-3", "OpenSSL 3 engines, loaded with dlopen" },
-	{ "/usr/lib/" MULTIARCH "/gconv", "iconv charset modules, loaded with dlopen" },
-	{ "/etc/ld.so.cache", "the dynamic loader's index" },
-	{ "/etc/ld.so.conf", "the dynamic loader's configuration" },
-	{ "/etc/ld.so.conf.d", "the dynamic loader's configuration" },
-	{ "/etc/alternatives", "Debian's alternatives (libblas, editors)" },
-	{ "/etc/hosts", "name resolution" },
-	{ "/etc/resolv.conf", "name resolution" },
-	{ "/etc/nsswitch.conf", "name resolution" },
-	{ "/etc/host.conf", "name resolution" },
-	{ "/etc/gai.conf", "address selection" },
-	{ "/etc/protocols", "socket.getprotobyname" },
-	{ "/etc/services", "socket.getservbyname" },
-	{ "/etc/ssl", "TLS certificates and OpenSSL configuration" },
-	{ "/etc/ca-certificates", "TLS certificates" },
-	{ "/usr/share/ca-certificates", "TLS certificates (/etc/ssl/certs links here)" },
-	{ "/etc/pki", "TLS certificates (Fedora layout)" },
-	{ "/etc/localtime", "local time zone" },
-	{ "/etc/timezone", "local time zone name" },
-	{ "/usr/share/zoneinfo", "time zones (zoneinfo, dateutil)" },
-	{ "/etc/default/locale", "the system locale" },
-	{ "/etc/locale.alias", "locale name aliases" },
-	{ "/usr/lib/locale", "compiled locales" },
-	{ "/etc/terminfo", "terminal descriptions (curses, readline)" },
-	{ "/usr/share/terminfo", "terminal descriptions" },
-	{ "/usr/lib/terminfo", "terminal descriptions" },
-	{ "/etc/mime.types", "mimetypes" },
-	{ "/etc/os-release", "platform.freedesktop_os_release" },
-	{ "/etc/gitconfig", "git's system configuration" },
+	{ "/usr/bin/basename", "shell scripts", HOST_CODE },
+	{ "/usr/bin/chmod", "shell scripts", HOST_CODE },
+	{ "/usr/bin/cp", "shell scripts", HOST_CODE },
+	{ "/usr/bin/cut", "shell scripts", HOST_CODE },
+	{ "/usr/bin/date", "shell scripts", HOST_CODE },
+	{ "/usr/bin/echo", "shell scripts", HOST_CODE },
+	{ "/usr/bin/false", "shell scripts", HOST_CODE },
+	{ "/usr/bin/find", "shell scripts", HOST_CODE },
+	{ "/usr/bin/grep", "shell scripts", HOST_CODE },
+	{ "/usr/bin/head", "shell scripts", HOST_CODE },
+	{ "/usr/bin/id", "shell scripts", HOST_CODE },
+	{ "/usr/bin/ln", "shell scripts", HOST_CODE },
+	{ "/usr/bin/mkdir", "shell scripts", HOST_CODE },
+	{ "/usr/bin/mktemp", "shell scripts", HOST_CODE },
+	{ "/usr/bin/mv", "shell scripts", HOST_CODE },
+	{ "/usr/bin/readlink", "shell scripts", HOST_CODE },
+	{ "/usr/bin/rm", "shell scripts", HOST_CODE },
+	{ "/usr/bin/rmdir", "shell scripts", HOST_CODE },
+	{ "/usr/bin/sed", "shell scripts", HOST_CODE },
+	{ "/usr/bin/sleep", "shell scripts", HOST_CODE },
+	{ "/usr/bin/sort", "shell scripts", HOST_CODE },
+	{ "/usr/bin/tail", "shell scripts", HOST_CODE },
+	{ "/usr/bin/tee", "shell scripts", HOST_CODE },
+	{ "/usr/bin/touch", "shell scripts", HOST_CODE },
+	{ "/usr/bin/tr", "shell scripts", HOST_CODE },
+	{ "/usr/bin/true", "shell scripts", HOST_CODE },
+	{ "/usr/bin/uniq", "shell scripts", HOST_CODE },
+	{ "/usr/bin/wc", "shell scripts", HOST_CODE },
+	{ "/usr/bin/which", "shell scripts", HOST_CODE },
+	{ "/usr/bin/xargs", "shell scripts", HOST_CODE },
+	{ "/sbin/ldconfig", "ctypes.util.find_library runs ldconfig -p", HOST_CODE },
+	{ "/usr/lib/" MULTIARCH "/ossl-modules", "OpenSSL 3 providers, loaded with dlopen (cryptography)", HOST_CODE },
+	{ "/usr/lib/" MULTIARCH "/engines-3", "OpenSSL 3 engines, loaded with dlopen", HOST_CODE },
+	{ "/usr/lib/" MULTIARCH "/gconv", "iconv charset modules, loaded with dlopen", HOST_CODE },
+	{ "/etc/ld.so.cache", "the dynamic loader's index", 0 },
+	{ "/etc/ld.so.conf", "the dynamic loader's configuration", 0 },
+	{ "/etc/ld.so.conf.d", "the dynamic loader's configuration", 0 },
+	{ "/etc/alternatives", "Debian's alternatives (libblas, editors)", 0 },
+	{ "/etc/hosts", "name resolution", 0 },
+	{ "/etc/resolv.conf", "name resolution", 0 },
+	{ "/etc/nsswitch.conf", "name resolution", 0 },
+	{ "/etc/host.conf", "name resolution", 0 },
+	{ "/etc/gai.conf", "address selection", 0 },
+	{ "/etc/protocols", "socket.getprotobyname", 0 },
+	{ "/etc/services", "socket.getservbyname", 0 },
+	{ "/etc/ssl", "TLS certificates and OpenSSL configuration", 0 },
+	{ "/etc/ca-certificates", "TLS certificates", 0 },
+	{ "/usr/share/ca-certificates", "TLS certificates (/etc/ssl/certs links here)", 0 },
+	{ "/etc/pki", "TLS certificates (Fedora layout)", 0 },
+	{ "/etc/localtime", "local time zone", 0 },
+	{ "/etc/timezone", "local time zone name", 0 },
+	{ "/usr/share/zoneinfo", "time zones (zoneinfo, dateutil)", 0 },
+	{ "/etc/default/locale", "the system locale", 0 },
+	{ "/etc/locale.alias", "locale name aliases", 0 },
+	{ "/usr/lib/locale", "compiled locales", 0 },
+	{ "/etc/terminfo", "terminal descriptions (curses, readline)", 0 },
+	{ "/usr/share/terminfo", "terminal descriptions", 0 },
+	{ "/usr/lib/terminfo", "terminal descriptions", 0 },
+	{ "/etc/mime.types", "mimetypes", 0 },
+	{ "/etc/os-release", "platform.freedesktop_os_release", 0 },
+	{ "/etc/gitconfig", "git's system configuration", 0 },
 };
 
-void plan_host_paths(struct strvec *out)
+static int add_loaded_library(struct dl_phdr_info *info, size_t size, void *data)
+{
+	static const char *const system_dirs[] = {
+		"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/",
+	};
+	const char *name = info->dlpi_name;
+	size_t i;
+
+	(void)size;
+	if (!name || strstr(name, "/../") || strstr(name, "/./"))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(system_dirs); i++)
+		if (str_has_prefix(name, system_dirs[i])) {
+			strvec_push(data, name);
+			break;
+		}
+	return 0;
+}
+
+void plan_host_paths(struct strvec *out, bool code_only)
 {
 	const char *triplet = libdeps_multiarch_triplet();
 	size_t i;
@@ -106,11 +131,17 @@ void plan_host_paths(struct strvec *out)
 		const char *p = host_paths[i].path;
 		const char *t = strstr(p, MULTIARCH);
 
+		if (code_only && !(host_paths[i].flags & HOST_CODE))
+			continue;
 		if (!t)
 			strvec_push(out, p);
 		else if (triplet)
 			strvec_pushf(out, "%.*s%s%s", (int)(t - p), p, triplet, t + strlen(MULTIARCH));
 	}
+	/* The sandbox's init is this binary (run.c): the shared libraries it
+	 * runs with (libseccomp, and a sanitizer's runtime) are needed inside.
+	 * Only those the loader found in a system directory. */
+	dl_iterate_phdr(add_loaded_library, out);
 }
 
 /* Variables copied from the caller's environment into the sandbox. */
@@ -365,7 +396,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	for (i = 0; i < pol->expose.nr; i++)
 		plan_expose(p, pol->expose.v[i]);
 	plan_expose(p, pol->python);
-	plan_host_paths(&host);
+	plan_host_paths(&host, false);
 	for (i = 0; i < host.nr; i++)
 		plan_expose(p, host.v[i]);
 	for (i = 0; i < in->libs->nr; i++)

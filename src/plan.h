@@ -93,8 +93,9 @@ void plan_expose(struct plan *p, const char *path);
  * line, not from --args. PLAN_DATA ops must have their fd set first. */
 void plan_to_args(const struct plan *p, struct strvec *args);
 
-/* The host paths of the exposure table, for this machine. */
-void plan_host_paths(struct strvec *out);
+/* The host paths of the exposure table, for this machine; with code_only,
+ * just the programs and library directories, whose needs are collected. */
+void plan_host_paths(struct strvec *out, bool code_only);
 
 /* The environment variables copied from the caller: exact names, and
  * LC_* as a prefix. */

@@ -1,21 +1,30 @@
-/* run.h - execute bwrap for a finished plan.
+/* run.h - execute bwrap for a finished plan, and stay to pass signals on.
  *
  * The only place that starts bwrap: from its fixed path (BWRAP_PATH), with
  * the plan's environment, its options passed through a sealed memory file
- * (--args), so that nothing of them shows in the process list.
+ * (--args), so that nothing of them shows in the process list. The program
+ * runs under the sandbox's init (init.h), inside a Landlock scope domain
+ * where the kernel has one (landlock.h); the launcher stays outside as
+ * bwrap's parent. See run.c for what must hold.
  */
 #ifndef SV_RUN_H
 #define SV_RUN_H
 
-#include <stdbool.h>
 #include "strbuf.h"
 #include "strvec.h"
 
-/* Run bwrap with options `opts`, then "--" and `argv`, environment `env`.
- * When wait is false, exec: returns only on error. When wait is true,
- * fork and wait; *status is the exit code as a shell reports it (128+N for
- * a death by signal N). Returns -1 with err on failure. */
+enum run_flags {
+	RUN_WAIT = 1 << 0,	/* return the status instead of ending the process */
+	RUN_VERBOSE = 1 << 1,	/* print the command line and the Landlock state */
+};
+
+/* Run bwrap with options `opts` (plus the init's own), then "--", the init
+ * and `argv`, environment `env`. *status is the program's exit status as
+ * a shell reports it (128+N for a death by signal N). Without RUN_WAIT the
+ * launcher ends with that status (as if it had exec'd bwrap): the call
+ * returns only on error. With RUN_WAIT it returns 0 and the caller goes
+ * on. Returns -1 with err when bwrap could not be started. */
 int run_sandbox(const struct strvec *opts, const struct strvec *argv,
-		const struct strvec *env, bool wait, int *status, struct strbuf *err);
+		const struct strvec *env, unsigned int flags, int *status, struct strbuf *err);
 
 #endif

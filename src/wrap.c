@@ -261,7 +261,7 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 		libdeps_add_dir(&ld, pol->lib_dirs.v[i]);
 	if (libdeps_add_file(&ld, pol->python, false, err) < 0)
 		goto out;
-	plan_host_paths(&host);
+	plan_host_paths(&host, true);
 	for (i = 0; i < host.nr; i++) {
 		p = host.v[i];
 		if (stat(p, &st) < 0)
@@ -271,7 +271,10 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 			goto out;
 	}
 	for (i = 0; i < pol->expose.nr; i++) {
-		p = pol->expose.v[i];
+		cleanup_free char *dynload = xasprintf("%s/lib-dynload", pol->expose.v[i]);
+
+		/* The standard library's extension modules are all in lib-dynload. */
+		p = is_dir(dynload) ? dynload : pol->expose.v[i];
 		if (stat(p, &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode) ? libdeps_scan_tree(&ld, p, &skipped, err) < 0 :

@@ -1,0 +1,194 @@
+/* init.c - the first process inside every sandbox.
+ *
+ * What MUST hold:
+ *  1. The program starts with the dispositions the launcher's caller gave:
+ *     the signals it ignored stay ignored, every other one is at its
+ *     default, whatever the launcher and bwrap changed on the way (they
+ *     ignore SIGINT and SIGQUIT so that Ctrl-C reaches only the program).
+ *     Its signal mask is empty.
+ *  2. The program stays in the process group and session it was started
+ *     in: the terminal's job control acts on it directly. The init never
+ *     touches the terminal.
+ *  3. A forwarded signal (init.h) that a process sends to the init is
+ *     passed on to the program; one the terminal generated (si_code
+ *     SI_KERNEL) is not, since the program, in the same group, got it too.
+ *  4. Every child is reaped; the init exits as soon as the program does,
+ *     with its exit status, or 128+N for a death by signal N (pid 1 cannot
+ *     die of its own signals, so the status is mapped, not re-raised).
+ *  5. Nothing from the sandbox runs before the program: the init only
+ *     parses its own arguments and execs the program.
+ */
+#include "init.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+
+/* The highest signal number a MASK can name. */
+#define MASK_SIGNALS 64
+
+void init_forwarded_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(set, forwarded[i]);
+}
+
+bool init_is_forwarded(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(forwarded); i++)
+		if (forwarded[i] == sig)
+			return true;
+	return false;
+}
+
+uint64_t init_ignored_signals(void)
+{
+	struct sigaction sa;
+	uint64_t mask = 0;
+	int sig;
+
+	for (sig = 1; sig <= MASK_SIGNALS && sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			mask |= (uint64_t)1 << (sig - 1);
+	return mask;
+}
+
+/* 1 to 16 lowercase hex digits, nothing else. */
+static int parse_mask(const char *s, uint64_t *out)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 16 || s[n])
+		return -1;
+	for (i = 0; i < n; i++)
+		v = v << 4 | (uint64_t)(s[i] <= '9' ? s[i] - '0' : s[i] - 'a' + 10);
+	*out = v;
+	return 0;
+}
+
+static bool in_mask(uint64_t mask, int sig)
+{
+	return sig >= 1 && sig <= MASK_SIGNALS && (mask >> (sig - 1) & 1);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;	/* never runs: the signal is blocked and waited for */
+}
+
+static void set_disposition(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = handler;
+	sigaction(sig, &sa, NULL);	/* fails only for glibc's own signals */
+}
+
+/* The init's own dispositions: rule 1, except that the forwarded signals
+ * get a handler (so they are queued for pid 1 whatever the kernel's rules
+ * for init, and exec turns it back into the default) and SIGCHLD stays at
+ * its default (ignoring it would reap children behind the init's back). */
+static void set_init_dispositions(uint64_t ignored)
+{
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (init_is_forwarded(sig))
+			set_disposition(sig, on_signal);
+		else if (sig != SIGCHLD && in_mask(ignored, sig))
+			set_disposition(sig, SIG_IGN);
+		else
+			set_disposition(sig, SIG_DFL);
+	}
+}
+
+/* In the program's process, before exec: the exceptions above, undone. */
+static void set_program_dispositions(uint64_t ignored)
+{
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if ((sig == SIGCHLD || init_is_forwarded(sig)) && in_mask(ignored, sig))
+			set_disposition(sig, SIG_IGN);
+}
+
+static int status_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 1;
+}
+
+int init_main(int argc, char **argv)
+{
+	sigset_t waited, empty;
+	uint64_t ignored;
+	pid_t child;
+
+	if (argc < 3 || parse_mask(argv[0], &ignored) < 0 || strcmp(argv[1], "--")) {
+		fprintf(stderr, PROG ": usage: " PROG " " INIT_ROLE " MASK -- PROGRAM [ARGS...]\n");
+		return 127;
+	}
+	set_init_dispositions(ignored);
+	init_forwarded_set(&waited);
+	sigaddset(&waited, SIGCHLD);
+	sigemptyset(&empty);
+	if (sigprocmask(SIG_SETMASK, &waited, NULL) < 0) {
+		fprintf(stderr, PROG ": cannot block signals: %s\n", strerror(errno));
+		return 127;
+	}
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		fprintf(stderr, PROG ": cannot start '%s': %s\n", argv[2], strerror(errno));
+		return 127;
+	}
+	if (child == 0) {
+		set_program_dispositions(ignored);
+		sigprocmask(SIG_SETMASK, &empty, NULL);
+		execvp(argv[2], argv + 2);
+		fprintf(stderr, PROG ": cannot run '%s': %s\n", argv[2], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	for (;;) {
+		siginfo_t si;
+		pid_t pid;
+		int sig, st;
+
+		sig = sigwaitinfo(&waited, &si);
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, PROG ": cannot wait for signals: %s\n", strerror(errno));
+			kill(child, SIGKILL);
+			return 127;
+		}
+		if (sig != SIGCHLD) {
+			if (si.si_code != SI_KERNEL)
+				kill(child, sig);
+			continue;
+		}
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+			if (pid == child)
+				return status_code(st);
+	}
+}

@@ -1,0 +1,514 @@
+#!/bin/bash
+# lifecycle.t - a wrapped venv stays sandboxed through what is done to it:
+# --check, --unwrap and deactivate_sandbox, re-runs, entry points added by
+# other routes or left by a killed pip, pip however it is run, reserved
+# names, concurrent launches, pips and re-runs, and moved things.
+. "$(dirname "$0")/lib.sh"
+
+marker='# sandbox-venv gate: runs this entry point inside the venv'"'"'s sandbox'
+is_gate() { [ -f "$1" ] && [ ! -L "$1" ] && grep -qxF "$marker" "$1"; }
+are_gates() { local f; for f; do is_gate "$f" || return 1; done; }
+pip_opts=(--no-index --no-build-isolation --disable-pip-version-check -q)
+pyver=$("$SV_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+intact_msg='intact: every entry point runs in a sandbox'
+
+# A listing of a directory that changes when any entry's name, type, mode,
+# link target or content changes.
+snapshot() {
+	local d=$1 f
+	for f in "$d"/* "$d"/.[!.]*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		if [ -L "$f" ]; then
+			printf '%s link %s\n' "${f##*/}" "$(readlink "$f")"
+		else
+			printf '%s %s %s\n' "${f##*/}" "$(stat -c %a "$f")" \
+				"$(sha256sum <"$f" | cut -d' ' -f1)"
+		fi
+	done
+}
+
+contains() {   # contains GOT FIXED-STRING "description"
+	if printf '%s\n' "$1" | grep -qF -e "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf 'got:  %s\nwant: %s\n' "$1" "$2" | sed 's/^/#   /' | head -20
+	fi
+}
+
+check_intact() {   # check_intact VENV "description": --check exits 0, says intact
+	local got rc
+	got=$("$SV" --check "$1" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ "$got" = "$(realpath "$1"): $intact_msg" ]; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		printf 'exit %s\n%s\n' "$rc" "$got" | sed 's/^/#   /' | head -20
+	fi
+}
+
+finding() {   # finding VENV FIXED-STRING "description": --check exits 1 with that line
+	local got rc
+	got=$("$SV" --check "$1" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 1 ] && printf '%s\n' "$got" | grep -qxF -e "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf 'exit %s (want 1), want the line: %s\n%s\n' "$rc" "$2" "$got" |
+			sed 's/^/#   /' | head -20
+	fi
+}
+
+# A package whose console script prints its name and version.
+versioned_package() {   # versioned_package DIR NAME SCRIPT VERSION
+	mkdir -p "$1/$2"
+	cat >"$1/setup.py" <<PY
+from setuptools import setup
+setup(name="$2", version="$4", packages=["$2"],
+      entry_points={"console_scripts": ["$3 = $2:main"]})
+PY
+	printf 'def main():\n    print("%s %s")\n' "$3" "$4" >"$1/$2/__init__.py"
+}
+
+# A file outside every project: a sandbox must not see it.
+outside=$SV_TMP/outside-marker
+echo host >"$outside"
+
+# A script that tells where it runs.
+write_probe() {   # write_probe PATH NAME
+	cat >"$1" <<SH
+#!/bin/sh
+if [ -e '$outside' ]; then o=visible; else o=absent; fi
+echo "$2 HOME=\$HOME outside=\$o"
+SH
+	chmod 755 "$1"
+}
+
+gated_msg() { printf "sandbox-venv: gated 'bin/%s': it was added to the venv outside sandbox-venv" "$1"; }
+
+# === a stdlib venv: check, unwrap, re-runs, entry points from elsewhere ======
+p=$SV_TMP/plain
+mkdir -p "$p"
+"$SV_PYTHON" -m venv --without-pip "$p/.venv"
+v=$p/.venv
+vr=$(realpath "$v")
+printf '#!/bin/sh\necho premade\n' >"$v/bin/premade"
+chmod 755 "$v/bin/premade"
+raw=$(snapshot "$v/bin")
+
+"$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err"
+ok $? "wrapping a stdlib venv succeeds"
+check_intact "$v" "--check on a freshly wrapped venv: exit 0 and 'VENV: intact: ...'"
+out=$(cd "$p" && "$SV" --check 2>&1)
+is "$out" "$vr: $intact_msg" "--check without an argument audits ./.venv"
+
+# --- unwrap --------------------------------------------------------------------
+out=$("$SV" --unwrap "$v" 2>&1)
+ok $? "--unwrap succeeds"
+is "$(snapshot "$v/bin")" "$raw" "--unwrap restores bin/ byte for byte (entry points, links, activate scripts)"
+check "--unwrap removes the state directory" test ! -e "$v/.sandbox-venv"
+check "--unwrap keeps home/ and cache/" test -d "$v/home" -a -d "$v/cache"
+out=$("$v/bin/python" -c "import os; print(os.path.exists('$outside'))" 2>&1)
+is "$out" True "after --unwrap python runs on the host again (sees a file outside the project)"
+finding "$v" "$vr: not wrapped: cannot open directory '.sandbox-venv': No such file or directory" \
+	"--check on an unwrapped venv: 'not wrapped', exit 1"
+"$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err"
+ok $? "wrapping again after --unwrap succeeds"
+check_intact "$v" "... and --check is clean"
+out=$("$v/bin/python" -c "import os, sys; print(sys.prefix, os.path.exists('$outside'))" 2>&1)
+is "$out" "$vr False" "... and python runs inside again"
+is "$(grep -c '^deactivate_sandbox ()' "$v/bin/activate")" 1 \
+	"bin/activate defines deactivate_sandbox once after unwrap and re-wrap"
+
+out=$(cd "$p" && bash -c '. .venv/bin/activate && deactivate_sandbox' 2>&1)
+ok $? "deactivate_sandbox in an activated shell succeeds"
+is "$(snapshot "$v/bin")" "$raw" "deactivate_sandbox restores bin/ byte for byte"
+check "deactivate_sandbox removes the state directory" test ! -e "$v/.sandbox-venv"
+check "deactivate_sandbox keeps home/ and cache/" test -d "$v/home" -a -d "$v/cache"
+"$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err"
+ok $? "wrapping again after deactivate_sandbox succeeds"
+check_intact "$v" "... and --check is clean"
+
+# --- re-running ------------------------------------------------------------------
+snap_bin=$(snapshot "$v/bin")
+snap_priv=$(snapshot "$v/.sandbox-venv/bin")
+policy=$(cat "$v/.sandbox-venv/policy")
+err=$("$SV" "$v" 2>&1 >/dev/null)
+ok $? "re-running sandbox-venv succeeds"
+is "$err" "" "... silently on stderr"
+is "$(snapshot "$v/bin")$(snapshot "$v/.sandbox-venv/bin")$(cat "$v/.sandbox-venv/policy")" \
+	"$snap_bin$snap_priv$policy" "... and changes neither bin/, the private bin nor the policy"
+"$SV" "$v" --setenv SVA 1 >/dev/null 2>&1 && "$SV" "$v" --setenv SVB 2 >/dev/null 2>&1
+ok $? "re-running with --setenv SVA 1, then with --setenv SVB 2"
+out=$("$v/bin/python" -c 'import os; print(os.environ.get("SVA"), os.environ.get("SVB"))' 2>&1)
+is "$out" "None 2" "the new bwrap args replace the recorded ones"
+unlike "$(cat "$v/.sandbox-venv/policy")" SVA "... and the policy no longer holds the old ones"
+"$SV" "$v" >/dev/null 2>&1
+
+# --- entry points that appear in bin/ by another route -----------------------------
+cp /bin/true "$v/bin/mytool"
+finding "$v" "$vr: bin/mytool: an entry point without a gate: it runs unsandboxed" \
+	"--check reports an executable copied into bin/ as running unsandboxed"
+write_probe "$v/bin/probe1" probe1
+check "control: on the host the probe sees the file outside" grep -q visible <("$v/bin/probe1")
+out=$("$v/bin/python" -c 'print(1)' 2>"$SV_TMP/launch.err")
+is "$out" 1 "the next launch of a gate (python) runs"
+is "$(cat "$SV_TMP/launch.err")" "$(gated_msg mytool; echo; gated_msg probe1)" \
+	"... and says on stderr that it gated bin/mytool and bin/probe1"
+check "bin/mytool is a gate now" is_gate "$v/bin/mytool"
+check "bin/probe1 is a gate now" is_gate "$v/bin/probe1"
+check "the real mytool is in the private bin" cmp -s /bin/true "$v/.sandbox-venv/bin/mytool"
+check_intact "$v" "--check is clean afterwards"
+check "mytool runs through its gate" "$v/bin/mytool"
+out=$("$v/bin/probe1" 2>&1)
+is "$out" "probe1 HOME=$vr/home outside=absent" \
+	"the host-written script runs inside: HOME is \$venv/home, the outside file is absent"
+err=$("$v/bin/python" -c pass 2>&1 >/dev/null)
+is "$err" "" "when nothing changed, a launch prints nothing"
+sleep 0.2
+err=$("$v/bin/python" -c pass 2>&1 >/dev/null)
+is "$err" "" "... nor a later one"
+
+write_probe "$v/bin/probe2" probe2
+err=$("$SV" "$v" 2>&1 >/dev/null)
+ok $? "re-running sandbox-venv with a new script in bin/ succeeds"
+check "... which gates bin/probe2" is_gate "$v/bin/probe2"
+contains "$err" "$(gated_msg probe2)" "... and says so on stderr"
+out=$("$v/bin/probe2" 2>&1)
+is "$out" "probe2 HOME=$vr/home outside=absent" "bin/probe2 runs inside"
+check_intact "$v" "--check is clean afterwards"
+
+# --- an entry point a killed pip left behind, and one pip removed -------------------
+printf '#!/bin/sh\necho "killed-pip HOME=$HOME"\n' >"$v/.sandbox-venv/bin/kp"
+chmod 755 "$v/.sandbox-venv/bin/kp"
+finding "$v" "$vr: bin/kp: installed, but not gated yet" \
+	"--check reports an entry point in the private bin without a gate"
+"$v/bin/python" -c pass >/dev/null 2>&1
+ok $? "the next launch runs"
+check "... and gates bin/kp" is_gate "$v/bin/kp"
+out=$("$v/bin/kp" 2>&1)
+is "$out" "killed-pip HOME=$vr/home" "bin/kp runs inside"
+check_intact "$v" "--check is clean afterwards"
+rm "$v/.sandbox-venv/bin/kp"
+finding "$v" "$vr: bin/kp: a gate without an entry point" \
+	"--check reports a gate whose entry point left the private bin"
+"$v/bin/python" -c pass >/dev/null 2>&1
+ok $? "the next launch runs"
+check "... and removes the gate bin/kp" test ! -e "$v/bin/kp"
+check_intact "$v" "--check is clean afterwards"
+
+# --- damage on the host side ----------------------------------------------------------
+cp "$v/bin/activate" "$SV_TMP/activate.wrapped"
+printf '#!/bin/sh\n%s\nexec /bin/true\n' "$marker" >"$v/bin/python3"
+echo 'echo extra' >>"$v/bin/shell"
+echo '# edited' >>"$v/bin/activate"
+: >"$v/bin/.python.tmp.999"
+echo data >"$v/bin/README"
+out=$("$SV" --check "$v" 2>&1)
+is "$?" 1 "--check on a damaged venv exits 1"
+is "$out" "$vr: bin/.python.tmp.999: a leftover file
+$vr: bin/README: a file sandbox-venv did not write
+$vr: bin/activate: differs from what sandbox-venv wrote
+$vr: bin/python3: a damaged gate
+$vr: bin/shell: a gate with content sandbox-venv did not write" \
+	"... one line per finding: leftover, foreign file, modified activate, damaged gate, altered gate"
+rm "$v/bin/README"
+"$SV" "$v" >/dev/null 2>&1
+ok $? "re-running sandbox-venv on it succeeds"
+check_intact "$v" "... repairs the gates and activate and removes the leftover"
+check "bin/activate is again what sandbox-venv wrote" cmp -s "$v/bin/activate" "$SV_TMP/activate.wrapped"
+out=$("$v/bin/python3" -c 'import sys; print(sys.prefix)' 2>&1)
+is "$out" "$vr" "the repaired python3 gate runs inside"
+
+rm "$v/.sandbox-venv/libs"
+finding "$v" "$vr: library cache: cannot open 'libs': No such file or directory" \
+	"--check reports a missing library cache"
+out=$("$v/bin/python" -c 'print(1)' 2>&1)
+is "$out" 1 "a launch rebuilds the missing library cache"
+check_intact "$v" "--check is clean afterwards"
+
+# --- the project moved ----------------------------------------------------------------
+mv "$p" "$SV_TMP/plain-moved"
+p=$SV_TMP/plain-moved
+v=$p/.venv
+old_vr=$vr
+vr=$(realpath "$v")
+finding "$v" "$vr: policy: recorded for '$old_vr', the venv is at '$vr'" \
+	"--check reports a venv moved since it was wrapped"
+err=$("$v/bin/python" -c pass 2>&1)
+is "$?" 1 "a launch in the moved venv fails"
+contains "$err" "hint: run sandbox-venv on it again" "... with a hint to run sandbox-venv again"
+"$SV" "$v" >/dev/null 2>&1
+ok $? "sandbox-venv on the moved venv succeeds"
+check_intact "$v" "... and --check is clean"
+out=$("$v/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)
+is "$out" "$vr" "... and python runs inside at the new place"
+
+"$SV" --unwrap "$v" >/dev/null 2>&1
+ok $? "--unwrap after all that succeeds"
+check "the copied mytool is back in bin/ as itself" cmp -s /bin/true "$v/bin/mytool"
+check "the host-written probe1 is back in bin/ as itself" grep -q '^echo "probe1' "$v/bin/probe1"
+check "bin/premade is itself again" grep -qx 'echo premade' "$v/bin/premade"
+check "no gate is left in bin/" sh -c "! grep -rlF 'sandbox-venv gate' '$v/bin'"
+
+# === pip, however it is run ==================================================
+p=$(new_project piplife) || { ok 1 "make the pip test project"; done_testing; exit; }
+v=$p/.venv
+vr=$(realpath "$v")
+cd "$p" || exit 1
+pip3n=$(cd "$v/bin" && ls -d pip3.[0-9]* 2>/dev/null | head -1)
+[ -n "$pip3n" ] || pip3n=pip3
+echo "# pip names: pip pip3 $pip3n"
+
+make_package "$p/pkg-a" sva sv-a
+"$v/bin/pip" install "${pip_opts[@]}" ./pkg-a >"$SV_TMP/pip.out" 2>&1
+ok $? "pip install of a local setup.py package"
+check "... gates its console script" is_gate "$v/bin/sv-a"
+like "$("$v/bin/sv-a" 2>&1)" "^sv-a $vr/bin/python" "... which runs inside"
+
+# Wheels built on the host, into directories inside the project.
+src=$SV_TMP/src
+versioned_package "$src/w1" svw sv-w 1.0
+versioned_package "$src/f1" svf sv-f 1.0
+versioned_package "$src/w2" svw sv-w 2.0
+links=
+if "$SV_PYTHON" -c 'import wheel, setuptools' 2>/dev/null &&
+	"$SV_PYTHON" -m pip --version >/dev/null 2>&1; then
+	wopts=(-q --no-deps --no-build-isolation --no-index --no-cache-dir --disable-pip-version-check)
+	"$SV_PYTHON" -m pip wheel "${wopts[@]}" -w "$p/links1" "$src/w1" "$src/f1" >"$SV_TMP/wheel.out" 2>&1 &&
+		"$SV_PYTHON" -m pip wheel "${wopts[@]}" -w "$p/links2" "$src/w2" >>"$SV_TMP/wheel.out" 2>&1 &&
+		links=wheel
+	[ -n "$links" ] || sed 's/^/# pip wheel: /' "$SV_TMP/wheel.out" | head -5
+elif "$SV_PYTHON" -c 'import setuptools' 2>/dev/null; then
+	echo "# no wheel package for $SV_PYTHON: --find-links directories of sdists instead"
+	(cd "$src/w1" && "$SV_PYTHON" setup.py -q sdist -d "$p/links1") >"$SV_TMP/sdist.out" 2>&1 &&
+		(cd "$src/f1" && "$SV_PYTHON" setup.py -q sdist -d "$p/links1") >>"$SV_TMP/sdist.out" 2>&1 &&
+		(cd "$src/w2" && "$SV_PYTHON" setup.py -q sdist -d "$p/links2") >>"$SV_TMP/sdist.out" 2>&1 &&
+		links=sdist
+fi
+
+if [ "$links" = wheel ]; then
+	"$v/bin/$pip3n" install "${pip_opts[@]}" ./links1/svw-1.0-py3-none-any.whl >"$SV_TMP/pip.out" 2>&1
+	ok $? "$pip3n install of a local wheel built on the host"
+	check "... gates its console script" is_gate "$v/bin/sv-w"
+	is "$("$v/bin/sv-w" 2>&1)" "sv-w 1.0" "... which runs"
+	installs=(svf)
+else
+	skip "no wheel package for $SV_PYTHON: no local wheel to install"
+	installs=(svf svw)
+fi
+if [ -n "$links" ]; then
+	"$v/bin/python" -m pip install "${pip_opts[@]}" --find-links ./links1 "${installs[@]}" >"$SV_TMP/pip.out" 2>&1
+	ok $? "python -m pip install --find-links DIR ($links)"
+	check "... gates the console scripts" are_gates "$v/bin/sv-f" "$v/bin/sv-w"
+	is "$("$v/bin/sv-f" 2>&1)" "sv-f 1.0" "... which run"
+	"$v/bin/pip" install -U "${pip_opts[@]}" --find-links ./links2 svw >"$SV_TMP/pip.out" 2>&1
+	ok $? "pip install -U --find-links DIR to version 2.0"
+	check "... the console script is still a gate" is_gate "$v/bin/sv-w"
+	is "$("$v/bin/sv-w" 2>&1)" "sv-w 2.0" "... and prints the new version"
+	"$v/bin/pip3" uninstall -y -q svf >"$SV_TMP/pip.out" 2>&1
+	ok $? "pip3 uninstall"
+	check "... removes the gate and the real script" test ! -e "$v/bin/sv-f" -a ! -e "$v/.sandbox-venv/bin/sv-f"
+	"$v/bin/python" -m pip uninstall -y -q svw >"$SV_TMP/pip.out" 2>&1
+	ok $? "python -m pip uninstall"
+	check "... removes the gate and the real script" test ! -e "$v/bin/sv-w" -a ! -e "$v/.sandbox-venv/bin/sv-w"
+else
+	skip "no setuptools for $SV_PYTHON: no --find-links directory"
+fi
+"$v/bin/$pip3n" uninstall -y -q sva >"$SV_TMP/pip.out" 2>&1
+ok $? "$pip3n uninstall"
+check "... removes the gate" test ! -e "$v/bin/sv-a"
+check_intact "$v" "--check is clean after installs, an upgrade and uninstalls"
+
+# pip upgrading itself: its own entry points are replaced inside.
+if ls /usr/share/python-wheels/pip-*.whl >/dev/null 2>&1; then
+	BWRAP_ARGS='--ro-bind /usr/share/python-wheels /usr/share/python-wheels' \
+		"$v/bin/pip" install -U --force-reinstall "${pip_opts[@]}" \
+		--find-links /usr/share/python-wheels pip >"$SV_TMP/pip.out" 2>&1
+	ok $? "pip install -U --force-reinstall pip from /usr/share/python-wheels"
+	check "pip, pip3 and $pip3n are still gates" are_gates "$v/bin/pip" "$v/bin/pip3" "$v/bin/$pip3n"
+	like "$("$v/bin/pip" --version 2>&1)" "^pip [0-9].* from $vr/lib/" "pip --version works"
+	like "$("$v/bin/$pip3n" --version 2>&1)" "^pip [0-9]" "$pip3n --version works"
+	like "$("$v/bin/python" -m pip --version 2>&1)" "^pip [0-9]" "python -m pip --version works"
+	check_intact "$v" "--check is clean after pip upgraded itself"
+else
+	skip "no pip wheel in /usr/share/python-wheels"
+fi
+
+# --- concurrency -------------------------------------------------------------------
+make_package "$p/pkg-c1" svc1 sv-c1
+make_package "$p/pkg-c2" svc2 sv-c2
+make_package "$p/pkg-c3" svc3 sv-c3
+"$v/bin/pip" install "${pip_opts[@]}" ./pkg-c1 >"$SV_TMP/c1.out" 2>&1 &
+c1=$!
+"$v/bin/pip" install "${pip_opts[@]}" ./pkg-c2 >"$SV_TMP/c2.out" 2>&1 &
+c2=$!
+wait "$c1"
+rc1=$?
+wait "$c2"
+rc2=$?
+is "$rc1 $rc2" "0 0" "two pip installs at once both finish"
+check "... both console scripts are gates" are_gates "$v/bin/sv-c1" "$v/bin/sv-c2"
+like "$("$v/bin/sv-c1" 2>&1; "$v/bin/sv-c2" 2>&1)" "^sv-c2 $vr/bin/python" "... and both run"
+check_intact "$v" "... and --check is clean"
+
+"$v/bin/pip" install "${pip_opts[@]}" ./pkg-c3 >"$SV_TMP/c3.out" 2>&1 &
+c3=$!
+fails=0
+for i in $(seq 10); do
+	out=$("$v/bin/python" -c 'print(1)' 2>>"$SV_TMP/loop.err") && [ "$out" = 1 ] || fails=$((fails + 1))
+done
+wait "$c3"
+rc=$?
+is "$rc $fails" "0 0" "pip install during 10 launches: pip finishes and no launch fails"
+[ "$fails" -eq 0 ] || sed 's/^/#   /' "$SV_TMP/loop.err" | head -10
+check "... its console script is a gate" is_gate "$v/bin/sv-c3"
+check_intact "$v" "... and --check is clean"
+
+for i in $(seq 20); do
+	("$v/bin/python" -c 'print(1)' >"$SV_TMP/l$i.out" 2>"$SV_TMP/l$i.err"; echo $? >"$SV_TMP/l$i.rc") &
+done
+wait
+outs=$(for i in $(seq 20); do cat "$SV_TMP/l$i.out"; done | sort | uniq -c | sed 's/^ *//')
+rcs=$(for i in $(seq 20); do cat "$SV_TMP/l$i.rc"; done | sort | uniq -c | sed 's/^ *//')
+is "$outs" "20 1" "20 launches at once all print 1"
+is "$rcs" "20 0" "... and all exit 0"
+[ "$rcs" = "20 0" ] || cat "$SV_TMP"/l*.err | sort | uniq -c | sed 's/^/#   /' | head -10
+
+# Three loops launch python until the re-runs are done.
+launch_loop() {   # launch_loop ID: writes "launches failures" to $SV_TMP/loopID.count
+	local n=0 f=0 out
+	while [ ! -e "$SV_TMP/stop" ] || [ "$n" -lt 2 ]; do
+		out=$("$v/bin/python" -c 'print(1)' 2>>"$SV_TMP/loop$1.err") && [ "$out" = 1 ] ||
+			f=$((f + 1))
+		n=$((n + 1))
+	done
+	echo "$n $f" >"$SV_TMP/loop$1.count"
+}
+rm -f "$SV_TMP/stop"
+: >"$SV_TMP/rewrap.err"
+loops=()
+for i in 1 2 3; do
+	launch_loop "$i" &
+	loops+=($!)
+done
+for i in 1 2 3 4 5; do
+	"$SV" "$v" --setenv N "$i" >/dev/null 2>>"$SV_TMP/rewrap.err" || echo "re-run $i failed" >>"$SV_TMP/rewrap.err"
+done
+touch "$SV_TMP/stop"
+wait "${loops[@]}"
+read -r runs fails < <(cat "$SV_TMP"/loop[123].count | awk '{ n += $1; f += $2 } END { print n + 0, f + 0 }')
+echo "# $runs launches in 3 loops during 5 re-runs"
+is "$fails" 0 "sandbox-venv re-run 5 times during launches: no launch fails"
+[ "$fails" -eq 0 ] || cat "$SV_TMP"/loop[123].err | sort | uniq -c | sed 's/^/#   /' | head -10
+unlike "$(cat "$SV_TMP/rewrap.err")" "failed" "... and every re-run succeeds"
+check_intact "$v" "... and --check is clean at the end"
+out=$("$v/bin/python" -c 'import os; print(os.environ.get("N"))' 2>&1)
+is "$out" 5 "... and the recorded policy is the last run's (N=5)"
+policy=$(cat "$v/.sandbox-venv/policy")
+"$SV" "$v" --setenv N 5 >/dev/null 2>&1
+is "$(cat "$v/.sandbox-venv/policy")" "$policy" "... the same policy a quiet re-run with --setenv N 5 records"
+
+# --- console scripts with reserved names ----------------------------------------------
+snap=$(snapshot "$v/bin")
+mkdir -p "$p/pkg-names/svnames"
+cat >"$p/pkg-names/setup.py" <<'PY'
+from setuptools import setup
+setup(name="svnames", version="1.0", packages=["svnames"],
+      entry_points={"console_scripts": [
+          ".hidden = svnames:main", "activate.fish = svnames:main",
+          "deactivate = svnames:main", "shell = svnames:main",
+          "Activate.ps1 = svnames:main"]})
+PY
+printf 'def main():\n    print("pwned")\n' >"$p/pkg-names/svnames/__init__.py"
+"$v/bin/pip" install "${pip_opts[@]}" ./pkg-names >"$SV_TMP/pip.out" 2>&1
+echo "# pip install of svnames exited with $?"
+if [ -e "$v/.sandbox-venv/bin/.hidden" ]; then
+	echo "# setuptools wrote a console script named .hidden"
+fi
+is "$(snapshot "$v/bin")" "$snap" \
+	"scripts named .hidden, activate.fish, deactivate, shell, Activate.ps1: bin/ on the host stays byte-identical"
+check "no host gate named .hidden" test ! -e "$v/bin/.hidden"
+check "no host gate named deactivate" test ! -e "$v/bin/deactivate"
+out=$("$v/bin/shell" -c 'echo inside-shell' 2>&1)
+is "$out" inside-shell "bin/shell still opens the sandbox shell"
+check_intact "$v" "--check is clean with those scripts installed"
+skip "a console script named 'evil/../x': setuptools refuses such names"
+"$v/bin/pip" uninstall -y -q svnames >"$SV_TMP/pip.out" 2>&1
+ok $? "pip uninstall of svnames"
+is "$(snapshot "$v/bin")" "$snap" "... leaves bin/ on the host byte-identical"
+
+# --- unwrap with pip-installed entry points ----------------------------------------------
+"$SV" --unwrap "$v" >/dev/null 2>&1
+ok $? "--unwrap of the pip venv succeeds"
+check "the real console scripts are back in bin/" grep -q svc1 "$v/bin/sv-c1"
+like "$("$v/bin/sv-c1" 2>&1)" "^sv-c1 " "... and run directly"
+like "$("$v/bin/pip" --version 2>&1)" "^pip [0-9]" "pip runs directly"
+"$SV" "$v" >/dev/null 2>&1
+ok $? "wrapping the pip venv again succeeds"
+check "... sv-c1 is a gate again" is_gate "$v/bin/sv-c1"
+check_intact "$v" "... and --check is clean"
+cd "$SV_TMP" || exit 1
+
+# === moved things ============================================================
+# A venv whose base interpreter is removed: a copy of $SV_PYTHON with just
+# enough standard library to start.
+fake=$SV_TMP/fake-python
+mkdir -p "$fake/bin" "$fake/lib/python$pyver"
+fake_ok=0
+if read -r real stdlib dynload < <("$SV_PYTHON" -c '
+import os, sys, sysconfig
+p = sysconfig.get_paths()
+print(os.path.realpath(sys.executable), p["stdlib"], os.path.join(p["platstdlib"], "lib-dynload"))') &&
+	cp "$real" "$fake/bin/python$pyver" &&
+	cp -rL "$stdlib/os.py" "$stdlib/site.py" "$stdlib/encodings" "$dynload" "$fake/lib/python$pyver/" &&
+	"$fake/bin/python$pyver" -c 'import encodings' 2>/dev/null; then
+	fake_ok=1
+fi
+if [ "$fake_ok" -eq 1 ]; then
+	pm=$SV_TMP/gone-python
+	vm=$pm/.venv
+	mkdir -p "$vm/bin" "$vm/lib/python$pyver/site-packages"
+	printf 'home = %s\ninclude-system-site-packages = false\nversion = %s\nexecutable = %s\n' \
+		"$fake/bin" "$pyver" "$fake/bin/python$pyver" >"$vm/pyvenv.cfg"
+	ln -s "$fake/bin/python$pyver" "$vm/bin/python$pyver"
+	ln -s "python$pyver" "$vm/bin/python"
+	"$SV" "$vm" >/dev/null 2>"$SV_TMP/wrap.err"
+	ok $? "a venv of a copied interpreter can be wrapped"
+	vmr=$(realpath "$vm")
+	fpy=$(realpath "$fake/bin/python$pyver")
+	out=$("$vm/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)
+	is "$out" "$vmr" "control: it runs inside"
+	rm "$fake/bin/python$pyver"
+	err=$("$vm/bin/python" -c 'print(1)' 2>&1)
+	is "$?" 1 "after the base interpreter is removed a launch exits 1"
+	contains "$err" "'$fpy', is gone" "... naming the missing interpreter"
+	contains "$err" "hint:" "... with a hint"
+	finding "$vm" "$vmr: policy: the base Python '$fpy' is gone" "--check reports the missing base Python"
+else
+	skip "cannot run a copy of $SV_PYTHON outside its prefix"
+fi
+
+# A gate whose sandbox-venv binary moved away.
+pl=$SV_TMP/moved-launcher
+mkdir -p "$pl" "$SV_TMP/launcher-copy"
+"$SV_PYTHON" -m venv --without-pip "$pl/.venv"
+plr=$(realpath "$pl/.venv")
+cp "$SV" "$SV_TMP/launcher-copy/sandbox-venv"
+copy=$(realpath "$SV_TMP/launcher-copy/sandbox-venv")
+"$copy" "$pl/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
+ok $? "wrapping with a copy of sandbox-venv"
+out=$("$pl/.venv/bin/python" -c 'print(1)' 2>&1)
+is "$out" 1 "control: its gates run"
+rm "$copy"
+finding "$pl/.venv" "$plr: bin/python: its launcher '$copy' is gone" \
+	"--check reports a gate whose launcher is gone"
+"$SV" "$pl/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
+ok $? "running sandbox-venv on the venv again"
+out=$("$pl/.venv/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)
+is "$out" "$plr" "... repairs it: python runs inside"
+check_intact "$pl/.venv" "... and --check is clean"
+
+done_testing

@@ -1,0 +1,176 @@
+#!/bin/bash
+# terminal.t - a launch in a terminal behaves like the program itself:
+# Ctrl-C, Ctrl-D, Ctrl-Z and fg, SIGTERM to the gate, exit statuses, and
+# no keystroke injection. Driven through a real pseudo-terminal (tmux).
+. "$(dirname "$0")/lib.sh"
+
+p=$(new_project term --without-pip) || { ok 1 "a wrapped venv for the terminal tests"; done_testing; exit; }
+v=$p/.venv
+
+# --- without a terminal -----------------------------------------------------
+"$v/bin/python" -c 'import os; os.kill(os.getpid(), 9)' 2>/dev/null
+is "$?" 137 "a program killed by SIGKILL gives 128+9"
+"$v/bin/python" -c 'raise SystemExit(42)' 2>/dev/null
+is "$?" 42 "the exit status is the program's own"
+"$v/bin/shell" -c 'kill -HUP $$' 2>/dev/null
+is "$?" 129 "shell -c 'kill -HUP \$\$' gives 128+1"
+
+# SIGTERM sent to the gate's process reaches the program.
+rm -f "$p/term.out" "$p/ready"
+"$v/bin/python" -c '
+import signal, sys, time
+def on_term(sig, frame):
+    open("term.out", "w").write("SIGTERM %d" % sig)
+    sys.exit(3)
+signal.signal(signal.SIGTERM, on_term)
+open("ready", "w").close()
+time.sleep(30)' 2>/dev/null &
+gate=$!
+for _ in $(seq 100); do [ -e "$p/ready" ] && break; sleep 0.1; done
+kill -TERM "$gate"
+wait "$gate"
+rc=$?
+is "$(cat "$p/term.out" 2>/dev/null)" "SIGTERM 15" "kill -TERM on the gate's pid reaches the program's handler"
+is "$rc" 3 "... and the gate exits with the status the handler chose"
+
+rm -f "$p/ready"
+"$v/bin/python" -c 'import time; open("ready", "w").close(); time.sleep(30)' 2>/dev/null &
+gate=$!
+for _ in $(seq 100); do [ -e "$p/ready" ] && break; sleep 0.1; done
+kill -TERM "$gate"
+wait "$gate"
+is "$?" 143 "kill -TERM on the gate's pid ends a program without a handler: 128+15"
+
+# A background job of a non-interactive shell ignores SIGINT (POSIX): so
+# does the program in the sandbox, as it would outside.
+rm -f "$p/ready"
+out=$("$v/bin/python" -c 'import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)' 2>&1 &
+      wait $!)
+is "$out" True "a caller's ignored SIGINT stays ignored for the program"
+out=$("$v/bin/python" -c 'import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, signal.getsignal(signal.SIGQUIT) == signal.SIG_DFL)' 2>&1)
+is "$out" "True True" "otherwise python starts with its own SIGINT handler and SIGQUIT at its default"
+
+# --- in a terminal ------------------------------------------------------------
+if ! command -v tmux >/dev/null 2>&1; then
+	skip "tmux is not installed: no pseudo-terminal tests (apt install tmux)"
+	done_testing
+	exit
+fi
+
+sock="sv-term-$$"
+tm() { tmux -L "$sock" "$@"; }
+prev_trap=$(trap -p EXIT)
+eval "set -- ${prev_trap:-x x '' x}"
+trap 'tmux -L "$sock" kill-server 2>/dev/null; '"$3" EXIT
+
+# screen: the visible pane, without trailing blank lines.
+screen() { tm capture-pane -p -t sv 2>/dev/null; }
+# wait_for PATTERN [TENTHS]: until the pane shows a line matching PATTERN.
+wait_for() {
+	local i
+	for i in $(seq "${2:-150}"); do
+		screen | grep -q -e "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# count_lines PATTERN: how many lines of the pane match.
+count_lines() { screen | grep -c -e "$1"; }
+# A fresh interactive bash in an 120x40 terminal, prompt "SV-PROMPT$ ".
+start_shell() {
+	tm kill-session -t sv 2>/dev/null
+	tm new-session -d -s sv -x 120 -y 40 \
+		"cd '$p' && env -i HOME='$HOME' PATH=/usr/bin:/bin TERM=screen PS1='SV-PROMPT\$ ' bash --norc --noprofile -i"
+	wait_for '^SV-PROMPT\$' 100
+}
+show_screen() { screen | grep -v "^$" | tail -12 | sed "s/^/#   /"; }
+
+if ! start_shell; then
+	ok 1 "tmux starts an interactive bash"
+	show_screen
+	done_testing
+	exit
+fi
+
+# The REPL: Ctrl-C during time.sleep raises KeyboardInterrupt, the REPL goes on.
+tm send-keys -t sv "'$v/bin/python' -q" Enter
+if wait_for '^>>> *$'; then
+	tm send-keys -t sv 'import time; print("SLEEP" + "ING"); time.sleep(20)' Enter
+	wait_for '^SLEEPING$' 100
+	sleep 0.3
+	tm send-keys -t sv C-c
+	wait_for '^KeyboardInterrupt' 50
+	ok $? "Ctrl-C during time.sleep(20) in the REPL raises KeyboardInterrupt"
+	tm send-keys -t sv 'print(6*7)' Enter
+	wait_for '^42$' 50
+	ok $? "... and the REPL goes on: print(6*7) gives 42"
+	[ "$(count_lines '^SV-PROMPT')" -eq 1 ]
+	ok $? "... and the shell never took the terminal back"
+
+	# Ctrl-Z stops the whole job; fg resumes it.
+	tm send-keys -t sv C-z
+	wait_for 'Stopped.*bin/python' 50
+	ok $? "Ctrl-Z suspends the gate: the shell reports the job stopped"
+	tm send-keys -t sv 'echo "BACK""-AT-SHELL"' Enter
+	wait_for '^BACK-AT-SHELL$' 50
+	ok $? "... and the shell has the terminal"
+	tm send-keys -t sv 'fg' Enter
+	sleep 0.5
+	tm send-keys -t sv 'print(7*8)' Enter
+	wait_for '^56$' 50
+	ok $? "fg resumes the REPL: print(7*8) gives 56"
+
+	# Ctrl-D ends the REPL and the prompt returns.
+	tm send-keys -t sv C-d
+	wait_for '^SV-PROMPT\$ *$' 50
+	tm send-keys -t sv 'echo "status=$?" "jobs=$(jobs | wc -l)"' Enter
+	wait_for '^status=0 jobs=0$' 50
+	ok $? "Ctrl-D ends the REPL: the prompt returns, status 0, no job left"
+else
+	ok 1 "the REPL starts in a terminal"
+	show_screen
+fi
+
+# Ctrl-C ends a program that does not handle it, with 128+2.
+start_shell
+tm send-keys -t sv "'$v/bin/shell' -c 'echo SLEEP\"ING\"; sleep 30'; echo \"status=\$?\"" Enter
+wait_for '^SLEEPING$' 100
+sleep 0.3
+tm send-keys -t sv C-c
+wait_for 'status=130$' 50
+ok $? "Ctrl-C ends shell -c 'sleep 30': status 130 and the prompt returns"
+
+# TIOCSTI: the ioctl fails with EPERM and nothing reaches the terminal's input.
+tiocsti='
+import errno, fcntl, sys, termios
+text = "echo INJ\"\"ECTED\n"
+try:
+    for c in text:
+        fcntl.ioctl(0, termios.TIOCSTI, c.encode())
+    print("TIOCSTI-" + "ALLOWED")
+except OSError as e:
+    print("TIOCSTI-" + errno.errorcode[e.errno])
+'
+printf '%s' "$tiocsti" >"$p/tiocsti.py"
+start_shell
+tm send-keys -t sv "'$v/bin/python' tiocsti.py; echo DONE\"-\"1" Enter
+wait_for '^DONE-1$' 100
+sleep 0.5
+out=$(screen)
+like "$out" '^TIOCSTI-EPERM$' "TIOCSTI inside fails with EPERM"
+unlike "$out" '^INJECTED$' "... and nothing is injected into the terminal"
+
+# The same without the filter injects (when the kernel allows TIOCSTI):
+# the test above can fail.
+if [ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)" = 0 ]; then
+	skip "dev.tty.legacy_tiocsti=0: the kernel blocks TIOCSTI by itself"
+else
+	start_shell
+	tm send-keys -t sv "SANDBOX_SECCOMP_ALLOW= '$v/bin/python' tiocsti.py 2>/dev/null; echo DONE\"-\"2" Enter
+	wait_for '^DONE-2$' 100
+	wait_for '^INJECTED$' 30
+	ok $? "without the filter (SANDBOX_SECCOMP_ALLOW=) the same TIOCSTI injects a command"
+fi
+
+tm kill-server 2>/dev/null
+done_testing
