@@ -375,34 +375,45 @@ static int wrap_again(struct venv *v, const char *exe, const struct strvec *name
 	return rewrite ? write_gate(v->bin_fd, GATE_SHELL, exe, err) : 0;
 }
 
+static void note_newcomers(const struct strvec *done, size_t from, struct strvec *notes)
+{
+	size_t i;
+
+	for (i = from; i < done->nr; i++)
+		strvec_pushf(notes, "gated 'bin/%s': it was added to the venv outside sandbox-venv",
+			     done->v[i]);
+}
+
 int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
-		  struct strbuf *err)
+		  struct strvec *notes, struct strbuf *err)
 {
 	cleanup_strvec struct strvec names = STRVEC_INIT;
+	size_t before = done->nr;
 
 	if (gate_check_bin(v, err) < 0 || list_dir(v->bin_fd, &names, err) < 0)
 		return -1;
 	remove_leftovers(v->bin_fd, &names);
 	if (!has_gate(v->bin_fd, &names))
 		return first_wrap(v, exe, &names, done, err);
-	return wrap_again(v, exe, &names, true, done, err);
+	if (wrap_again(v, exe, &names, true, done, err) < 0)
+		return -1;
+	note_newcomers(done, before, notes);
+	return 0;
 }
 
 int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strbuf *err)
 {
 	cleanup_strvec struct strvec names = STRVEC_INIT;
 	cleanup_strvec struct strvec done = STRVEC_INIT;
-	size_t i;
+	cleanup_strvec struct strvec reserved = STRVEC_INIT;
 	int r;
 
 	if (list_dir(v->bin_fd, &names, err) < 0 ||
 	    wrap_again(v, exe, &names, false, &done, err) < 0)
 		return -1;
-
-	for (i = 0; i < done.nr; i++)
-		strvec_pushf(notes, "gated 'bin/%s': it was added to the venv outside sandbox-venv",
-			     done.v[i]);
-	r = gate_reconcile(v, exe, notes, err);
+	note_newcomers(&done, 0, notes);
+	/* Refused names were reported when pip installed them. */
+	r = gate_reconcile(v, exe, &reserved, err);
 	return r < 0 ? -1 : r + (int)done.nr;
 }
 

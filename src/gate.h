@@ -45,10 +45,11 @@ int gate_check_bin(struct venv *v, struct strbuf *err);
  * into the private bin, then replace it with a gate (rename over it, so the
  * name is the old program or the gate, never missing). Copy activate
  * scripts into the private bin. Write the shell gate. Names gated are
- * appended to `done`. Fails, changing nothing, on a broken symlink whose
+ * appended to `done`; on a venv wrapped before, each also gets a line in
+ * `notes` (it came by another route). Fails, changing nothing, on a broken symlink whose
  * target is outside the venv. */
 int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
-		  struct strbuf *err);
+		  struct strvec *notes, struct strbuf *err);
 
 /* After a sandbox wrote the private bin: gate each new entry point (after
  * its name is checked), remove gates whose entry point is gone, and never

@@ -188,7 +188,7 @@ static void ATTR_NORETURN exec_bwrap(const struct strvec *cmd, const struct strv
 	init_forwarded_set(&set);
 	for (sig = 1; sig < NSIG; sig++)
 		if (sigismember(&set, sig) == 1)
-			(void)ign;
+			sigaction(sig, &ign, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	if (ruleset >= 0 && landlock_scope_apply(ruleset) < 0) {
 		fprintf(stderr, PROG ": cannot enter the landlock domain: %s\n", strerror(errno));

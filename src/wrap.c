@@ -242,6 +242,23 @@ int wrap_probe_bwrap(const struct strvec *bwrap_args, bool *disable_userns,
 	return 0;
 }
 
+/* A host path from the table or the policy (trusted: symlinks followed):
+ * a program, or a directory of them. */
+static int collect_trusted(struct libdeps *ld, const char *path, size_t *skipped,
+			   struct strbuf *err)
+{
+	cleanup_free char *real = realpath(path, NULL);
+	struct stat st;
+
+	if (!real || stat(real, &st) < 0)
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return libdeps_scan_tree(ld, real, skipped, err);
+	if (S_ISREG(st.st_mode))
+		return libdeps_add_file(ld, real, false, err);
+	return 0;
+}
+
 int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf out = STRBUF_INIT;
@@ -249,9 +266,7 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 	cleanup_free char *privbin = xasprintf("%s/%s/%s", v->path, STATE_DIR, STATE_BIN);
 	cleanup_strvec struct strvec host = STRVEC_INIT;
 	struct libdeps ld;
-	struct stat st;
 	size_t i, skipped = 0;
-	const char *p;
 	int ret = -1;
 
 	libdeps_init(&ld);
@@ -262,23 +277,15 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 	if (libdeps_add_file(&ld, pol->python, false, err) < 0)
 		goto out;
 	plan_host_paths(&host, true);
-	for (i = 0; i < host.nr; i++) {
-		p = host.v[i];
-		if (stat(p, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode) ? libdeps_scan_tree(&ld, p, &skipped, err) < 0 :
-		    S_ISREG(st.st_mode) && libdeps_add_file(&ld, p, false, err) < 0)
+	for (i = 0; i < host.nr; i++)
+		if (collect_trusted(&ld, host.v[i], &skipped, err) < 0)
 			goto out;
-	}
 	for (i = 0; i < pol->expose.nr; i++) {
 		cleanup_free char *dynload = xasprintf("%s/lib-dynload", pol->expose.v[i]);
 
 		/* The standard library's extension modules are all in lib-dynload. */
-		p = is_dir(dynload) ? dynload : pol->expose.v[i];
-		if (stat(p, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode) ? libdeps_scan_tree(&ld, p, &skipped, err) < 0 :
-		    S_ISREG(st.st_mode) && libdeps_add_file(&ld, p, false, err) < 0)
+		if (collect_trusted(&ld, is_dir(dynload) ? dynload : pol->expose.v[i],
+				    &skipped, err) < 0)
 			goto out;
 	}
 	/* Hostile ground: the venv. Parsed, never run; resolved only into
@@ -497,7 +504,7 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	 * library cache is written leaves it to the first launch. */
 	policy_format(&pol, &text);
 	if (fs_write_atomic_at(v->state_fd, STATE_POLICY, text.buf, text.len, 0644, err) < 0 ||
-	    gate_wrap_bin(v, exe, gated, err) < 0 ||
+	    gate_wrap_bin(v, exe, gated, &notes, err) < 0 ||
 	    gate_reconcile(v, exe, &notes, err) < 0 ||
 	    wrap_update_libs(v, &pol, err) < 0 ||
 	    write_stamp(v, err) < 0)
