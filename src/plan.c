@@ -86,6 +86,8 @@ static const struct host_path {
 	{ "/etc/protocols", "socket.getprotobyname", 0 },
 	{ "/etc/services", "socket.getservbyname", 0 },
 	{ "/etc/ssl", "TLS certificates and OpenSSL configuration", 0 },
+	{ "/usr/lib/ssl", "OpenSSL's directory on Debian: its default CA file and directory "
+	  "(cert.pem, certs/) link into /etc/ssl; without it ssl's default context is empty", 0 },
 	{ "/etc/ca-certificates", "TLS certificates", 0 },
 	{ "/usr/share/ca-certificates", "TLS certificates (/etc/ssl/certs links here)", 0 },
 	{ "/etc/pki", "TLS certificates (Fedora layout)", 0 },
