@@ -305,17 +305,27 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	in.fd.venv = v.fd;
 	in.fd.privbin = v.privbin_fd;
 	in.fd.state = v.state_fd;
-	in.fd.home = open_path_fd(v.fd, "home", true, false, "home", &err);
-	in.fd.cache = in.fd.home < 0 ? -1 : open_path_fd(v.fd, "cache", true, false, "cache", &err);
-	in.fd.pyvenv_cfg = open_path_fd(v.fd, "pyvenv.cfg", false, false, "pyvenv.cfg", &err);
-	if (in.fd.home < 0 || in.fd.cache < 0 || in.fd.pyvenv_cfg < 0)
-		die("%s/%s", v.path, err.buf);
 	{
+		cleanup_free char *h = xasprintf("%s/home", v.path);
+		cleanup_free char *c = xasprintf("%s/cache", v.path);
+		cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", v.path);
+
+		in.fd.home = open_path_fd(v.fd, "home", true, false, h, &err);
+		in.fd.cache = in.fd.home < 0 ? -1 : open_path_fd(v.fd, "cache", true, false, c, &err);
+		in.fd.pyvenv_cfg = in.fd.cache < 0 ? -1 :
+				   open_path_fd(v.fd, "pyvenv.cfg", false, false, cfg, &err);
+		if (in.fd.home < 0 || in.fd.cache < 0 || in.fd.pyvenv_cfg < 0)
+			die("%s", err.buf);
+	}
+	{
+		/* .git is bound read-only when it is a directory or a file (a
+		 * worktree's); a symlink there is left alone, not followed. */
+		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 		cleanup_fd int proj = open(pol.project, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-		in.fd.git = proj < 0 ? -1 : open_path_fd(proj, ".git", true, true, ".git", &err);
+		in.fd.git = proj < 0 ? -1 : open_path_fd(proj, ".git", true, true, ".git", &ignored);
 		if (in.fd.git < 0 && proj >= 0)
-			in.fd.git = open_path_fd(proj, ".git", false, true, ".git", &err);
+			in.fd.git = open_path_fd(proj, ".git", false, true, ".git", &ignored);
 		if (in.fd.git < -1)
 			in.fd.git = -1;
 	}
