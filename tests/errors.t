@@ -166,6 +166,20 @@ err=$(cd "$proj" && SANDBOX_PASS_ENV='BWRAP_ARGS' .venv/bin/python -c pass 2>&1)
 is "$?" 1 "SANDBOX_PASS_ENV cannot pass policy: exit 1"
 like "$err" "sandbox policy" "SANDBOX_PASS_ENV cannot pass policy: says so"
 
+# A venv directory replaced by a symlink (as a sandbox would, could it
+# rename it) is refused, never followed into what it points at.
+proj=$(new_project swapped) || exit 1
+mkdir -p "$SV_TMP/elsewhere" && echo secret >"$SV_TMP/elsewhere/secret"
+mv "$proj/.venv/home" "$proj/.venv/home.real"
+ln -s "$SV_TMP/elsewhere" "$proj/.venv/home"
+err=$("$proj/.venv/bin/python" -c 'import os; print(os.listdir(os.environ["HOME"]))' 2>&1)
+rc=$?
+is "$rc" 1 "home swapped for a symlink: the launch is refused"
+like "$err" "cannot use '$proj/.venv/home'" "... naming the directory"
+unlike "$err" "secret" "... and nothing of the symlink's target is shown"
+rm "$proj/.venv/home" && mv "$proj/.venv/home.real" "$proj/.venv/home"
+check "... and it works again once home is a directory" "$proj/.venv/bin/python" -c pass
+
 out=$("$SV" --help)
 like "$out" "^Usage: sandbox-venv \[VENV_DIR\] \[BWRAP_OPTS...\]" "--help shows the usage"
 out=$("$SV" -h)
