@@ -100,6 +100,8 @@ uninstall:
 		$(DESTDIR)$(FISHCOMPDIR)/sandbox-venv.fish
 
 clean:
-	rm -rf build build-san sandbox-venv
+	rm -rf build build-san build-fuzz sandbox-venv
 
 .PHONY: demo san-tests all check check-unit check-san install uninstall clean tests
+
+include tests/fuzz/fuzz.mk

@@ -1,7 +1,8 @@
 # tests/fuzz/fuzz.mk - libFuzzer targets for the parsers of hostile input,
 # included by the Makefile.
 #
-#   make fuzz          build every target, run each for FUZZ_SECONDS (600)
+#   make fuzz          build every target, run each for FUZZ_SECONDS (600);
+#                      make -k fuzz goes on past a finding, -j2 runs two
 #   make fuzz-smoke    the regression inputs once, then each target for
 #                      FUZZ_SMOKE_SECONDS (15): the CI job
 #   make fuzz-build    only build them (build-fuzz/fuzz-TARGET)
@@ -99,12 +100,11 @@ fuzz-run-%: $(FUZZ_B)/fuzz-%
 	rc=$$?; secs=$$(( $$(date +%s) - start )); \
 	runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_B)/logs/$*.log); \
 	cov=$$(grep -E '^#[0-9]+' $(FUZZ_B)/logs/$*.log | grep 'cov:' | tail -n 1 | \
-		sed -E 's/.*(cov: [0-9]+ ft: [0-9]+).*/\1/'); \
-	corp=$$(ls $(FUZZ_B)/corpus/$* | wc -l); \
+		sed -E 's/.*(cov: [0-9]+ ft: [0-9]+ corp: [0-9]+).*/\1/'); \
 	if [ $$rc -eq 0 ]; then outcome="no findings"; \
 	else outcome="FINDING (exit $$rc): see $(FUZZ_B)/logs/$*.log and $(FUZZ_B)/artifacts/$*/"; \
 		tail -n 60 $(FUZZ_B)/logs/$*.log; fi; \
-	echo "fuzz-$*: $$secs s, $${runs:-?} runs, $${cov:-no coverage line}, corpus $$corp, $$outcome"; \
+	echo "fuzz-$*: $$secs s, $${runs:-?} runs, $${cov:-no coverage line}, $$outcome"; \
 	exit $$rc
 
 # Every saved regression input, run once (libFuzzer runs the files it is
