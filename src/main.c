@@ -73,17 +73,8 @@ static int cmd_wrap(const char *dir, const char *const *opts)
 	venv_init(&v);
 	if (venv_open(dir, &v, &err) < 0)
 		die("%s", err.buf);
-	{
-		const char *home = getenv("HOME");
-		cleanup_free char *rhome = home ? realpath(home, NULL) : NULL;
-
-		if (!strcmp(v.project, "/") ||
-		    (rhome && !strncmp(rhome, v.project, strlen(v.project)) &&
-		     (rhome[strlen(v.project)] == '/' || rhome[strlen(v.project)] == '\0')))
-			die_hint("create the venv inside a project directory, e.g. ~/src/myproject/.venv",
-				 "the venv's parent '%s' would be writable in the sandbox, and it holds "
-				 "your home directory", v.project);
-	}
+	if (wrap_check_project(&v, getenv("HOME"), &err) < 0)
+		die("%s", err.buf);
 	if (wrap_venv(&v, exe, &bwrap_args, &gated, &err) < 0)
 		die("%s", err.buf);
 	printf("%s: every entry point in '%s/bin' now runs in a sandbox", PROG, dir);

@@ -1,6 +1,7 @@
 /* wrap.c - record a venv's policy and gate its entry points. */
 #include "wrap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,6 +30,44 @@ static bool is_dir(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int wrap_check_project(struct venv *v, const char *home, struct strbuf *err)
+{
+	cleanup_free char *rhome = home ? realpath(home, NULL) : NULL;
+	const char *venv_name = v->path + strlen(v->project) + 1;
+	struct dirent *de;
+	DIR *d;
+
+	if (!strcmp(v->project, "/") || (rhome && path_inside(rhome, v->project))) {
+		strbuf_addf(err, "the venv's parent '%s' would be writable in the sandbox, and it "
+			    "holds your home directory\n"
+			    "hint: create the venv inside a project directory, e.g. ~/src/myproject/.venv",
+			    v->project);
+		return -1;
+	}
+	d = opendir(v->project);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		cleanup_free char *cfg = NULL;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, venv_name))
+			continue;
+		cfg = xasprintf("%s/%s/pyvenv.cfg", v->project, de->d_name);
+		if (lstat(cfg, &st) == 0) {
+			strbuf_addf(err, "the venv's parent '%s' also holds the venv '%s'; it would be "
+				    "writable in the sandbox, and the host runs its entry points\n"
+				    "hint: keep one venv per project directory (move the other out), or "
+				    "create this venv inside its own project", v->project, de->d_name);
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	return 0;
 }
 
 /* The base interpreter: pyvenv.cfg's executable, else python<X.Y> in home. */

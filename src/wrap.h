@@ -23,6 +23,11 @@
 #define BWRAP_PATH "/usr/bin/bwrap"
 #endif
 
+/* The venv's parent becomes writable in every sandbox: refuse one that is
+ * "/", holds the home directory, or holds another venv (whose gates a
+ * sandbox could then rewrite). Errors carry a hint. */
+int wrap_check_project(struct venv *v, const char *home, struct strbuf *err);
+
 /* Build the policy for an opened venv from its pyvenv.cfg and bin/. */
 int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		     struct policy *pol, struct strbuf *err);

@@ -105,6 +105,16 @@ is "$rc" 1 "venv directly in the home directory: exit 1"
 like "$err" "holds your home directory" "venv directly in the home directory: says why"
 check "venv directly in the home directory: nothing written" test ! -e fakehome/.venv/.sandbox-venv
 
+# Two venvs in one project: the sandbox of one could rewrite the other's
+# gates, which the host runs. The second is refused.
+"$SV_PYTHON" -m venv --without-pip twin/.venv
+"$SV_PYTHON" -m venv --without-pip twin/tools-venv
+run_sv twin .venv
+is "$rc" 1 "a project holding a second venv: exit 1"
+like "$err" "also holds the venv 'tools-venv'" "... naming the other venv"
+like "$err" "^hint: keep one venv per project directory" "... with a hint"
+check "... and nothing written" test ! -e twin/.venv/.sandbox-venv
+
 # bwrap missing: a build whose bwrap path does not exist.
 if [ -x "${SV_HELPERS:-}/sandbox-venv-nobwrap" ]; then
 	"$SV_PYTHON" -m venv nobwrap/.venv
