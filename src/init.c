@@ -16,17 +16,22 @@
  *     with its exit status, or 128+N for a death by signal N (pid 1 cannot
  *     die of its own signals, so the status is mapped, not re-raised).
  *  5. Nothing from the sandbox runs before the program: the init only
- *     parses its own arguments and execs the program.
+ *     parses its own arguments and execs the program. The loader
+ *     variables meant for the program (init.h) reach it only: the init's
+ *     own loader never sees them.
  */
 #include "init.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
+
+extern char **environ;
 
 static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
 
@@ -50,6 +55,72 @@ bool init_is_forwarded(int sig)
 		if (forwarded[i] == sig)
 			return true;
 	return false;
+}
+
+bool init_env_is_loader(const char *name)
+{
+	return str_has_prefix(name, "LD_") || str_has_prefix(name, "MALLOC_") ||
+	       !strcmp(name, "GLIBC_TUNABLES");
+}
+
+/* Take the INIT_ENV_PREFIX<n>=NAME=VALUE entries out of the environment,
+ * into out[n] = "NAME=VALUE" (out has INIT_ENV_MAX slots). Returns the
+ * number of slots used, or -1 for a malformed entry. */
+static int take_loader_env(char **out)
+{
+	size_t plen = strlen(INIT_ENV_PREFIX);
+	int used = 0;
+	char **e;
+
+	for (e = environ; *e;) {
+		const char *s = *e + plen, *eq;
+		long n = 0;
+
+		if (strncmp(*e, INIT_ENV_PREFIX, plen)) {
+			e++;
+			continue;
+		}
+		for (eq = s; *eq >= '0' && *eq <= '9' && eq - s < 5; eq++)
+			n = n * 10 + (*eq - '0');
+		if (eq == s || *eq != '=' || (eq - s > 1 && *s == '0') || n >= INIT_ENV_MAX ||
+		    out[n] || !strchr(eq + 1, '=') || eq[1] == '=')
+			return -1;
+		out[n] = xstrdup(eq + 1);
+		if (n + 1 > used)
+			used = (int)n + 1;
+		{
+			cleanup_free char *name = xstrndup(*e, (size_t)(eq - *e));
+
+			unsetenv(name);	/* environ shifts: look at *e again */
+		}
+	}
+	return used;
+}
+
+static void free_loader_env(char **vars)
+{
+	int i;
+
+	for (i = 0; i < INIT_ENV_MAX; i++)
+		free(vars[i]);
+	free(vars);
+}
+
+/* In the program's process, before exec. */
+static int put_loader_env(char **vars, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char *eq = vars[i] ? strchr(vars[i], '=') : NULL;
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (!init_env_is_loader(vars[i]) || setenv(vars[i], eq + 1, 1) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 uint64_t init_ignored_signals(void)
@@ -141,11 +212,20 @@ static int status_code(int st)
 int init_main(int argc, char **argv)
 {
 	sigset_t waited, empty;
+	char **loader_env;
 	uint64_t ignored;
+	int n_loader;
 	pid_t child;
 
 	if (argc < 3 || parse_mask(argv[0], &ignored) < 0 || strcmp(argv[1], "--")) {
 		fprintf(stderr, PROG ": usage: " PROG " " INIT_ROLE " MASK -- PROGRAM [ARGS...]\n");
+		return 127;
+	}
+	loader_env = xcalloc(INIT_ENV_MAX, sizeof(*loader_env));
+	n_loader = take_loader_env(loader_env);
+	if (n_loader < 0) {
+		fprintf(stderr, PROG ": malformed " INIT_ENV_PREFIX " variable\n");
+		free_loader_env(loader_env);
 		return 127;
 	}
 	set_init_dispositions(ignored);
@@ -160,15 +240,21 @@ int init_main(int argc, char **argv)
 	child = fork();
 	if (child < 0) {
 		fprintf(stderr, PROG ": cannot start '%s': %s\n", argv[2], strerror(errno));
+		free_loader_env(loader_env);
 		return 127;
 	}
 	if (child == 0) {
+		if (put_loader_env(loader_env, n_loader) < 0) {
+			fprintf(stderr, PROG ": cannot set the program's loader variables\n");
+			_exit(127);
+		}
 		set_program_dispositions(ignored);
 		sigprocmask(SIG_SETMASK, &empty, NULL);
 		execvp(argv[2], argv + 2);
 		fprintf(stderr, PROG ": cannot run '%s': %s\n", argv[2], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
+	free_loader_env(loader_env);
 	for (;;) {
 		siginfo_t si;
 		pid_t pid;

@@ -25,6 +25,15 @@
 #define INIT_PATH "/run/sandbox-venv/init"
 #define INIT_ROLE "--init"
 
+/* Variables that act on a process before its main() (the dynamic loader's
+ * LD_*, glibc's tunables) are set for the program only: the plan hands
+ * them to bwrap as INIT_ENV_PREFIX<n>=NAME=VALUE (n = 0, 1, ... in order),
+ * and the init sets NAME=VALUE right before it execs the program, so they
+ * never act on the init itself (a broken LD_PRELOAD in .env, say). */
+#define INIT_ENV_PREFIX "SANDBOX_VENV_LOADER_"
+#define INIT_ENV_MAX 4096
+bool init_env_is_loader(const char *name);
+
 /* The signals passed on to the program when a process, not the terminal,
  * sends them: to the gate's pid (the launcher) or to the init. */
 void init_forwarded_set(sigset_t *set);

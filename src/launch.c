@@ -177,24 +177,6 @@ static int inherit_fd(int fd)
 	return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
 }
 
-static void print_verbose(const struct strvec *args, const struct strvec *argv)
-{
-	cleanup_strbuf struct strbuf line = STRBUF_INIT;
-	size_t i;
-
-	strbuf_addstr(&line, BWRAP_PATH);
-	for (i = 0; i < args->nr; i++) {
-		strbuf_addch(&line, ' ');
-		strbuf_add_shell_quoted(&line, args->v[i]);
-	}
-	strbuf_addstr(&line, " --");
-	for (i = 0; i < argv->nr; i++) {
-		strbuf_addch(&line, ' ');
-		strbuf_add_shell_quoted(&line, argv->v[i]);
-	}
-	fprintf(stderr, "%s\n", line.buf);
-}
-
 int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
@@ -371,8 +353,6 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 				die("cannot pass a directory to bwrap: %s", strerror(errno));
 	}
 	plan_to_args(&plan, &bargs);
-	if ((s = getenv("VERBOSE")) && s[0])
-		print_verbose(&bargs, &plan.argv);
 	/* Returns only for pip, when it has finished. */
 	if (run_sandbox(&bargs, &plan.argv, &plan.env,
 			(pip ? RUN_WAIT : 0) | (getenv("VERBOSE") && getenv("VERBOSE")[0] ? RUN_VERBOSE : 0),

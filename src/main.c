@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "init.h"
+#include "landlock.h"
 #include "launch.h"
 #include "strvec.h"
 #include "util.h"
@@ -110,6 +111,14 @@ static int cmd_check(int argc, char **argv)
 		die("%s", err.buf);
 	for (i = 0; i < findings.nr; i++)
 		printf("%s: %s\n", v.path, findings.v[i]);
+	{
+		int abi = landlock_abi();
+
+		if (abi < LANDLOCK_SCOPE_MIN_ABI)
+			printf("%s: note: this kernel has no Landlock scopes (ABI %d, scopes need %d): "
+			       "sandboxes can reach the host's abstract unix sockets and signal its "
+			       "processes\n", v.path, abi < 0 ? 0 : abi, LANDLOCK_SCOPE_MIN_ABI);
+	}
 	if (!findings.nr)
 		printf("%s: intact: every entry point runs in a sandbox\n", v.path);
 	venv_release(&v);

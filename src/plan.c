@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "init.h"
 #include "libdeps.h"
 
 /* Replaced by the multiarch triplet (x86_64-linux-gnu, ...). */
@@ -85,12 +86,15 @@ static const struct host_path {
 	{ "/etc/gai.conf", "address selection", 0 },
 	{ "/etc/protocols", "socket.getprotobyname", 0 },
 	{ "/etc/services", "socket.getservbyname", 0 },
-	{ "/etc/ssl", "TLS certificates and OpenSSL configuration", 0 },
+	/* Not all of /etc/ssl: /etc/ssl/private holds the host's TLS keys. */
+	{ "/etc/ssl/certs", "TLS certificates", 0 },
+	{ "/etc/ssl/openssl.cnf", "OpenSSL configuration", 0 },
 	{ "/usr/lib/ssl", "OpenSSL's directory on Debian: its default CA file and directory "
 	  "(cert.pem, certs/) link into /etc/ssl; without it ssl's default context is empty", 0 },
 	{ "/etc/ca-certificates", "TLS certificates", 0 },
 	{ "/usr/share/ca-certificates", "TLS certificates (/etc/ssl/certs links here)", 0 },
-	{ "/etc/pki", "TLS certificates (Fedora layout)", 0 },
+	{ "/etc/pki/tls/certs", "TLS certificates (Fedora layout)", 0 },
+	{ "/etc/pki/ca-trust", "TLS certificates (Fedora layout)", 0 },
 	{ "/etc/localtime", "local time zone", 0 },
 	{ "/etc/timezone", "local time zone name", 0 },
 	{ "/usr/share/zoneinfo", "time zones (zoneinfo, dateutil)", 0 },
@@ -453,7 +457,7 @@ static const char *fd_str(struct strvec *keep, int fd)
 void plan_to_args(const struct plan *p, struct strvec *args)
 {
 	cleanup_strvec struct strvec tmp = STRVEC_INIT;
-	size_t i;
+	size_t i, n_loader = 0;
 
 	strvec_pushl(args, "--unshare-user", "--unshare-pid", "--unshare-ipc",
 		     "--unshare-uts", "--unshare-cgroup-try", NULL);
@@ -491,7 +495,15 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 			strvec_pushl(args, "--ro-bind-data", fd_str(&tmp, op->fd), op->dest, NULL);
 			break;
 		case PLAN_SETENV:
-			strvec_pushl(args, "--setenv", op->src, op->dest, NULL);
+			/* Loader variables: set by the sandbox's init for the
+			 * program alone (init.h). */
+			if (init_env_is_loader(op->src) && n_loader < INIT_ENV_MAX) {
+				strvec_push(args, "--setenv");
+				strvec_pushf(args, INIT_ENV_PREFIX "%zu", n_loader++);
+				strvec_pushf(args, "%s=%s", op->src, op->dest);
+			} else {
+				strvec_pushl(args, "--setenv", op->src, op->dest, NULL);
+			}
 			break;
 		case PLAN_CHDIR:
 			strvec_pushl(args, "--chdir", op->dest, NULL);

@@ -3,9 +3,9 @@
  * One launch, as processes:
  *
  *   shell -- launcher (the gate's pid) -- bwrap -- init (pid 1) -- program
- *            on the host, no domain       '------ Landlock domain ------'
+ *            '--------------- Landlock scope domain ---------------'
  *
- * The launcher forks bwrap and waits. bwrap runs, as the sandbox's pid 1
+ * The launcher spawns bwrap and waits. bwrap runs, as the sandbox's pid 1
  * (--as-pid-1), the init: this binary, bound read-only at INIT_PATH from
  * an fd on /proc/self/exe. bwrap reports the init's host pid on
  * --info-fd, so the launcher can pass signals to it.
@@ -14,12 +14,15 @@
  *  1. bwrap is executed from BWRAP_PATH, never through PATH, with the
  *     plan's environment and its options in a sealed memory file, never on
  *     its command line.
- *  2. Where the kernel has Landlock scopes, every process of the sandbox,
- *     bwrap first, is in the scope domain (landlock.h): no connection to an
- *     abstract unix socket and no signal outside it. The launcher is not
- *     in it and can signal in. A kernel without scopes is said under
- *     VERBOSE, never an error; a kernel with scopes that refuses them stops
- *     the launch.
+ *  2. Where the kernel has Landlock scopes, the launcher enters the scope
+ *     domain (landlock.h) before it starts bwrap, so every process of the
+ *     sandbox is in it: no connection to an abstract unix socket and no
+ *     signal outside the domain. The launcher runs nothing else after
+ *     that: it signals into the domain and, for pip, writes the gates.
+ *     (The sandbox can signal the launcher and bwrap, as it always could
+ *     its bwrap: that ends only its own launch.) A kernel without scopes
+ *     is said under VERBOSE, never an error; one with scopes that refuses
+ *     them stops the launch.
  *  3. All of these processes stay in the caller's process group and
  *     session (no --new-session), so the terminal's signals reach the
  *     program directly. bwrap ignores the forwarded signals (init.h), so
@@ -35,8 +38,8 @@
  *     child stop; fg continues the whole group.
  *  6. The status is the program's own, 128+N for a death by signal N. The
  *     launcher ends with it, or returns it to the driver with RUN_WAIT
- *     (pip, after which the host reconciles the gates), its signal mask as
- *     it was and no forwarded signal left pending.
+ *     (pip, after which the host reconciles the gates), its signal mask
+ *     and dispositions as they were and no forwarded signal left pending.
  *  7. The init is the running binary, bound from an fd, so no path can be
  *     swapped in between; it runs under the same seccomp filter and
  *     Landlock domain as the program.
@@ -47,6 +50,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,36 +172,54 @@ static void print_landlock(int abi)
 			LANDLOCK_SCOPE_MIN_ABI);
 }
 
-static void restore_signals(const sigset_t *mask, const struct sigaction *chld)
-{
-	sigaction(SIGCHLD, chld, NULL);
-	sigprocmask(SIG_SETMASK, mask, NULL);
-}
+/* The launcher's signal state while bwrap runs: the forwarded signals and
+ * SIGCHLD blocked and taken by sigwaitinfo(); the forwarded ones ignored,
+ * so that bwrap inherits that and Ctrl-C cannot kill it; SIGCHLD at its
+ * default, since an ignored one (inherited) would reap bwrap unseen. */
+struct signal_state {
+	sigset_t mask;
+	int sigs[8];
+	struct sigaction old[8];
+	size_t nr;
+};
 
-/* The child: bwrap, in the Landlock domain, ignoring the forwarded signals. */
-static void ATTR_NORETURN exec_bwrap(const struct strvec *cmd, const struct strvec *env,
-				     const sigset_t *mask, int ruleset)
+static int take_signals(struct signal_state *st, const sigset_t *waited)
 {
-	struct sigaction ign;
-	sigset_t set;
+	struct sigaction sa;
 	int sig;
 
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	init_forwarded_set(&set);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sigismember(&set, sig) == 1)
-			sigaction(sig, &ign, NULL);
-	sigprocmask(SIG_SETMASK, mask, NULL);
-	if (ruleset >= 0 && landlock_scope_apply(ruleset) < 0) {
-		fprintf(stderr, PROG ": cannot enter the landlock domain: %s\n", strerror(errno));
-		_exit(127);
+	st->nr = 0;
+	sigemptyset(&st->mask);
+	if (sigprocmask(SIG_SETMASK, NULL, &st->mask) < 0 ||
+	    sigprocmask(SIG_BLOCK, waited, NULL) < 0)
+		return -1;
+	for (sig = 1; sig < NSIG && st->nr < ARRAY_SIZE(st->sigs); sig++) {
+		if (sigismember(waited, sig) != 1)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+		sa.sa_handler = sig == SIGCHLD ? SIG_DFL : SIG_IGN;
+		if (sigaction(sig, &sa, &st->old[st->nr]) < 0)
+			return -1;
+		st->sigs[st->nr++] = sig;
 	}
-	execve(BWRAP_PATH, (char *const *)cmd->v, (char *const *)env->v);
-	fprintf(stderr, PROG ": cannot run '%s': %s\nhint: install bubblewrap\n", BWRAP_PATH,
-		strerror(errno));
-	_exit(127);
+	return 0;
+}
+
+static void restore_signals(const struct signal_state *st)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t pending;
+	size_t i;
+
+	sigemptyset(&pending);
+	for (i = 0; i < st->nr; i++)
+		sigaddset(&pending, st->sigs[i]);
+	while (sigtimedwait(&pending, NULL, &zero) > 0)
+		;	/* passed on already, or the terminal's */
+	for (i = 0; i < st->nr; i++)
+		sigaction(st->sigs[i], &st->old[i], NULL);
+	sigprocmask(SIG_SETMASK, &st->mask, NULL);
 }
 
 int run_sandbox(const struct strvec *opts, const struct strvec *argv,
@@ -212,11 +234,11 @@ int run_sandbox(const struct strvec *opts, const struct strvec *argv,
 	cleanup_fd int info_wr = -1;
 	cleanup_fd int ruleset = -1;
 	cleanup_fd int pidfd = -1;
-	struct timespec zero = { 0, 0 };
-	struct sigaction dfl, old_chld;
-	sigset_t waited, old;
+	struct signal_state sigs;
+	posix_spawnattr_t attr;
+	sigset_t waited;
 	pid_t pid, init_pid;
-	int info[2], abi, st = 0;
+	int info[2], abi, r, st = 0;
 	size_t i;
 
 	/* The init, bound from the running binary. */
@@ -262,31 +284,32 @@ int run_sandbox(const struct strvec *opts, const struct strvec *argv,
 		print_landlock(abi);
 	}
 
-	/* Signals wait in the queue until the loop below takes them; SIGCHLD
-	 * at its default, since an ignored one (inherited) reaps bwrap unseen. */
 	init_forwarded_set(&waited);
 	sigaddset(&waited, SIGCHLD);
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	if (sigprocmask(SIG_BLOCK, &waited, &old) < 0) {
-		strbuf_addf(err, "cannot block signals: %s", strerror(errno));
+	if (take_signals(&sigs, &waited) < 0) {
+		strbuf_addf(err, "cannot set up signals: %s", strerror(errno));
+		restore_signals(&sigs);
 		return -1;
 	}
-	if (sigaction(SIGCHLD, &dfl, &old_chld) < 0) {
-		strbuf_addf(err, "cannot reset SIGCHLD: %s", strerror(errno));
-		sigprocmask(SIG_SETMASK, &old, NULL);
+	/* The launcher enters the domain too: it signals only into it. */
+	if (ruleset >= 0 && landlock_scope_apply(ruleset) < 0) {
+		strbuf_addf(err, "cannot enter the landlock domain: %s", strerror(errno));
+		restore_signals(&sigs);
 		return -1;
 	}
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		strbuf_addf(err, "cannot fork: %s", strerror(errno));
-		restore_signals(&old, &old_chld);
+	if ((r = posix_spawnattr_init(&attr)) != 0 ||
+	    (r = posix_spawnattr_setsigmask(&attr, &sigs.mask)) != 0 ||
+	    (r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK)) != 0 ||
+	    (r = posix_spawn(&pid, BWRAP_PATH, NULL, &attr, (char *const *)cmd.v,
+			     (char *const *)env->v)) != 0) {
+		strbuf_addf(err, "cannot run '%s': %s\nhint: install bubblewrap", BWRAP_PATH,
+			    strerror(r));
+		posix_spawnattr_destroy(&attr);
+		restore_signals(&sigs);
 		return -1;
 	}
-	if (pid == 0)
-		exec_bwrap(&cmd, env, &old, ruleset);
+	posix_spawnattr_destroy(&attr);
 	close_fd(&args_fd);
 	close_fd(&exe_fd);
 	close_fd(&info_wr);
@@ -302,18 +325,18 @@ int run_sandbox(const struct strvec *opts, const struct strvec *argv,
 		int sig = sigwaitinfo(&waited, &si);
 
 		if (sig == SIGCHLD) {
-			pid_t r = waitpid(pid, &st, WNOHANG);
+			pid_t w = waitpid(pid, &st, WNOHANG);
 
-			if (r == pid)
+			if (w == pid)
 				break;
-			if (r == 0 || errno == EINTR)
+			if (w == 0 || errno == EINTR)
 				continue;
 		}
 		if (sig < 0 || sig == SIGCHLD) {
 			if (sig < 0 && errno == EINTR)
 				continue;
 			strbuf_addf(err, "cannot wait for bwrap: %s", strerror(errno));
-			restore_signals(&old, &old_chld);
+			restore_signals(&sigs);
 			return -1;
 		}
 		if (si.si_code != SI_KERNEL)
@@ -322,8 +345,6 @@ int run_sandbox(const struct strvec *opts, const struct strvec *argv,
 	*status = exit_code(st);
 	if (!(flags & RUN_WAIT))
 		exit(*status);
-	while (sigtimedwait(&waited, NULL, &zero) > 0)
-		;
-	restore_signals(&old, &old_chld);
+	restore_signals(&sigs);
 	return 0;
 }

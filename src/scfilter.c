@@ -397,9 +397,31 @@ static bool row_is_valid(const struct scfilter_rule *r)
 	return false;
 }
 
+/* Allowed in ALLOWLIST mode whatever the list says: what bwrap's last
+ * step, our init (pid 1) and the dynamic loader need to start the program
+ * at all. The list governs the program from there on. */
+static const char *const startup_calls[] = {
+	"execve", "brk", "mmap", "munmap", "mprotect", "openat", "read", "pread64",
+	"close", "fstat", "newfstatat", "access", "arch_prctl", "set_tid_address",
+	"set_robust_list", "rseq", "prlimit64", "getrandom", "rt_sigaction",
+	"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "clone", "wait4", "kill",
+	"getpid", "exit", "exit_group",
+};
+
+static bool is_startup_call(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(startup_calls); i++)
+		if (strcmp(startup_calls[i], name) == 0)
+			return true;
+	return false;
+}
+
 static bool is_listed(const struct scfilter_policy *p, const char *name)
 {
-	return p->mode == SCFILTER_ALLOWLIST && strvec_find(&p->allow, name) >= 0;
+	return p->mode == SCFILTER_ALLOWLIST &&
+	       (strvec_find(&p->allow, name) >= 0 || is_startup_call(name));
 }
 
 /* The one loop over the table. */
@@ -450,20 +472,28 @@ static bool has_kept_row(const char *name)
 
 static int apply_allowlist(struct build *b, const struct scfilter_policy *p)
 {
-	static const struct scfilter_rule execve_row = {
-		.name = "execve", .reason = "bwrap execs the program after installing the filter",
-	};
 	size_t i;
 
-	b->row = &execve_row;
-	b->nr = seccomp_syscall_resolve_name(execve_row.name);
-	if (emit(b, SCMP_ACT_ALLOW, NULL) < 0)
-		return -1;
+	for (i = 0; i < ARRAY_SIZE(startup_calls); i++) {
+		struct scfilter_rule row = {
+			.name = startup_calls[i],
+			.reason = "starting the program: bwrap, the init, the dynamic loader",
+		};
+
+		if (has_kept_row(row.name))
+			continue;	/* apply_rows() decides (clone's namespace test) */
+		b->row = &row;
+		b->nr = seccomp_syscall_resolve_name(row.name);
+		if (b->nr < 0)
+			continue;	/* not a system call of this architecture */
+		if (emit(b, SCMP_ACT_ALLOW, NULL) < 0)
+			return -1;
+	}
 	for (i = 0; i < p->allow.nr; i++) {
 		struct scfilter_rule row = { .name = p->allow.v[i], .reason = "listed" };
 
-		if (has_kept_row(row.name) || strcmp(row.name, execve_row.name) == 0)
-			continue;	/* apply_rows() decides */
+		if (has_kept_row(row.name) || is_startup_call(row.name))
+			continue;	/* apply_rows() or the startup list decides */
 		b->row = &row;
 		b->nr = seccomp_syscall_resolve_name(row.name);
 		if (b->nr == __NR_SCMP_ERROR) {

@@ -181,18 +181,22 @@ fi
 allow='execve brk arch_prctl mmap munmap mprotect openat read pread64 close newfstatat
 access set_tid_address set_robust_list rseq prlimit64 getrandom write exit_group
 rt_sigaction rt_sigprocmask clone wait4 rt_sigtimedwait getpid'
-out=$(SANDBOX_SECCOMP_ALLOW="$allow" "$v/bin/try-syscall" getpid 2>&1)
-is "$out" OK "a short SANDBOX_SECCOMP_ALLOW runs a compiled program: getpid is listed"
-out=$(SANDBOX_SECCOMP_ALLOW="$allow" "$v/bin/try-syscall" socket-inet 2>&1)
-is "$out" EPERM "... socket, not listed, fails with EPERM"
-out=$(SANDBOX_SECCOMP_ALLOW="$allow" "$v/bin/try-syscall" fork 2>&1)
-is "$out" OK "... clone is listed: a plain fork works"
-out=$(SANDBOX_SECCOMP_ALLOW="$allow" "$v/bin/try-syscall" clone-newuser 2>&1)
-is "$out" EPERM "... but clone with CLONE_NEWUSER stays refused"
-out=$(SANDBOX_SECCOMP_ALLOW="$allow ioctl" "$v/bin/try-syscall" tiocsti 2>&1)
-is "$out" EPERM "... with ioctl listed, TIOCSTI stays refused"
-out=$(SANDBOX_SECCOMP_ALLOW="$allow ioctl" "$v/bin/try-syscall" ioctl 2>&1)
-is "$out" EBADF "... while other ioctls pass"
+if grep -qa 'libasan\.so' "$SV"; then
+	skip "a sanitizer build: its runtime needs more system calls than a short allowlist"
+else
+	out=$(SANDBOX_SECCOMP_ALLOW="$allow" "$v/bin/try-syscall" getpid 2>&1)
+	is "$out" OK "a short SANDBOX_SECCOMP_ALLOW runs a compiled program: getpid is listed"
+	out=$(SANDBOX_SECCOMP_ALLOW="$allow" "$v/bin/try-syscall" socket-inet 2>&1)
+	is "$out" EPERM "... socket, not listed, fails with EPERM"
+	out=$(SANDBOX_SECCOMP_ALLOW="$allow" "$v/bin/try-syscall" fork 2>&1)
+	is "$out" OK "... clone is listed: a plain fork works"
+	out=$(SANDBOX_SECCOMP_ALLOW="$allow" "$v/bin/try-syscall" clone-newuser 2>&1)
+	is "$out" EPERM "... but clone with CLONE_NEWUSER stays refused"
+	out=$(SANDBOX_SECCOMP_ALLOW="$allow ioctl" "$v/bin/try-syscall" tiocsti 2>&1)
+	is "$out" EPERM "... with ioctl listed, TIOCSTI stays refused"
+	out=$(SANDBOX_SECCOMP_ALLOW="$allow ioctl" "$v/bin/try-syscall" ioctl 2>&1)
+	is "$out" EBADF "... while other ioctls pass"
+fi
 out=$(SANDBOX_SECCOMP_ALLOW="$allow frobnicate" "$v/bin/try-syscall" getpid 2>&1)
 rc=$?
 ok $((rc == 0)) "an unknown name in SANDBOX_SECCOMP_ALLOW stops the launch"

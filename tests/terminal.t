@@ -41,13 +41,22 @@ kill -TERM "$gate"
 wait "$gate"
 is "$?" 143 "kill -TERM on the gate's pid ends a program without a handler: 128+15"
 
-# A background job of a non-interactive shell ignores SIGINT (POSIX): so
-# does the program in the sandbox, as it would outside.
-rm -f "$p/ready"
-out=$("$v/bin/python" -c 'import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)' 2>&1 &
-      wait $!)
-is "$out" True "a caller's ignored SIGINT stays ignored for the program"
-out=$("$v/bin/python" -c 'import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, signal.getsignal(signal.SIGQUIT) == signal.SIG_DFL)' 2>&1)
+# with_signals DISPOSITION CMD...: run CMD with SIGINT and SIGQUIT ignored
+# (ign) or at their default (dfl), whatever this shell inherited.
+with_signals() {
+	"$SV_PYTHON" -c '
+import os, signal, sys
+how = signal.SIG_IGN if sys.argv[1] == "ign" else signal.SIG_DFL
+signal.signal(signal.SIGINT, how)
+signal.signal(signal.SIGQUIT, how)
+os.execv(sys.argv[2], sys.argv[2:])' "$@"
+}
+# A caller that ignores SIGINT (a background job of a non-interactive
+# shell, as POSIX has it) has a program that ignores it too, as outside.
+probe='import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN, signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN)'
+out=$(with_signals ign "$v/bin/python" -c "$probe" 2>&1)
+is "$out" "True True" "a caller's ignored SIGINT and SIGQUIT stay ignored for the program"
+out=$(with_signals dfl "$v/bin/python" -c 'import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, signal.getsignal(signal.SIGQUIT) == signal.SIG_DFL)' 2>&1)
 is "$out" "True True" "otherwise python starts with its own SIGINT handler and SIGQUIT at its default"
 
 # --- in a terminal ------------------------------------------------------------
