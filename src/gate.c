@@ -462,6 +462,25 @@ int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 	return changes;
 }
 
+/* Both bins' names and the directory of recorded originals (or -1). */
+static int read_both(struct venv *v, struct strvec *host, struct strvec *priv, int *orig_fd,
+		     struct strbuf *err)
+{
+	if (list_dir(v->bin_fd, host, err) < 0 || list_dir(v->privbin_fd, priv, err) < 0)
+		return -1;
+	*orig_fd = openat(v->state_fd, STATE_ORIG, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return 0;
+}
+
+/* A program in the private bin that bin/ lacks and that may have a gate. */
+static bool ungated_entry(struct venv *v, const char *name)
+{
+	struct stat st;
+
+	return classify(v->privbin_fd, name, &st) == ENTRY_PROGRAM && !entry_name_reserved(name) &&
+	       fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0;
+}
+
 int gate_unwrap(struct venv *v, struct strbuf *err)
 {
 	cleanup_strvec struct strvec host = STRVEC_INIT;
@@ -469,9 +488,8 @@ int gate_unwrap(struct venv *v, struct strbuf *err)
 	cleanup_fd int orig_fd = -1;
 	size_t i;
 
-	if (list_dir(v->bin_fd, &host, err) < 0 || list_dir(v->privbin_fd, &priv, err) < 0)
+	if (read_both(v, &host, &priv, &orig_fd, err) < 0)
 		return -1;
-	orig_fd = openat(v->state_fd, STATE_ORIG, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	for (i = 0; i < host.nr; i++) {
 		const char *name = host.v[i];
 		cleanup_strbuf struct strbuf data = STRBUF_INIT;
@@ -502,11 +520,7 @@ int gate_unwrap(struct venv *v, struct strbuf *err)
 	}
 	/* Entry points a killed pip left without a gate. */
 	for (i = 0; i < priv.nr; i++) {
-		struct stat st;
-
-		if (classify(v->privbin_fd, priv.v[i], &st) == ENTRY_PROGRAM &&
-		    !entry_name_reserved(priv.v[i]) &&
-		    fstatat(v->bin_fd, priv.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		if (ungated_entry(v, priv.v[i]) &&
 		    renameat(v->privbin_fd, priv.v[i], v->bin_fd, priv.v[i]) < 0) {
 			strbuf_addf(err, "cannot restore 'bin/%s': %s", priv.v[i], strerror(errno));
 			return -1;
@@ -571,9 +585,8 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 	cleanup_fd int orig_fd = -1;
 	size_t i;
 
-	if (list_dir(v->bin_fd, &host, err) < 0 || list_dir(v->privbin_fd, &priv, err) < 0)
+	if (read_both(v, &host, &priv, &orig_fd, err) < 0)
 		return -1;
-	orig_fd = openat(v->state_fd, STATE_ORIG, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	for (i = 0; i < host.nr; i++) {
 		const char *name = host.v[i];
 		struct stat st;
@@ -598,14 +611,9 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 			break;
 		}
 	}
-	for (i = 0; i < priv.nr; i++) {
-		struct stat st;
-
-		if (classify(v->privbin_fd, priv.v[i], &st) == ENTRY_PROGRAM &&
-		    !entry_name_reserved(priv.v[i]) &&
-		    fstatat(v->bin_fd, priv.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+	for (i = 0; i < priv.nr; i++)
+		if (ungated_entry(v, priv.v[i]))
 			strvec_pushf(findings, "bin/%s: installed, but not gated yet", priv.v[i]);
-	}
 	if (fstatat(v->bin_fd, GATE_SHELL, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) < 0)
 		strvec_pushf(findings, "bin/%s: missing", GATE_SHELL);
 	return 0;

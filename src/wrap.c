@@ -514,6 +514,21 @@ int wrap_check(struct venv *v, const char *exe, struct strvec *findings, struct 
 	return ret;
 }
 
+/* The end of every change, under the lock: gates match the private bin,
+ * the library cache and the stamp are current, the notes are said. */
+static int settle(struct venv *v, const struct policy *pol, const char *exe,
+		  struct strvec *notes, struct strbuf *err)
+{
+	size_t i;
+
+	if (gate_reconcile(v, exe, notes, err) < 0 || wrap_update_libs(v, pol, err) < 0 ||
+	    write_stamp(v, err) < 0)
+		return -1;
+	for (i = 0; i < notes->nr; i++)
+		warn("%s", notes->v[i]);
+	return 0;
+}
+
 int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	      struct strvec *gated, struct strbuf *err)
 {
@@ -521,7 +536,6 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	cleanup_strvec struct strvec notes = STRVEC_INIT;
 	struct policy pol;
 	bool disable_userns = false;
-	size_t i;
 	int ret = -1;
 
 	policy_init(&pol);
@@ -544,12 +558,8 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	policy_format(&pol, &text);
 	if (fs_write_atomic_at(v->state_fd, STATE_POLICY, text.buf, text.len, 0644, err) < 0 ||
 	    gate_wrap_bin(v, exe, gated, &notes, err) < 0 ||
-	    gate_reconcile(v, exe, &notes, err) < 0 ||
-	    wrap_update_libs(v, &pol, err) < 0 ||
-	    write_stamp(v, err) < 0)
+	    settle(v, &pol, exe, &notes, err) < 0)
 		goto out;
-	for (i = 0; i < notes.nr; i++)
-		warn("%s", notes.v[i]);
 	ret = 0;
 out:
 	venv_unlock(v);
@@ -561,17 +571,12 @@ int wrap_reconcile(struct venv *v, const char *exe, struct strbuf *err)
 {
 	cleanup_strvec struct strvec notes = STRVEC_INIT;
 	struct policy pol;
-	size_t i;
 	int ret = -1;
 
 	policy_init(&pol);
 	if (venv_lock(v, err) < 0 || wrap_read_policy(v, &pol, err) < 0 ||
-	    gate_reconcile(v, exe, &notes, err) < 0 ||
-	    wrap_update_libs(v, &pol, err) < 0 ||
-	    write_stamp(v, err) < 0)
+	    settle(v, &pol, exe, &notes, err) < 0)
 		goto out;
-	for (i = 0; i < notes.nr; i++)
-		warn("%s", notes.v[i]);
 	ret = 0;
 out:
 	venv_unlock(v);
