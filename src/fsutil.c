@@ -108,6 +108,12 @@ static int write_all(int fd, const char *p, size_t len)
 int fs_write_atomic_at(int dirfd, const char *name, const void *data,
 		       size_t len, mode_t mode, struct strbuf *err)
 {
+	return fs_replace_at(dirfd, name, data, len, mode, FS_DURABLE, err);
+}
+
+int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
+		  mode_t mode, unsigned flags, struct strbuf *err)
+{
 	cleanup_free char *tmp = xasprintf(".%s.tmp.%ld", name, (long)getpid());
 	cleanup_fd int fd = -1;
 	int e;
@@ -116,7 +122,8 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data,
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		goto fail;
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0)
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
+	    ((flags & FS_DURABLE) && fsync(fd) < 0))
 		goto fail_unlink;
 	if (close(steal_fd(&fd)) < 0)
 		goto fail_unlink;

@@ -30,6 +30,13 @@ int fs_read_file_at(int dirfd, const char *name, size_t max,
 int fs_write_atomic_at(int dirfd, const char *name, const void *data,
 		       size_t len, mode_t mode, struct strbuf *err);
 
+/* The same, without the fsync unless flags has FS_DURABLE: for many small
+ * files that a later fsync of their directory's file system covers. A
+ * kill still leaves the old content or the new. */
+enum fs_flags { FS_DURABLE = 1 << 0 };
+int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
+		  mode_t mode, unsigned flags, struct strbuf *err);
+
 /* A sealed memfd holding data, positioned at 0, not close-on-exec
  * (to be inherited by bwrap). Returns the fd or -1. */
 int fs_memfd_data(const char *name, const void *data, size_t len,

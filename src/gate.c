@@ -109,12 +109,22 @@ static void activate_strip(struct strbuf *content)
 		strbuf_setlen(content, (size_t)(m - content->buf));
 }
 
+/* Write a gate, unless the same gate is there already. Not fsync'd one by
+ * one: settling a change ends with one syncfs(2). */
 static int write_gate(int bin_fd, const char *name, const char *exe, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf content = STRBUF_INIT;
+	cleanup_strbuf struct strbuf have = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	struct stat st;
 
 	gate_render(exe, &content);
-	return fs_write_atomic_at(bin_fd, name, content.buf, content.len, 0755, err);
+	if (fstatat(bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 07777) == 0755 && (size_t)st.st_size == content.len &&
+	    fs_read_file_at(bin_fd, name, GATE_MAX_BYTES, &have, &ignored) == 0 &&
+	    have.len == content.len && !memcmp(have.buf, content.buf, content.len))
+		return 0;
+	return fs_replace_at(bin_fd, name, content.buf, content.len, 0755, 0, err);
 }
 
 /* Hard-link fromdir/name to todir/name, replacing what todir had. */

@@ -521,8 +521,14 @@ static int settle(struct venv *v, const struct policy *pol, const char *exe,
 {
 	size_t i;
 
-	if (gate_reconcile(v, exe, notes, err) < 0 || wrap_update_libs(v, pol, err) < 0 ||
-	    write_stamp(v, err) < 0)
+	if (gate_reconcile(v, exe, notes, err) < 0 || wrap_update_libs(v, pol, err) < 0)
+		return -1;
+	/* The gates were written without an fsync each; one for all. */
+	if (syncfs(v->fd) < 0) {
+		strbuf_addf(err, "cannot sync '%s': %s", v->path, strerror(errno));
+		return -1;
+	}
+	if (write_stamp(v, err) < 0)
 		return -1;
 	for (i = 0; i < notes->nr; i++)
 		warn("%s", notes->v[i]);
