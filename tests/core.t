@@ -2,26 +2,9 @@
 # core.t - wrapping venvs and running their entry points inside the sandbox.
 . "$(dirname "$0")/lib.sh"
 
-marker='# sandbox-venv gate: runs this entry point inside the venv'"'"'s sandbox'
+marker=$gate_marker
 
-is_gate() {   # is_gate FILE: a regular file carrying the gate marker line
-	[ -f "$1" ] && [ ! -L "$1" ] && grep -qxF "$marker" "$1"
-}
 
-# A listing of a directory that changes when any entry's name, type, mode,
-# link target or content changes.
-snapshot() {
-	local d=$1 f
-	for f in "$d"/* "$d"/.[!.]*; do
-		[ -e "$f" ] || [ -L "$f" ] || continue
-		if [ -L "$f" ]; then
-			printf '%s link %s\n' "${f##*/}" "$(readlink "$f")"
-		else
-			printf '%s %s %s\n' "${f##*/}" "$(stat -c %a "$f")" \
-				"$(sha256sum <"$f" | cut -d' ' -f1)"
-		fi
-	done
-}
 
 # --- a plain stdlib venv, wrapped by hand so the state before is known -----
 p=$SV_TMP/plain
@@ -124,13 +107,13 @@ err=$("$v/bin/python" -c pass 2>&1 >/dev/null)
 is "$err" "" "without VERBOSE a successful launch prints nothing on stderr"
 
 # --- idempotence and recorded arguments -------------------------------------
-snap_bin=$(snapshot "$v/bin")
-snap_priv=$(snapshot "$v/.sandbox-venv/bin")
+snap_bin=$(dir_snapshot "$v/bin")
+snap_priv=$(dir_snapshot "$v/.sandbox-venv/bin")
 policy=$(cat "$v/.sandbox-venv/policy")
 "$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err"
 ok $? "wrapping an already wrapped venv succeeds"
-is "$(snapshot "$v/bin")" "$snap_bin" "re-wrapping leaves bin/ unchanged"
-is "$(snapshot "$v/.sandbox-venv/bin")" "$snap_priv" "re-wrapping leaves the private bin unchanged"
+is "$(dir_snapshot "$v/bin")" "$snap_bin" "re-wrapping leaves bin/ unchanged"
+is "$(dir_snapshot "$v/.sandbox-venv/bin")" "$snap_priv" "re-wrapping leaves the private bin unchanged"
 is "$(cat "$v/.sandbox-venv/policy")" "$policy" "re-wrapping leaves the policy unchanged"
 
 "$SV" "$v" --setenv FOOBAR 1 >/dev/null 2>&1

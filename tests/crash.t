@@ -11,7 +11,7 @@ kills=${SV_CRASH_KILLS:-200}
 rewrap_kills=$((kills * 65 / 100))
 first_kills=$((kills * 3 / 10))
 pip_kills=$((kills - rewrap_kills - first_kills))
-marker="# sandbox-venv gate: runs this entry point inside the venv's sandbox"
+marker=$gate_marker
 
 # Every program in bin/ is a gate: nothing in it runs unsandboxed.
 # Prints the offenders.

@@ -120,3 +120,25 @@ def main():
     print("$script", sys.executable, os.getuid())
 PY
 }
+
+# The marker line every gate carries (src/gate.h, GATE_MARKER).
+gate_marker="# sandbox-venv gate: runs this entry point inside the venv's sandbox"
+
+is_gate() {   # is_gate FILE: a regular file carrying the gate marker line
+	[ -f "$1" ] && [ ! -L "$1" ] && grep -qxF "$gate_marker" "$1"
+}
+
+# dir_snapshot DIR: a listing that changes when any entry's name, type,
+# mode, link target or content changes.
+dir_snapshot() {
+	local d=$1 f
+	for f in "$d"/* "$d"/.[!.]*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		if [ -L "$f" ]; then
+			printf '%s link %s\n' "${f##*/}" "$(readlink "$f")"
+		else
+			printf '%s %s %s\n' "${f##*/}" "$(stat -c %a "$f")" \
+				"$(sha256sum <"$f" | cut -d' ' -f1)"
+		fi
+	done
+}

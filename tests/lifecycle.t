@@ -5,27 +5,12 @@
 # names, concurrent launches, pips and re-runs, and moved things.
 . "$(dirname "$0")/lib.sh"
 
-marker='# sandbox-venv gate: runs this entry point inside the venv'"'"'s sandbox'
-is_gate() { [ -f "$1" ] && [ ! -L "$1" ] && grep -qxF "$marker" "$1"; }
+marker=$gate_marker
 are_gates() { local f; for f; do is_gate "$f" || return 1; done; }
 pip_opts=(--no-index --no-build-isolation --disable-pip-version-check -q)
 pyver=$("$SV_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 intact_msg='intact: every entry point runs in a sandbox'
 
-# A listing of a directory that changes when any entry's name, type, mode,
-# link target or content changes.
-snapshot() {
-	local d=$1 f
-	for f in "$d"/* "$d"/.[!.]*; do
-		[ -e "$f" ] || [ -L "$f" ] || continue
-		if [ -L "$f" ]; then
-			printf '%s link %s\n' "${f##*/}" "$(readlink "$f")"
-		else
-			printf '%s %s %s\n' "${f##*/}" "$(stat -c %a "$f")" \
-				"$(sha256sum <"$f" | cut -d' ' -f1)"
-		fi
-	done
-}
 
 contains() {   # contains GOT FIXED-STRING "description"
 	if printf '%s\n' "$1" | grep -qF -e "$2"; then
@@ -96,7 +81,7 @@ v=$p/.venv
 vr=$(realpath "$v")
 printf '#!/bin/sh\necho premade\n' >"$v/bin/premade"
 chmod 755 "$v/bin/premade"
-raw=$(snapshot "$v/bin")
+raw=$(dir_snapshot "$v/bin")
 
 "$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err"
 ok $? "wrapping a stdlib venv succeeds"
@@ -107,7 +92,7 @@ is "$out" "$vr: $intact_msg" "--check without an argument audits ./.venv"
 # --- unwrap --------------------------------------------------------------------
 out=$("$SV" --unwrap "$v" 2>&1)
 ok $? "--unwrap succeeds"
-is "$(snapshot "$v/bin")" "$raw" "--unwrap restores bin/ byte for byte (entry points, links, activate scripts)"
+is "$(dir_snapshot "$v/bin")" "$raw" "--unwrap restores bin/ byte for byte (entry points, links, activate scripts)"
 check "--unwrap removes the state directory" test ! -e "$v/.sandbox-venv"
 check "--unwrap keeps home/ and cache/" test -d "$v/home" -a -d "$v/cache"
 out=$("$v/bin/python" -c "import os; print(os.path.exists('$outside'))" 2>&1)
@@ -124,7 +109,7 @@ is "$(grep -c '^deactivate_sandbox ()' "$v/bin/activate")" 1 \
 
 out=$(cd "$p" && bash -c '. .venv/bin/activate && deactivate_sandbox' 2>&1)
 ok $? "deactivate_sandbox in an activated shell succeeds"
-is "$(snapshot "$v/bin")" "$raw" "deactivate_sandbox restores bin/ byte for byte"
+is "$(dir_snapshot "$v/bin")" "$raw" "deactivate_sandbox restores bin/ byte for byte"
 check "deactivate_sandbox removes the state directory" test ! -e "$v/.sandbox-venv"
 check "deactivate_sandbox keeps home/ and cache/" test -d "$v/home" -a -d "$v/cache"
 "$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err"
@@ -132,13 +117,13 @@ ok $? "wrapping again after deactivate_sandbox succeeds"
 check_intact "$v" "... and --check is clean"
 
 # --- re-running ------------------------------------------------------------------
-snap_bin=$(snapshot "$v/bin")
-snap_priv=$(snapshot "$v/.sandbox-venv/bin")
+snap_bin=$(dir_snapshot "$v/bin")
+snap_priv=$(dir_snapshot "$v/.sandbox-venv/bin")
 policy=$(cat "$v/.sandbox-venv/policy")
 err=$("$SV" "$v" 2>&1 >/dev/null)
 ok $? "re-running sandbox-venv succeeds"
 is "$err" "" "... silently on stderr"
-is "$(snapshot "$v/bin")$(snapshot "$v/.sandbox-venv/bin")$(cat "$v/.sandbox-venv/policy")" \
+is "$(dir_snapshot "$v/bin")$(dir_snapshot "$v/.sandbox-venv/bin")$(cat "$v/.sandbox-venv/policy")" \
 	"$snap_bin$snap_priv$policy" "... and changes neither bin/, the private bin nor the policy"
 "$SV" "$v" --setenv SVA 1 >/dev/null 2>&1 && "$SV" "$v" --setenv SVB 2 >/dev/null 2>&1
 ok $? "re-running with --setenv SVA 1, then with --setenv SVB 2"
@@ -412,7 +397,7 @@ policy=$(cat "$v/.sandbox-venv/policy")
 is "$(cat "$v/.sandbox-venv/policy")" "$policy" "... the same policy a quiet re-run with --setenv N 5 records"
 
 # --- console scripts with reserved names ----------------------------------------------
-snap=$(snapshot "$v/bin")
+snap=$(dir_snapshot "$v/bin")
 mkdir -p "$p/pkg-names/svnames"
 cat >"$p/pkg-names/setup.py" <<'PY'
 from setuptools import setup
@@ -428,7 +413,7 @@ echo "# pip install of svnames exited with $?"
 if [ -e "$v/.sandbox-venv/bin/.hidden" ]; then
 	echo "# setuptools wrote a console script named .hidden"
 fi
-is "$(snapshot "$v/bin")" "$snap" \
+is "$(dir_snapshot "$v/bin")" "$snap" \
 	"scripts named .hidden, activate.fish, deactivate, shell, Activate.ps1: bin/ on the host stays byte-identical"
 check "no host gate named .hidden" test ! -e "$v/bin/.hidden"
 check "no host gate named deactivate" test ! -e "$v/bin/deactivate"
@@ -438,7 +423,7 @@ check_intact "$v" "--check is clean with those scripts installed"
 skip "a console script named 'evil/../x': setuptools refuses such names"
 "$v/bin/pip" uninstall -y -q svnames >"$SV_TMP/pip.out" 2>&1
 ok $? "pip uninstall of svnames"
-is "$(snapshot "$v/bin")" "$snap" "... leaves bin/ on the host byte-identical"
+is "$(dir_snapshot "$v/bin")" "$snap" "... leaves bin/ on the host byte-identical"
 
 # --- unwrap with pip-installed entry points ----------------------------------------------
 "$SV" --unwrap "$v" >/dev/null 2>&1

@@ -3,8 +3,7 @@
 # install-time code cannot touch what the host executes or trusts.
 . "$(dirname "$0")/lib.sh"
 
-marker='# sandbox-venv gate: runs this entry point inside the venv'"'"'s sandbox'
-is_gate() { [ -f "$1" ] && [ ! -L "$1" ] && grep -qxF "$marker" "$1"; }
+marker=$gate_marker
 pip_opts=(--no-index --no-build-isolation --disable-pip-version-check -q)
 
 p=$(new_project pip) || { ok 1 "make the test project"; done_testing; exit; }
