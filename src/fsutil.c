@@ -114,11 +114,16 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data,
 int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		  mode_t mode, unsigned flags, struct strbuf *err)
 {
-	cleanup_free char *tmp = xasprintf(".%s.tmp.%ld", name, (long)getpid());
+	cleanup_free char *tmp = NULL;
 	cleanup_fd int fd = -1;
 	int e;
 
-	unlinkat(dirfd, tmp, 0);
+	if (flags & FS_FRESH) {
+		tmp = xstrdup(name);
+	} else {
+		tmp = xasprintf(".%s.tmp.%ld", name, (long)getpid());
+		unlinkat(dirfd, tmp, 0);
+	}
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		goto fail;
@@ -127,7 +132,7 @@ int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		goto fail_unlink;
 	if (close(steal_fd(&fd)) < 0)
 		goto fail_unlink;
-	if (renameat(dirfd, tmp, dirfd, name) < 0)
+	if (!(flags & FS_FRESH) && renameat(dirfd, tmp, dirfd, name) < 0)
 		goto fail_unlink;
 	return 0;
 

@@ -32,8 +32,10 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data,
 
 /* The same, without the fsync unless flags has FS_DURABLE: for many small
  * files that a later fsync of their directory's file system covers. A
- * kill still leaves the old content or the new. */
-enum fs_flags { FS_DURABLE = 1 << 0 };
+ * kill still leaves the old content or the new. FS_FRESH: name is new in
+ * a directory nobody else writes (one being built): create it in place,
+ * with no temporary. */
+enum fs_flags { FS_DURABLE = 1 << 0, FS_FRESH = 1 << 1 };
 int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		  mode_t mode, unsigned flags, struct strbuf *err);
 

@@ -52,18 +52,36 @@ static char *gate_launcher(const char *content)
 	return xstrndup(content + 2, (size_t)(end - content - 2));
 }
 
-bool gate_is_gate_at(int dirfd, const char *name)
-{
-	cleanup_strbuf struct strbuf buf = STRBUF_INIT;
-	cleanup_strbuf struct strbuf err = STRBUF_INIT;
-	const char *nl;
+/* The smallest gate: "#!/ --gate\n" and the marker line. */
+#define GATE_MIN_BYTES (sizeof("#!/ --gate\n") - 1 + sizeof(GATE_MARKER) - 1)
 
-	if (fs_read_file_at(dirfd, name, GATE_MAX_BYTES, &buf, &err) < 0)
+/* dirfd/name, a regular file of st_size bytes, carries the gate marker
+ * (any launcher path). Its text goes to `text` when that is not NULL. One
+ * open and one read: a launch and a wrap ask this of every entry. */
+static bool is_gate_at(int dirfd, const char *name, const struct stat *st,
+		       struct strbuf *text)
+{
+	char buf[GATE_MAX_BYTES + 1];
+	const char *nl;
+	ssize_t n;
+	int fd;
+
+	if ((size_t)st->st_size < GATE_MIN_BYTES || st->st_size > GATE_MAX_BYTES)
 		return false;
-	if (!str_has_prefix(buf.buf, "#!"))
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	nl = strchr(buf.buf, '\n');
-	return nl && str_has_prefix(nl + 1, GATE_MARKER);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < (ssize_t)GATE_MIN_BYTES)
+		return false;
+	buf[n] = '\0';
+	if (!str_has_prefix(buf, "#!") || !(nl = strchr(buf, '\n')) ||
+	    !str_has_prefix(nl + 1, GATE_MARKER))
+		return false;
+	if (text)
+		strbuf_add(text, buf, (size_t)n);
+	return true;
 }
 
 bool entry_is_activate(const char *name)
@@ -89,6 +107,17 @@ static void activate_block(const char *exe, const char *venv, struct strbuf *out
 	strbuf_addstr(out, " --unwrap ");
 	strbuf_add_shell_quoted(out, venv);
 	strbuf_addstr(out, "\n}\n");
+	/* The kernel's own error for a gate whose launcher is gone is "bad
+	 * interpreter": say here what to run. */
+	strbuf_addstr(out, "if [ ! -x ");
+	strbuf_add_shell_quoted(out, exe);
+	strbuf_addstr(out, " ]; then\n    printf \"sandbox-venv: '%s', which starts this venv's "
+		      "entry points, is gone\\nhint: run 'sandbox-venv %s' with the sandbox-venv "
+		      "you have now\\n\" ");
+	strbuf_add_shell_quoted(out, exe);
+	strbuf_addch(out, ' ');
+	strbuf_add_shell_quoted(out, venv);
+	strbuf_addstr(out, " >&2\nfi\n");
 }
 
 /* The content the host's bin/name should have, given its original. */
@@ -109,38 +138,37 @@ static void activate_strip(struct strbuf *content)
 		strbuf_setlen(content, (size_t)(m - content->buf));
 }
 
-/* Write a gate, unless the same gate is there already. Not fsync'd one by
- * one: settling a change ends with one syncfs(2). */
-static int write_gate(int bin_fd, const char *name, const char *exe, struct strbuf *err)
+/* Write a gate. flags: FS_FRESH when bin_fd is a directory being built.
+ * Not fsync'd one by one: settling a change ends with one syncfs(2). */
+static int write_gate(int bin_fd, const char *name, const char *exe, unsigned flags,
+		      struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf content = STRBUF_INIT;
-	cleanup_strbuf struct strbuf have = STRBUF_INIT;
-	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	struct stat st;
 
 	gate_render(exe, &content);
-	if (fstatat(bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_mode & 07777) == 0755 && (size_t)st.st_size == content.len &&
-	    fs_read_file_at(bin_fd, name, GATE_MAX_BYTES, &have, &ignored) == 0 &&
-	    have.len == content.len && !memcmp(have.buf, content.buf, content.len))
-		return 0;
-	return fs_replace_at(bin_fd, name, content.buf, content.len, 0755, 0, err);
+	return fs_replace_at(bin_fd, name, content.buf, content.len, GATE_MODE, flags, err);
 }
 
-/* Hard-link fromdir/name to todir/name, replacing what todir had. */
-static int link_into(int fromdir, int todir, const char *name, struct strbuf *err)
+/* Hard-link fromdir/name to todir/name, replacing what todir had
+ * (FS_FRESH in flags: todir is being built and lacks name). */
+static int link_into(int fromdir, int todir, const char *name, unsigned flags,
+		     struct strbuf *err)
 {
-	cleanup_free char *tmp = xasprintf(".%s.new.%ld", name, (long)getpid());
+	cleanup_free char *tmp = NULL;
 
-	unlinkat(todir, tmp, 0);
-	if (linkat(fromdir, name, todir, tmp, 0) < 0 || renameat(todir, tmp, todir, name) < 0) {
-		int e = errno;
-
+	if (flags & FS_FRESH) {
+		if (linkat(fromdir, name, todir, name, 0) == 0)
+			return 0;
+	} else {
+		tmp = xasprintf(".%s.new.%ld", name, (long)getpid());
 		unlinkat(todir, tmp, 0);
-		strbuf_addf(err, "cannot move 'bin/%s' into the private bin: %s", name, strerror(e));
-		return -1;
+		if (linkat(fromdir, name, todir, tmp, 0) == 0 &&
+		    renameat(todir, tmp, todir, name) == 0)
+			return 0;
+		unlinkat(todir, tmp, 0);
 	}
-	return 0;
+	strbuf_addf(err, "cannot move 'bin/%s' into the private bin: %s", name, strerror(errno));
+	return -1;
 }
 
 /*
@@ -180,7 +208,10 @@ enum entry_kind {
 	ENTRY_PROGRAM,    /* executable file or symlink */
 };
 
-static enum entry_kind classify(int dirfd, const char *name, struct stat *st)
+/* What dirfd/name is. For a gate, its text goes to gate_text when that is
+ * not NULL. */
+static enum entry_kind classify(int dirfd, const char *name, struct stat *st,
+				struct strbuf *gate_text)
 {
 	if (name[0] == '.' || fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return ENTRY_SKIP;
@@ -190,13 +221,14 @@ static enum entry_kind classify(int dirfd, const char *name, struct stat *st)
 		return ENTRY_SKIP;
 	if (entry_is_activate(name) || !(st->st_mode & 0111))
 		return ENTRY_DATA;
-	if (gate_is_gate_at(dirfd, name))
+	if (is_gate_at(dirfd, name, st, gate_text))
 		return ENTRY_GATE;
 	return ENTRY_PROGRAM;
 }
 
-/* Sorted names of a directory (no "." and ".."). */
-static int list_dir(int dirfd, struct strvec *names, struct strbuf *err)
+/* Sorted names of a directory (no "." and ".."); with links_only, only
+ * those that may be symlinks. */
+static int list_dir_of(int dirfd, bool links_only, struct strvec *names, struct strbuf *err)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
@@ -209,7 +241,8 @@ static int list_dir(int dirfd, struct strvec *names, struct strbuf *err)
 		return -1;
 	}
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (links_only && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN))
 			continue;
 		if (names->nr >= 100000) {
 			closedir(d);
@@ -221,6 +254,11 @@ static int list_dir(int dirfd, struct strvec *names, struct strbuf *err)
 	closedir(d);
 	qsort(names->v, names->nr, sizeof(*names->v), strcmp_ptr);
 	return 0;
+}
+
+static int list_dir(int dirfd, struct strvec *names, struct strbuf *err)
+{
+	return list_dir_of(dirfd, false, names, err);
 }
 
 /* Temporaries a killed run may have left: ".NAME.tmp.PID", ".NAME.new.PID". */
@@ -257,12 +295,13 @@ int gate_check_bin(struct venv *v, struct strbuf *err)
 	cleanup_strvec struct strvec names = STRVEC_INIT;
 	size_t i;
 
-	if (list_dir(v->bin_fd, &names, err) < 0)
+	if (list_dir_of(v->bin_fd, true, &names, err) < 0)
 		return -1;
 	for (i = 0; i < names.nr; i++) {
 		struct stat st;
 
-		if (classify(v->bin_fd, names.v[i], &st) == ENTRY_PROGRAM &&
+		if (names.v[i][0] != '.' &&
+		    fstatat(v->bin_fd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISLNK(st.st_mode) && check_link(v->bin_fd, names.v[i], err) < 0)
 			return -1;
 	}
@@ -280,13 +319,59 @@ static int reopen_dir(int parent, const char *name, int *fd, struct strbuf *err)
 	return 0;
 }
 
+/* bin/, listed and classified once; for a gate, its text. */
+struct listing {
+	struct strvec names;        /* sorted */
+	struct strvec gate_text;    /* gate_text.v[i]: names.v[i]'s text, or "" */
+	enum entry_kind *kind;
+	mode_t *mode;
+};
+
+static void listing_release(struct listing *l)
+{
+	strvec_clear(&l->names);
+	strvec_clear(&l->gate_text);
+	free(l->kind);
+	free(l->mode);
+}
+
+static int list_classified(int dirfd, struct listing *l, struct strbuf *err)
+{
+	size_t i;
+
+	if (list_dir(dirfd, &l->names, err) < 0)
+		return -1;
+	remove_leftovers(dirfd, &l->names);
+	l->kind = xcalloc(l->names.nr + 1, sizeof(*l->kind));
+	l->mode = xcalloc(l->names.nr + 1, sizeof(*l->mode));
+	for (i = 0; i < l->names.nr; i++) {
+		cleanup_strbuf struct strbuf text = STRBUF_INIT;
+		struct stat st;
+
+		l->kind[i] = classify(dirfd, l->names.v[i], &st, &text);
+		l->mode[i] = st.st_mode;
+		strvec_push(&l->gate_text, text.len ? text.buf : "");
+	}
+	return 0;
+}
+
+static bool has_gate(const struct listing *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->names.nr; i++)
+		if (l->kind[i] == ENTRY_GATE)
+			return true;
+	return false;
+}
+
 /*
  * The first wrap, all at once: build the private bin and a directory of
  * gates beside bin/, then exchange that directory with bin/ in one
  * rename. A kill before the exchange leaves the venv as it was; after it,
- * wrapped.
+ * wrapped. Both directories are new, so files go straight in (FS_FRESH).
  */
-static int first_wrap(struct venv *v, const char *exe, const struct strvec *names,
+static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 		      struct strvec *done, struct strbuf *err)
 {
 	cleanup_fd int gates = -1;
@@ -299,13 +384,12 @@ static int first_wrap(struct venv *v, const char *exe, const struct strvec *name
 	    fs_mkdir_at(v->fd, NEW_BIN, 0755, err) < 0)
 		return -1;
 	gates = fs_open_dir_at(v->fd, NEW_BIN, err);
-	if (gates < 0)
+	if (gates < 0 || write_gate(gates, GATE_SHELL, exe, FS_FRESH, err) < 0)
 		return -1;
-	for (i = 0; i < names->nr; i++) {
-		const char *name = names->v[i];
-		struct stat st;
+	for (i = 0; i < l->names.nr; i++) {
+		const char *name = l->names.v[i];
 
-		switch (classify(v->bin_fd, name, &st)) {
+		switch (l->kind[i]) {
 		case ENTRY_SKIP:
 		case ENTRY_GATE:
 			break;
@@ -316,15 +400,14 @@ static int first_wrap(struct venv *v, const char *exe, const struct strvec *name
 		case ENTRY_PROGRAM:
 			if (!strcmp(name, GATE_SHELL))
 				break;
-			if (link_into(v->bin_fd, v->privbin_fd, name, err) < 0 ||
-			    write_gate(gates, name, exe, err) < 0)
+			if (link_into(v->bin_fd, v->privbin_fd, name, FS_FRESH, err) < 0 ||
+			    write_gate(gates, name, exe, FS_FRESH, err) < 0)
 				return -1;
 			strvec_push(done, name);
 			break;
 		}
 	}
-	if (write_gate(gates, GATE_SHELL, exe, err) < 0 || fsync(gates) < 0 ||
-	    fsync(v->privbin_fd) < 0)
+	if (fsync(gates) < 0 || fsync(v->privbin_fd) < 0)
 		return -1;
 	if (renameat2(v->fd, NEW_BIN, v->fd, "bin", RENAME_EXCHANGE) < 0) {
 		strbuf_addf(err, "cannot put the gates in place: %s", strerror(errno));
@@ -336,31 +419,26 @@ static int first_wrap(struct venv *v, const char *exe, const struct strvec *name
 	return fs_remove_tree_at(v->fd, NEW_BIN, err);
 }
 
-static bool has_gate(int bin_fd, const struct strvec *names)
+/* A gate as we would write it now. */
+static bool gate_current(const struct listing *l, size_t i, const struct strbuf *want)
 {
-	size_t i;
-
-	for (i = 0; i < names->nr; i++) {
-		struct stat st;
-
-		if (classify(bin_fd, names->v[i], &st) == ENTRY_GATE)
-			return true;
-	}
-	return false;
+	return (l->mode[i] & 07777) == GATE_MODE && !strcmp(l->gate_text.v[i], want->buf);
 }
 
 /* Wrap-time pass over an already wrapped bin/ (rewrite is true), or the
  * cheap launch-time pass (false) that only gates newcomers. */
-static int wrap_again(struct venv *v, const char *exe, const struct strvec *names,
+static int wrap_again(struct venv *v, const char *exe, const struct listing *l,
 		      bool rewrite, struct strvec *done, struct strbuf *err)
 {
+	cleanup_strbuf struct strbuf want = STRBUF_INIT;
+	bool have_shell = false;
 	size_t i;
 
-	for (i = 0; i < names->nr; i++) {
-		const char *name = names->v[i];
-		struct stat st;
+	gate_render(exe, &want);
+	for (i = 0; i < l->names.nr; i++) {
+		const char *name = l->names.v[i];
 
-		switch (classify(v->bin_fd, name, &st)) {
+		switch (l->kind[i]) {
 		case ENTRY_SKIP:
 			break;
 		case ENTRY_DATA:
@@ -368,21 +446,24 @@ static int wrap_again(struct venv *v, const char *exe, const struct strvec *name
 				return -1;
 			break;
 		case ENTRY_GATE:
-			if (rewrite && write_gate(v->bin_fd, name, exe, err) < 0)
+			if (!strcmp(name, GATE_SHELL))
+				have_shell = gate_current(l, i, &want);
+			else if (rewrite && !gate_current(l, i, &want) &&
+				 write_gate(v->bin_fd, name, exe, 0, err) < 0)
 				return -1;
 			break;
 		case ENTRY_PROGRAM:
 			/* Appeared by another route (a host tool, a copy). */
 			if (!strcmp(name, GATE_SHELL))
 				break;
-			if (link_into(v->bin_fd, v->privbin_fd, name, err) < 0 ||
-			    write_gate(v->bin_fd, name, exe, err) < 0)
+			if (link_into(v->bin_fd, v->privbin_fd, name, 0, err) < 0 ||
+			    write_gate(v->bin_fd, name, exe, 0, err) < 0)
 				return -1;
 			strvec_push(done, name);
 			break;
 		}
 	}
-	return rewrite ? write_gate(v->bin_fd, GATE_SHELL, exe, err) : 0;
+	return rewrite && !have_shell ? write_gate(v->bin_fd, GATE_SHELL, exe, 0, err) : 0;
 }
 
 static void note_newcomers(const struct strvec *done, size_t from, struct strvec *notes)
@@ -397,29 +478,35 @@ static void note_newcomers(const struct strvec *done, size_t from, struct strvec
 int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 		  struct strvec *notes, struct strbuf *err)
 {
-	cleanup_strvec struct strvec names = STRVEC_INIT;
+	struct listing l = { STRVEC_INIT, STRVEC_INIT, NULL, NULL };
 	size_t before = done->nr;
+	int ret = -1;
 
-	if (gate_check_bin(v, err) < 0 || list_dir(v->bin_fd, &names, err) < 0)
-		return -1;
-	remove_leftovers(v->bin_fd, &names);
-	if (!has_gate(v->bin_fd, &names))
-		return first_wrap(v, exe, &names, done, err);
-	if (wrap_again(v, exe, &names, true, done, err) < 0)
-		return -1;
+	if (list_classified(v->bin_fd, &l, err) < 0)
+		goto out;
+	if (!has_gate(&l)) {
+		ret = first_wrap(v, exe, &l, done, err);
+		goto out;
+	}
+	if (wrap_again(v, exe, &l, true, done, err) < 0)
+		goto out;
 	note_newcomers(done, before, notes);
-	return 0;
+	ret = 0;
+out:
+	listing_release(&l);
+	return ret;
 }
 
 int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strbuf *err)
 {
-	cleanup_strvec struct strvec names = STRVEC_INIT;
+	struct listing l = { STRVEC_INIT, STRVEC_INIT, NULL, NULL };
 	cleanup_strvec struct strvec done = STRVEC_INIT;
 	cleanup_strvec struct strvec reserved = STRVEC_INIT;
 	int r;
 
-	if (list_dir(v->bin_fd, &names, err) < 0 ||
-	    wrap_again(v, exe, &names, false, &done, err) < 0)
+	r = list_classified(v->bin_fd, &l, err) < 0 ? -1 : wrap_again(v, exe, &l, false, &done, err);
+	listing_release(&l);
+	if (r < 0)
 		return -1;
 	note_newcomers(&done, 0, notes);
 	/* Refused names were reported when pip installed them. */
@@ -427,47 +514,64 @@ int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strb
 	return r < 0 ? -1 : r + (int)done.nr;
 }
 
+/* A program in the private bin without a gate in bin/: gate it, unless
+ * its name is reserved. Returns 1 when a gate was written. */
+static int gate_newcomer(struct venv *v, const char *name, const char *exe,
+			 struct strvec *notes, struct strbuf *err)
+{
+	struct stat st;
+
+	if (classify(v->privbin_fd, name, &st, NULL) != ENTRY_PROGRAM)
+		return 0;
+	if (entry_name_reserved(name)) {
+		if (strcmp(name, GATE_SHELL) && !entry_is_activate(name))
+			strvec_pushf(notes, "not gating 'bin/%s': the name is reserved", name);
+		return 0;
+	}
+	return write_gate(v->bin_fd, name, exe, 0, err) < 0 ? -1 : 1;
+}
+
+/* A name in bin/ with nothing of that name in the private bin: if it is
+ * a gate, its entry point was removed. Returns 1 when the gate went. */
+static int drop_orphan(struct venv *v, const char *name, struct strbuf *err)
+{
+	struct stat st;
+
+	if (!strcmp(name, GATE_SHELL) || classify(v->bin_fd, name, &st, NULL) != ENTRY_GATE)
+		return 0;
+	if (unlinkat(v->bin_fd, name, 0) < 0 && errno != ENOENT) {
+		strbuf_addf(err, "cannot remove gate 'bin/%s': %s", name, strerror(errno));
+		return -1;
+	}
+	return 1;
+}
+
 int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 		   struct strbuf *err)
 {
 	cleanup_strvec struct strvec priv = STRVEC_INIT;
 	cleanup_strvec struct strvec host = STRVEC_INIT;
-	size_t i;
+	size_t p = 0, h = 0;
 	int changes = 0;
 
 	if (list_dir(v->privbin_fd, &priv, err) < 0 || list_dir(v->bin_fd, &host, err) < 0)
 		return -1;
 	remove_leftovers(v->bin_fd, &host);
-	for (i = 0; i < priv.nr; i++) {
-		const char *name = priv.v[i];
-		struct stat st;
+	/* Both lists are sorted: walk them side by side. A name in both is
+	 * a gate already, or a host file we never replace. */
+	while (p < priv.nr || h < host.nr) {
+		int c = p == priv.nr ? 1 : h == host.nr ? -1 : strcmp(priv.v[p], host.v[h]);
+		int r = 0;
 
-		if (classify(v->privbin_fd, name, &st) != ENTRY_PROGRAM)
-			continue;
-		if (fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			continue;   /* a gate already, or a host file we never replace */
-		if (entry_name_reserved(name)) {
-			if (strcmp(name, GATE_SHELL) && !entry_is_activate(name))
-				strvec_pushf(notes, "not gating 'bin/%s': the name is reserved", name);
-			continue;
-		}
-		if (write_gate(v->bin_fd, name, exe, err) < 0)
+		if (c < 0)
+			r = gate_newcomer(v, priv.v[p++], exe, notes, err);
+		else if (c > 0)
+			r = drop_orphan(v, host.v[h++], err);
+		else
+			p++, h++;
+		if (r < 0)
 			return -1;
-		changes++;
-	}
-	for (i = 0; i < host.nr; i++) {
-		const char *name = host.v[i];
-		struct stat st;
-
-		if (!strcmp(name, GATE_SHELL) || classify(v->bin_fd, name, &st) != ENTRY_GATE)
-			continue;
-		if (fstatat(v->privbin_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			continue;
-		if (unlinkat(v->bin_fd, name, 0) < 0 && errno != ENOENT) {
-			strbuf_addf(err, "cannot remove gate 'bin/%s': %s", name, strerror(errno));
-			return -1;
-		}
-		changes++;
+		changes += r;
 	}
 	return changes;
 }
@@ -487,7 +591,7 @@ static bool ungated_entry(struct venv *v, const char *name)
 {
 	struct stat st;
 
-	return classify(v->privbin_fd, name, &st) == ENTRY_PROGRAM && !entry_name_reserved(name) &&
+	return classify(v->privbin_fd, name, &st, NULL) == ENTRY_PROGRAM && !entry_name_reserved(name) &&
 	       fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0;
 }
 
@@ -505,7 +609,7 @@ int gate_unwrap(struct venv *v, struct strbuf *err)
 		cleanup_strbuf struct strbuf data = STRBUF_INIT;
 		struct stat st;
 
-		switch (classify(v->bin_fd, name, &st)) {
+		switch (classify(v->bin_fd, name, &st, NULL)) {
 		case ENTRY_SKIP:
 		case ENTRY_PROGRAM:
 			break;
@@ -562,7 +666,9 @@ static void audit_data(struct venv *v, int orig_fd, const char *name, const char
 		strvec_pushf(findings, "bin/%s: differs from what sandbox-venv wrote", name);
 }
 
-static void audit_gate(struct venv *v, const char *name, struct strvec *findings)
+/* gone: launchers named by gates that no longer exist, each once. */
+static void audit_gate(struct venv *v, const char *name, struct strvec *gone,
+		       struct strvec *findings)
 {
 	cleanup_strbuf struct strbuf content = STRBUF_INIT;
 	cleanup_strbuf struct strbuf want = STRBUF_INIT;
@@ -580,8 +686,8 @@ static void audit_gate(struct venv *v, const char *name, struct strvec *findings
 		strvec_pushf(findings, "bin/%s: a gate with content sandbox-venv did not write", name);
 		return;
 	}
-	if (access(launcher, X_OK) < 0)
-		strvec_pushf(findings, "bin/%s: its launcher '%s' is gone", name, launcher);
+	if (access(launcher, X_OK) < 0 && strvec_find(gone, launcher) < 0)
+		strvec_push(gone, launcher);
 	if (strcmp(name, GATE_SHELL) &&
 	    fstatat(v->privbin_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		strvec_pushf(findings, "bin/%s: a gate without an entry point", name);
@@ -592,6 +698,7 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 {
 	cleanup_strvec struct strvec host = STRVEC_INIT;
 	cleanup_strvec struct strvec priv = STRVEC_INIT;
+	cleanup_strvec struct strvec gone = STRVEC_INIT;
 	cleanup_fd int orig_fd = -1;
 	size_t i;
 
@@ -601,7 +708,7 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 		const char *name = host.v[i];
 		struct stat st;
 
-		switch (classify(v->bin_fd, name, &st)) {
+		switch (classify(v->bin_fd, name, &st, NULL)) {
 		case ENTRY_SKIP:
 			if (name[0] == '.' && fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    !S_ISDIR(st.st_mode))
@@ -610,7 +717,7 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 				strvec_pushf(findings, "bin/%s: not a file sandbox-venv wrote", name);
 			break;
 		case ENTRY_GATE:
-			audit_gate(v, name, findings);
+			audit_gate(v, name, &gone, findings);
 			break;
 		case ENTRY_DATA:
 			audit_data(v, orig_fd, name, exe, findings);
@@ -621,6 +728,10 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 			break;
 		}
 	}
+	for (i = 0; i < gone.nr; i++)
+		strvec_pushf(findings, "gates: their launcher '%s' is gone, so they cannot start "
+			     "(hint: run 'sandbox-venv %s' with the sandbox-venv you have now)",
+			     gone.v[i], v->path);
 	for (i = 0; i < priv.nr; i++)
 		if (ungated_entry(v, priv.v[i]))
 			strvec_pushf(findings, "bin/%s: installed, but not gated yet", priv.v[i]);

@@ -26,10 +26,12 @@
 /* Starts what sandbox-venv appends to the POSIX activate script. */
 #define ACTIVATE_MARKER "\n# Added by sandbox-venv: deactivate_sandbox restores an ordinary venv.\n"
 #define GATE_MAX_BYTES 4096
+/* Read-only: a host tool that would write into a gate in place (cp over
+ * it, venv re-run on it) fails loudly rather than leaving an entry point
+ * that runs unsandboxed. Replacing it by rename still works. */
+#define GATE_MODE 0555
 
 void gate_render(const char *exe, struct strbuf *out);
-/* dirfd/name is a regular file carrying the gate marker (any launcher path). */
-bool gate_is_gate_at(int dirfd, const char *name);
 
 /* Names a package can never claim: they are sourced or run by the host
  * (activate*, deactivate*, Activate.ps1), reserved (shell), hidden (".x"),

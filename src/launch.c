@@ -203,6 +203,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	size_t i;
 	int status;
 	bool pip;
+	bool verbose = getenv("VERBOSE") && getenv("VERBOSE")[0];
 
 	venv_init(&v);
 	policy_init(&pol);
@@ -353,10 +354,15 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 				die("cannot pass a directory to bwrap: %s", strerror(errno));
 	}
 	plan_to_args(&plan, &bargs);
+	if (verbose) {
+		cleanup_strbuf struct strbuf why = STRBUF_INIT;
+
+		plan_explain(&plan, &why);
+		fputs(why.buf, stderr);
+	}
 	/* Returns only for pip, when it has finished. */
 	if (run_sandbox(&bargs, &plan.argv, &plan.env,
-			(pip ? RUN_WAIT : 0) | (getenv("VERBOSE") && getenv("VERBOSE")[0] ? RUN_VERBOSE : 0),
-			&status, &err) < 0)
+			(pip ? RUN_WAIT : 0) | (verbose ? RUN_VERBOSE : 0), &status, &err) < 0)
 		die("%s", err.buf);
 	if (wrap_reconcile(&v, exe, &err) < 0)
 		die("after pip: %s", err.buf);

@@ -15,6 +15,7 @@
 #include "libdeps.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -765,17 +766,22 @@ static int scan_dir(struct scan *sc, int dfd, const char *path, int depth,
 			ret = scan_dir(sc, cfd, child, depth + 1, err);
 			if (ret < 0)
 				break;
-		} else if (S_ISREG(st.st_mode) && scan_wanted(de->d_name, st.st_mode)) {
+		} else if (S_ISREG(st.st_mode) && st.st_size >= SELFMAG &&
+			   scan_wanted(de->d_name, st.st_mode)) {
 			struct strbuf ferr = STRBUF_INIT;
 			cleanup_fd int fd = openat(dirfd(d), de->d_name,
 						   O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 						   O_NOCTTY | O_NONBLOCK);
+			char magic[SELFMAG];
 			int r;
 
 			if (fd < 0) {
 				sc->skipped++;
 				continue;
 			}
+			/* Most of a bin/ is scripts: leave them at one read. */
+			if (pread(fd, magic, SELFMAG, 0) != SELFMAG || memcmp(magic, ELFMAG, SELFMAG))
+				continue;
 			r = add_fd(sc->ld, fd, child, false, &ferr);
 			if (r == LD_FATAL) {
 				strbuf_addstr(err, ferr.buf);

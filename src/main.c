@@ -45,7 +45,7 @@ static const char usage[] =
 	"  SANDBOX_PASS_ENV       names of variables to pass into the sandbox\n"
 	"  SANDBOX_SECCOMP_ALLOW  allowlist of system calls; set but blank: no filter\n"
 	"  SANDBOX_USE_PIP_CACHE  share ~/.cache/pip with the sandbox (insecure)\n"
-	"  VERBOSE                print the bwrap command line before running it\n"
+	"  VERBOSE                print each mount with its reason, then the bwrap command\n"
 	"\n"
 	"VENV_DIR/bin/shell opens a shell inside the sandbox.\n";
 

@@ -128,10 +128,10 @@ static int add_loaded_library(struct dl_phdr_info *info, size_t size, void *data
 	return 0;
 }
 
-void plan_host_paths(struct strvec *out, bool code_only)
+void plan_host_paths(struct strvec *out, struct strvec *why, bool code_only)
 {
 	const char *triplet = libdeps_multiarch_triplet();
-	size_t i;
+	size_t i, before;
 
 	for (i = 0; i < ARRAY_SIZE(host_paths); i++) {
 		const char *p = host_paths[i].path;
@@ -143,11 +143,18 @@ void plan_host_paths(struct strvec *out, bool code_only)
 			strvec_push(out, p);
 		else if (triplet)
 			strvec_pushf(out, "%.*s%s%s", (int)(t - p), p, triplet, t + strlen(MULTIARCH));
+		else
+			continue;
+		if (why)
+			strvec_push(why, host_paths[i].why);
 	}
 	/* The sandbox's init is this binary (run.c): the shared libraries it
 	 * runs with (libseccomp, and a sanitizer's runtime) are needed inside.
 	 * Only those the loader found in a system directory. */
+	before = out->nr;
 	dl_iterate_phdr(add_loaded_library, out);
+	for (i = before; why && i < out->nr; i++)
+		strvec_push(why, "a library of the sandbox's init (this program)");
 }
 
 /* Variables copied from the caller's environment into the sandbox. */
@@ -189,6 +196,7 @@ void plan_release(struct plan *p)
 	for (i = 0; i < p->nr; i++) {
 		free(p->ops[i].src);
 		free(p->ops[i].dest);
+		free(p->ops[i].why);
 	}
 	free(p->ops);
 	strvec_clear(&p->env);
@@ -200,7 +208,7 @@ void plan_release(struct plan *p)
 }
 
 static struct plan_op *add_op(struct plan *p, enum plan_op_type type,
-			      const char *src, const char *dest, int fd)
+			      const char *src, const char *dest, int fd, const char *why)
 {
 	struct plan_op *op;
 
@@ -213,6 +221,7 @@ static struct plan_op *add_op(struct plan *p, enum plan_op_type type,
 	op->src = src ? xstrdup(src) : NULL;
 	op->dest = dest ? xstrdup(dest) : NULL;
 	op->fd = fd;
+	op->why = xstrdup(why);
 	return op;
 }
 
@@ -243,7 +252,7 @@ static void mark_bound(struct plan *p, const char *dest, bool dir)
 	strvec_push(dir ? &p->bound_dirs : &p->bound, dest);
 }
 
-void plan_expose(struct plan *p, const char *path)
+void plan_expose(struct plan *p, const char *path, const char *why)
 {
 	cleanup_strbuf struct strbuf todo = STRBUF_INIT;
 	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
@@ -290,7 +299,10 @@ restart:
 			if (!target || ++hops > 40)
 				return;
 			if (!is_covered(p, cur.buf)) {
-				add_op(p, PLAN_SYMLINK, target, cur.buf, -1);
+				cleanup_free char *link_why = strcmp(cur.buf, path) ?
+					xasprintf("on the way to %s: %s", path, why) : xstrdup(why);
+
+				add_op(p, PLAN_SYMLINK, target, cur.buf, -1, link_why);
 				mark_bound(p, cur.buf, false);
 			}
 			if (target[0] != '/') {
@@ -308,7 +320,7 @@ restart:
 	}
 	if (!cur.len || is_covered(p, cur.buf))
 		return;
-	add_op(p, PLAN_RO_BIND, cur.buf, cur.buf, -1);
+	add_op(p, PLAN_RO_BIND, cur.buf, cur.buf, -1, why);
 	mark_bound(p, cur.buf, S_ISDIR(st.st_mode));
 }
 
@@ -355,13 +367,13 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 		const char *eq = strchr(kv, '=');
 		cleanup_free char *name = xstrndup(kv, (size_t)(eq - kv));
 
-		add_op(p, PLAN_SETENV, name, eq + 1, -1);
+		add_op(p, PLAN_SETENV, name, eq + 1, -1, "from the project's .env");
 	}
 	for (i = 0; i < in->pass_env->nr; i++) {
 		const char *v = env_get(in->envp, in->pass_env->v[i]);
 
 		if (v)
-			add_op(p, PLAN_SETENV, in->pass_env->v[i], v, -1);
+			add_op(p, PLAN_SETENV, in->pass_env->v[i], v, -1, "SANDBOX_PASS_ENV");
 	}
 }
 
@@ -380,6 +392,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", pol->venv);
 	cleanup_free char *git = xasprintf("%s/.git", pol->project);
 	cleanup_strvec struct strvec host = STRVEC_INIT;
+	cleanup_strvec struct strvec host_why = STRVEC_INIT;
 	size_t i;
 
 	if (!has_fd(in->fd.venv) || !has_fd(in->fd.privbin) || !has_fd(in->fd.home) ||
@@ -389,48 +402,54 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	}
 	p->disable_userns = pol->disable_userns;
 
-	add_op(p, PLAN_PROC, NULL, "/proc", -1);
-	add_op(p, PLAN_DEV, NULL, "/dev", -1);
-	add_op(p, PLAN_TMPFS, NULL, "/tmp", -1);
-	add_op(p, PLAN_TMPFS, NULL, "/var/tmp", -1);
-	add_op(p, PLAN_DATA, in->passwd, "/etc/passwd", -1);
-	add_op(p, PLAN_DATA, in->group, "/etc/group", -1);
+	add_op(p, PLAN_PROC, NULL, "/proc", -1, "a new /proc: the sandbox's own processes only");
+	add_op(p, PLAN_DEV, NULL, "/dev", -1, "a minimal /dev: null, zero, random, tty, pts");
+	add_op(p, PLAN_TMPFS, NULL, "/tmp", -1, "private and empty, gone with the sandbox");
+	add_op(p, PLAN_TMPFS, NULL, "/var/tmp", -1, "private and empty, gone with the sandbox");
+	add_op(p, PLAN_DATA, in->passwd, "/etc/passwd", -1, "written for the sandbox: you, root, nobody");
+	add_op(p, PLAN_DATA, in->group, "/etc/group", -1, "written for the sandbox: your group, root, nogroup");
 	mark_bound(p, "/etc/passwd", false);
 	mark_bound(p, "/etc/group", false);
 
 	/* The host, read-only: the interpreter, the table, the libraries. */
 	for (i = 0; i < pol->expose.nr; i++)
-		plan_expose(p, pol->expose.v[i]);
-	plan_expose(p, pol->python);
-	plan_host_paths(&host, false);
+		plan_expose(p, pol->expose.v[i], "the base Python's prefix and standard library");
+	plan_expose(p, pol->python, "the venv's base Python");
+	plan_host_paths(&host, &host_why, false);
 	for (i = 0; i < host.nr; i++)
-		plan_expose(p, host.v[i]);
+		plan_expose(p, host.v[i], host_why.v[i]);
 	for (i = 0; i < in->libs->nr; i++)
-		plan_expose(p, in->libs->v[i]);
+		plan_expose(p, in->libs->v[i], "a shared library that something above loads "
+			    "(found in ELF headers)");
 	if (in->pip_cache)
-		add_op(p, PLAN_BIND, in->pip_cache, in->pip_cache, -1);
+		add_op(p, PLAN_BIND, in->pip_cache, in->pip_cache, -1,
+		       "the host's pip cache, shared on request (SANDBOX_USE_PIP_CACHE)");
 
 	/* The project read-write, then the venv over it. */
-	add_op(p, PLAN_BIND, pol->project, pol->project, -1);
+	add_op(p, PLAN_BIND, pol->project, pol->project, -1, "the project, read-write");
 	add_op(p, in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, pol->venv,
-	       in->fd.venv);
+	       in->fd.venv, in->writable_venv ? "the venv, writable: this is pip" :
+	       "the venv, read-only");
 	add_op(p, in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, venv_bin,
-	       in->fd.privbin);
+	       in->fd.privbin, "the real entry points, over the host's gates");
 	if (in->writable_venv) {
 		/* Pinned as mountpoints: not renamed, not replaced. */
-		add_op(p, PLAN_RO_BIND_FD, NULL, state, in->fd.state);
+		add_op(p, PLAN_RO_BIND_FD, NULL, state, in->fd.state,
+		       "sandbox-venv's policy and cache: read-only, even to pip");
 		if (has_fd(in->fd.pyvenv_cfg))
-			add_op(p, PLAN_RO_BIND_FD, NULL, cfg, in->fd.pyvenv_cfg);
+			add_op(p, PLAN_RO_BIND_FD, NULL, cfg, in->fd.pyvenv_cfg,
+			       "read-only, even to pip");
 	}
-	add_op(p, PLAN_BIND_FD, NULL, home, in->fd.home);
-	add_op(p, PLAN_BIND_FD, NULL, cache, in->fd.cache);
+	add_op(p, PLAN_BIND_FD, NULL, home, in->fd.home, "HOME inside: the venv's own");
+	add_op(p, PLAN_BIND_FD, NULL, cache, in->fd.cache, "~/.cache inside: the venv's own");
 	if (has_fd(in->fd.git))
-		add_op(p, PLAN_RO_BIND_FD, NULL, git, in->fd.git);
+		add_op(p, PLAN_RO_BIND_FD, NULL, git, in->fd.git,
+		       "read-only: git on the host runs its hooks and config");
 
 	if (in->cwd && path_is_under(in->cwd, pol->project))
-		add_op(p, PLAN_CHDIR, NULL, in->cwd, -1);
+		add_op(p, PLAN_CHDIR, NULL, in->cwd, -1, "where you are");
 	else
-		add_op(p, PLAN_CHDIR, NULL, pol->project, -1);
+		add_op(p, PLAN_CHDIR, NULL, pol->project, -1, "you are outside the project");
 
 	plan_env(p, in);
 
@@ -513,4 +532,35 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 	if (p->seccomp_fd >= 0)
 		strvec_pushl(args, "--seccomp", fd_str(&tmp, p->seccomp_fd), NULL);
 	strvec_pushv(args, p->extra.v);
+}
+
+void plan_explain(const struct plan *p, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++) {
+		const struct plan_op *op = &p->ops[i];
+		const char *what = "";
+
+		switch (op->type) {
+		case PLAN_PROC:        what = "proc"; break;
+		case PLAN_DEV:         what = "dev"; break;
+		case PLAN_TMPFS:       what = "tmpfs"; break;
+		case PLAN_RO_BIND:
+		case PLAN_RO_BIND_FD:  what = "read-only"; break;
+		case PLAN_BIND:
+		case PLAN_BIND_FD:     what = "read-write"; break;
+		case PLAN_SYMLINK:     what = "symlink"; break;
+		case PLAN_DATA:        what = "file"; break;
+		case PLAN_SETENV:      what = "variable"; break;
+		case PLAN_CHDIR:       what = "chdir"; break;
+		}
+		/* A variable's name only: its value may be a secret. */
+		strbuf_addf(out, PROG ": %-10s %s: %s\n", what,
+			    op->type == PLAN_SETENV ? op->src : op->dest, op->why);
+	}
+	for (i = 0; i < p->extra.nr; i++)
+		if (p->extra.v[i][0] == '-')
+			strbuf_addf(out, PROG ": %-10s %s: recorded at wrap time or given in BWRAP_ARGS\n",
+				    "option", p->extra.v[i]);
 }

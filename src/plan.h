@@ -48,6 +48,7 @@ struct plan_op {
 	char *src;
 	char *dest;
 	int fd;
+	char *why;           /* for VERBOSE: why the sandbox has this */
 };
 
 struct plan {
@@ -86,16 +87,20 @@ void plan_init(struct plan *p);
 void plan_release(struct plan *p);
 int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err);
 /* Mirror a host path read-only: symlinks on the way become --symlink, the
- * final file or directory a --ro-bind. Missing paths are skipped. */
-void plan_expose(struct plan *p, const char *path);
+ * final file or directory a --ro-bind. Missing paths are skipped. why is
+ * the reason VERBOSE gives. */
+void plan_expose(struct plan *p, const char *path, const char *why);
 /* Serialize the options: bwrap arguments without argv[0] and without the
  * "--" and the program (p->argv), which bwrap takes only on its command
  * line, not from --args. PLAN_DATA ops must have their fd set first. */
 void plan_to_args(const struct plan *p, struct strvec *args);
+/* For VERBOSE: one line per operation, what and why (no values). */
+void plan_explain(const struct plan *p, struct strbuf *out);
 
 /* The host paths of the exposure table, for this machine; with code_only,
- * just the programs and library directories, whose needs are collected. */
-void plan_host_paths(struct strvec *out, bool code_only);
+ * just the programs and library directories, whose needs are collected.
+ * When why is not NULL, it gets each path's reason. */
+void plan_host_paths(struct strvec *out, struct strvec *why, bool code_only);
 
 /* The environment variables copied from the caller: exact names, and
  * LC_* as a prefix. */

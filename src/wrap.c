@@ -246,6 +246,18 @@ int wrap_probe_bwrap(const struct strvec *bwrap_args, bool *disable_userns,
 			    "Fedora: sudo dnf install bubblewrap)", BWRAP_PATH, strerror(errno));
 		return -1;
 	}
+	/* Usually one run answers both questions: the user's arguments work,
+	 * and so does --disable-userns. */
+	strvec_pushl(&args, "bwrap", "--unshare-user", "--disable-userns", "--unshare-pid",
+		     "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", NULL);
+	strvec_pushv(&args, bwrap_args->v);
+	strvec_pushl(&args, "--", "/bin/sh", "-c", ":", NULL);
+	if (run_bwrap(&args, &msg) == 0) {
+		*disable_userns = true;
+		return 0;
+	}
+	strbuf_reset(&msg);
+	strvec_clear(&args);
 	strvec_pushl(&args, "bwrap", "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/",
 		     "--proc", "/proc", "--dev", "/dev", NULL);
 	strvec_pushv(&args, bwrap_args->v);
@@ -315,7 +327,7 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 		libdeps_add_dir(&ld, pol->lib_dirs.v[i]);
 	if (libdeps_add_file(&ld, pol->python, false, err) < 0)
 		goto out;
-	plan_host_paths(&host, true);
+	plan_host_paths(&host, NULL, true);
 	for (i = 0; i < host.nr; i++)
 		if (collect_trusted(&ld, host.v[i], &skipped, err) < 0)
 			goto out;

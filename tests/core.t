@@ -103,6 +103,11 @@ is "$?" 3 "exit status of shell -c 'exit 3' is 3"
 # --- stderr --------------------------------------------------------------
 err=$(VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
 like "$err" '^/usr/bin/bwrap ' "VERBOSE=1 prints the bwrap command line"
+like "$err" "^sandbox-venv: read-write $p: the project, read-write\$" \
+	"... and before it, each mount with why: the project"
+like "$err" "^sandbox-venv: read-only  $v: the venv, read-only\$" "... the venv"
+like "$err" '^sandbox-venv: read-only  /etc/ssl/certs: TLS certificates$' "... a host path of the table"
+like "$err" '^sandbox-venv: tmpfs      /tmp: private and empty' "... the private /tmp"
 err=$("$v/bin/python" -c pass 2>&1 >/dev/null)
 is "$err" "" "without VERBOSE a successful launch prints nothing on stderr"
 

@@ -185,9 +185,21 @@ check "... and removes the gate bin/kp" test ! -e "$v/bin/kp"
 check_intact "$v" "--check is clean afterwards"
 
 # --- damage on the host side ----------------------------------------------------------
+# Gates are read-only: a host tool writing into one in place fails instead
+# of leaving an entry point that runs unsandboxed.
+check "gates are mode 0555" test "$(stat -c %a "$v/bin/python3")" = 555
+if [ "$(id -u)" = 0 ]; then
+	skip "an in-place write into a gate fails: root writes through any mode"
+else
+	check_fails "an in-place write into a gate (cp over it) fails" cp /bin/true "$v/bin/python3"
+	is "$("$v/bin/python3" -c 'import os; print(os.environ["HOME"])' 2>&1)" "$vr/home" \
+		"... and the gate still runs python in the sandbox"
+fi
+# Damage by replacing files, as editors and tools that rename do.
+replace() { printf '%s' "$2" >"$1.new" && chmod 755 "$1.new" && mv -f "$1.new" "$1"; }
 cp "$v/bin/activate" "$SV_TMP/activate.wrapped"
-printf '#!/bin/sh\n%s\nexec /bin/true\n' "$marker" >"$v/bin/python3"
-echo 'echo extra' >>"$v/bin/shell"
+replace "$v/bin/python3" "$(printf '#!/bin/sh\n%s\nexec /bin/true\n' "$marker")"
+replace "$v/bin/shell" "$(cat "$v/bin/shell"; echo 'echo extra')"
 echo '# edited' >>"$v/bin/activate"
 : >"$v/bin/.python.tmp.999"
 echo data >"$v/bin/README"
@@ -488,8 +500,15 @@ ok $? "wrapping with a copy of sandbox-venv"
 out=$("$pl/.venv/bin/python" -c 'print(1)' 2>&1)
 is "$out" 1 "control: its gates run"
 rm "$copy"
-finding "$pl/.venv" "$plr: bin/python: its launcher '$copy' is gone" \
-	"--check reports a gate whose launcher is gone"
+out=$("$pl/.venv/bin/python" -c 'print(1)' 2>&1)
+check_fails "with its launcher gone, a gate fails to start (the kernel's error)" test "$out" = 1
+out=$(sh -c '. "$1/bin/activate"' sh "$pl/.venv" 2>&1)
+is "$out" "sandbox-venv: '$copy', which starts this venv's entry points, is gone
+hint: run 'sandbox-venv $plr' with the sandbox-venv you have now" \
+	"activating the venv says the launcher is gone and what to run"
+finding "$pl/.venv" "$plr: gates: their launcher '$copy' is gone, so they cannot start (hint: run 'sandbox-venv $plr' with the sandbox-venv you have now)" \
+	"--check reports the missing launcher once, with what to run"
+is "$("$SV" --check "$pl/.venv" | grep -c "is gone")" 1 "... in one line for all the gates"
 "$SV" "$pl/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
 ok $? "running sandbox-venv on the venv again"
 out=$("$pl/.venv/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)

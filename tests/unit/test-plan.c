@@ -214,18 +214,21 @@ static void test_expose(void)
 		return;
 	}
 	plan_init(&p);
-	plan_expose(&p, "/bin/sh");
+	plan_expose(&p, "/bin/sh", "a shell");
 	link = find_op(&p, PLAN_SYMLINK, "/bin");
 	ok(link >= 0, "expose: a symlink on the way (/bin) becomes --symlink");
+	is_str(link >= 0 ? p.ops[link].why : "", "on the way to /bin/sh: a shell",
+	       "expose: the symlink's reason names where it leads");
 	bind = (long)p.nr - 1;
 	ok(bind > link && p.ops[bind].type == PLAN_RO_BIND && p.ops[bind].dest[0] == '/' &&
 	   !str_has_prefix(p.ops[bind].dest, "/bin/"), "expose: the final file is bound by its real path");
-	plan_expose(&p, "/bin/sh");
+	is_str(p.ops[bind].why, "a shell", "expose: the bind carries the reason");
+	plan_expose(&p, "/bin/sh", "a shell");
 	ok(p.ops[p.nr - 1].type == PLAN_RO_BIND && (long)p.nr - 1 == bind,
 	   "expose: the same path twice adds nothing");
-	plan_expose(&p, "/nonexistent/file");
+	plan_expose(&p, "/nonexistent/file", "none");
 	ok((long)p.nr - 1 == bind, "expose: a missing path adds nothing");
-	plan_expose(&p, "relative/path");
+	plan_expose(&p, "relative/path", "none");
 	ok((long)p.nr - 1 == bind, "expose: a relative path adds nothing");
 	plan_release(&p);
 }
