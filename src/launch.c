@@ -56,6 +56,73 @@ static bool is_pip_launch(const char *name, const char *const *args)
 	return false;
 }
 
+/*
+ * A repository the sandbox creates where there was none. git on the host
+ * reads a .git's config and hooks (core.fsmonitor, core.pager, hooks) and
+ * runs what they name, so a .git that a sandbox planted at the project's
+ * top, where host git finds it, is code the host would run. An existing
+ * .git is bound read-only; a new one is renamed aside when the sandbox
+ * ends, before anything on the host can be handed back control by this
+ * launch. The same for a bare repository made of the project's top
+ * (HEAD, objects/ and refs/ there).
+ */
+struct git_guard {
+	int proj;          /* O_PATH fd of the project, or -1 */
+	bool had_git, had_head;
+};
+
+static bool exists_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void git_guard_start(struct git_guard *g, const char *project)
+{
+	g->proj = open(project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	g->had_git = g->proj < 0 || exists_at(g->proj, ".git");
+	g->had_head = g->proj < 0 || exists_at(g->proj, "HEAD");
+}
+
+/* Rename proj/name to the first free "name.from-sandbox[.N]"; tell why. */
+static void set_aside(int proj, const char *project, const char *name)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		cleanup_free char *to = i ? xasprintf("%s.from-sandbox.%d", name, i) :
+					    xasprintf("%s.from-sandbox", name);
+
+		if (renameat2(proj, name, proj, to, RENAME_NOREPLACE) == 0) {
+			warn("the sandbox created '%s/%s': renamed it to '%s', so that git on the "
+			     "host does not run what its config or hooks name\n"
+			     "hint: create repositories on the host; if you made this one, read its "
+			     "config and hooks before renaming it back", project, name, to);
+			return;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	warn("the sandbox created '%s/%s' and it could not be renamed aside: %s\n"
+	     "hint: remove it before running git there", project, name, strerror(errno));
+}
+
+static void git_guard_finish(struct git_guard *g, const char *project)
+{
+	struct stat st;
+
+	if (g->proj < 0)
+		return;
+	if (!g->had_git && exists_at(g->proj, ".git"))
+		set_aside(g->proj, project, ".git");
+	else if (!g->had_head && !exists_at(g->proj, ".git") && exists_at(g->proj, "HEAD") &&
+		 fstatat(g->proj, "objects", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+		 fstatat(g->proj, "refs", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+		set_aside(g->proj, project, "HEAD");
+	cleanup_closep(&g->proj);
+}
+
 static void synth_passwd(struct strbuf *passwd, struct strbuf *group, const char *home)
 {
 	uid_t uid = getuid();
@@ -193,6 +260,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	cleanup_free char *pip_cache = NULL;
 	cleanup_free char *home = NULL;
 	struct scfilter_policy scp = { SCFILTER_DEFAULT, STRVEC_INIT };
+	struct git_guard guard;
 	struct plan_input in;
 	struct policy pol;
 	struct plan plan;
@@ -360,11 +428,12 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 		plan_explain(&plan, &why);
 		fputs(why.buf, stderr);
 	}
-	/* Returns only for pip, when it has finished. */
-	if (run_sandbox(&bargs, &plan.argv, &plan.env,
-			(pip ? RUN_WAIT : 0) | (verbose ? RUN_VERBOSE : 0), &status, &err) < 0)
+	git_guard_start(&guard, pol.project);
+	if (run_sandbox(&bargs, &plan.argv, &plan.env, verbose ? RUN_VERBOSE : 0, &status,
+			&err) < 0)
 		die("%s", err.buf);
-	if (wrap_reconcile(&v, exe, &err) < 0)
+	git_guard_finish(&guard, pol.project);
+	if (pip && wrap_reconcile(&v, exe, &err) < 0)
 		die("after pip: %s", err.buf);
 	close_fds(&in);
 	scfilter_policy_release(&scp);

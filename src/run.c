@@ -36,10 +36,10 @@
  *  5. Job control: Ctrl-Z stops the launcher, bwrap and the program (the
  *     init, as pid 1, is immune and need not stop), so the shell sees its
  *     child stop; fg continues the whole group.
- *  6. The status is the program's own, 128+N for a death by signal N. The
- *     launcher ends with it, or returns it to the driver with RUN_WAIT
- *     (pip, after which the host reconciles the gates), its signal mask
- *     and dispositions as they were and no forwarded signal left pending.
+ *  6. The status is the program's own, 128+N for a death by signal N. It
+ *     goes back to the driver (which has work to do on the host after the
+ *     sandbox: launch.c), with the signal mask and dispositions as they
+ *     were and no forwarded signal left pending.
  *  7. The init is the running binary, bound from an fd, so no path can be
  *     swapped in between; it runs under the same seccomp filter and
  *     Landlock domain as the program.
@@ -343,8 +343,6 @@ int run_sandbox(const struct strvec *opts, const struct strvec *argv,
 			forward(pidfd, init_pid, sig);
 	}
 	*status = exit_code(st);
-	if (!(flags & RUN_WAIT))
-		exit(*status);
 	restore_signals(&sigs);
 	return 0;
 }

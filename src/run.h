@@ -14,16 +14,13 @@
 #include "strvec.h"
 
 enum run_flags {
-	RUN_WAIT = 1 << 0,	/* return the status instead of ending the process */
-	RUN_VERBOSE = 1 << 1,	/* print the command line and the Landlock state */
+	RUN_VERBOSE = 1 << 0,	/* print the command line and the Landlock state */
 };
 
 /* Run bwrap with options `opts` (plus the init's own), then "--", the init
  * and `argv`, environment `env`. *status is the program's exit status as
- * a shell reports it (128+N for a death by signal N). Without RUN_WAIT the
- * launcher ends with that status (as if it had exec'd bwrap): the call
- * returns only on error. With RUN_WAIT it returns 0 and the caller goes
- * on. Returns -1 with err when bwrap could not be started. */
+ * a shell reports it (128+N for a death by signal N). Returns 0 when the
+ * sandbox has ended, -1 with err when bwrap could not be started. */
 int run_sandbox(const struct strvec *opts, const struct strvec *argv,
 		const struct strvec *env, unsigned int flags, int *status, struct strbuf *err);
 

@@ -112,22 +112,42 @@ out=$(try "os.rename('$v', '$p/venv-moved')")
 like "$out" '^denied' "cannot rename .venv"
 check ".venv is still in place on the host" test -d "$v" -a ! -e "$p/venv-moved"
 
-# defence: a .git planted where there was none would be run by host git.
-# Not defended yet (DESIGN.md invariant 8 is the attack-suite work): the
-# probe stays, reported as a skip until the defence lands.
-if [ -n "${SV_TEST_PLANTED_GIT:-}" ] && p2=$(new_project iso-nogit --without-pip); then
-	out=$(cd "$p2" && "$p2/.venv/bin/python" -c '
+# defence: a .git planted where there was none would be run by host git;
+# the launcher renames it aside when the sandbox ends (launch.c, git_guard).
+plant_git() {   # plant_git DIR: a repository whose fsmonitor touches DIR/pwned
+	"$2/.venv/bin/python" -c '
+import os, sys
+d = sys.argv[1]
+os.makedirs(d + "/.git/hooks"); os.makedirs(d + "/.git/objects"); os.makedirs(d + "/.git/refs")
+open(d + "/.git/HEAD", "w").write("ref: refs/heads/main\n")
+open(d + "/.git/config", "w").write("[core]\n\tfsmonitor = touch " + d + "/pwned\n")
+print("planted")' "$1"
+}
+if command -v git >/dev/null && p2=$(new_project iso-nogit --without-pip); then
+	err=$(plant_git "$p2" "$p2" 2>&1 >/dev/null)
+	check "a .git planted where there was none is gone from the project when the sandbox ends" \
+		test ! -e "$p2/.git" -a -d "$p2/.git.from-sandbox"
+	like "$err" "renamed it to '.git.from-sandbox'" "... and the launcher says so"
+	(cd "$p2" && git status >/dev/null 2>&1)
+	check "... so git on the host runs nothing of it" test ! -e "$p2/pwned"
+	# The project is a sub-directory of a repository: a planted .git there
+	# would take over from the real one.
+	mono=$SV_TMP/mono
+	mkdir -p "$mono" && git -C "$mono" init -q && mv "$p2" "$mono/pkg" && rm -rf "$mono/pkg/.git.from-sandbox" &&
+		"$SV" "$mono/pkg/.venv" >/dev/null 2>&1
+	plant_git "$mono/pkg" "$mono/pkg" >/dev/null 2>&1
+	is "$(git -C "$mono/pkg" rev-parse --show-toplevel 2>&1)" "$mono" \
+		"in a sub-directory of a repository, git there still finds the real repository afterwards"
+	check "... and runs nothing of the planted one" test ! -e "$mono/pkg/pwned"
+	# A bare repository made of the project's top.
+	"$mono/pkg/.venv/bin/python" -c '
 import os
-try:
-    os.makedirs(".git/hooks")
-    open(".git/hooks/pre-commit", "w").write("#!/bin/sh\ntouch pwned\n")
-    print("done")
-except OSError as e:
-    print("denied", e.errno)' 2>&1)
-	like "$out" '^denied' "cannot plant a .git in a project that has none"
-	check "... and none appeared on the host" test ! -e "$p2/.git/hooks/pre-commit"
+os.makedirs("objects"); os.makedirs("refs"); open("HEAD", "w").write("ref: refs/heads/main\n")
+open("config", "w").write("[core]\n\tbare = true\n\tfsmonitor = touch pwned\n")' 2>/dev/null
+	check "a bare repository made of the project's top loses its HEAD when the sandbox ends" \
+		test ! -e "$mono/pkg/HEAD" -a -e "$mono/pkg/HEAD.from-sandbox"
 else
-	skip "a .git planted where there was none: not defended yet (DESIGN.md invariant 8)"
+	skip "no git or no project: planted .git tests"
 fi
 
 is "$(gate_sums)" "$gates_before" "the gates on the host are unchanged"
