@@ -2,6 +2,7 @@
 #
 #   sandbox-venv [VENV_DIR] [BWRAP_OPTS...]
 #   sandbox-venv --check|--unwrap [VENV_DIR]
+#   sandbox-venv --project DIR [VENV_DIR] [BWRAP_OPTS...]
 #   sandbox-venv -h|--help|--version
 #
 # The first argument completes to directories (the venv) or to an option;
@@ -98,7 +99,7 @@ _sandbox_venv()
 	if [ "$cword" -eq 1 ]; then
 		case $cur in
 		-*)
-			mapfile -t COMPREPLY < <(compgen -W "-h --help --version --check --unwrap
+			mapfile -t COMPREPLY < <(compgen -W "-h --help --version --check --unwrap --project
 $_sandbox_venv_bwrap_options" -- "$cur") ;;
 		*)
 			_sandbox_venv_reply dir "$cur" ;;
@@ -112,6 +113,14 @@ $_sandbox_venv_bwrap_options" -- "$cur") ;;
 	--check | --unwrap)
 		[ "$cword" -eq 2 ] && _sandbox_venv_reply dir "$cur"
 		return 0 ;;
+	--project)
+		# --project DIR, then the venv directory or a bwrap option
+		if [ "$cword" -eq 2 ] || { [ "$cword" -eq 3 ] && [ "${cur#-}" = "$cur" ]; }; then
+			_sandbox_venv_reply dir "$cur"
+			return 0
+		fi
+		i=3
+		[ "${words[3]#-}" = "${words[3]}" ] && i=4 ;;
 	-h | --help | --version)
 		return 0 ;;
 	-*) ;;

@@ -2,6 +2,7 @@
 #
 #   sandbox-venv [VENV_DIR] [BWRAP_OPTS...]
 #   sandbox-venv --check|--unwrap [VENV_DIR]
+#   sandbox-venv --project DIR [VENV_DIR] [BWRAP_OPTS...]
 #   sandbox-venv -h|--help|--version
 #
 # The first argument completes to directories (the venv) or to an option;
@@ -59,6 +60,15 @@ function __sandbox_venv_expect
                 echo none
             end
             return
+        case --project
+            if test $n -le 3
+                echo venv
+                return
+            end
+            set i 3
+            if not string match -q -- '-*' $words[3]
+                set i 4
+            end
         case -h --help --version
             echo none
             return
@@ -98,6 +108,7 @@ complete -c sandbox-venv -n '__sandbox_venv_is first' -s h -l help -d 'Show help
 complete -c sandbox-venv -n '__sandbox_venv_is first' -l version -d 'Show the version'
 complete -c sandbox-venv -n '__sandbox_venv_is first' -l check -d 'Audit a wrapped venv'
 complete -c sandbox-venv -n '__sandbox_venv_is first' -l unwrap -d 'Restore an ordinary venv'
+complete -c sandbox-venv -n '__sandbox_venv_is first' -l project -d 'The project directory, when not the venv\'s parent'
 
 # Arguments of bwrap options.
 complete -c sandbox-venv -n '__sandbox_venv_is path' -F

@@ -24,7 +24,7 @@
 #endif
 
 static const char usage[] =
-	"Usage: sandbox-venv [VENV_DIR] [BWRAP_OPTS...]\n"
+	"Usage: sandbox-venv [--project DIR] [VENV_DIR] [BWRAP_OPTS...]\n"
 	"\n"
 	"Make every entry point in VENV_DIR/bin (default: .venv) run inside a fresh\n"
 	"bubblewrap sandbox: the project (the venv's parent) read-write, the venv\n"
@@ -34,6 +34,8 @@ static const char usage[] =
 	"BWRAP_OPTS are recorded and added to every launch (see bwrap(1)).\n"
 	"\n"
 	"Options:\n"
+	"      --project DIR        the project is DIR, not the venv's parent (a venv kept\n"
+	"                           elsewhere, such as poetry's cache); it is recorded\n"
 	"      --check [VENV_DIR]   audit a wrapped venv: exit 0 when intact, else list\n"
 	"                           what is not as sandbox-venv wrote it and exit 1\n"
 	"      --unwrap [VENV_DIR]  make it an ordinary venv again\n"
@@ -62,25 +64,31 @@ static char *self_path(void)
 	return p;
 }
 
-static int cmd_wrap(const char *dir, const char *const *opts)
+static int cmd_wrap(const char *dir, const char *project, const char *const *opts)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_strvec struct strvec bwrap_args = STRVEC_INIT;
 	cleanup_strvec struct strvec gated = STRVEC_INIT;
 	cleanup_free char *exe = self_path();
 	struct venv v;
+	bool named;
 
 	strvec_pushv(&bwrap_args, opts);
 	venv_init(&v);
 	if (venv_open(dir, &v, &err) < 0)
 		die("%s", err.buf);
-	if (wrap_check_project(&v, getenv("HOME"), &err) < 0)
+	if (project && wrap_set_project(&v, project, &err) < 0)
+		die("%s", err.buf);
+	named = project || wrap_recorded_project(&v);
+	if (wrap_check_project(&v, getenv("HOME"), named, &err) < 0)
 		die("%s", err.buf);
 	if (wrap_venv(&v, exe, &bwrap_args, &gated, &err) < 0)
 		die("%s", err.buf);
 	printf("%s: every entry point in '%s/bin' now runs in a sandbox", PROG, dir);
 	if (gated.nr)
 		printf(" (%zu newly gated)", gated.nr);
+	if (named)
+		printf("; its project is '%s'", v.project);
 	printf("\n");
 	venv_release(&v);
 	return 0;
@@ -142,6 +150,7 @@ static int cmd_unwrap(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *dir = ".venv";
+	const char *project = NULL;
 	int first = 1;
 
 	if (argc >= 2 && !strcmp(argv[1], INIT_ROLE))
@@ -166,10 +175,14 @@ int main(int argc, char **argv)
 			return cmd_check(argc, argv);
 		if (!strcmp(argv[1], "--unwrap"))
 			return cmd_unwrap(argc, argv);
-		if (argv[1][0] != '-') {
-			dir = argv[1];
-			first = 2;
+		if (!strcmp(argv[1], "--project")) {
+			if (argc < 3)
+				die("--project needs a directory");
+			project = argv[2];
+			first = 3;
 		}
+		if (first < argc && argv[first][0] != '-')
+			dir = argv[first++];
 	}
-	return cmd_wrap(dir, (const char *const *)argv + first);
+	return cmd_wrap(dir, project, (const char *const *)argv + first);
 }

@@ -480,7 +480,11 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 
 	strvec_pushl(args, "--unshare-user", "--unshare-pid", "--unshare-ipc",
 		     "--unshare-uts", "--unshare-cgroup-try", NULL);
-	if (p->disable_userns)
+	/* bwrap's --disable-userns nests the sandbox in a second user
+	 * namespace, where capabilities given with --cap-add do not reach the
+	 * network namespace: leave it out then. The filter still refuses new
+	 * user namespaces. */
+	if (p->disable_userns && strvec_find(&p->extra, "--cap-add") < 0)
 		strvec_push(args, "--disable-userns");
 	for (i = 0; i < p->nr; i++) {
 		const struct plan_op *op = &p->ops[i];

@@ -264,6 +264,10 @@ int run_sandbox(const struct strvec *opts, const struct strvec *argv,
 	strvec_push(&all, "--ro-bind-fd");
 	strvec_pushf(&all, "%d", exe_fd);
 	strvec_push(&all, INIT_PATH);
+	/* Last, when every mountpoint exists: the root bwrap built is
+	 * read-only, so a write outside the project, home, cache and /tmp
+	 * fails instead of landing in a throwaway directory. */
+	strvec_pushl(&all, "--remount-ro", "/", NULL);
 	for (i = 0; i < all.nr; i++)
 		strbuf_add(&data, all.v[i], strlen(all.v[i]) + 1);
 	args_fd = fs_memfd_data("bwrap-args", data.buf, data.len, err);

@@ -32,42 +32,93 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int wrap_check_project(struct venv *v, const char *home, struct strbuf *err)
+/* Hint for a venv that is not in its project (poetry keeps them in its cache). */
+#define HINT_PROJECT "hint: if the venv belongs to a project elsewhere, name that directory: " \
+	"sandbox-venv --project ~/src/myproject VENV_DIR"
+
+int wrap_check_project(struct venv *v, const char *home, bool named, struct strbuf *err)
 {
 	cleanup_free char *rhome = home ? realpath(home, NULL) : NULL;
-	const char *venv_name = v->path + strlen(v->project) + 1;
+	cleanup_free char *cache = rhome ? xasprintf("%s/.cache", rhome) : NULL;
+	const char *what = named ? "the project" : "the venv's parent";
 	struct dirent *de;
 	DIR *d;
 
 	if (!strcmp(v->project, "/") || (rhome && path_inside(rhome, v->project))) {
-		strbuf_addf(err, "the venv's parent '%s' would be writable in the sandbox, and it "
-			    "holds your home directory\n"
-			    "hint: create the venv inside a project directory, e.g. ~/src/myproject/.venv",
-			    v->project);
+		strbuf_addf(err, "%s '%s' would be writable in the sandbox, and it holds your home "
+			    "directory\nhint: create the venv inside a project directory, e.g. "
+			    "~/src/myproject/.venv", what, v->project);
+		return -1;
+	}
+	if (path_inside(v->project, v->path)) {
+		strbuf_addf(err, "the project '%s' lies inside the venv", v->project);
+		return -1;
+	}
+	/* A cache directory is nobody's project: it would be writable whole. */
+	if (!named && cache && path_inside(v->project, cache)) {
+		strbuf_addf(err, "the venv's parent '%s' is in your cache directory, and it would be "
+			    "writable in the sandbox\n" HINT_PROJECT, v->project);
 		return -1;
 	}
 	d = opendir(v->project);
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
+		cleanup_free char *dir = NULL;
 		cleanup_free char *cfg = NULL;
+		cleanup_free char *real = NULL;
 		struct stat st;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, venv_name))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		cfg = xasprintf("%s/%s/pyvenv.cfg", v->project, de->d_name);
-		if (lstat(cfg, &st) == 0) {
-			strbuf_addf(err, "the venv's parent '%s' also holds the venv '%s'; it would be "
-				    "writable in the sandbox, and the host runs its entry points\n"
-				    "hint: keep one venv per project directory (move the other out), or "
-				    "create this venv inside its own project", v->project, de->d_name);
-			closedir(d);
-			return -1;
-		}
+		dir = xasprintf("%s/%s", v->project, de->d_name);
+		cfg = xasprintf("%s/pyvenv.cfg", dir);
+		if (lstat(cfg, &st) < 0 || ((real = realpath(dir, NULL)) && !strcmp(real, v->path)))
+			continue;
+		strbuf_addf(err, "%s '%s' also holds the venv '%s'; it would be writable in the "
+			    "sandbox, and the host runs its entry points\n"
+			    "hint: keep one venv per project directory (move the other out)%s", what,
+			    v->project, de->d_name, named ? "" : "\n" HINT_PROJECT);
+		closedir(d);
+		return -1;
 	}
 	closedir(d);
 	return 0;
+}
+
+int wrap_set_project(struct venv *v, const char *dir, struct strbuf *err)
+{
+	char *real = realpath(dir, NULL);
+
+	if (!real || !is_dir(real)) {
+		strbuf_addf(err, "cannot use '%s' as the project: %s", dir,
+			    real ? "not a directory" : strerror(errno));
+		free(real);
+		return -1;
+	}
+	if (venv_check_path_chars(real, "the project", err) < 0) {
+		free(real);
+		return -1;
+	}
+	free(v->project);
+	v->project = real;
+	return 0;
+}
+
+int wrap_recorded_project(struct venv *v)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	struct policy pol;
+	int ret = 0;
+
+	if (v->state_fd < 0 && venv_open_state(v, false, &ignored) < 0)
+		return 0;
+	policy_init(&pol);
+	if (wrap_read_policy(v, &pol, &ignored) == 0 && !strcmp(pol.venv, v->path) &&
+	    strcmp(pol.project, v->project) && wrap_set_project(v, pol.project, &ignored) == 0)
+		ret = 1;
+	policy_release(&pol);
+	return ret;
 }
 
 /* The base interpreter: pyvenv.cfg's executable, else python<X.Y> in home. */

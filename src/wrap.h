@@ -23,10 +23,18 @@
 #define BWRAP_PATH "/usr/bin/bwrap"
 #endif
 
-/* The venv's parent becomes writable in every sandbox: refuse one that is
- * "/", holds the home directory, or holds another venv (whose gates a
- * sandbox could then rewrite). Errors carry a hint. */
-int wrap_check_project(struct venv *v, const char *home, struct strbuf *err);
+/* The project (v->project: the venv's parent, or the directory the user
+ * named, `named`) becomes writable in every sandbox: refuse one that is
+ * "/", holds the home directory, lies inside the venv, holds another venv
+ * (whose gates a sandbox could then rewrite), or, when not named, lies in
+ * the user's cache directory (poetry's venvs: the whole cache would be
+ * writable). Errors carry a hint. */
+int wrap_check_project(struct venv *v, const char *home, bool named, struct strbuf *err);
+/* Make dir (resolved) the venv's project. */
+int wrap_set_project(struct venv *v, const char *dir, struct strbuf *err);
+/* A venv wrapped with --project before keeps that project: returns 1
+ * when v->project was set from the recorded policy. */
+int wrap_recorded_project(struct venv *v);
 
 /* Build the policy for an opened venv from its pyvenv.cfg and bin/. */
 int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,

@@ -1,0 +1,172 @@
+#!/bin/bash
+# ecosystem.t - venv managers' layouts and the README's recipes: a venv kept
+# outside its project (poetry's cache), a uv-managed Python reached through
+# a version-directory symlink, IDE helper scripts outside the project, a
+# compiler, a root-like user inside, and X11 through a bound socket.
+. "$(dirname "$0")/lib.sh"
+
+# === a venv outside its project: poetry keeps them in its cache ===============
+# A home of our own, so that ~/.cache is ours to fill.
+H=$SV_TMP/home
+cachedir=$H/.cache/pypoetry/virtualenvs
+app=$H/src/app
+mkdir -p "$cachedir" "$app"
+"$SV_PYTHON" -m venv --without-pip "$cachedir/app-Xy12-py3" >/dev/null
+venv=$cachedir/app-Xy12-py3
+venvr=$(realpath "$venv")
+appr=$(realpath "$app")
+err=$(HOME=$H "$SV" "$venv" 2>&1)
+is "$?" 1 "a venv alone in the cache directory: wrapping without --project is refused"
+like "$err" "is in your cache directory" "... because the whole cache would be writable"
+like "$err" "sandbox-venv --project" "... with a hint to name the project"
+check "... and nothing was written" test ! -e "$venv/.sandbox-venv"
+"$SV_PYTHON" -m venv --without-pip "$cachedir/other-Ab34-py3" >/dev/null
+err=$(cd "$app" && HOME=/nonexistent "$SV" "$venv" 2>&1)
+like "$err" "also holds the venv 'other-Ab34-py3'" \
+	"a venv beside other venvs (any home): refused, the other venv's gates would be writable"
+
+out=$(cd "$app" && HOME=$H "$SV" --project . "$venv" 2>&1)
+is "$?" 0 "sandbox-venv --project . VENV wraps a venv kept in the cache"
+like "$out" "its project is '$appr'" "... and says which directory is the project"
+echo data >"$app/input.txt"
+out=$(cd "$app" && HOME=$H "$venv/bin/python" -c '
+import os, sys
+print(os.getcwd(), open("input.txt").read().strip(), sys.prefix)
+open("output.txt", "w").write("ok")
+print(os.path.exists(sys.argv[1]), os.listdir(os.path.dirname(sys.prefix)))' "$cachedir/other-Ab34-py3" 2>&1)
+is "$out" "$appr data $venvr
+False ['app-Xy12-py3']" "inside: the project is the working directory and writable; of the cache, only this venv is there"
+is "$(cat "$app/output.txt" 2>/dev/null)" ok "... and what it wrote is in the project on the host"
+out=$(HOME=$H "$venv/bin/python" -c '
+import os, sys
+try:
+    open(sys.prefix + "/evil", "w"); print("written")
+except OSError as e:
+    print("denied", e.errno)' 2>&1)
+like "$out" '^denied' "the venv itself stays read-only"
+HOME=$H "$SV" "$venv" >/dev/null 2>&1
+ok $? "re-running sandbox-venv on it without --project"
+like "$(grep '^project ' "$venv/.sandbox-venv/policy")" "$appr" "... keeps the recorded project"
+is "$("$SV" --check "$venv" 2>&1)" "$venvr: intact: every entry point runs in a sandbox" "--check: intact"
+err=$(HOME=$H "$SV" --project "$venv/lib" "$venv" 2>&1)
+like "$err" "lies inside the venv" "a project inside the venv is refused"
+
+# === uv: a managed Python reached through a version-directory symlink ========
+# uv installs cpython-3.X.Y-... and links cpython-3.X-... to it; its venvs
+# name the link in pyvenv.cfg and bin/python.
+uvp=$SV_TMP/uv/python
+ver=$("$SV_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+full=$("$SV_PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+real_py=$(realpath "$SV_PYTHON")
+stdlib=$("$SV_PYTHON" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
+# A standalone build: the interpreter in its own prefix, finding its
+# standard library there (here a link to the system's).
+mkdir -p "$uvp/cpython-$full-linux-x86_64-gnu/bin" "$uvp/cpython-$full-linux-x86_64-gnu/lib"
+cp "$real_py" "$uvp/cpython-$full-linux-x86_64-gnu/bin/python$ver"
+ln -s "python$ver" "$uvp/cpython-$full-linux-x86_64-gnu/bin/python3"
+ln -s "$stdlib" "$uvp/cpython-$full-linux-x86_64-gnu/lib/python$ver"
+ln -s "cpython-$full-linux-x86_64-gnu" "$uvp/cpython-$ver-linux-x86_64-gnu"
+u=$SV_TMP/uvproj
+mkdir -p "$u/.venv/bin" "$u/.venv/lib/python$ver/site-packages"
+cat >"$u/.venv/pyvenv.cfg" <<CFG
+home = $uvp/cpython-$ver-linux-x86_64-gnu/bin
+implementation = CPython
+uv = 0.5.11
+version_info = $full
+include-system-site-packages = false
+CFG
+ln -s "$uvp/cpython-$ver-linux-x86_64-gnu/bin/python3" "$u/.venv/bin/python"
+ln -s python "$u/.venv/bin/python3"
+"$SV" "$u/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
+ok $? "wrapping a uv-style venv whose Python is reached through a version-directory symlink"
+out=$("$u/.venv/bin/python" -c 'import sys, os; print(sys.prefix, os.path.exists(sys.argv[1]))' \
+	"$uvp/cpython-$ver-linux-x86_64-gnu/bin/python3" 2>&1)
+is "$out" "$(realpath "$u/.venv") True" "its python runs inside, with the link chain to the interpreter in place"
+
+# === recipes ===================================================================
+p=$(new_project recipes --without-pip) || { ok 1 "make the recipes project"; done_testing; exit; }
+v=$p/.venv
+
+# IDE helper scripts live outside the project: visible only when bound.
+ide=$SV_TMP/ide-helpers
+mkdir -p "$ide"
+printf 'import sys\nprint("helper ran", sys.prefix)\n' >"$ide/list_packages.py"
+out=$("$v/bin/python" "$ide/list_packages.py" 2>&1)
+like "$out" "can't open file" "an IDE's helper script outside the project is not visible by default"
+out=$(BWRAP_ARGS="--ro-bind $ide $ide" "$v/bin/python" "$ide/list_packages.py" 2>&1)
+is "$out" "helper ran $v" "... and runs with BWRAP_ARGS='--ro-bind DIR DIR'"
+out=$(BWRAP_ARGS="--ro-bind $ide $ide" "$v/bin/python" -c '
+import sys
+try:
+    open(sys.argv[1] + "/evil.py", "w"); print("written")
+except OSError as e:
+    print("denied", e.errno)' "$ide" 2>&1)
+like "$out" '^denied' "... read-only"
+# A debugger inside attaches to what it started (gdb, py-spy, debugpy's
+# attach all use ptrace).
+out=$("$v/bin/python" -c '
+import ctypes, os, signal, time
+libc = ctypes.CDLL(None, use_errno=True)
+pid = os.fork()
+if pid == 0:
+    time.sleep(5); os._exit(0)
+r = libc.ptrace(16, pid, 0, 0)
+print("attach", r, ctypes.get_errno())
+os.kill(pid, signal.SIGKILL)' 2>&1)
+is "$out" "attach 0 0" "a debugger inside can ptrace-attach to a process of the sandbox"
+
+# A compiler: expose /usr as a whole.
+if command -v cc >/dev/null; then
+	printf 'int main(void) { return 42; }\n' >"$p/t.c"
+	out=$(cd "$p" && "$v/bin/shell" -c 'cc -o t t.c' 2>&1)
+	check "cc is not in the sandbox by default" test ! -x "$p/t"
+	out=$(cd "$p" && BWRAP_ARGS='--ro-bind /usr /usr' "$v/bin/shell" -c 'cc -o t t.c && ./t; echo $?' 2>&1)
+	is "$out" 42 "with BWRAP_ARGS='--ro-bind /usr /usr' a C program builds and runs inside"
+else
+	skip "no cc: compiler recipe"
+	skip "no cc: compiler recipe"
+fi
+
+# A root-like user inside; ports below 1024 only in the sandbox's own network.
+out=$(BWRAP_ARGS='--uid 0' "$v/bin/python" -c 'import os; print(os.getuid())' 2>&1)
+is "$out" 0 "--uid 0: uid 0 inside (still no privilege on the host)"
+if [ "$(id -u)" = 0 ]; then
+	out=$(BWRAP_ARGS='--unshare-net --uid 0 --cap-add cap_net_bind_service' "$v/bin/python" -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 81)); print("bound")' 2>&1)
+	is "$out" bound "--unshare-net --uid 0 --cap-add cap_net_bind_service: port 81 binds in the sandbox's network"
+	out=$(BWRAP_ARGS='--unshare-net --uid 0 --cap-add cap_net_bind_service' "$v/bin/python" -c '
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+print(libc.unshare(0x10000000), ctypes.get_errno())' 2>&1)
+	is "$out" "-1 1" "... and the filter still refuses a nested user namespace"
+else
+	skip "--cap-add cap_net_bind_service: bwrap run by a user gets no port below 1024, even in its own network"
+	skip "nested user namespace with --cap-add: see above"
+fi
+
+# X11: the server's socket bound in, DISPLAY set.
+if command -v Xvfb >/dev/null; then
+	d=$((50 + $$ % 40))
+	Xvfb ":$d" -nolisten tcp >/dev/null 2>&1 &
+	xvfb=$!
+	for _ in $(seq 50); do [ -S "/tmp/.X11-unix/X$d" ] && break; sleep 0.1; done
+	x11_hello='
+import os, socket, struct
+s = socket.socket(socket.AF_UNIX)
+s.connect("/tmp/.X11-unix/X" + os.environ["DISPLAY"].lstrip(":"))
+s.sendall(struct.pack("<cxHHHHxx", b"l", 11, 0, 0, 0))
+print("x11 setup status", s.recv(8)[0])'
+	out=$("$v/bin/python" -c "$x11_hello" 2>&1 | tail -1)
+	like "$out" "Error\|No such file" "without the recipe the X server's socket is not there"
+	out=$(BWRAP_ARGS="--ro-bind /tmp/.X11-unix/X$d /tmp/.X11-unix/X$d --setenv DISPLAY :$d" \
+		"$v/bin/python" -c "$x11_hello" 2>&1)
+	is "$out" "x11 setup status 1" "with the X11 recipe a client inside completes the X11 handshake with Xvfb"
+	kill "$xvfb" 2>/dev/null
+	wait "$xvfb" 2>/dev/null
+else
+	skip "no Xvfb: X11 recipe"
+	skip "no Xvfb: X11 recipe"
+fi
+
+done_testing
