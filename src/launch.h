@@ -9,14 +9,17 @@
  *     VERBOSE, and it is refused when it is not a regular file.
  *  4. Every venv directory handed to bwrap is an fd opened with
  *     O_NOFOLLOW; a symlink planted in its place stops the launch.
- *  5. Nothing is printed on a successful launch unless VERBOSE is set.
+ *  5. Nothing is printed on a successful launch unless VERBOSE is set, or
+ *     unless the sandbox created a .git (or a bare repository's HEAD) at
+ *     the project's top where there was none: that is renamed aside when
+ *     the sandbox ends, and said.
  */
 #ifndef SV_LAUNCH_H
 #define SV_LAUNCH_H
 
-/* Run the entry point whose gate is at gate_path with args; returns only
- * on error or, for pip, with the program's exit status. */
+/* Run the entry point whose gate is at gate_path with args, and return its
+ * exit status once the sandbox has ended (after pip, with the gates
+ * reconciled). Dies on error. */
 int launch_gate(const char *exe, const char *gate_path, const char *const *args);
-/* "sandbox-venv --shell VENV": the same as $venv/bin/shell. */
 
 #endif

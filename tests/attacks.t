@@ -226,13 +226,13 @@ print(os.path.exists("/host"), subprocess.run(["/bin/sh", "-c", "exit 0"]).retur
       os.environ.get("SHELLCODE"))' 2>&1 >"$SV_TMP/out")
 is "$(cat "$SV_TMP/out")" 'False 0 $(touch pwned-env)' \
 	"attack[project] .env written by a sandbox: BWRAP_ARGS ignored, its shell code stays a string"
-check "attack[project] ... and no .env shell code ran on the host" test ! -e "$p/pwned-env"
+check "... and no .env shell code ran on the host" test ! -e "$p/pwned-env"
 out=$(HOME=$H "$v/bin/python" -c '
 import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 print(libc.syscall(248, b"user", b"k", b"v", 1, -3) == -1 and ctypes.get_errno())' 2>/dev/null)
 is "$out" 1 "attack[project] .env's SANDBOX_SECCOMP_ALLOW= does not turn the filter off (add_key: EPERM)"
-like "$err" "'BWRAP_ARGS' is sandbox policy" "attack[project] ... and the launcher names what it ignored"
+like "$err" "'BWRAP_ARGS' is sandbox policy" "... and the launcher names what it ignored"
 rm -f "$p/.env"
 ln -s "$H/.aws/credentials" "$p/.env"
 out=$(HOME=$H "$v/bin/python" -c 'import os; print(os.environ.get("SECRET"))' 2>&1)
@@ -364,11 +364,11 @@ C
 	cc -shared -fPIC -o "$p/preload.so" "$SV_TMP/preload.c"
 	printf 'LD_PRELOAD=%s\nSV_PRELOAD_LOG=%s\n' "$p/preload.so" "$p/preload.log" >"$p/.env"
 	HOME=$H "$v/bin/python" -c pass >/dev/null 2>&1
-	like "$(cat "$p/preload.log" 2>/dev/null)" 'python' "attack[env] LD_PRELOAD from .env loads in the sandboxed program (control)"
+	like "$(cat "$p/preload.log" 2>/dev/null)" 'python' "control: LD_PRELOAD from .env loads in the sandboxed program"
 	unlike "$(cat "$p/preload.log" 2>/dev/null)" 'bwrap\|sandbox-venv' "attack[env] ... and never in bwrap or the launcher on the host"
 	rm -f "$p/.env" "$p/preload.log"
 else
-	skip "attack[env] LD_PRELOAD from .env: no cc"
+	skip "control: LD_PRELOAD from .env: no cc"
 	skip "attack[env] LD_PRELOAD never on the host: no cc"
 fi
 printf 'import os\nopen("%s/startup-ran", "w").write(os.environ.get("HOME", ""))\n' "$p" >"$p/startup.py"

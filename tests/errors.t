@@ -191,7 +191,7 @@ rm "$proj/.venv/home" && mv "$proj/.venv/home.real" "$proj/.venv/home"
 check "... and it works again once home is a directory" "$proj/.venv/bin/python" -c pass
 
 out=$("$SV" --help)
-like "$out" "^Usage: sandbox-venv \[VENV_DIR\] \[BWRAP_OPTS...\]" "--help shows the usage"
+like "$out" "^Usage: sandbox-venv \[--project DIR\] \[VENV_DIR\] \[BWRAP_OPTS...\]" "--help shows the usage"
 out=$("$SV" -h)
 like "$out" "^Usage:" "-h shows the usage"
 out=$("$SV" --version)
