@@ -36,12 +36,21 @@ works_sandboxed() {
 	[ "$("$1/bin/python" -c 'import os; print(os.environ["HOME"])' 2>/dev/null)" = "$1/home" ]
 }
 
-# A number of microseconds in [0, max) from a fixed sequence, so a failure
-# can be replayed.
+# next_delay MAX: set delay to a number of microseconds in [0, MAX) from a
+# fixed sequence, so a failure can be replayed. (A variable, not output:
+# in a command substitution the sequence would not advance.)
 seed=4242
+delays=()
 next_delay() {
 	seed=$(((seed * 1103515245 + 12345) % 2147483648))
-	echo $((seed % $1))
+	delay=$((seed % $1))
+	delays+=("$delay")
+}
+# How many different delays the kills of a phase used, and their range;
+# reset delays=() after each phase (this runs in a command substitution).
+spread() {
+	printf '%s\n' "${delays[@]}" | sort -n | uniq | awk 'NR == 1 { lo = $1 } { n++; hi = $1 }
+		END { printf "%d distinct delays, %d-%dus", n, lo, hi }'
 }
 
 # kill_after USEC COMMAND...: start it, SIGKILL it after USEC, wait.
@@ -70,7 +79,8 @@ span=$(elapsed_us "$SV" "$v" --setenv K 0)
 [ "$span" -lt 999999 ] || span=999999
 bad_gate=0 bad_run=0
 for i in $(seq "$rewrap_kills"); do
-	kill_after "$(next_delay "$span")" "$SV" "$v" --setenv K "$i"
+	next_delay "$span"
+	kill_after "$delay" "$SV" "$v" --setenv K "$i"
 	off=$(ungated "$v")
 	if [ -n "$off" ]; then
 		bad_gate=$((bad_gate + 1))
@@ -78,7 +88,8 @@ for i in $(seq "$rewrap_kills"); do
 	fi
 	works_sandboxed "$v" || { bad_run=$((bad_run + 1)); echo "# kill $i of a re-wrap: the venv does not run sandboxed"; }
 done
-is "$bad_gate" 0 "$rewrap_kills kills of a re-wrap (span ${span}us): never an ungated entry point"
+is "$bad_gate" 0 "$rewrap_kills kills of a re-wrap (span ${span}us, $(spread)): never an ungated entry point"
+delays=()
 is "$bad_run" 0 "... and the venv ran sandboxed after each"
 "$SV" "$v" >/dev/null 2>&1
 out=$("$SV" --check "$v")
@@ -87,6 +98,12 @@ ok $? "... and --check is clean after wrapping once more"
 # --- a first wrap, killed ----------------------------------------------------------
 tpl=$SV_TMP/crash-template
 "$SV_PYTHON" -m venv --without-pip "$tpl/.venv"
+# Enough entry points that gating them one by one would take a while: a
+# kill in the middle of that would show.
+for i in $(seq 100); do
+	printf '#!%s/.venv/bin/python\nimport sys\n' "$tpl" >"$tpl/.venv/bin/tool$i"
+done
+chmod 755 "$tpl"/.venv/bin/tool*
 before=$(cd "$tpl/.venv/bin" && ls | sort | tr '\n' ' ')
 cp -a "$tpl" "$SV_TMP/crash-first"
 span=$(elapsed_us "$SV" "$SV_TMP/crash-first/.venv")
@@ -96,7 +113,8 @@ for i in $(seq "$first_kills"); do
 	p=$SV_TMP/crash-first-$i
 	cp -a "$tpl" "$p"
 	v=$p/.venv
-	kill_after "$(next_delay "$span")" "$SV" "$v"
+	next_delay "$span"
+	kill_after "$delay" "$SV" "$v"
 	off=$(ungated "$v")
 	n=$(ls "$v/bin" | grep -v -e '^activate' -e '^Activate' | wc -l)
 	if [ -z "$off" ]; then
@@ -114,7 +132,8 @@ for i in $(seq "$first_kills"); do
 		{ broken=$((broken + 1)); echo "# kill $i of a first wrap: wrapping again did not repair it"; }
 	rm -rf "$p"
 done
-is "$mixed" 0 "$first_kills kills of a first wrap ($unwrapped left it as it was, $wrapped wrapped): never half-wrapped"
+is "$mixed" 0 "$first_kills kills of a first wrap ($(spread); $unwrapped left it as it was, $wrapped wrapped): never half-wrapped"
+delays=()
 is "$broken" 0 "... each venv worked, and wrapping again completed it"
 
 # --- pip, killed while it installs or reconciles ------------------------------
@@ -128,7 +147,8 @@ bad_gate=0 bad_run=0
 for i in $(seq "$pip_kills"); do
 	# Kill the gate's launcher late: while pip finishes in its sandbox or
 	# while the launcher reconciles. Install and uninstall alternate.
-	us=$((span * 7 / 10 + $(next_delay $((span * 4 / 10)))))
+	next_delay $((span * 4 / 10))
+	us=$((span * 7 / 10 + delay))
 	if [ $((i % 2)) -eq 1 ]; then
 		set -- install --no-index --no-build-isolation ./pkg
 	else
@@ -146,7 +166,8 @@ for i in $(seq "$pip_kills"); do
 	works_sandboxed "$v" || { bad_run=$((bad_run + 1)); echo "# pip kill $i: the venv does not run sandboxed"; }
 done
 "$v/bin/pip" uninstall -y crashpkg >/dev/null 2>&1
-is "$bad_gate" 0 "$pip_kills kills of pip install (span ${span}us): never an ungated entry point"
+is "$bad_gate" 0 "$pip_kills kills of pip install (span ${span}us, $(spread)): never an ungated entry point"
+delays=()
 is "$bad_run" 0 "... and the venv ran sandboxed after each"
 (cd "$p" && "$v/bin/pip" install --no-index --no-build-isolation ./pkg >/dev/null 2>&1)
 out=$("$v/bin/crashpkg" 2>&1)
