@@ -107,8 +107,8 @@ static void activate_block(const char *exe, const char *venv, struct strbuf *out
 	strbuf_addstr(out, " --unwrap ");
 	strbuf_add_shell_quoted(out, venv);
 	strbuf_addstr(out, "\n}\n");
-	/* The kernel's own error for a gate whose launcher is gone is "bad
-	 * interpreter": say here what to run. */
+	/* A gate whose launcher is gone gets only the kernel's error ("bad
+	 * interpreter", "required file not found"): say here what to run. */
 	strbuf_addstr(out, "if [ ! -x ");
 	strbuf_add_shell_quoted(out, exe);
 	strbuf_addstr(out, " ]; then\n    printf \"sandbox-venv: '%s', which starts this venv's "
@@ -346,7 +346,7 @@ static int list_classified(int dirfd, struct listing *l, struct strbuf *err)
 	l->mode = xcalloc(l->names.nr + 1, sizeof(*l->mode));
 	for (i = 0; i < l->names.nr; i++) {
 		cleanup_strbuf struct strbuf text = STRBUF_INIT;
-		struct stat st;
+		struct stat st = { 0 };
 
 		l->kind[i] = classify(dirfd, l->names.v[i], &st, &text);
 		l->mode[i] = st.st_mode;

@@ -44,12 +44,13 @@ bool entry_is_activate(const char *name);
 int gate_check_bin(struct venv *v, struct strbuf *err);
 
 /* Wrap time: for every program in bin/ that is not a gate, hard-link it
- * into the private bin, then replace it with a gate (rename over it, so the
- * name is the old program or the gate, never missing). Copy activate
- * scripts into the private bin. Write the shell gate. Names gated are
- * appended to `done`; on a venv wrapped before, each also gets a line in
- * `notes` (it came by another route). Fails, changing nothing, on a broken symlink whose
- * target is outside the venv. */
+ * into the private bin and give bin/ a gate in its place. The first wrap
+ * builds a new bin/ and exchanges it with the old one in one rename; later
+ * ones rename each gate over its name, so a name is the old program or the
+ * gate, never missing. Copy activate scripts into the private bin. Write
+ * the shell gate. Names gated are appended to `done`; on a venv wrapped
+ * before, each also gets a line in `notes` (it came by another route).
+ * The caller has run gate_check_bin() first. */
 int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 		  struct strvec *notes, struct strbuf *err);
 

@@ -16,18 +16,19 @@ marker=$gate_marker
 # Every program in bin/ is a gate: nothing in it runs unsandboxed.
 # Prints the offenders.
 ungated() {
-	local f progs=()
+	local f files=()
 	for f in "$1"/bin/*; do
-		case $(basename "$f") in activate*|Activate.ps1) continue ;; esac
-		if [ -L "$f" ] || { [ -f "$f" ] && [ -x "$f" ]; }; then
-			progs+=("$f")
+		case ${f##*/} in activate*|Activate.ps1) continue ;; esac
+		if [ -L "$f" ]; then
+			echo "${f##*/}"   # a symlink is never a gate
+		elif [ -f "$f" ] && [ -x "$f" ]; then
+			files+=("$f")
 		fi
 	done
-	[ ${#progs[@]} -eq 0 ] && return
-	# A symlink is never a gate; grep -L names the files without the marker.
-	for f in "${progs[@]}"; do [ -L "$f" ] && basename "$f"; done
-	grep -L -x -F "$marker" "${progs[@]}" 2>/dev/null | while read -r f; do
-		[ -L "$f" ] || basename "$f"
+	[ ${#files[@]} -eq 0 ] && return
+	# grep -L names the files without the marker.
+	grep -L -x -F "$marker" "${files[@]}" 2>/dev/null | while read -r f; do
+		echo "${f##*/}"
 	done
 }
 
@@ -73,6 +74,7 @@ elapsed_us() {   # elapsed_us COMMAND...: how long it runs
 }
 
 # --- a re-wrap, killed ---------------------------------------------------------
+SECONDS=0
 p=$(new_project crash-rewrap --without-pip) || exit 1
 v=$p/.venv
 span=$(elapsed_us "$SV" "$v" --setenv K 0)
@@ -95,7 +97,9 @@ is "$bad_run" 0 "... and the venv ran sandboxed after each"
 out=$("$SV" --check "$v")
 ok $? "... and --check is clean after wrapping once more"
 
+echo "# re-wrap phase: ${SECONDS}s"
 # --- a first wrap, killed ----------------------------------------------------------
+SECONDS=0
 tpl=$SV_TMP/crash-template
 "$SV_PYTHON" -m venv --without-pip "$tpl/.venv"
 # Enough entry points that gating them one by one would take a while: a
@@ -136,7 +140,9 @@ is "$mixed" 0 "$first_kills kills of a first wrap ($(spread); $unwrapped left it
 delays=()
 is "$broken" 0 "... each venv worked, and wrapping again completed it"
 
+echo "# first-wrap phase: ${SECONDS}s"
 # --- pip, killed while it installs or reconciles ------------------------------
+SECONDS=0
 p=$(new_project crash-pip) || exit 1
 v=$p/.venv
 make_package "$p/pkg" crashpkg crashpkg
@@ -175,4 +181,5 @@ like "$out" "^crashpkg $v/bin/python" "after all that, pip installs and the new 
 out=$("$SV" --check "$v")
 ok $? "... and --check is clean"
 
+echo "# pip phase: ${SECONDS}s"
 done_testing
