@@ -394,7 +394,10 @@ static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 		case ENTRY_GATE:
 			break;
 		case ENTRY_DATA:
-			if (keep_data(v, v->bin_fd, gates, name, exe, err) < 0)
+			/* A plain file named shell keeps its copies; the
+			 * host's bin/shell is the gate. */
+			if (keep_data(v, v->bin_fd, strcmp(name, GATE_SHELL) ? gates : -1, name,
+				      exe, err) < 0)
 				return -1;
 			break;
 		case ENTRY_PROGRAM:
@@ -407,8 +410,11 @@ static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 			break;
 		}
 	}
-	if (fsync(gates) < 0 || fsync(v->privbin_fd) < 0)
+	/* Every gate's content on disk before the names go live. */
+	if (syncfs(v->fd) < 0) {
+		strbuf_addf(err, "cannot sync '%s': %s", v->path, strerror(errno));
 		return -1;
+	}
 	if (renameat2(v->fd, NEW_BIN, v->fd, "bin", RENAME_EXCHANGE) < 0) {
 		strbuf_addf(err, "cannot put the gates in place: %s", strerror(errno));
 		return -1;
@@ -488,6 +494,9 @@ int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 		ret = first_wrap(v, exe, &l, done, err);
 		goto out;
 	}
+	/* The old bin/ a first wrap killed after its exchange left behind. */
+	if (fs_remove_tree_at(v->fd, NEW_BIN, err) < 0)
+		goto out;
 	if (wrap_again(v, exe, &l, true, done, err) < 0)
 		goto out;
 	note_newcomers(done, before, notes);
@@ -737,5 +746,8 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 			strvec_pushf(findings, "bin/%s: installed, but not gated yet", priv.v[i]);
 	if (fstatat(v->bin_fd, GATE_SHELL, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) < 0)
 		strvec_pushf(findings, "bin/%s: missing", GATE_SHELL);
+	if (fstatat(v->fd, NEW_BIN, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) == 0)
+		strvec_pushf(findings, "%s: left by an interrupted wrap, with programs that run "
+			     "unsandboxed (hint: run 'sandbox-venv %s' again)", NEW_BIN, v->path);
 	return 0;
 }

@@ -66,23 +66,58 @@ static bool is_pip_launch(const char *name, const char *const *args)
  * launch. The same for a bare repository made of the project's top
  * (HEAD, objects/ and refs/ there).
  */
-struct git_guard {
-	int proj;          /* O_PATH fd of the project, or -1 */
-	bool had_git, had_head;
+/* What proj/name was: absent, or this file (lstat, not followed). */
+struct entry_id {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	mode_t type;
 };
 
-static bool exists_at(int dirfd, const char *name)
+struct git_guard {
+	int proj;          /* O_PATH fd of the project, or -1 */
+	struct entry_id git, head;
+};
+
+static struct entry_id entry_id_at(int dirfd, const char *name)
+{
+	struct entry_id id = { false, 0, 0, 0 };
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		id.exists = true;
+		id.dev = st.st_dev;
+		id.ino = st.st_ino;
+		id.type = st.st_mode & S_IFMT;
+	}
+	return id;
+}
+
+/* dirfd/name is there now and is not what it was (a new entry, or one put
+ * in the place of a .git symlink, which is not bound read-only). */
+static bool entry_new(int dirfd, const char *name, const struct entry_id *was)
+{
+	struct entry_id now = entry_id_at(dirfd, name);
+
+	return now.exists && (!was->exists || now.dev != was->dev || now.ino != was->ino ||
+			      now.type != was->type);
+}
+
+/* dirfd/name is a directory, or a symlink to one: git takes either. */
+static bool dir_at(int dirfd, const char *name)
 {
 	struct stat st;
 
-	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	return fstatat(dirfd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
 static void git_guard_start(struct git_guard *g, const char *project)
 {
 	g->proj = open(project, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	g->had_git = g->proj < 0 || exists_at(g->proj, ".git");
-	g->had_head = g->proj < 0 || exists_at(g->proj, "HEAD");
+	if (g->proj >= 0) {
+		g->git = entry_id_at(g->proj, ".git");
+		g->head = entry_id_at(g->proj, "HEAD");
+	}
 }
 
 /* Rename proj/name to the first free "name.from-sandbox[.N]"; tell why. */
@@ -93,8 +128,13 @@ static void set_aside(int proj, const char *project, const char *name)
 	for (i = 0; i < 100; i++) {
 		cleanup_free char *to = i ? xasprintf("%s.from-sandbox.%d", name, i) :
 					    xasprintf("%s.from-sandbox", name);
+		int r = renameat2(proj, name, proj, to, RENAME_NOREPLACE);
 
-		if (renameat2(proj, name, proj, to, RENAME_NOREPLACE) == 0) {
+		/* File systems without RENAME_NOREPLACE (NFS, some FUSE). */
+		if (r < 0 && errno == EINVAL)
+			r = entry_id_at(proj, to).exists ? (errno = EEXIST, -1) :
+			    renameat(proj, name, proj, to);
+		if (r == 0) {
 			warn("the sandbox created '%s/%s': renamed it to '%s', so that git on the "
 			     "host does not run what its config or hooks name\n"
 			     "hint: create repositories on the host; if you made this one, read its "
@@ -110,15 +150,13 @@ static void set_aside(int proj, const char *project, const char *name)
 
 static void git_guard_finish(struct git_guard *g, const char *project)
 {
-	struct stat st;
-
 	if (g->proj < 0)
 		return;
-	if (!g->had_git && exists_at(g->proj, ".git"))
+	if (entry_new(g->proj, ".git", &g->git))
 		set_aside(g->proj, project, ".git");
-	else if (!g->had_head && !exists_at(g->proj, ".git") && exists_at(g->proj, "HEAD") &&
-		 fstatat(g->proj, "objects", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
-		 fstatat(g->proj, "refs", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+	/* A bare repository made of the project's top: HEAD, objects, refs. */
+	if (entry_new(g->proj, "HEAD", &g->head) && dir_at(g->proj, "objects") &&
+	    dir_at(g->proj, "refs"))
 		set_aside(g->proj, project, "HEAD");
 	cleanup_closep(&g->proj);
 }
@@ -260,7 +298,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	cleanup_free char *pip_cache = NULL;
 	cleanup_free char *home = NULL;
 	struct scfilter_policy scp = { SCFILTER_DEFAULT, STRVEC_INIT };
-	struct git_guard guard;
+	struct git_guard guard = { -1, { false, 0, 0, 0 }, { false, 0, 0, 0 } };
 	struct plan_input in;
 	struct policy pol;
 	struct plan plan;

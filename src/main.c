@@ -64,6 +64,14 @@ static char *self_path(void)
 	return p;
 }
 
+static bool has_arg(const char *const *v, const char *s)
+{
+	for (; *v; v++)
+		if (!strcmp(*v, s))
+			return true;
+	return false;
+}
+
 static int cmd_wrap(const char *dir, const char *project, const char *const *opts)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
@@ -73,6 +81,8 @@ static int cmd_wrap(const char *dir, const char *project, const char *const *opt
 	struct venv v;
 	bool named;
 
+	if (has_arg(opts, "--project"))
+		die("--project comes first: sandbox-venv --project DIR [VENV_DIR] [BWRAP_OPTS...]");
 	strvec_pushv(&bwrap_args, opts);
 	venv_init(&v);
 	if (venv_open(dir, &v, &err) < 0)

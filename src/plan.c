@@ -473,6 +473,15 @@ static const char *fd_str(struct strvec *keep, int fd)
 	return keep->v[keep->nr - 1];
 }
 
+/* bwrap's --disable-userns nests the sandbox in a second user namespace,
+ * where capabilities given with --cap-add do not reach the network
+ * namespace: with --cap-add, leave it out, when the filter (which refuses
+ * new user namespaces too) is on. */
+static bool userns_left_to_filter(const struct plan *p)
+{
+	return p->seccomp_fd >= 0 && strvec_find(&p->extra, "--cap-add") >= 0;
+}
+
 void plan_to_args(const struct plan *p, struct strvec *args)
 {
 	cleanup_strvec struct strvec tmp = STRVEC_INIT;
@@ -480,11 +489,10 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 
 	strvec_pushl(args, "--unshare-user", "--unshare-pid", "--unshare-ipc",
 		     "--unshare-uts", "--unshare-cgroup-try", NULL);
-	/* bwrap's --disable-userns nests the sandbox in a second user
-	 * namespace, where capabilities given with --cap-add do not reach the
-	 * network namespace: leave it out then. The filter still refuses new
-	 * user namespaces. */
-	if (p->disable_userns && strvec_find(&p->extra, "--cap-add") < 0)
+	/* A sandbox must not outlive its launcher, which still has work to do
+	 * on the host when it ends (launch.c). */
+	strvec_push(args, "--die-with-parent");
+	if (p->disable_userns && !userns_left_to_filter(p))
 		strvec_push(args, "--disable-userns");
 	for (i = 0; i < p->nr; i++) {
 		const struct plan_op *op = &p->ops[i];
@@ -559,10 +567,13 @@ void plan_explain(const struct plan *p, struct strbuf *out)
 		case PLAN_SETENV:      what = "variable"; break;
 		case PLAN_CHDIR:       what = "chdir"; break;
 		}
-		/* A variable's name only: its value may be a secret. */
+		/* A variable by its name: the command line below has the value. */
 		strbuf_addf(out, PROG ": %-10s %s: %s\n", what,
 			    op->type == PLAN_SETENV ? op->src : op->dest, op->why);
 	}
+	if (p->disable_userns && userns_left_to_filter(p))
+		strbuf_addstr(out, PROG ": note: no --disable-userns, which would keep --cap-add "
+			      "from reaching the network; the filter refuses new user namespaces\n");
 	for (i = 0; i < p->extra.nr; i++)
 		if (p->extra.v[i][0] == '-')
 			strbuf_addf(out, PROG ": %-10s %s: recorded at wrap time or given in BWRAP_ARGS\n",

@@ -36,13 +36,62 @@ static bool is_dir(const char *path)
 #define HINT_PROJECT "hint: if the venv belongs to a project elsewhere, name that directory: " \
 	"sandbox-venv --project ~/src/myproject VENV_DIR"
 
+/* Another venv below dir (at most VENV_SCAN_DEPTH levels down, skipping
+ * `self` and .git, not following symlinks): its path, or NULL. The walk
+ * stops after VENV_SCAN_MAX entries. */
+#define VENV_SCAN_DEPTH 3
+#define VENV_SCAN_MAX 20000
+
+static char *other_venv_below(const char *dir, const char *self, int depth, size_t *seen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *found = NULL;
+
+	if (!d)
+		return NULL;
+	while (!found && (de = readdir(d)) && ++*seen <= VENV_SCAN_MAX) {
+		cleanup_free char *path = NULL;
+		cleanup_free char *cfg = NULL;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (!strcmp(path, self) || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		cfg = xasprintf("%s/pyvenv.cfg", path);
+		if (lstat(cfg, &st) == 0)
+			found = xstrdup(path);
+		else if (depth > 1)
+			found = other_venv_below(path, self, depth - 1, seen);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Directories no project may be: shared temporary ones, and the hidden
+ * directories of the home (~/.cache, ~/.config, ~/.local: caches, autostart,
+ * other tools' venvs). */
+static bool shared_or_hidden(const char *dir, const char *rhome)
+{
+	static const char *const shared[] = { "/tmp", "/var/tmp", "/dev/shm" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(shared); i++)
+		if (!strcmp(dir, shared[i]))
+			return true;
+	return rhome && path_inside(dir, rhome) && dir[strlen(rhome)] == '/' &&
+	       dir[strlen(rhome) + 1] == '.';
+}
+
 int wrap_check_project(struct venv *v, const char *home, bool named, struct strbuf *err)
 {
 	cleanup_free char *rhome = home ? realpath(home, NULL) : NULL;
-	cleanup_free char *cache = rhome ? xasprintf("%s/.cache", rhome) : NULL;
+	cleanup_free char *other = NULL;
 	const char *what = named ? "the project" : "the venv's parent";
-	struct dirent *de;
-	DIR *d;
+	size_t seen = 0;
 
 	if (!strcmp(v->project, "/") || (rhome && path_inside(rhome, v->project))) {
 		strbuf_addf(err, "%s '%s' would be writable in the sandbox, and it holds your home "
@@ -54,35 +103,21 @@ int wrap_check_project(struct venv *v, const char *home, bool named, struct strb
 		strbuf_addf(err, "the project '%s' lies inside the venv", v->project);
 		return -1;
 	}
-	/* A cache directory is nobody's project: it would be writable whole. */
-	if (!named && cache && path_inside(v->project, cache)) {
-		strbuf_addf(err, "the venv's parent '%s' is in your cache directory, and it would be "
-			    "writable in the sandbox\n" HINT_PROJECT, v->project);
+	if (shared_or_hidden(v->project, rhome)) {
+		strbuf_addf(err, "%s '%s' would be writable in the sandbox, and it is a shared "
+			    "temporary directory or a hidden directory of your home (a cache, "
+			    "settings)\n%s", what, v->project,
+			    named ? "hint: name the project's own directory" : HINT_PROJECT);
 		return -1;
 	}
-	d = opendir(v->project);
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		cleanup_free char *dir = NULL;
-		cleanup_free char *cfg = NULL;
-		cleanup_free char *real = NULL;
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		dir = xasprintf("%s/%s", v->project, de->d_name);
-		cfg = xasprintf("%s/pyvenv.cfg", dir);
-		if (lstat(cfg, &st) < 0 || ((real = realpath(dir, NULL)) && !strcmp(real, v->path)))
-			continue;
+	other = other_venv_below(v->project, v->path, VENV_SCAN_DEPTH, &seen);
+	if (other) {
 		strbuf_addf(err, "%s '%s' also holds the venv '%s'; it would be writable in the "
 			    "sandbox, and the host runs its entry points\n"
 			    "hint: keep one venv per project directory (move the other out)%s", what,
-			    v->project, de->d_name, named ? "" : "\n" HINT_PROJECT);
-		closedir(d);
+			    v->project, other + strlen(v->project) + 1, named ? "" : "\n" HINT_PROJECT);
 		return -1;
 	}
-	closedir(d);
 	return 0;
 }
 

@@ -12,9 +12,19 @@
 
 command -v git >/dev/null || { skip "attack suite: no git"; done_testing; exit; }
 
-# A home of our own outside the project, with the secrets and the files a
-# persistence attack aims at, so that the real home is never touched.
-H=$SV_TMP/home
+# A home of our own, with the secrets and the files a persistence attack
+# aims at, so that the real home's files are never touched. It lives in a
+# fresh directory of the real home when that is writable: outside /tmp, so
+# that what hides it inside is that it is not mounted, not the sandbox's
+# private /tmp.
+real_home=$(getent passwd "$(id -u)" | cut -d: -f6)
+if [ -d "$real_home" ] && [ -w "$real_home" ] && base=$(mktemp -d "$real_home/sv-attacks.XXXXXX"); then
+	trap 'chmod -R u+w "$base" "$SV_TMP" 2>/dev/null; rm -rf "$base"' EXIT
+else
+	base=$SV_TMP
+	echo "# the real home '$real_home' is not writable: the test home is under $SV_TMP"
+fi
+H=$base/home
 proj=$H/code/proj
 mkdir -p "$H/code"
 plant() {   # plant PATH: a file holding a secret marker named after PATH
@@ -32,8 +42,11 @@ host_tmp_secret=/tmp/sv-attack-secret-$$
 plant "$host_tmp_secret"
 snapshot_home() { find "$H" -path "$proj" -prune -o -print0 | sort -z | xargs -0 stat -c '%n %s %Y' 2>/dev/null; }
 
-p=$(new_project home/code/proj) || { ok 1 "make the test project"; done_testing; exit; }
+p=$proj
 v=$p/.venv
+mkdir -p "$p"
+"$SV_PYTHON" -m venv "$v" >/dev/null && "$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err" ||
+	{ ok 1 "make the test project"; sed 's/^/#   /' "$SV_TMP/wrap.err"; done_testing; exit; }
 git -C "$p" init -q
 home_before=$(snapshot_home)
 cd "$p" || exit 1
@@ -140,6 +153,10 @@ verdict "$out" tmp secrets "a secret in the host's /tmp" no_loot tmp
 verdict "$out" environ secrets "a host process's environment through /proc/PID/environ" no_loot environ
 verdict "$out" token secrets "a token exported in the caller's shell" no_loot token
 rm -f "$p/loot-link"
+out=$(HOME=$H BWRAP_ARGS="--ro-bind $H/.ssh $H/.ssh" "$v/bin/python" -c '
+import sys
+print(open(sys.argv[1]).read().startswith("SECRET-"))' "$H/.ssh/id_ed25519" 2>&1)
+is "$out" True "control: with the home's .ssh bound in, the same read goes through"
 
 # === persistence: writing what the host later runs ==================================
 cat >"$p/attack_persist.py" <<'PY'
@@ -238,36 +255,61 @@ ln -s "$H/.aws/credentials" "$p/.env"
 out=$(HOME=$H "$v/bin/python" -c 'import os; print(os.environ.get("SECRET"))' 2>&1)
 unlike "$out" 'SECRET-' "attack[project] a .env symlink to a file outside is refused, not read"
 rm -f "$p/.env"
-# A repository planted where there was none, and a bare one.
+# Repositories planted where there was none. plant.py VARIANT makes the
+# current directory a repository whose core.fsmonitor (run by "git status")
+# touches ./pwned; run on the host first, as a control that each plant works.
 rm -rf "$p/loot"/*
-mkdir -p "$SV_TMP/nogit"
-q=$(new_project nogit/q --without-pip) || q=
-if [ -n "$q" ]; then
-	cat >"$q/plant.py" <<'PY'
-import os
-os.makedirs(".git/hooks"); os.makedirs(".git/objects"); os.makedirs(".git/refs")
-open(".git/HEAD", "w").write("ref: refs/heads/main\n")
-open(".git/config", "w").write("[core]\n\trepositoryformatversion = 0\n\tfsmonitor = touch pwned\n")
+cat >"$SV_TMP/plant.py" <<'PY'
+import os, sys
+def repo(d, extra=""):
+    for sub in ("hooks", "objects", "refs"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    open(os.path.join(d, "HEAD"), "w").write("ref: refs/heads/main\n")
+    open(os.path.join(d, "config"), "w").write(
+        "[core]\n\trepositoryformatversion = 0\n\tfsmonitor = touch pwned\n" + extra)
+v = sys.argv[1]
+here = os.getcwd()
+if v == "git":            # a .git at the top
+    repo(".git")
+elif v == "both":         # a .git, and a repository made of the top itself
+    repo(".git")
+    repo(".", "\tbare = false\n\tworktree = %s\n" % here)
+elif v == "links":        # the top as a repository, objects and refs symlinked
+    repo("elsewhere")
+    repo(".", "\tbare = false\n\tworktree = %s\n" % here)
+    for sub in ("objects", "refs"):
+        os.rmdir(sub); os.symlink("elsewhere/" + sub, sub)
+elif v == "swap":         # a .git symlink replaced by a directory
+    os.unlink(".git")
+    repo(".git")
 PY
-	(cd "$q" && "$q/.venv/bin/python" plant.py 2>/dev/null)
-	(cd "$q" && git status >/dev/null 2>&1)
-	check "attack[project] a .git planted where there was none runs nothing on the host" \
-		test ! -e "$q/pwned" -a ! -e "$q/.git"
-	mkdir -p "$q/sub"
-	(cd "$q/sub" && "$q/.venv/bin/python" -c '
-import os
-os.makedirs("objects"); os.makedirs("refs"); open("HEAD", "w").write("ref: refs/heads/main\n")' 2>/dev/null)
-	(cd "$q" && "$q/.venv/bin/python" -c '
-import os
-os.makedirs("objects"); os.makedirs("refs"); open("HEAD", "w").write("ref: refs/heads/main\n")
-open("config", "w").write("[core]\n\tbare = true\n\tfsmonitor = touch pwned\n")' 2>/dev/null)
-	(cd "$q" && git status >/dev/null 2>&1)
-	check "attack[project] a bare repository made of the project's top runs nothing on the host" \
-		test ! -e "$q/pwned" -a ! -e "$q/HEAD"
-else
-	skip "attack[project] planted .git: cannot make a project"
-	skip "attack[project] planted bare repository: cannot make a project"
-fi
+plant_cases=(git "a .git planted where there was none"
+	both "a .git and a repository made of the project's top, together"
+	links "a repository made of the project's top with objects and refs as symlinks"
+	swap "a .git symlink to a real repository, replaced by a planted directory")
+for ((i = 0; i < ${#plant_cases[@]}; i += 2)); do
+	case=${plant_cases[i]} what=${plant_cases[i + 1]}
+	ctl=$SV_TMP/plant-control-$case
+	q=$SV_TMP/plant-$case
+	mkdir -p "$ctl" "$SV_TMP/realrepo-$case"
+	git -C "$SV_TMP/realrepo-$case" init -q
+	if [ "$case" = swap ]; then
+		ln -s "$SV_TMP/realrepo-$case/.git" "$ctl/.git"
+	fi
+	(cd "$ctl" && "$SV_PYTHON" "$SV_TMP/plant.py" "$case" && git status) >/dev/null 2>&1
+	if [ ! -e "$ctl/pwned" ]; then
+		skip "attack[project] $what: the plant does not make this git run anything (control)"
+		continue
+	fi
+	rm -rf "$q"
+	mkdir -p "$q"
+	"$SV_PYTHON" -m venv --without-pip "$q/.venv" >/dev/null && "$SV" "$q/.venv" >/dev/null 2>&1
+	[ "$case" = swap ] && ln -s "$SV_TMP/realrepo-$case/.git" "$q/.git"
+	cp "$SV_TMP/plant.py" "$q/plant.py"
+	(cd "$q" && "$q/.venv/bin/python" plant.py "$case") >/dev/null 2>&1
+	(cd "$q" && git status) >/dev/null 2>&1
+	check "attack[project] $what: host git runs nothing of it" test ! -e "$q/pwned"
+done
 
 # === the venv, through install-time code run by the sandboxed pip ====================
 if "$v/bin/python" -c 'import pip' 2>/dev/null; then
@@ -383,27 +425,45 @@ print(sorted(k for k in ("DBUS_SESSION_BUS_ADDRESS", "XAUTHORITY", "DISPLAY", "S
 is "$out" "[]" "attack[env] D-Bus, X11 and ssh-agent addresses do not reach the sandbox"
 
 # === the kernel and host services =================================================
-# Host listeners: a D-Bus-like socket by path, an abstract socket, and an
-# X server's abstract socket. Each writes "hit" when anything connects.
+# Host listeners: a D-Bus-like socket by path, an abstract socket, and an X
+# server's abstract and path sockets. Each connection writes "hit".
 listen_log=$SV_TMP/listen.log
 : >"$listen_log"
 mkdir -p "$SV_TMP/run"
-"$SV_PYTHON" - "$SV_TMP/run/bus" "sv-attack-$$" "/tmp/.X11-unix/X$((90 + $$ % 9))" "$listen_log" <<'PY' &
-import socket, sys, select, time
+xdisp=$((90 + $$ % 9))
+x11dir_made=
+if [ ! -d /tmp/.X11-unix ] && mkdir -m 1777 /tmp/.X11-unix 2>/dev/null; then
+	x11dir_made=1
+fi
+abstract_name=sv-attack-$$-$RANDOM
+"$SV_PYTHON" - "$SV_TMP/run/bus" "$abstract_name" "/tmp/.X11-unix/X$xdisp" "$listen_log" <<'PY' &
+import os, socket, sys, select, time
 path, abstract, x11, log = sys.argv[1:]
 socks = []
-for addr in (path, "\0" + abstract, "\0" + x11):
+for addr in (path, "\0" + abstract, "\0" + x11, x11):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.bind(addr); s.listen(5); socks.append(s)
-open(log, "a").write("ready\n")
+    try:
+        s.bind(addr)
+    except OSError as e:
+        if addr is x11:     # no /tmp/.X11-unix of ours: that attack is skipped
+            continue
+        open(log, "a").write("cannot bind %r: %s\n" % (addr, e)); sys.exit(1)
+    s.listen(5); socks.append(s)
+open(log, "a").write("ready %d\n" % len(socks))
 end = time.time() + 120
 while time.time() < end:
     r, _, _ = select.select(socks, [], [], 1)
     for s in r:
         c, _ = s.accept(); open(log, "a").write("hit\n"); c.close()
+for s in socks[3:]:
+    os.unlink(x11)
 PY
 listener=$!
-for _ in $(seq 50); do grep -q ready "$listen_log" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q "^ready\|^cannot" "$listen_log" && break; sleep 0.1; done
+listening=$(sed -n 's/^ready //p' "$listen_log")
+check "control: the host's listeners are up ($(head -1 "$listen_log"))" test -n "$listening"
+x11path_bound=$([ -S "/tmp/.X11-unix/X$xdisp" ] && echo 1)
+no_hits() { [ "$(grep -c '^hit' "$listen_log")" = 0 ]; }
 cat >"$p/attack_kernel.py" <<'PY'
 import ctypes, errno, fcntl, os, pty, signal, socket, sys, termios
 from attack_lib import report
@@ -445,8 +505,8 @@ def memfd():
     raise OSError(errno.EACCES, "ran, status %d" % r)
 report("memfd", memfd)
 PY
-out=$(HOME=$H "$v/bin/python" "$p/attack_kernel.py" "$SV_TMP/run/bus" "sv-attack-$$" \
-	"/tmp/.X11-unix/X$((90 + $$ % 9))" "$victim" "$H/.ssh/id_ed25519" </dev/null 2>"$SV_TMP/payload.err")
+out=$(HOME=$H "$v/bin/python" "$p/attack_kernel.py" "$SV_TMP/run/bus" "$abstract_name" \
+	"/tmp/.X11-unix/X$xdisp" "$victim" "$H/.ssh/id_ed25519" </dev/null 2>"$SV_TMP/payload.err")
 # The filter answers EPERM; without it these would go through, or fail
 # with another error.
 want_errno=EPERM
@@ -461,16 +521,36 @@ verdict "$out" tioclinux kernel "TIOCLINUX"
 verdict "$out" mount kernel "mount"
 verdict "$out" setns kernel "setns into another mount namespace"
 want_errno=
-verdict "$out" bus kernel "the D-Bus session socket" test "$(grep -c hit "$listen_log")" = 0
-verdict "$out" abstract kernel "a host abstract unix socket" test "$(grep -c hit "$listen_log")" = 0
-verdict "$out" x11 kernel "an X server's abstract socket" test "$(grep -c hit "$listen_log")" = 0
-verdict "$out" x11path kernel "an X server's socket in /tmp/.X11-unix" test "$(grep -c hit "$listen_log")" = 0
+verdict "$out" bus kernel "the D-Bus session socket" no_hits
+if "$SV" --check "$v" 2>&1 | grep -q "no Landlock scopes"; then
+	skip "attack[kernel] a host abstract unix socket: this kernel has no Landlock scopes"
+	skip "attack[kernel] an X server's abstract socket: this kernel has no Landlock scopes"
+else
+	verdict "$out" abstract kernel "a host abstract unix socket" no_hits
+	verdict "$out" x11 kernel "an X server's abstract socket" no_hits
+fi
+if [ -n "$x11path_bound" ]; then
+	verdict "$out" x11path kernel "an X server's socket in /tmp/.X11-unix" no_hits
+else
+	skip "attack[kernel] an X server's socket in /tmp/.X11-unix: cannot make one on the host"
+fi
+# The same connections from the host reach every listener.
+"$SV_PYTHON" -c '
+import socket, sys
+bus, abstract, x11, path_bound = sys.argv[1:]
+for a in [bus, "\0" + abstract, "\0" + x11] + ([x11] if path_bound else []):
+    s = socket.socket(socket.AF_UNIX); s.connect(a); s.close()' \
+	"$SV_TMP/run/bus" "$abstract_name" "/tmp/.X11-unix/X$xdisp" "$x11path_bound"
+for _ in $(seq 30); do [ "$(grep -c '^hit' "$listen_log")" -ge "${listening:-1}" ] && break; sleep 0.1; done
+is "$(grep -c '^hit' "$listen_log")" "${listening:-?}" "control: from the host, every listener answers"
 verdict "$out" kill kernel "SIGKILL to a host process" kill -0 "$victim"
 verdict "$out" proc kernel "a host process in /proc"
 verdict "$out" ptrace kernel "ptrace of a host process" kill -0 "$victim"
 verdict "$out" memfd kernel "a payload run from memfd_create stays confined" no_loot memfd
 kill "$victim" "$listener" 2>/dev/null
 wait "$victim" "$listener" 2>/dev/null
+rm -f "/tmp/.X11-unix/X$xdisp"
+[ -z "$x11dir_made" ] || rmdir /tmp/.X11-unix 2>/dev/null
 
 check "no secret reached the project in any attack" no_loot
 is "$(snapshot_home)" "$home_before" "the home is as it was before the attacks"

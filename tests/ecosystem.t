@@ -17,7 +17,7 @@ venvr=$(realpath "$venv")
 appr=$(realpath "$app")
 err=$(HOME=$H "$SV" "$venv" 2>&1)
 is "$?" 1 "a venv alone in the cache directory: wrapping without --project is refused"
-like "$err" "is in your cache directory" "... because the whole cache would be writable"
+like "$err" "a hidden directory of your home" "... because the whole cache would be writable"
 like "$err" "sandbox-venv --project" "... with a hint to name the project"
 check "... and nothing was written" test ! -e "$venv/.sandbox-venv"
 "$SV_PYTHON" -m venv --without-pip "$cachedir/other-Ab34-py3" >/dev/null
@@ -50,6 +50,19 @@ like "$(grep '^project ' "$venv/.sandbox-venv/policy")" "$appr" "... keeps the r
 is "$("$SV" --check "$venv" 2>&1)" "$venvr: intact: every entry point runs in a sandbox" "--check: intact"
 err=$(HOME=$H "$SV" --project "$venv/lib" "$venv" 2>&1)
 like "$err" "lies inside the venv" "a project inside the venv is refused"
+# A project must not hold another venv at any depth a sandbox could reach
+# it from, nor be a hidden directory of the home or a shared /tmp.
+mkdir -p "$H/src/b"
+"$SV_PYTHON" -m venv --without-pip "$H/src/b/.venv" >/dev/null
+err=$(HOME=$H "$SV" --project "$H/src" "$venv" 2>&1)
+like "$err" "also holds the venv 'b/.venv'" "--project DIR refused when a venv lies deeper in DIR (its gates would be writable)"
+mkdir -p "$H/.config/autostart"
+err=$(HOME=$H "$SV" --project "$H/.config" "$venv" 2>&1)
+like "$err" "hidden directory of your home" "--project ~/.config is refused"
+err=$(HOME=/nonexistent "$SV" --project /tmp "$venv" 2>&1)
+like "$err" "shared temporary directory" "--project /tmp is refused"
+err=$(cd "$app" && HOME=$H "$SV" "$venv" --project . 2>&1)
+like "$err" "--project comes first" "--project after the venv is refused with the order to use"
 
 # === uv: a managed Python reached through a version-directory symlink ========
 # uv installs cpython-3.X.Y-... and links cpython-3.X-... to it; its venvs
