@@ -56,17 +56,7 @@ static bool is_pip_launch(const char *name, const char *const *args)
 	return false;
 }
 
-/*
- * A repository the sandbox creates where there was none. git on the host
- * reads a .git's config and hooks (core.fsmonitor, core.pager, hooks) and
- * runs what they name, so a .git that a sandbox planted at the project's
- * top, where host git finds it, is code the host would run. An existing
- * .git is bound read-only; a new one is renamed aside when the sandbox
- * ends, before anything on the host can be handed back control by this
- * launch. The same for a bare repository made of the project's top
- * (HEAD, objects/ and refs/ there).
- */
-/* What proj/name was: absent, or this file (lstat, not followed). */
+/* What dirfd/name was: absent, or this file (lstat, not followed). */
 struct entry_id {
 	bool exists;
 	dev_t dev;
@@ -74,8 +64,18 @@ struct entry_id {
 	mode_t type;
 };
 
+/*
+ * A repository the sandbox creates where there was none. git on the host
+ * reads a .git's config and hooks (core.fsmonitor, core.pager, hooks) and
+ * runs what they name, so a .git that a sandbox planted at the project's
+ * top, where host git finds it, is code the host would run. An existing
+ * .git is bound read-only; a new or replaced one is renamed aside when the
+ * sandbox ends, before this launch hands anything back to the host. The
+ * same for a bare repository made of the project's top (HEAD, objects/
+ * and refs/ there).
+ */
 struct git_guard {
-	int proj;          /* O_PATH fd of the project, or -1 */
+	int proj;          /* the project, O_PATH (not owned) */
 	struct entry_id git, head;
 };
 
@@ -111,13 +111,11 @@ static bool dir_at(int dirfd, const char *name)
 	return fstatat(dirfd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void git_guard_start(struct git_guard *g, const char *project)
+static void git_guard_start(struct git_guard *g, int proj)
 {
-	g->proj = open(project, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (g->proj >= 0) {
-		g->git = entry_id_at(g->proj, ".git");
-		g->head = entry_id_at(g->proj, "HEAD");
-	}
+	g->proj = proj;
+	g->git = entry_id_at(proj, ".git");
+	g->head = entry_id_at(proj, "HEAD");
 }
 
 /* Rename proj/name to the first free "name.from-sandbox[.N]"; tell why. */
@@ -148,17 +146,14 @@ static void set_aside(int proj, const char *project, const char *name)
 	     "hint: remove it before running git there", project, name, strerror(errno));
 }
 
-static void git_guard_finish(struct git_guard *g, const char *project)
+static void git_guard_finish(const struct git_guard *g, const char *project)
 {
-	if (g->proj < 0)
-		return;
 	if (entry_new(g->proj, ".git", &g->git))
 		set_aside(g->proj, project, ".git");
 	/* A bare repository made of the project's top: HEAD, objects, refs. */
 	if (entry_new(g->proj, "HEAD", &g->head) && dir_at(g->proj, "objects") &&
 	    dir_at(g->proj, "refs"))
 		set_aside(g->proj, project, "HEAD");
-	cleanup_closep(&g->proj);
 }
 
 static void synth_passwd(struct strbuf *passwd, struct strbuf *group, const char *home)
@@ -184,20 +179,15 @@ static void synth_passwd(struct strbuf *passwd, struct strbuf *group, const char
 }
 
 /* The project's .env, if any: data, from a regular file only. */
-static int read_dotenv(const char *project, struct strvec *out, struct strbuf *err)
+static int read_dotenv(int proj, const char *project, struct strvec *out, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strvec struct strvec ignored = STRVEC_INIT;
-	cleanup_fd int dir = open(project, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cleanup_fd int fd = -1;
 	struct stat st;
 	size_t i;
 
-	if (dir < 0) {
-		strbuf_addf(err, "cannot open project directory '%s': %s", project, strerror(errno));
-		return -1;
-	}
-	fd = openat(dir, ".env", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = openat(proj, ".env", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -298,7 +288,8 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	cleanup_free char *pip_cache = NULL;
 	cleanup_free char *home = NULL;
 	struct scfilter_policy scp = { SCFILTER_DEFAULT, STRVEC_INIT };
-	struct git_guard guard = { -1, { false, 0, 0, 0 }, { false, 0, 0, 0 } };
+	struct git_guard guard;
+	cleanup_fd int proj = -1;
 	struct plan_input in;
 	struct policy pol;
 	struct plan plan;
@@ -387,7 +378,10 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 			die("SANDBOX_USE_PIP_CACHE: cannot use '%s': %s", dir,
 			    err.len ? err.buf : strerror(errno));
 	}
-	if (read_dotenv(pol.project, &dotenv, &err) < 0)
+	proj = open(pol.project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proj < 0)
+		die("cannot open project directory '%s': %s", pol.project, strerror(errno));
+	if (read_dotenv(proj, pol.project, &dotenv, &err) < 0)
 		die("%s", err.buf);
 
 	/* 5. Everything the sandbox binds from the venv, as fds. */
@@ -410,10 +404,9 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 		/* .git is bound read-only when it is a directory or a file (a
 		 * worktree's); a symlink there is left alone, not followed. */
 		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-		cleanup_fd int proj = open(pol.project, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-		in.fd.git = proj < 0 ? -1 : open_path_fd(proj, ".git", true, true, ".git", &ignored);
-		if (in.fd.git < 0 && proj >= 0)
+		in.fd.git = open_path_fd(proj, ".git", true, true, ".git", &ignored);
+		if (in.fd.git < 0)
 			in.fd.git = open_path_fd(proj, ".git", false, true, ".git", &ignored);
 		if (in.fd.git < -1)
 			in.fd.git = -1;
@@ -466,7 +459,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 		plan_explain(&plan, &why);
 		fputs(why.buf, stderr);
 	}
-	git_guard_start(&guard, pol.project);
+	git_guard_start(&guard, proj);
 	if (run_sandbox(&bargs, &plan.argv, &plan.env, verbose ? RUN_VERBOSE : 0, &status,
 			&err) < 0)
 		die("%s", err.buf);

@@ -64,14 +64,6 @@ static char *self_path(void)
 	return p;
 }
 
-static bool has_arg(const char *const *v, const char *s)
-{
-	for (; *v; v++)
-		if (!strcmp(*v, s))
-			return true;
-	return false;
-}
-
 static int cmd_wrap(const char *dir, const char *project, const char *const *opts)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
@@ -81,9 +73,9 @@ static int cmd_wrap(const char *dir, const char *project, const char *const *opt
 	struct venv v;
 	bool named;
 
-	if (has_arg(opts, "--project"))
-		die("--project comes first: sandbox-venv --project DIR [VENV_DIR] [BWRAP_OPTS...]");
 	strvec_pushv(&bwrap_args, opts);
+	if (strvec_find(&bwrap_args, "--project") >= 0)
+		die("--project comes first: sandbox-venv --project DIR [VENV_DIR] [BWRAP_OPTS...]");
 	venv_init(&v);
 	if (venv_open(dir, &v, &err) < 0)
 		die("%s", err.buf);

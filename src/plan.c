@@ -225,15 +225,6 @@ static struct plan_op *add_op(struct plan *p, enum plan_op_type type,
 	return op;
 }
 
-static bool path_is_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (n == 1 && dir[0] == '/')
-		return true;
-	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
-}
-
 /* Is dest already provided inside: mounted, linked, or under a bound dir? */
 static bool is_covered(const struct plan *p, const char *dest)
 {

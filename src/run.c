@@ -18,7 +18,8 @@
  *     domain (landlock.h) before it starts bwrap, so every process of the
  *     sandbox is in it: no connection to an abstract unix socket and no
  *     signal outside the domain. The launcher runs nothing else after
- *     that: it signals into the domain and, for pip, writes the gates.
+ *     that: it signals into the domain and, once the sandbox has ended,
+ *     sets a planted .git aside and, for pip, writes the gates.
  *     (The sandbox can signal the launcher and bwrap, as it always could
  *     its bwrap: that ends only its own launch.) A kernel without scopes
  *     is said under VERBOSE, never an error; one with scopes that refuses

@@ -56,6 +56,8 @@ static inline int steal_fd(int *fd)
 int strcmp_ptr(const void *a, const void *b);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
+/* path is dir or lies below it (both absolute and clean; "/" holds all). */
+bool path_is_under(const char *path, const char *dir);
 /* True when s contains a byte below 0x20 or 0x7f. */
 bool str_has_control(const char *s);
 

@@ -18,13 +18,6 @@
 #include "plan.h"
 #include "pyvenv.h"
 
-static bool path_inside(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
-}
-
 static bool is_dir(const char *path)
 {
 	struct stat st;
@@ -82,7 +75,7 @@ static bool shared_or_hidden(const char *dir, const char *rhome)
 	for (i = 0; i < ARRAY_SIZE(shared); i++)
 		if (!strcmp(dir, shared[i]))
 			return true;
-	return rhome && path_inside(dir, rhome) && dir[strlen(rhome)] == '/' &&
+	return rhome && path_is_under(dir, rhome) && dir[strlen(rhome)] == '/' &&
 	       dir[strlen(rhome) + 1] == '.';
 }
 
@@ -93,13 +86,13 @@ int wrap_check_project(struct venv *v, const char *home, bool named, struct strb
 	const char *what = named ? "the project" : "the venv's parent";
 	size_t seen = 0;
 
-	if (!strcmp(v->project, "/") || (rhome && path_inside(rhome, v->project))) {
+	if (!strcmp(v->project, "/") || (rhome && path_is_under(rhome, v->project))) {
 		strbuf_addf(err, "%s '%s' would be writable in the sandbox, and it holds your home "
 			    "directory\nhint: create the venv inside a project directory, e.g. "
 			    "~/src/myproject/.venv", what, v->project);
 		return -1;
 	}
-	if (path_inside(v->project, v->path)) {
+	if (path_is_under(v->project, v->path)) {
 		strbuf_addf(err, "the project '%s' lies inside the venv", v->project);
 		return -1;
 	}
@@ -191,7 +184,7 @@ static void add_link_targets(struct venv *v, struct strvec *out)
 
 		if (!t)
 			t = v->privbin_fd >= 0 ? fs_readlink_at(v->privbin_fd, names[i]) : NULL;
-		if (t && t[0] == '/' && !path_inside(t, v->path) && strvec_find(out, t) < 0)
+		if (t && t[0] == '/' && !path_is_under(t, v->path) && strvec_find(out, t) < 0)
 			strvec_push(out, t);
 	}
 }
@@ -218,7 +211,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 			    pv.home);
 		goto out;
 	}
-	if (path_inside(pol->python, v->project)) {
+	if (path_is_under(pol->python, v->project)) {
 		strbuf_addf(err, "the base Python '%s' lies inside the project, which sandboxes can write; "
 			    "refusing to run it", pol->python);
 		goto out;
@@ -272,7 +265,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 	}
 	libdir = xasprintf("%s/lib", strcmp(prefix, "/") ? prefix : "");
 	if (strcmp(libdir, "/usr/lib") && strcmp(libdir, "/lib") && is_dir(libdir) &&
-	    !path_inside(libdir, v->project))
+	    !path_is_under(libdir, v->project))
 		strvec_push(&pol->lib_dirs, libdir);
 	strvec_pushv(&pol->bwrap_args, bwrap_args->v);
 	ret = 0;

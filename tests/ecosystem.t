@@ -153,9 +153,16 @@ import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 print(libc.unshare(0x10000000), ctypes.get_errno())' 2>&1)
 	is "$out" "-1 1" "... and the filter still refuses a nested user namespace"
+	out=$(SANDBOX_SECCOMP_ALLOW= BWRAP_ARGS='--unshare-net --uid 0 --cap-add cap_net_bind_service' \
+		"$v/bin/python" -c '
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+print(libc.unshare(0x10000000))' 2>/dev/null)
+	is "$out" -1 "... and with the filter off, --disable-userns stays and refuses it"
 else
 	skip "--cap-add cap_net_bind_service: bwrap run by a user gets no port below 1024, even in its own network"
 	skip "nested user namespace with --cap-add: see above"
+	skip "--disable-userns with --cap-add and no filter: see above"
 fi
 
 # X11: the server's socket bound in, DISPLAY set.

@@ -110,6 +110,10 @@ fi
 # defence: .venv is a mount point, so it cannot be swapped for a fake venv
 out=$(try "os.rename('$v', '$p/venv-moved')")
 like "$out" '^denied' "cannot rename .venv"
+# defence: the root bwrap builds is remounted read-only, so a write outside
+# the project, home, cache and /tmp fails rather than landing somewhere
+out=$(try "os.makedirs('/etc/profile.d', exist_ok=True); open('/etc/profile.d/sv.sh', 'w')")
+is "$out" "denied EROFS" "a write to /etc/profile.d inside fails: the sandbox's root is read-only"
 check ".venv is still in place on the host" test -d "$v" -a ! -e "$p/venv-moved"
 
 # defence: a .git planted where there was none would be run by host git;

@@ -226,6 +226,27 @@ out=$("$v/bin/python" -c 'print(1)' 2>&1)
 is "$out" 1 "a launch rebuilds the missing library cache"
 check_intact "$v" "--check is clean afterwards"
 
+# --- a first wrap killed right after its exchange left the old bin/ -------------------
+mkdir "$v/.bin.sandbox-venv-new"
+ln -s "$SV_PYTHON" "$v/.bin.sandbox-venv-new/python"
+finding "$v" "$vr: .bin.sandbox-venv-new: left by an interrupted wrap, with programs that run unsandboxed (hint: run 'sandbox-venv $vr' again)" \
+	"--check reports the old bin/ an interrupted first wrap left"
+"$SV" "$v" >/dev/null 2>&1
+check "... and the next wrap removes it" test ! -e "$v/.bin.sandbox-venv-new"
+check_intact "$v" "--check is clean afterwards"
+
+# --- the sandbox does not outlive its launcher -----------------------------------------
+# Once the program runs (bwrap sets up --die-with-parent as it starts).
+marker=sv-orphan-$$-$RANDOM
+"$v/bin/python" -c "import time; time.sleep(60)" "$marker" &
+launcher=$!
+for _ in $(seq 100); do pgrep -f "^[^ ]*/bin/python -c .* $marker\$" >/dev/null && break; sleep 0.1; done
+kill -KILL "$launcher"
+wait "$launcher" 2>/dev/null
+for _ in $(seq 50); do pgrep -f "$marker" >/dev/null || break; sleep 0.1; done
+check_fails "a sandbox whose launcher is killed dies with it" pgrep -f "$marker"
+pkill -KILL -f "$marker" 2>/dev/null
+
 # --- the project moved ----------------------------------------------------------------
 mv "$p" "$SV_TMP/plain-moved"
 p=$SV_TMP/plain-moved
@@ -514,5 +535,14 @@ ok $? "running sandbox-venv on the venv again"
 out=$("$pl/.venv/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)
 is "$out" "$plr" "... repairs it: python runs inside"
 check_intact "$pl/.venv" "... and --check is clean"
+
+# A plain file named shell in bin/: the first wrap still writes the shell gate.
+ps=$SV_TMP/plain-shell
+"$SV_PYTHON" -m venv --without-pip "$ps/.venv"
+echo data >"$ps/.venv/bin/shell"
+"$SV" "$ps/.venv" >/dev/null 2>&1
+ok $? "wrapping a venv whose bin/ holds a plain file named shell"
+check "... bin/shell is the shell gate" is_gate "$ps/.venv/bin/shell"
+is "$(cat "$ps/.venv/.sandbox-venv/bin/shell" 2>&1)" data "... and the file is kept in the private bin"
 
 done_testing
