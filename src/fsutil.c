@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int fs_open_dir_at(int dirfd, const char *name, struct strbuf *err)
@@ -105,6 +106,13 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+char *fs_temp_name(const char *what)
+{
+	static unsigned long n;
+
+	return xasprintf(".sv.%s.%ld.%lu", what, (long)getpid(), n++);
+}
+
 int fs_write_atomic_at(int dirfd, const char *name, const void *data,
 		       size_t len, mode_t mode, struct strbuf *err)
 {
@@ -121,7 +129,7 @@ int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
 	if (flags & FS_FRESH) {
 		tmp = xstrdup(name);
 	} else {
-		tmp = xasprintf(".%s.tmp.%ld", name, (long)getpid());
+		tmp = fs_temp_name("tmp");
 		unlinkat(dirfd, tmp, 0);
 	}
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -150,7 +158,7 @@ fail:
 int fs_memfd_data(const char *name, const void *data, size_t len,
 		  struct strbuf *err)
 {
-	cleanup_fd int fd = memfd_create(name, MFD_ALLOW_SEALING);
+	cleanup_fd int fd = memfd_create(name, MFD_ALLOW_SEALING | MFD_CLOEXEC);
 
 	if (fd < 0 || write_all(fd, data, len) < 0 ||
 	    lseek(fd, 0, SEEK_SET) < 0 ||
@@ -159,6 +167,43 @@ int fs_memfd_data(const char *name, const void *data, size_t len,
 		return -1;
 	}
 	return steal_fd(&fd);
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/* Every descriptor from low on, by listing /proc/self/fd: for kernels
+ * before 5.11, without close_range(CLOSE_RANGE_CLOEXEC). */
+static int cloexec_listed(int low)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || fd < low || fd == dirfd(d))
+			continue;
+		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+			ret = -1;
+	}
+	closedir(d);
+	return ret;
+}
+
+int fs_cloexec_from(int low)
+{
+	if (syscall(SYS_close_range, (unsigned)low, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	return cloexec_listed(low);
 }
 
 int fs_mkdir_at(int dirfd, const char *name, mode_t mode, struct strbuf *err)

@@ -25,6 +25,10 @@ int fs_read_fd(int fd, size_t max, struct strbuf *out, const char *what,
 int fs_read_file_at(int dirfd, const char *name, size_t max,
 		    struct strbuf *out, struct strbuf *err);
 
+/* A name for a temporary file of this process: ".sv.WHAT.PID.N", short
+ * whatever the name it stands in for (a 255-byte entry name still fits). */
+char *fs_temp_name(const char *what);
+
 /* Replace dirfd/name with data: write a temporary file in the same
  * directory, fsync it, rename it over name. Readers see old or new. */
 int fs_write_atomic_at(int dirfd, const char *name, const void *data,
@@ -39,10 +43,15 @@ enum fs_flags { FS_DURABLE = 1 << 0, FS_FRESH = 1 << 1 };
 int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		  mode_t mode, unsigned flags, struct strbuf *err);
 
-/* A sealed memfd holding data, positioned at 0, not close-on-exec
- * (to be inherited by bwrap). Returns the fd or -1. */
+/* A sealed memfd holding data, positioned at 0, close-on-exec (the one
+ * that starts bwrap lets it through: run.h). Returns the fd or -1. */
 int fs_memfd_data(const char *name, const void *data, size_t len,
 		  struct strbuf *err);
+
+/* Mark every descriptor from low on close-on-exec, those this process
+ * inherited included: nothing reaches a program we start unless it is
+ * named (run.h). Returns 0, or -1 with errno. */
+int fs_cloexec_from(int low);
 
 /* mkdirat that accepts an existing directory (not a symlink). */
 int fs_mkdir_at(int dirfd, const char *name, mode_t mode, struct strbuf *err);

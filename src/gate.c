@@ -90,6 +90,27 @@ bool entry_is_activate(const char *name)
 	       str_has_prefix(name, "activate_") || !strcmp(name, "Activate.ps1");
 }
 
+/* Programs that ask for a password, a passphrase or a key. In an activated
+ * venv, bin/ comes first on PATH: a package's console script of one of
+ * these names would run instead of the host's, and a sandboxed fake sudo
+ * can still read the password typed at the terminal and send it away. */
+static const char *const shadowing[] = {
+	"sudo", "su", "doas", "pkexec", "run0", "ksu", "sg", "newgrp", "login",
+	"passwd", "chsh", "chfn", "ssh", "scp", "sftp", "ssh-add", "ssh-keygen",
+	"ssh-copy-id", "git", "gpg", "gpg2", "kinit", "kpasswd", "pinentry",
+	"secret-tool", "systemd-ask-password",
+};
+
+bool entry_name_shadows(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(shadowing); i++)
+		if (!strcmp(name, shadowing[i]))
+			return true;
+	return str_has_prefix(name, "pinentry-");
+}
+
 bool entry_name_reserved(const char *name)
 {
 	return name[0] == '\0' || name[0] == '.' || strchr(name, '/') ||
@@ -160,7 +181,8 @@ static int link_into(int fromdir, int todir, const char *name, unsigned flags,
 		if (linkat(fromdir, name, todir, name, 0) == 0)
 			return 0;
 	} else {
-		tmp = xasprintf(".%s.new.%ld", name, (long)getpid());
+		/* Not named after the entry: any name fits. */
+		tmp = fs_temp_name("new");
 		unlinkat(todir, tmp, 0);
 		if (linkat(fromdir, name, todir, tmp, 0) == 0 &&
 		    renameat(todir, tmp, todir, name) == 0)
@@ -261,7 +283,8 @@ static int list_dir(int dirfd, struct strvec *names, struct strbuf *err)
 	return list_dir_of(dirfd, false, names, err);
 }
 
-/* Temporaries a killed run may have left: ".NAME.tmp.PID", ".NAME.new.PID". */
+/* Temporaries a killed run may have left: ".sv.tmp.PID.N", ".sv.new.PID.N"
+ * (and ".NAME.tmp.PID", ".NAME.new.PID" of earlier versions). */
 static void remove_leftovers(int dirfd, const struct strvec *names)
 {
 	size_t i;
@@ -365,6 +388,14 @@ static bool has_gate(const struct listing *l)
 	return false;
 }
 
+static void note_shadowing(const char *name, struct strvec *notes)
+{
+	strvec_pushf(notes, "not gating 'bin/%s': on the PATH of an activated venv it would run "
+		     "instead of your own %s, and a fake one can read the password you type; it "
+		     "runs inside the sandbox as bin/%s (.venv/bin/shell -c %s)", name, name, name,
+		     name);
+}
+
 /*
  * The first wrap, all at once: build the private bin and a directory of
  * gates beside bin/, then exchange that directory with bin/ in one
@@ -372,7 +403,7 @@ static bool has_gate(const struct listing *l)
  * wrapped. Both directories are new, so files go straight in (FS_FRESH).
  */
 static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
-		      struct strvec *done, struct strbuf *err)
+		      struct strvec *done, struct strvec *notes, struct strbuf *err)
 {
 	cleanup_fd int gates = -1;
 	size_t i;
@@ -403,8 +434,13 @@ static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 		case ENTRY_PROGRAM:
 			if (!strcmp(name, GATE_SHELL))
 				break;
-			if (link_into(v->bin_fd, v->privbin_fd, name, FS_FRESH, err) < 0 ||
-			    write_gate(gates, name, exe, FS_FRESH, err) < 0)
+			if (link_into(v->bin_fd, v->privbin_fd, name, FS_FRESH, err) < 0)
+				return -1;
+			if (entry_name_shadows(name)) {
+				note_shadowing(name, notes);
+				break;
+			}
+			if (write_gate(gates, name, exe, FS_FRESH, err) < 0)
 				return -1;
 			strvec_push(done, name);
 			break;
@@ -434,7 +470,7 @@ static bool gate_current(const struct listing *l, size_t i, const struct strbuf 
 /* Wrap-time pass over an already wrapped bin/ (rewrite is true), or the
  * cheap launch-time pass (false) that only gates newcomers. */
 static int wrap_again(struct venv *v, const char *exe, const struct listing *l,
-		      bool rewrite, struct strvec *done, struct strbuf *err)
+		      bool rewrite, struct strvec *done, struct strvec *notes, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf want = STRBUF_INIT;
 	bool have_shell = false;
@@ -462,8 +498,18 @@ static int wrap_again(struct venv *v, const char *exe, const struct listing *l,
 			/* Appeared by another route (a host tool, a copy). */
 			if (!strcmp(name, GATE_SHELL))
 				break;
-			if (link_into(v->bin_fd, v->privbin_fd, name, 0, err) < 0 ||
-			    write_gate(v->bin_fd, name, exe, 0, err) < 0)
+			if (link_into(v->bin_fd, v->privbin_fd, name, 0, err) < 0)
+				return -1;
+			if (entry_name_shadows(name)) {
+				if (unlinkat(v->bin_fd, name, 0) < 0) {
+					strbuf_addf(err, "cannot remove 'bin/%s': %s", name,
+						    strerror(errno));
+					return -1;
+				}
+				note_shadowing(name, notes);
+				break;
+			}
+			if (write_gate(v->bin_fd, name, exe, 0, err) < 0)
 				return -1;
 			strvec_push(done, name);
 			break;
@@ -491,13 +537,13 @@ int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 	if (list_classified(v->bin_fd, &l, err) < 0)
 		goto out;
 	if (!has_gate(&l)) {
-		ret = first_wrap(v, exe, &l, done, err);
+		ret = first_wrap(v, exe, &l, done, notes, err);
 		goto out;
 	}
 	/* The old bin/ a first wrap killed after its exchange left behind. */
 	if (fs_remove_tree_at(v->fd, NEW_BIN, err) < 0)
 		goto out;
-	if (wrap_again(v, exe, &l, true, done, err) < 0)
+	if (wrap_again(v, exe, &l, true, done, notes, err) < 0)
 		goto out;
 	note_newcomers(done, before, notes);
 	ret = 0;
@@ -513,7 +559,8 @@ int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strb
 	cleanup_strvec struct strvec reserved = STRVEC_INIT;
 	int r;
 
-	r = list_classified(v->bin_fd, &l, err) < 0 ? -1 : wrap_again(v, exe, &l, false, &done, err);
+	r = list_classified(v->bin_fd, &l, err) < 0 ? -1 :
+	    wrap_again(v, exe, &l, false, &done, notes, err);
 	listing_release(&l);
 	if (r < 0)
 		return -1;
@@ -535,6 +582,10 @@ static int gate_newcomer(struct venv *v, const char *name, const char *exe,
 	if (entry_name_reserved(name)) {
 		if (strcmp(name, GATE_SHELL) && !entry_is_activate(name))
 			strvec_pushf(notes, "not gating 'bin/%s': the name is reserved", name);
+		return 0;
+	}
+	if (entry_name_shadows(name)) {
+		note_shadowing(name, notes);
 		return 0;
 	}
 	return write_gate(v->bin_fd, name, exe, 0, err) < 0 ? -1 : 1;
@@ -572,15 +623,21 @@ int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 		int c = p == priv.nr ? 1 : h == host.nr ? -1 : strcmp(priv.v[p], host.v[h]);
 		int r = 0;
 
+		const char *name = c < 0 ? priv.v[p] : host.v[h];
+		cleanup_strbuf struct strbuf why = STRBUF_INIT;
+
 		if (c < 0)
-			r = gate_newcomer(v, priv.v[p++], exe, notes, err);
+			r = gate_newcomer(v, priv.v[p++], exe, notes, &why);
 		else if (c > 0)
-			r = drop_orphan(v, host.v[h++], err);
+			r = drop_orphan(v, host.v[h++], &why);
 		else
 			p++, h++;
+		/* One entry that cannot be settled (a sandbox may have made
+		 * it so) does not hold up the others, nor the launch. */
 		if (r < 0)
-			return -1;
-		changes += r;
+			strvec_pushf(notes, "left 'bin/%s' as it is: %s", name, why.buf);
+		else
+			changes += r;
 	}
 	return changes;
 }
@@ -595,12 +652,14 @@ static int read_both(struct venv *v, struct strvec *host, struct strvec *priv, i
 	return 0;
 }
 
-/* A program in the private bin that bin/ lacks and that may have a gate. */
-static bool ungated_entry(struct venv *v, const char *name)
+/* A program in the private bin that bin/ lacks and that may have a gate
+ * (with shadowing: also one whose name keeps it off the host's bin). */
+static bool ungated_entry(struct venv *v, const char *name, bool shadowing_too)
 {
 	struct stat st;
 
-	return classify(v->privbin_fd, name, &st, NULL) == ENTRY_PROGRAM && !entry_name_reserved(name) &&
+	return classify(v->privbin_fd, name, &st, NULL) == ENTRY_PROGRAM &&
+	       !entry_name_reserved(name) && (shadowing_too || !entry_name_shadows(name)) &&
 	       fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0;
 }
 
@@ -643,7 +702,7 @@ int gate_unwrap(struct venv *v, struct strbuf *err)
 	}
 	/* Entry points a killed pip left without a gate. */
 	for (i = 0; i < priv.nr; i++) {
-		if (ungated_entry(v, priv.v[i]) &&
+		if (ungated_entry(v, priv.v[i], true) &&
 		    renameat(v->privbin_fd, priv.v[i], v->bin_fd, priv.v[i]) < 0) {
 			strbuf_addf(err, "cannot restore 'bin/%s': %s", priv.v[i], strerror(errno));
 			return -1;
@@ -742,7 +801,7 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 			     "(hint: run 'sandbox-venv %s' with the sandbox-venv you have now)",
 			     gone.v[i], v->path);
 	for (i = 0; i < priv.nr; i++)
-		if (ungated_entry(v, priv.v[i]))
+		if (ungated_entry(v, priv.v[i], false))
 			strvec_pushf(findings, "bin/%s: installed, but not gated yet", priv.v[i]);
 	if (fstatat(v->bin_fd, GATE_SHELL, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) < 0)
 		strvec_pushf(findings, "bin/%s: missing", GATE_SHELL);

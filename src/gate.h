@@ -37,6 +37,10 @@ void gate_render(const char *exe, struct strbuf *out);
  * (activate*, deactivate*, Activate.ps1), reserved (shell), hidden (".x"),
  * or carry control characters. */
 bool entry_name_reserved(const char *name);
+/* Names that would shadow a host program that asks for a password or a
+ * key (sudo, ssh, git, gpg, ...) on an activated venv's PATH: such an
+ * entry point stays in the private bin, usable inside, and gets no gate. */
+bool entry_name_shadows(const char *name);
 /* activate scripts the venv tools write; they stay in the host bin. */
 bool entry_is_activate(const char *name);
 

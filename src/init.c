@@ -19,13 +19,25 @@
  *     parses its own arguments and execs the program. The loader
  *     variables meant for the program (init.h) reach it only: the init's
  *     own loader never sees them.
+ *  6. Descriptors (DESIGN MUST 9): before anything else the init closes
+ *     every descriptor but 0, 1, 2 and the lifeline, whatever bwrap let
+ *     through; the program starts with 0, 1 and 2 only. A directory
+ *     descriptor inside would lead out of every mount.
+ *  7. The sandbox never outlives the launcher: when the lifeline closes,
+ *     the init exits, and the kernel ends every process of its pid
+ *     namespace with it.
  */
 #include "init.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -200,6 +212,56 @@ static void set_program_dispositions(uint64_t ignored)
 			set_disposition(sig, SIG_IGN);
 }
 
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/* Close every descriptor from lo to hi, by close_range or one by one from
+ * /proc/self/fd (kernels before 5.9). */
+static void close_from_to(unsigned lo, unsigned hi)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (lo > hi || syscall(SYS_close_range, lo, hi, 0) == 0)
+		return;
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long fd = strtoul(de->d_name, &end, 10);
+
+		if (!*end && end != de->d_name && fd >= lo && fd <= hi && (int)fd != dirfd(d))
+			close((int)fd);
+	}
+	closedir(d);
+}
+
+/* Everything but 0, 1, 2 and keep. */
+static void close_others(int keep)
+{
+	if (keep < 3) {
+		close_from_to(3, ~0U);
+		return;
+	}
+	close_from_to(3, (unsigned)keep - 1);
+	close_from_to((unsigned)keep + 1, ~0U);
+}
+
+/* The lifeline's number: a descriptor above 2. */
+static int parse_fd(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 3 || v > 1 << 20)
+		return -1;
+	return (int)v;
+}
+
 static int status_code(int st)
 {
 	if (WIFEXITED(st))
@@ -209,18 +271,73 @@ static int status_code(int st)
 	return 1;
 }
 
+/* In the program's process: its dispositions, mask and loader variables,
+ * then exec. */
+static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t ignored)
+{
+	sigset_t empty;
+
+	if (put_loader_env(loader_env, n_loader) < 0) {
+		fprintf(stderr, PROG ": cannot set the program's loader variables\n");
+		_exit(127);
+	}
+	set_program_dispositions(ignored);
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, &empty, NULL);
+	execvp(argv[0], argv);
+	fprintf(stderr, PROG ": cannot run '%s': %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* Forward, reap, and watch the lifeline until the program ends. */
+static int supervise(pid_t child, int sfd, int lifeline)
+{
+	for (;;) {
+		struct pollfd p[2] = { { sfd, POLLIN, 0 }, { lifeline, POLLIN, 0 } };
+		struct signalfd_siginfo si;
+		pid_t pid;
+		int st;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, PROG ": cannot wait for signals: %s\n", strerror(errno));
+			return 127;
+		}
+		if (p[1].revents)
+			return 137;	/* the launcher is gone: end it all */
+		if (!(p[0].revents & POLLIN))
+			continue;
+		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if ((int)si.ssi_signo != SIGCHLD) {
+			if (si.ssi_code != SI_KERNEL)
+				kill(child, (int)si.ssi_signo);
+			continue;
+		}
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+			if (pid == child)
+				return status_code(st);
+	}
+}
+
 int init_main(int argc, char **argv)
 {
-	sigset_t waited, empty;
+	sigset_t waited;
 	char **loader_env;
 	uint64_t ignored;
-	int n_loader;
+	int n_loader, lifeline, sfd;
 	pid_t child;
 
-	if (argc < 3 || parse_mask(argv[0], &ignored) < 0 || strcmp(argv[1], "--")) {
-		fprintf(stderr, PROG ": usage: " PROG " " INIT_ROLE " MASK -- PROGRAM [ARGS...]\n");
+	if (argc < 4 || parse_mask(argv[0], &ignored) < 0 ||
+	    (lifeline = parse_fd(argv[1])) < 0 || strcmp(argv[2], "--")) {
+		fprintf(stderr, PROG ": usage: " PROG " " INIT_ROLE
+			" MASK LIFELINE -- PROGRAM [ARGS...]\n");
 		return 127;
 	}
+	close_others(lifeline);
+	if (fcntl(lifeline, F_SETFD, FD_CLOEXEC) < 0)
+		return 127;	/* no lifeline: no launcher to run for */
 	loader_env = xcalloc(INIT_ENV_MAX, sizeof(*loader_env));
 	n_loader = take_loader_env(loader_env);
 	if (n_loader < 0) {
@@ -231,50 +348,20 @@ int init_main(int argc, char **argv)
 	set_init_dispositions(ignored);
 	init_forwarded_set(&waited);
 	sigaddset(&waited, SIGCHLD);
-	sigemptyset(&empty);
-	if (sigprocmask(SIG_SETMASK, &waited, NULL) < 0) {
+	if (sigprocmask(SIG_SETMASK, &waited, NULL) < 0 ||
+	    (sfd = signalfd(-1, &waited, SFD_CLOEXEC)) < 0) {
 		fprintf(stderr, PROG ": cannot block signals: %s\n", strerror(errno));
 		return 127;
 	}
 	fflush(NULL);
 	child = fork();
 	if (child < 0) {
-		fprintf(stderr, PROG ": cannot start '%s': %s\n", argv[2], strerror(errno));
+		fprintf(stderr, PROG ": cannot start '%s': %s\n", argv[3], strerror(errno));
 		free_loader_env(loader_env);
 		return 127;
 	}
-	if (child == 0) {
-		if (put_loader_env(loader_env, n_loader) < 0) {
-			fprintf(stderr, PROG ": cannot set the program's loader variables\n");
-			_exit(127);
-		}
-		set_program_dispositions(ignored);
-		sigprocmask(SIG_SETMASK, &empty, NULL);
-		execvp(argv[2], argv + 2);
-		fprintf(stderr, PROG ": cannot run '%s': %s\n", argv[2], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
-	}
+	if (child == 0)
+		exec_program(argv + 3, loader_env, n_loader, ignored);
 	free_loader_env(loader_env);
-	for (;;) {
-		siginfo_t si;
-		pid_t pid;
-		int sig, st;
-
-		sig = sigwaitinfo(&waited, &si);
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, PROG ": cannot wait for signals: %s\n", strerror(errno));
-			kill(child, SIGKILL);
-			return 127;
-		}
-		if (sig != SIGCHLD) {
-			if (si.si_code != SI_KERNEL)
-				kill(child, sig);
-			continue;
-		}
-		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-			if (pid == child)
-				return status_code(st);
-	}
+	return supervise(child, sfd, lifeline);
 }

@@ -2,17 +2,19 @@
  *
  * bwrap runs it as pid 1 (--as-pid-1) in place of the program:
  *
- *   INIT_PATH --init MASK -- PROGRAM [ARGS...]
+ *   INIT_PATH --init MASK LIFELINE -- PROGRAM [ARGS...]
  *
- * It is this very binary, bound read-only into the sandbox. It gives the
- * program the signal dispositions of the launcher's caller (MASK, in hex:
- * bit N-1 set when signal N was ignored; every other signal at its
- * default), starts it in the caller's process group, passes on the signals
- * the launcher forwards, reaps every orphan, and exits with the program's
- * status (128+N for a death by signal N). It runs under the same seccomp
- * filter as the program, so an allowlist (SANDBOX_SECCOMP_ALLOW) must also
- * allow what it uses: rt_sigaction, rt_sigprocmask, clone, wait4,
- * rt_sigtimedwait and kill, besides what the dynamic loader needs.
+ * It is this very binary, bound read-only into the sandbox. It closes
+ * every descriptor but 0, 1, 2 and LIFELINE, gives the program the signal
+ * dispositions of the launcher's caller (MASK, in hex: bit N-1 set when
+ * signal N was ignored; every other signal at its default), starts it in
+ * the caller's process group with descriptors 0, 1 and 2 only, passes on
+ * the signals the launcher forwards, reaps every orphan, and exits with the
+ * program's status (128+N for a death by signal N). LIFELINE is the read
+ * end of a pipe whose write end only the launcher holds: when it closes,
+ * the launcher is gone, and the init exits at once, which ends every
+ * process of the sandbox. The init runs under the same seccomp filter as
+ * the program; the allowlist mode always allows what it uses (scfilter.c).
  */
 #ifndef SV_INIT_H
 #define SV_INIT_H
@@ -42,7 +44,8 @@ bool init_is_forwarded(int sig);
 /* The mask of the signals the calling process ignores, as MASK above. */
 uint64_t init_ignored_signals(void);
 
-/* "sandbox-venv --init MASK -- PROGRAM [ARGS...]", argv starting at MASK.
+/* "sandbox-venv --init MASK LIFELINE -- PROGRAM [ARGS...]", argv starting
+ * at MASK.
  * Returns the exit status for main(). */
 int init_main(int argc, char **argv);
 

@@ -1,23 +1,38 @@
-/* launch.c - start one entry point inside a fresh bwrap sandbox. */
+/* launch.c - start one entry point inside a fresh bwrap sandbox.
+ *
+ * A launch, step by step (launch_gate reads as this list):
+ *
+ *   hygiene      descriptors: only 0, 1, 2 are meant for the program
+ *   find_venv    the venv and entry point, from the gate's path on the host
+ *   check_route  the path the caller took to the gate leads through nothing
+ *                a sandbox can replace
+ *   recover      host-side work a killed launcher left undone, first
+ *   sync         entry points added by another route get their gates
+ *   gather       libraries, the caller's wishes, .env
+ *   open_binds   every directory the sandbox binds from writable ground, as
+ *                fds opened without following symlinks
+ *   execute      the plan, the run, and the host-side work after it
+ */
 #include "launch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bwrapargs.h"
 #include "dotenv.h"
 #include "fsutil.h"
 #include "gate.h"
+#include "guard.h"
 #include "plan.h"
+#include "registry.h"
 #include "run.h"
 #include "scfilter.h"
 #include "state.h"
@@ -28,133 +43,155 @@ extern char **environ;
 
 #define DOTENV_MAX_BYTES (1u << 20)
 
-/* pip, pip3, pip3.11 -- or python with "-m pip" among its options. */
-static bool is_pip_launch(const char *name, const char *const *args)
+/* Everything one launch gathers, opens and owns. */
+struct launch {
+	struct venv v;
+	struct policy pol;
+	char *real;                    /* the gate's canonical path */
+	const char *name;              /* the entry point's name (in real) */
+	bool pip, verbose;
+	int proj;                      /* the project, O_PATH */
+	struct strvec libs, dotenv, pass_env, extra;
+	struct scfilter_policy scp;
+	char *pip_cache, *cwd;
+	struct strbuf passwd, group;
+	struct strvec bind_paths;      /* owns plan_bind paths */
+	struct plan_bind *binds;
+	size_t nr_binds;
+	struct plan_input in;
+	struct plan plan;
+};
+
+static void launch_init(struct launch *L)
 {
+	memset(L, 0, sizeof(*L));
+	venv_init(&L->v);
+	policy_init(&L->pol);
+	plan_init(&L->plan);
+	strvec_init(&L->libs);
+	strvec_init(&L->dotenv);
+	strvec_init(&L->pass_env);
+	strvec_init(&L->extra);
+	strvec_init(&L->bind_paths);
+	strbuf_init(&L->passwd, 0);
+	strbuf_init(&L->group, 0);
+	L->scp.mode = SCFILTER_DEFAULT;
+	strvec_init(&L->scp.allow);
+	L->proj = -1;
+	L->in.fd.venv = L->in.fd.privbin = L->in.fd.empty = L->in.fd.home = -1;
+	L->in.fd.cache = L->in.fd.git = L->in.fd.pyvenv_cfg = -1;
+	L->verbose = getenv("VERBOSE") && getenv("VERBOSE")[0];
+}
+
+static void launch_release(struct launch *L)
+{
+	int fds[] = { L->in.fd.empty, L->in.fd.home, L->in.fd.cache, L->in.fd.git,
+		      L->in.fd.pyvenv_cfg, L->proj };
 	size_t i;
 
-	if (!strcmp(name, "pip") || !strcmp(name, "pip3") ||
-	    (str_has_prefix(name, "pip3.") && strspn(name + 5, "0123456789") == strlen(name + 5) &&
-	     name[5]))
-		return true;
-	if (!str_has_prefix(name, "python"))
-		return false;
-	for (i = 0; args[i]; i++) {
-		const char *a = args[i];
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (i = 0; i < L->nr_binds; i++)
+		close(L->binds[i].fd);
+	free(L->binds);
+	strvec_clear(&L->bind_paths);
+	free(L->real);
+	free(L->pip_cache);
+	free(L->cwd);
+	strvec_clear(&L->libs);
+	strvec_clear(&L->dotenv);
+	strvec_clear(&L->pass_env);
+	strvec_clear(&L->extra);
+	strbuf_release(&L->passwd);
+	strbuf_release(&L->group);
+	scfilter_policy_release(&L->scp);
+	plan_release(&L->plan);
+	policy_release(&L->pol);
+	venv_release(&L->v);
+}
 
-		if (!strcmp(a, "-m"))
-			return args[i + 1] && !strcmp(args[i + 1], "pip");
-		if (!strcmp(a, "-mpip"))
-			return true;
-		if (a[0] != '-' || !strcmp(a, "-c") || !strcmp(a, "-") || !strcmp(a, "--"))
-			return false;
-		/* Options that take a separate argument. */
-		if ((!strcmp(a, "-W") || !strcmp(a, "-X") || !strcmp(a, "--check-hash-based-pycs")) &&
-		    args[i + 1])
-			i++;
+/* ---- hygiene: descriptors (DESIGN MUST 9) ---- */
+
+/* Every descriptor the caller gave us above 2 is close-on-exec: run.c lets
+ * through only those bwrap's arguments name. 0, 1 and 2 go to the program;
+ * one that is a directory, or an O_PATH descriptor, would lead out of every
+ * mount, so the program gets /dev/null there; a closed one is opened on
+ * /dev/null so that nothing else takes its number. */
+static void hygiene(void)
+{
+	int fd;
+
+	if (fs_cloexec_from(3) < 0)
+		die("cannot close the caller's descriptors: %s", strerror(errno));
+	for (fd = 0; fd <= 2; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+		bool closed = fl < 0 || fstat(fd, &st) < 0;
+		int null;
+
+		if (!closed && !S_ISDIR(st.st_mode) && !(fl & O_PATH))
+			continue;
+		if (!closed)
+			warn("descriptor %d is a directory: the sandbox gets /dev/null there", fd);
+		null = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+		if (null < 0 || (null != fd && (dup2(null, fd) < 0 || close(null) < 0)))
+			die("cannot open /dev/null: %s", strerror(errno));
 	}
-	return false;
 }
 
-/* What dirfd/name was: absent, or this file (lstat, not followed). */
-struct entry_id {
-	bool exists;
-	dev_t dev;
-	ino_t ino;
-	mode_t type;
-};
+/* ---- find_venv: which venv, which entry point ---- */
 
-/*
- * A repository the sandbox creates where there was none. git on the host
- * reads a .git's config and hooks (core.fsmonitor, core.pager, hooks) and
- * runs what they name, so a .git that a sandbox planted at the project's
- * top, where host git finds it, is code the host would run. An existing
- * .git is bound read-only; a new or replaced one is renamed aside when the
- * sandbox ends, before this launch hands anything back to the host. The
- * same for a bare repository made of the project's top (HEAD, objects/
- * and refs/ there).
- */
-struct git_guard {
-	int proj;          /* the project, O_PATH (not owned) */
-	struct entry_id git, head;
-};
-
-static struct entry_id entry_id_at(int dirfd, const char *name)
+static void find_venv(struct launch *L, const char *gate_path)
 {
-	struct entry_id id = { false, 0, 0, 0 };
-	struct stat st;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_free char *venv_path = NULL;
+	char *slash;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		id.exists = true;
-		id.dev = st.st_dev;
-		id.ino = st.st_ino;
-		id.type = st.st_mode & S_IFMT;
-	}
-	return id;
+	L->real = realpath(gate_path, NULL);
+	if (!L->real)
+		die("cannot find the gate '%s': %s", gate_path, strerror(errno));
+	slash = strrchr(L->real, '/');
+	L->name = slash + 1;
+	if (slash - L->real < 4 || strncmp(slash - 4, "/bin", 4))
+		die("'%s' is not in a venv's bin directory", gate_path);
+	venv_path = xstrndup(L->real, (size_t)(slash - 4 - L->real));
+	if (venv_open(venv_path, &L->v, &err) < 0)
+		die("%s", err.buf);
+	if (venv_open_state(&L->v, false, &err) < 0)
+		die_hint("run: sandbox-venv '%s'", "this venv is not wrapped: %s", err.buf);
+	if (wrap_read_policy(&L->v, &L->pol, &err) < 0)
+		die_hint("run sandbox-venv on the venv again", "cannot read the policy of '%s': %s",
+			 L->v.path, err.buf);
+	if (strcmp(L->pol.venv, L->v.path))
+		die_hint("run sandbox-venv on it again to record its new place",
+			 "this venv was wrapped at '%s' and is now at '%s'", L->pol.venv, L->v.path);
+	if (access(L->pol.python, X_OK) < 0)
+		die_hint("recreate the venv with an installed Python (python3 -I -m venv --clear DIR), "
+			 "then run sandbox-venv on it",
+			 "the base Python of this venv, '%s', is gone", L->pol.python);
+	L->proj = open(L->pol.project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (L->proj < 0)
+		die("cannot open project directory '%s': %s", L->pol.project, strerror(errno));
 }
 
-/* dirfd/name is there now and is not what it was (a new entry, or one put
- * in the place of a .git symlink, which is not bound read-only). */
-static bool entry_new(int dirfd, const char *name, const struct entry_id *was)
+/* ---- check_route: the way the caller came (DESIGN MUST 12) ---- */
+
+static void check_route(const struct launch *L, const char *gate_path)
 {
-	struct entry_id now = entry_id_at(dirfd, name);
+	cleanup_free char *link = NULL;
+	cleanup_free char *hint = NULL;
 
-	return now.exists && (!was->exists || now.dev != was->dev || now.ino != was->ino ||
-			      now.type != was->type);
+	if (!venv_route_link(gate_path, L->pol.project, L->v.path, &link))
+		return;
+	hint = xasprintf("run it by its own path, '%s/bin/%s', or move the link out of the "
+			 "project", L->v.path, L->name);
+	die_hint(hint, "'%s' is reached through the symlink '%s', which lies where sandboxes "
+		 "can write: one could point it at a program of its own, which the host would "
+		 "then run unsandboxed", gate_path, link);
 }
 
-/* dirfd/name is a directory, or a symlink to one: git takes either. */
-static bool dir_at(int dirfd, const char *name)
-{
-	struct stat st;
-
-	return fstatat(dirfd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);
-}
-
-static void git_guard_start(struct git_guard *g, int proj)
-{
-	g->proj = proj;
-	g->git = entry_id_at(proj, ".git");
-	g->head = entry_id_at(proj, "HEAD");
-}
-
-/* Rename proj/name to the first free "name.from-sandbox[.N]"; tell why. */
-static void set_aside(int proj, const char *project, const char *name)
-{
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		cleanup_free char *to = i ? xasprintf("%s.from-sandbox.%d", name, i) :
-					    xasprintf("%s.from-sandbox", name);
-		int r = renameat2(proj, name, proj, to, RENAME_NOREPLACE);
-
-		/* File systems without RENAME_NOREPLACE (NFS, some FUSE). */
-		if (r < 0 && errno == EINVAL)
-			r = entry_id_at(proj, to).exists ? (errno = EEXIST, -1) :
-			    renameat(proj, name, proj, to);
-		if (r == 0) {
-			warn("the sandbox created '%s/%s': renamed it to '%s', so that git on the "
-			     "host does not run what its config or hooks name\n"
-			     "hint: create repositories on the host; if you made this one, read its "
-			     "config and hooks before renaming it back", project, name, to);
-			return;
-		}
-		if (errno != EEXIST)
-			break;
-	}
-	warn("the sandbox created '%s/%s' and it could not be renamed aside: %s\n"
-	     "hint: remove it before running git there", project, name, strerror(errno));
-}
-
-static void git_guard_finish(const struct git_guard *g, const char *project)
-{
-	if (entry_new(g->proj, ".git", &g->git))
-		set_aside(g->proj, project, ".git");
-	/* A bare repository made of the project's top: HEAD, objects, refs. */
-	if (entry_new(g->proj, "HEAD", &g->head) && dir_at(g->proj, "objects") &&
-	    dir_at(g->proj, "refs"))
-		set_aside(g->proj, project, "HEAD");
-}
+/* ---- gather: libraries, entry point, the caller's wishes, .env ---- */
 
 static void synth_passwd(struct strbuf *passwd, struct strbuf *group, const char *home)
 {
@@ -232,6 +269,92 @@ static int parse_pass_env(const char *value, struct strvec *out, struct strbuf *
 	return 0;
 }
 
+/* pip, pip3, pip3.11 -- or python with "-m pip" among its options. */
+static bool is_pip_launch(const char *name, const char *const *args)
+{
+	size_t i;
+
+	if (!strcmp(name, "pip") || !strcmp(name, "pip3") ||
+	    (str_has_prefix(name, "pip3.") && strspn(name + 5, "0123456789") == strlen(name + 5) &&
+	     name[5]))
+		return true;
+	if (!str_has_prefix(name, "python"))
+		return false;
+	for (i = 0; args[i]; i++) {
+		const char *a = args[i];
+
+		if (!strcmp(a, "-m"))
+			return args[i + 1] && !strcmp(args[i + 1], "pip");
+		if (!strcmp(a, "-mpip"))
+			return true;
+		if (a[0] != '-' || !strcmp(a, "-c") || !strcmp(a, "-") || !strcmp(a, "--"))
+			return false;
+		/* Options that take a separate argument. */
+		if ((!strcmp(a, "-W") || !strcmp(a, "-X") || !strcmp(a, "--check-hash-based-pycs")) &&
+		    args[i + 1])
+			i++;
+	}
+	return false;
+}
+
+/* The library cache; built now if a wrap was cut short. */
+static void load_libs(struct launch *L)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	if (fs_read_file_at(L->v.state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0) {
+		strbuf_reset(&err);
+		if (venv_lock(&L->v, &err) < 0 || wrap_update_libs(&L->v, &L->pol, &err) < 0)
+			die("%s", err.buf);
+		venv_unlock(&L->v);
+		if (fs_read_file_at(L->v.state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0)
+			die("%s", err.buf);
+	}
+	if (libs_parse(text.buf, text.len, &L->libs, &err) < 0)
+		die_hint("run sandbox-venv on the venv again", "%s", err.buf);
+}
+
+/* Everything the caller wants: from the caller's own environment only. */
+static void gather(struct launch *L, const char *const *args)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	struct stat st;
+	const char *s;
+
+	load_libs(L);
+	L->in.entry = strcmp(L->name, GATE_SHELL) ? L->name : NULL;
+	if (L->in.entry && fstatat(L->v.privbin_fd, L->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		die_hint("reinstall the package that provided it, or run sandbox-venv again",
+			 "'%s' has no entry point in this venv any more", L->name);
+	L->pip = L->in.entry && is_pip_launch(L->name, args);
+
+	if (parse_pass_env(getenv("SANDBOX_PASS_ENV"), &L->pass_env, &err) < 0)
+		die("%s", err.buf);
+	if ((s = getenv("BWRAP_ARGS")) && bwrapargs_split(s, &L->extra, &err) < 0)
+		die("%s", err.buf);
+	if (scfilter_parse(getenv("SANDBOX_SECCOMP_ALLOW"), &L->scp, &err) < 0)
+		die("%s", err.buf);
+	if (L->scp.mode == SCFILTER_OFF)
+		warn("SANDBOX_SECCOMP_ALLOW is set but empty: running without a system call filter "
+		     "(namespaces, the kernel keyring, set-user-ID bits and the rest are open)");
+	if (getenv("SANDBOX_USE_PIP_CACHE")) {
+		const char *h = getenv("HOME");
+		struct passwd *pw = getpwuid(getuid());
+		cleanup_free char *dir = xasprintf("%s/.cache/pip", h && h[0] == '/' ? h :
+						   pw ? pw->pw_dir : "/nonexistent");
+
+		L->pip_cache = realpath(dir, NULL);
+		if (!L->pip_cache || venv_check_path_chars(L->pip_cache, "the pip cache", &err) < 0)
+			die("SANDBOX_USE_PIP_CACHE: cannot use '%s': %s", dir,
+			    err.len ? err.buf : strerror(errno));
+	}
+	if (read_dotenv(L->proj, L->pol.project, &L->dotenv, &err) < 0)
+		die("%s", err.buf);
+}
+
+/* ---- open_binds: what the sandbox binds from writable ground ---- */
+
 static int open_path_fd(int dirfd, const char *name, bool want_dir, bool optional,
 			const char *shown, struct strbuf *err)
 {
@@ -255,223 +378,304 @@ static int open_path_fd(int dirfd, const char *name, bool want_dir, bool optiona
 	return fd;
 }
 
-static void close_fds(const struct plan_input *in)
+static void add_bind(struct launch *L, const char *path, int fd, bool writable, const char *why)
 {
-	int fds[] = { in->fd.venv, in->fd.home, in->fd.cache, in->fd.git, in->fd.pyvenv_cfg };
+	L->binds = xrealloc(L->binds, (L->nr_binds + 1) * sizeof(*L->binds));
+	strvec_push(&L->bind_paths, path);
+	L->binds[L->nr_binds++] = (struct plan_bind){ L->bind_paths.v[L->bind_paths.nr - 1], fd,
+						      writable, why };
+}
+
+static bool bound(const struct launch *L, const char *path)
+{
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(fds); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	for (i = 0; i < L->nr_binds; i++)
+		if (!strcmp(L->binds[i].path, path))
+			return true;
+	return false;
 }
 
-static int inherit_fd(int fd)
+/* Is path inside a venv bound read-only so far? Then it needs no pin. */
+static bool inside_ro_venv(const struct launch *L, const char *path)
 {
-	int flags = fcntl(fd, F_GETFD);
+	size_t i;
 
-	return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+	for (i = 0; i < L->nr_binds; i++)
+		if (!L->binds[i].writable && path_is_under(path, L->binds[i].path))
+			return true;
+	return false;
 }
 
-int launch_gate(const char *exe, const char *gate_path, const char *const *args)
+/* Open `target`, a directory below the project, one component at a time
+ * without following a symlink, pinning every directory on the way (the
+ * host follows that path later: a sandbox must not rename any of it).
+ * Returns target's fd, -1 when it is gone, or dies when a symlink is on
+ * the way. */
+static int open_below_project(struct launch *L, const char *target)
+{
+	cleanup_free char *path = xstrdup(L->pol.project);
+	const char *s = target + strlen(L->pol.project);
+	int cur = openat(L->proj, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	bool pinned = false;	/* cur belongs to a bind */
+
+	while (cur >= 0 && *s == '/') {
+		const char *e = strchrnul(s + 1, '/');
+		cleanup_free char *name = xstrndup(s + 1, (size_t)(e - s - 1));
+		int next = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int saved = errno;
+		char *longer = xasprintf("%s/%s", path, name);
+
+		free(path);
+		path = longer;
+		if (!pinned)
+			close(cur);
+		if (next < 0 && (saved == ELOOP || saved == ENOTDIR))
+			die_hint("look at what is there; sandbox-venv --check names what changed",
+				 "'%s' is on the way to the venv '%s' and is no longer a directory: a "
+				 "sandbox may have put a symlink there", path, target);
+		cur = next;
+		pinned = false;
+		if (cur >= 0 && *e == '/' && !bound(L, path) && !inside_ro_venv(L, path)) {
+			add_bind(L, path, cur, true, "on the way to a venv in the project: pinned, "
+				 "so that it cannot be renamed or replaced");
+			pinned = true;
+		}
+		s = e;
+	}
+	return cur;
+}
+
+/* The venvs right at the project's top (a .venv-3.13 made since the
+ * wrap): one readdir, one fstatat per directory. */
+static void venvs_at_top(const struct launch *L, struct strvec *out)
+{
+	int fd = openat(L->proj, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		cleanup_free char *cfg = NULL;
+		struct stat st;
+
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git") ||
+		    (de->d_type == DT_UNKNOWN &&
+		     (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		      !S_ISDIR(st.st_mode))))
+			continue;
+		cfg = xasprintf("%s/pyvenv.cfg", de->d_name);
+		if (fstatat(dirfd(d), cfg, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			strvec_pushf(out, "%s/%s", L->pol.project, de->d_name);
+	}
+	closedir(d);
+}
+
+/* The other venvs below the project, read-only, and the directories on
+ * the way to each, pinned: those found when this venv was wrapped, those
+ * at the project's top now, and every venv wrapped since, wherever it lies
+ * (registry.h). */
+static void open_other_venvs(struct launch *L)
+{
+	cleanup_strvec struct strvec others = STRVEC_INIT;
+	size_t i;
+
+	registry_below(L->pol.project, L->v.path, &others);
+	venvs_at_top(L, &others);
+	for (i = 0; i < L->pol.protect.nr; i++)
+		if (path_is_under(L->pol.protect.v[i], L->pol.project))
+			strvec_push(&others, L->pol.protect.v[i]);
+	qsort(others.v, others.nr, sizeof(*others.v), strcmp_ptr);
+	for (i = 0; i < others.nr; i++) {
+		const char *e = others.v[i];
+		struct stat st;
+		int fd;
+
+		if ((i && !strcmp(e, others.v[i - 1])) || !strcmp(e, L->pol.project) ||
+		    path_is_under(e, L->v.path) ||
+		    path_is_under(L->v.path, e) || inside_ro_venv(L, e))
+			continue;
+		fd = open_below_project(L, e);
+		if (fd < 0)
+			continue;	/* gone */
+		if (fstatat(fd, "pyvenv.cfg", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			close(fd);	/* no longer a venv */
+			continue;
+		}
+		add_bind(L, e, fd, false, "another venv of the project: read-only, so that no "
+			 "sandbox changes what the host runs from it");
+	}
+}
+
+static int cmp_bind(const void *a, const void *b)
+{
+	return strcmp(((const struct plan_bind *)a)->path, ((const struct plan_bind *)b)->path);
+}
+
+static void open_binds(struct launch *L)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
-	cleanup_strbuf struct strbuf passwd = STRBUF_INIT;
-	cleanup_strbuf struct strbuf group = STRBUF_INIT;
-	cleanup_strvec struct strvec libs = STRVEC_INIT;
-	cleanup_strvec struct strvec dotenv = STRVEC_INIT;
-	cleanup_strvec struct strvec pass_env = STRVEC_INIT;
-	cleanup_strvec struct strvec extra = STRVEC_INIT;
-	cleanup_strvec struct strvec bargs = STRVEC_INIT;
-	cleanup_free char *real = NULL;
-	cleanup_free char *venv_path = NULL;
-	cleanup_free char *cwd = NULL;
-	cleanup_free char *pip_cache = NULL;
-	cleanup_free char *home = NULL;
-	struct scfilter_policy scp = { SCFILTER_DEFAULT, STRVEC_INIT };
-	struct git_guard guard;
-	cleanup_fd int proj = -1;
-	struct plan_input in;
-	struct policy pol;
-	struct plan plan;
-	struct venv v;
-	struct stat st;
-	const char *name, *s;
-	char *slash;
-	size_t i;
-	int status;
-	bool pip;
-	bool verbose = getenv("VERBOSE") && getenv("VERBOSE")[0];
+	cleanup_free char *h = xasprintf("%s/home", L->v.path);
+	cleanup_free char *c = xasprintf("%s/cache", L->v.path);
+	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", L->v.path);
 
-	venv_init(&v);
-	policy_init(&pol);
-	plan_init(&plan);
-	memset(&in, 0, sizeof(in));
-
-	/* 1. Which venv, which entry point: from the gate's path. */
-	real = realpath(gate_path, NULL);
-	if (!real)
-		die("cannot find the gate '%s': %s", gate_path, strerror(errno));
-	slash = strrchr(real, '/');
-	name = slash + 1;
-	if (slash - real < 4 || strncmp(slash - 4, "/bin", 4))
-		die("'%s' is not in a venv's bin directory", gate_path);
-	venv_path = xstrndup(real, (size_t)(slash - 4 - real));
-	if (venv_open(venv_path, &v, &err) < 0)
+	L->in.fd.venv = L->v.fd;
+	L->in.fd.privbin = L->v.privbin_fd;
+	L->in.fd.home = open_path_fd(L->v.fd, "home", true, false, h, &err);
+	L->in.fd.cache = L->in.fd.home < 0 ? -1 : open_path_fd(L->v.fd, "cache", true, false, c, &err);
+	L->in.fd.pyvenv_cfg = L->in.fd.cache < 0 ? -1 :
+			      open_path_fd(L->v.fd, "pyvenv.cfg", false, false, cfg, &err);
+	if (L->in.fd.home < 0 || L->in.fd.cache < 0 || L->in.fd.pyvenv_cfg < 0)
 		die("%s", err.buf);
-	if (venv_open_state(&v, false, &err) < 0)
-		die_hint("run: sandbox-venv '%s'", "this venv is not wrapped: %s", err.buf);
-	if (wrap_read_policy(&v, &pol, &err) < 0)
-		die_hint("run sandbox-venv on the venv again", "cannot read the policy of '%s': %s",
-			 v.path, err.buf);
-	if (strcmp(pol.venv, v.path))
-		die_hint("run sandbox-venv on it again to record its new place",
-			 "this venv was wrapped at '%s' and is now at '%s'", pol.venv, v.path);
-
-	if (access(pol.python, X_OK) < 0)
-		die_hint("recreate the venv with an installed Python (python3 -m venv --clear DIR), "
-			 "then run sandbox-venv on it",
-			 "the base Python of this venv, '%s', is gone", pol.python);
-	/* Entry points added by another route, or a pip that was killed. */
-	if (wrap_sync_if_changed(&v, &pol, exe, &err) < 0)
-		die("%s", err.buf);
-
-	/* 2. The library cache; built now if a wrap was cut short. */
-	{
-		cleanup_strbuf struct strbuf text = STRBUF_INIT;
-
-		if (fs_read_file_at(v.state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0) {
-			strbuf_reset(&err);
-			if (venv_lock(&v, &err) < 0 || wrap_update_libs(&v, &pol, &err) < 0)
-				die("%s", err.buf);
-			venv_unlock(&v);
-			if (fs_read_file_at(v.state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0)
-				die("%s", err.buf);
-		}
-		if (libs_parse(text.buf, text.len, &libs, &err) < 0)
-			die_hint("run sandbox-venv on the venv again", "%s", err.buf);
-	}
-
-	/* 3. The entry point. */
-	in.entry = strcmp(name, GATE_SHELL) ? name : NULL;
-	if (in.entry && fstatat(v.privbin_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		die_hint("reinstall the package that provided it, or run sandbox-venv again",
-			 "'%s' has no entry point in this venv any more", name);
-	pip = in.entry && is_pip_launch(name, args);
-
-	/* 4. The caller's wishes: all from the caller's own environment. */
-	if (parse_pass_env(getenv("SANDBOX_PASS_ENV"), &pass_env, &err) < 0)
-		die("%s", err.buf);
-	if ((s = getenv("BWRAP_ARGS")) && bwrapargs_split(s, &extra, &err) < 0)
-		die("%s", err.buf);
-	if (scfilter_parse(getenv("SANDBOX_SECCOMP_ALLOW"), &scp, &err) < 0)
-		die("%s", err.buf);
-	if (scp.mode == SCFILTER_OFF)
-		warn("SANDBOX_SECCOMP_ALLOW is set but empty: running without a system call filter");
-	if (getenv("SANDBOX_USE_PIP_CACHE")) {
-		const char *h = getenv("HOME");
-		struct passwd *pw = getpwuid(getuid());
-		cleanup_free char *dir = xasprintf("%s/.cache/pip", h && h[0] == '/' ? h :
-						   pw ? pw->pw_dir : "/nonexistent");
-
-		pip_cache = realpath(dir, NULL);
-		if (!pip_cache || venv_check_path_chars(pip_cache, "the pip cache", &err) < 0)
-			die("SANDBOX_USE_PIP_CACHE: cannot use '%s': %s", dir,
-			    err.len ? err.buf : strerror(errno));
-	}
-	proj = open(pol.project, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (proj < 0)
-		die("cannot open project directory '%s': %s", pol.project, strerror(errno));
-	if (read_dotenv(proj, pol.project, &dotenv, &err) < 0)
-		die("%s", err.buf);
-
-	/* 5. Everything the sandbox binds from the venv, as fds. */
-	in.fd.venv = v.fd;
-	in.fd.privbin = v.privbin_fd;
-	in.fd.state = v.state_fd;
-	{
-		cleanup_free char *h = xasprintf("%s/home", v.path);
-		cleanup_free char *c = xasprintf("%s/cache", v.path);
-		cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", v.path);
-
-		in.fd.home = open_path_fd(v.fd, "home", true, false, h, &err);
-		in.fd.cache = in.fd.home < 0 ? -1 : open_path_fd(v.fd, "cache", true, false, c, &err);
-		in.fd.pyvenv_cfg = in.fd.cache < 0 ? -1 :
-				   open_path_fd(v.fd, "pyvenv.cfg", false, false, cfg, &err);
-		if (in.fd.home < 0 || in.fd.cache < 0 || in.fd.pyvenv_cfg < 0)
-			die("%s", err.buf);
-	}
+	if (fs_mkdir_at(L->v.state_fd, STATE_EMPTY, 0555, &err) < 0 ||
+	    (L->in.fd.empty = fs_open_dir_path_at(L->v.state_fd, STATE_EMPTY, &err)) < 0)
+		die("cannot prepare '%s/%s': %s", L->v.path, STATE_DIR, err.buf);
 	{
 		/* .git is bound read-only when it is a directory or a file (a
 		 * worktree's); a symlink there is left alone, not followed. */
 		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 
-		in.fd.git = open_path_fd(proj, ".git", true, true, ".git", &ignored);
-		if (in.fd.git < 0)
-			in.fd.git = open_path_fd(proj, ".git", false, true, ".git", &ignored);
-		if (in.fd.git < -1)
-			in.fd.git = -1;
+		L->in.fd.git = open_path_fd(L->proj, ".git", true, true, ".git", &ignored);
+		if (L->in.fd.git < 0)
+			L->in.fd.git = open_path_fd(L->proj, ".git", false, true, ".git", &ignored);
+		if (L->in.fd.git < -1)
+			L->in.fd.git = -1;
 	}
+	open_other_venvs(L);
+	/* The way from the project to this venv (tox's .tox/py311). */
+	if (path_is_under(L->v.path, L->pol.project)) {
+		int fd = open_below_project(L, L->v.path);
 
-	home = xasprintf("%s/home", pol.venv);
-	synth_passwd(&passwd, &group, home);
-	cwd = getcwd(NULL, 0);
-	in.policy = &pol;
-	in.libs = &libs;
-	in.envp = (const char *const *)environ;
-	in.dotenv = &dotenv;
-	in.pass_env = &pass_env;
-	in.bwrap_args = &extra;
-	in.cwd = cwd;
-	in.args = args;
-	in.pip_cache = pip_cache;
-	in.writable_venv = pip;
-	in.passwd = passwd.buf;
-	in.group = group.buf;
-	if (plan_build(&plan, &in, &err) < 0)
+		if (fd < 0)
+			die("cannot open '%s' below its project: %s", L->v.path, strerror(errno));
+		close(fd);
+	}
+	if (L->nr_binds)
+		qsort(L->binds, L->nr_binds, sizeof(*L->binds), cmp_bind);
+}
+
+/* ---- execute ---- */
+
+static void build_plan(struct launch *L, const char *const *args)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_free char *home = xasprintf("%s/home", L->pol.venv);
+	size_t i;
+
+	synth_passwd(&L->passwd, &L->group, home);
+	L->cwd = getcwd(NULL, 0);
+	L->in.policy = &L->pol;
+	L->in.libs = &L->libs;
+	L->in.envp = (const char *const *)environ;
+	L->in.dotenv = &L->dotenv;
+	L->in.pass_env = &L->pass_env;
+	L->in.bwrap_args = &L->extra;
+	L->in.cwd = L->cwd;
+	L->in.args = args;
+	L->in.pip_cache = L->pip_cache;
+	L->in.writable_venv = L->pip;
+	L->in.passwd = L->passwd.buf;
+	L->in.group = L->group.buf;
+	L->in.binds = L->binds;
+	L->in.nr_binds = L->nr_binds;
+	if (plan_build(&L->plan, &L->in, &err) < 0)
 		die("%s", err.buf);
-
-	/* 6. Execute: memory files for data, the filter, the arguments. */
-	for (i = 0; i < plan.nr; i++) {
-		struct plan_op *op = &plan.ops[i];
+	for (i = 0; i < L->plan.notes.nr; i++)
+		warn("%s", L->plan.notes.v[i]);
+	/* Memory files for data, the filter. */
+	for (i = 0; i < L->plan.nr; i++) {
+		struct plan_op *op = &L->plan.ops[i];
 
 		if (op->type != PLAN_DATA)
 			continue;
 		op->fd = fs_memfd_data(op->dest, op->src, strlen(op->src), &err);
-		if (op->fd < 0 || inherit_fd(op->fd) < 0)
+		if (op->fd < 0)
 			die("%s", err.buf);
 	}
-	if (scfilter_build_fd(&scp, &plan.seccomp_fd, &err) < 0)
+	if (scfilter_build_fd(&L->scp, &L->plan.seccomp_fd, &err) < 0)
 		die("%s", err.buf);
-	if (plan.seccomp_fd >= 0 && inherit_fd(plan.seccomp_fd) < 0)
-		die("cannot pass the system call filter to bwrap: %s", strerror(errno));
-	{
-		int fds[] = { in.fd.venv, in.fd.privbin, in.fd.state, in.fd.home, in.fd.cache,
-			      in.fd.git, in.fd.pyvenv_cfg };
+}
 
-		for (i = 0; i < ARRAY_SIZE(fds); i++)
-			if (fds[i] >= 0 && inherit_fd(fds[i]) < 0)
-				die("cannot pass a directory to bwrap: %s", strerror(errno));
-	}
-	plan_to_args(&plan, &bargs);
-	if (verbose) {
+static void close_plan_fds(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (p->ops[i].type == PLAN_DATA && p->ops[i].fd >= 0)
+			close(steal_fd(&p->ops[i].fd));
+	if (p->seccomp_fd >= 0)
+		close(steal_fd(&p->seccomp_fd));
+}
+
+/* The run, and the host-side work after it: recorded before the sandbox
+ * starts (guard.h), so that a launcher that cannot finish leaves it to the
+ * next launch. */
+static int execute(struct launch *L, const char *exe)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_strvec struct strvec bargs = STRVEC_INIT;
+	cleanup_free int *fds = NULL;
+	struct guard_record rec = { -1, NULL };
+	struct git_guard guard;
+	struct run_spec spec;
+	size_t nr_fds;
+	int status;
+
+	plan_to_args(&L->plan, &bargs);
+	fds = plan_fds(&L->plan, &nr_fds);
+	if (L->verbose) {
 		cleanup_strbuf struct strbuf why = STRBUF_INIT;
 
-		plan_explain(&plan, &why);
+		plan_explain(&L->plan, &why);
 		fputs(why.buf, stderr);
 	}
-	git_guard_start(&guard, proj);
-	if (run_sandbox(&bargs, &plan.argv, &plan.env, verbose ? RUN_VERBOSE : 0, &status,
-			&err) < 0)
+	guard_start(&guard, L->proj);
+	if (guard_record(L->v.state_fd, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
-	git_guard_finish(&guard, pol.project);
-	if (pip && wrap_reconcile(&v, exe, &err) < 0)
-		die("after pip: %s", err.buf);
-	close_fds(&in);
-	scfilter_policy_release(&scp);
-	plan_release(&plan);
-	policy_release(&pol);
-	in.fd.venv = -1;
-	v.fd = -1;
-	venv_release(&v);
+	spec = (struct run_spec){ &bargs, fds, nr_fds, &L->plan.argv, &L->plan.env,
+				  L->verbose ? RUN_VERBOSE : 0 };
+	if (run_sandbox(&spec, &status, &err) < 0) {
+		guard_record_done(L->v.state_fd, &rec);
+		die("%s", err.buf);
+	}
+	close_plan_fds(&L->plan);
+	if (guard_finish(&guard, L->proj, L->pol.project, &err) < 0)
+		die("%s", err.buf);	/* the record stays: the next launch tries again */
+	if (L->pip && wrap_reconcile(&L->v, exe, &err) < 0) {
+		warn("after pip: %s\nhint: the next launch tries again", err.buf);
+		strbuf_reset(&err);
+	}
+	guard_record_done(L->v.state_fd, &rec);
+	return status;
+}
+
+int launch_gate(const char *exe, const char *gate_path, const char *const *args)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	struct launch L;
+	int status;
+
+	hygiene();
+	launch_init(&L);
+	find_venv(&L, gate_path);
+	check_route(&L, gate_path);
+	if (guard_recover(L.v.state_fd, L.proj, L.pol.project, &err) < 0)
+		die("%s", err.buf);
+	/* Entry points added by another route, or a pip that was killed. A
+	 * venv whose gates cannot be brought up to date still launches. */
+	if (wrap_sync_if_changed(&L.v, &L.pol, exe, &err) < 0)
+		warn("%s\nhint: run sandbox-venv on the venv to see it again", err.buf);
+	gather(&L, args);
+	open_binds(&L);
+	build_plan(&L, args);
+	status = execute(&L, exe);
+	launch_release(&L);
 	return status;
 }

@@ -6,6 +6,7 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -157,9 +158,13 @@ void plan_host_paths(struct strvec *out, struct strvec *why, bool code_only)
 		strvec_push(why, "a library of the sandbox's init (this program)");
 }
 
-/* Variables copied from the caller's environment into the sandbox. */
+/* Variables copied from the caller's environment into the sandbox. The
+ * locale: the categories glibc knows, no other LC_* name. */
 static const char *const safe_env[] = {
 	"USER", "LOGNAME", "TERM", "COLORTERM", "NO_COLOR", "LANG", "LANGUAGE",
+	"LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY",
+	"LC_MESSAGES", "LC_PAPER", "LC_NAME", "LC_ADDRESS", "LC_TELEPHONE",
+	"LC_MEASUREMENT", "LC_IDENTIFICATION",
 	"TZ", "http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy",
 	"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "ALL_PROXY", "NO_PROXY",
 	"CC", "CXX", "CPP", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS",
@@ -170,12 +175,28 @@ bool plan_env_is_safe(const char *name)
 {
 	size_t i;
 
-	if (str_has_prefix(name, "LC_"))
-		return true;
 	for (i = 0; i < ARRAY_SIZE(safe_env); i++)
 		if (!strcmp(name, safe_env[i]))
 			return true;
 	return false;
+}
+
+static bool is_proxy_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 6 && (!strcmp(name + n - 6, "_proxy") || !strcmp(name + n - 6, "_PROXY")) &&
+	       strcasecmp(name, "no_proxy");
+}
+
+bool plan_proxy_has_credentials(const char *value)
+{
+	const char *auth = strstr(value, "://");
+	size_t n;
+
+	auth = auth ? auth + 3 : value;
+	n = strcspn(auth, "/?#");
+	return memchr(auth, '@', n) != NULL;
 }
 
 void plan_init(struct plan *p)
@@ -186,6 +207,7 @@ void plan_init(struct plan *p)
 	strvec_init(&p->bound_dirs);
 	strvec_init(&p->extra);
 	strvec_init(&p->argv);
+	strvec_init(&p->notes);
 	p->seccomp_fd = -1;
 }
 
@@ -204,6 +226,7 @@ void plan_release(struct plan *p)
 	strvec_clear(&p->bound_dirs);
 	strvec_clear(&p->extra);
 	strvec_clear(&p->argv);
+	strvec_clear(&p->notes);
 	plan_init(p);
 }
 
@@ -338,8 +361,18 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 		if (!eq)
 			continue;
 		name = xstrndup(*e, (size_t)(eq - *e));
-		if (plan_env_is_safe(name))
-			strvec_push(&p->env, *e);
+		if (!plan_env_is_safe(name))
+			continue;
+		/* A proxy's password is a secret of the caller's: only on
+		 * request (SANDBOX_PASS_ENV). */
+		if (is_proxy_name(name) && plan_proxy_has_credentials(eq + 1)) {
+			if (strvec_find(in->pass_env, name) < 0)
+				strvec_pushf(&p->notes, "not passing %s into the sandbox: its proxy "
+					     "URL holds a user name or password\nhint: "
+					     "SANDBOX_PASS_ENV=%s passes it", name, name);
+			continue;
+		}
+		strvec_push(&p->env, *e);
 	}
 	strvec_pushf(&p->env, "PATH=%s/bin:/usr/local/bin:/usr/bin:/bin", pol->venv);
 	strvec_pushf(&p->env, "HOME=%s/home", pol->venv);
@@ -380,6 +413,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	cleanup_free char *home = xasprintf("%s/home", pol->venv);
 	cleanup_free char *cache = xasprintf("%s/cache", pol->venv);
 	cleanup_free char *state = xasprintf("%s/%s", pol->venv, STATE_DIR);
+	const char *how;
 	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", pol->venv);
 	cleanup_free char *git = xasprintf("%s/.git", pol->project);
 	cleanup_strvec struct strvec host = STRVEC_INIT;
@@ -387,13 +421,19 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	size_t i;
 
 	if (!has_fd(in->fd.venv) || !has_fd(in->fd.privbin) || !has_fd(in->fd.home) ||
-	    !has_fd(in->fd.cache)) {
+	    !has_fd(in->fd.cache) || !has_fd(in->fd.empty)) {
 		strbuf_addstr(err, "internal error: venv directories not opened");
 		return -1;
 	}
 	p->disable_userns = pol->disable_userns;
 
 	add_op(p, PLAN_PROC, NULL, "/proc", -1, "a new /proc: the sandbox's own processes only");
+	/* The kernel lets a writer whose uid is the host's root change these,
+	 * capabilities or not: read-only for a caller running as root. */
+	add_op(p, PLAN_RO_BIND, "/proc/sys", "/proc/sys", -1,
+	       "kernel tunables, read-only (core_pattern would run a program as host root)");
+	add_op(p, PLAN_RO_BIND_TRY, "/proc/sysrq-trigger", "/proc/sysrq-trigger", -1,
+	       "read-only (reboots, crashes the host)");
 	add_op(p, PLAN_DEV, NULL, "/dev", -1, "a minimal /dev: null, zero, random, tty, pts");
 	add_op(p, PLAN_TMPFS, NULL, "/tmp", -1, "private and empty, gone with the sandbox");
 	add_op(p, PLAN_TMPFS, NULL, "/var/tmp", -1, "private and empty, gone with the sandbox");
@@ -416,21 +456,23 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 		add_op(p, PLAN_BIND, in->pip_cache, in->pip_cache, -1,
 		       "the host's pip cache, shared on request (SANDBOX_USE_PIP_CACHE)");
 
-	/* The project read-write, then the venv over it. */
+	/* The project read-write; the directories on the way to the venvs in
+	 * it, and the other venvs, pinned; then the venv. */
 	add_op(p, PLAN_BIND, pol->project, pol->project, -1, "the project, read-write");
+	for (i = 0; i < in->nr_binds; i++)
+		add_op(p, in->binds[i].writable ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL,
+		       in->binds[i].path, in->binds[i].fd, in->binds[i].why);
+	how = in->writable_venv ? "the venv, writable: this is pip" : "the venv, read-only";
 	add_op(p, in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, pol->venv,
-	       in->fd.venv, in->writable_venv ? "the venv, writable: this is pip" :
-	       "the venv, read-only");
+	       in->fd.venv, how);
 	add_op(p, in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, venv_bin,
 	       in->fd.privbin, "the real entry points, over the host's gates");
-	if (in->writable_venv) {
-		/* Pinned as mountpoints: not renamed, not replaced. */
-		add_op(p, PLAN_RO_BIND_FD, NULL, state, in->fd.state,
-		       "sandbox-venv's policy and cache: read-only, even to pip");
-		if (has_fd(in->fd.pyvenv_cfg))
-			add_op(p, PLAN_RO_BIND_FD, NULL, cfg, in->fd.pyvenv_cfg,
-			       "read-only, even to pip");
-	}
+	/* Seen empty, and a mountpoint: not renamed, not replaced, and its
+	 * lock cannot be taken from inside. */
+	add_op(p, PLAN_RO_BIND_FD, NULL, state, in->fd.empty,
+	       "sandbox-venv's state: shown empty and read-only, even to pip");
+	if (in->writable_venv && has_fd(in->fd.pyvenv_cfg))
+		add_op(p, PLAN_RO_BIND_FD, NULL, cfg, in->fd.pyvenv_cfg, "read-only, even to pip");
 	add_op(p, PLAN_BIND_FD, NULL, home, in->fd.home, "HOME inside: the venv's own");
 	add_op(p, PLAN_BIND_FD, NULL, cache, in->fd.cache, "~/.cache inside: the venv's own");
 	if (has_fd(in->fd.git))
@@ -480,6 +522,9 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 
 	strvec_pushl(args, "--unshare-user", "--unshare-pid", "--unshare-ipc",
 		     "--unshare-uts", "--unshare-cgroup-try", NULL);
+	/* bwrap keeps a root caller's capabilities unless told; a recorded
+	 * --cap-add (p->extra) comes later and wins for what it names. */
+	strvec_pushl(args, "--cap-drop", "ALL", NULL);
 	/* A sandbox must not outlive its launcher, which still has work to do
 	 * on the host when it ends (launch.c). */
 	strvec_push(args, "--die-with-parent");
@@ -500,6 +545,9 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 			break;
 		case PLAN_RO_BIND:
 			strvec_pushl(args, "--ro-bind", op->src, op->dest, NULL);
+			break;
+		case PLAN_RO_BIND_TRY:
+			strvec_pushl(args, "--ro-bind-try", op->src, op->dest, NULL);
 			break;
 		case PLAN_BIND:
 			strvec_pushl(args, "--bind", op->src, op->dest, NULL);
@@ -537,6 +585,36 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 	strvec_pushv(args, p->extra.v);
 }
 
+int *plan_fds(const struct plan *p, size_t *nr)
+{
+	int *fds = xcalloc(p->nr + 1, sizeof(*fds));
+	size_t i;
+
+	*nr = 0;
+	for (i = 0; i < p->nr; i++) {
+		switch (p->ops[i].type) {
+		case PLAN_RO_BIND_FD:
+		case PLAN_BIND_FD:
+		case PLAN_DATA:
+			fds[(*nr)++] = p->ops[i].fd;
+			break;
+		case PLAN_PROC:
+		case PLAN_DEV:
+		case PLAN_TMPFS:
+		case PLAN_RO_BIND:
+		case PLAN_RO_BIND_TRY:
+		case PLAN_BIND:
+		case PLAN_SYMLINK:
+		case PLAN_SETENV:
+		case PLAN_CHDIR:
+			break;
+		}
+	}
+	if (p->seccomp_fd >= 0)
+		fds[(*nr)++] = p->seccomp_fd;
+	return fds;
+}
+
 void plan_explain(const struct plan *p, struct strbuf *out)
 {
 	size_t i;
@@ -550,6 +628,7 @@ void plan_explain(const struct plan *p, struct strbuf *out)
 		case PLAN_DEV:         what = "dev"; break;
 		case PLAN_TMPFS:       what = "tmpfs"; break;
 		case PLAN_RO_BIND:
+		case PLAN_RO_BIND_TRY:
 		case PLAN_RO_BIND_FD:  what = "read-only"; break;
 		case PLAN_BIND:
 		case PLAN_BIND_FD:     what = "read-write"; break;

@@ -19,7 +19,18 @@
  *     (LD_PRELOAD) can never act on the host's bwrap.
  *  4. The venv, its pyvenv.cfg and the state directory are read-only; in
  *     a pip launch the venv is writable but those stay read-only and every
- *     directory we bind from it is itself a mountpoint.
+ *     directory we bind from it is itself a mountpoint. The state directory
+ *     is seen empty: its lock, policy and records are out of every
+ *     sandbox's reach.
+ *  5. A caller running as root gives the sandbox no host-root power (DESIGN
+ *     MUST 11): every capability is dropped (a recorded --cap-add comes
+ *     after and wins), and the kernel's tunables, /proc/sys and
+ *     /proc/sysrq-trigger, are read-only whatever bwrap does by itself:
+ *     they check the writer's uid, not its capabilities.
+ *  6. Every path the host follows later is out of reach (DESIGN MUST 12):
+ *     the directories between the project and a venv inside it are
+ *     mountpoints (they cannot be renamed), and every other wrapped venv
+ *     below the project is bound read-only (plan_input.binds).
  */
 #ifndef SV_PLAN_H
 #define SV_PLAN_H
@@ -34,6 +45,7 @@ enum plan_op_type {
 	PLAN_DEV,           /* --dev DEST */
 	PLAN_TMPFS,         /* --tmpfs DEST */
 	PLAN_RO_BIND,       /* --ro-bind SRC DEST */
+	PLAN_RO_BIND_TRY,   /* --ro-bind-try SRC DEST: SRC may be missing */
 	PLAN_BIND,          /* --bind SRC DEST */
 	PLAN_RO_BIND_FD,    /* --ro-bind-fd FD DEST */
 	PLAN_BIND_FD,       /* --bind-fd FD DEST */
@@ -61,6 +73,18 @@ struct plan {
 	int seccomp_fd;          /* -1 for none */
 	struct strvec extra;     /* recorded, then BWRAP_ARGS: later ones win */
 	struct strvec argv;      /* the program and its arguments */
+	struct strvec notes;     /* for the caller to say (a variable held back) */
+};
+
+/* A directory the driver opened for the plan, bound at its path: those
+ * between the project and a venv in it (writable: they only need to be
+ * mountpoints), and other wrapped venvs below the project (read-only).
+ * Sorted by path, so a parent is bound before what lies in it. */
+struct plan_bind {
+	const char *path;
+	int fd;
+	bool writable;
+	const char *why;
 };
 
 /* What the launch knows, gathered and opened by the driver. */
@@ -77,8 +101,11 @@ struct plan_input {
 	const char *pip_cache;         /* host ~/.cache/pip to share, or NULL */
 	bool writable_venv;            /* a pip launch */
 	struct {
-		int venv, privbin, state, home, cache, git, pyvenv_cfg;
-	} fd;                          /* -1 where absent */
+		int venv, privbin, empty, home, cache, git, pyvenv_cfg;
+	} fd;                          /* -1 where absent; empty: an empty
+					* directory, shown for the state dir */
+	const struct plan_bind *binds; /* see struct plan_bind */
+	size_t nr_binds;
 	const char *passwd;            /* synthesized /etc/passwd content */
 	const char *group;             /* synthesized /etc/group content */
 };
@@ -94,6 +121,8 @@ void plan_expose(struct plan *p, const char *path, const char *why);
  * "--" and the program (p->argv), which bwrap takes only on its command
  * line, not from --args. PLAN_DATA ops must have their fd set first. */
 void plan_to_args(const struct plan *p, struct strvec *args);
+/* The descriptors the options name, for run.h; *nr of them, allocated. */
+int *plan_fds(const struct plan *p, size_t *nr);
 /* For VERBOSE: one line per operation, what and why (no values). */
 void plan_explain(const struct plan *p, struct strbuf *out);
 
@@ -102,8 +131,10 @@ void plan_explain(const struct plan *p, struct strbuf *out);
  * When why is not NULL, it gets each path's reason. */
 void plan_host_paths(struct strvec *out, struct strvec *why, bool code_only);
 
-/* The environment variables copied from the caller: exact names, and
- * LC_* as a prefix. */
+/* The environment variables copied from the caller: exact names, the
+ * locale categories glibc knows among them. */
 bool plan_env_is_safe(const char *name);
+/* A proxy variable's value that carries credentials (user[:password]@). */
+bool plan_proxy_has_credentials(const char *value);
 
 #endif

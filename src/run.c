@@ -3,47 +3,59 @@
  * One launch, as processes:
  *
  *   shell -- launcher (the gate's pid) -- bwrap -- init (pid 1) -- program
- *            '--------------- Landlock scope domain ---------------'
+ *                                '------- Landlock scope domain -------'
  *
- * The launcher spawns bwrap and waits. bwrap runs, as the sandbox's pid 1
- * (--as-pid-1), the init: this binary, bound read-only at INIT_PATH from
- * an fd on /proc/self/exe. bwrap reports the init's host pid on
- * --info-fd, so the launcher can pass signals to it.
+ * The launcher forks; the child enters the Landlock scope domain and execs
+ * bwrap. bwrap runs, as the sandbox's pid 1 (--as-pid-1), the init: this
+ * binary, bound read-only at INIT_PATH from an fd on /proc/self/exe. bwrap
+ * reports the init's host pid on --info-fd, so the launcher can pass
+ * signals to it.
  *
  * What MUST hold:
  *  1. bwrap is executed from BWRAP_PATH, never through PATH, with the
  *     plan's environment and its options in a sealed memory file, never on
  *     its command line.
- *  2. Where the kernel has Landlock scopes, the launcher enters the scope
- *     domain (landlock.h) before it starts bwrap, so every process of the
- *     sandbox is in it: no connection to an abstract unix socket and no
- *     signal outside the domain. The launcher runs nothing else after
- *     that: it signals into the domain and, once the sandbox has ended,
- *     sets a planted .git aside and, for pip, writes the gates.
- *     (The sandbox can signal the launcher and bwrap, as it always could
- *     its bwrap: that ends only its own launch.) A kernel without scopes
+ *  2. Descriptors (DESIGN MUST 9): bwrap inherits exactly the descriptors
+ *     its arguments name, and 0, 1, 2. Every other descriptor of the
+ *     launcher, the caller's included, is close-on-exec (launch.c marks
+ *     them all first); only the child that execs bwrap lets the named ones
+ *     through. The init closes whatever still reaches it (init.c).
+ *  3. The launcher is not in the Landlock domain: only the child that
+ *     execs bwrap enters it. Where the kernel has scopes, no process of
+ *     the sandbox can signal the launcher (kill(0, ...) reaches the whole
+ *     process group, launcher included, without that), so the work it does
+ *     on the host after the run cannot be stopped from inside (DESIGN
+ *     MUST 10; launch.c records that work beforehand, for a kernel without
+ *     scopes or a launcher killed from outside). A kernel without scopes
  *     is said under VERBOSE, never an error; one with scopes that refuses
  *     them stops the launch.
- *  3. All of these processes stay in the caller's process group and
+ *  4. The sandbox cannot outlive the launcher: bwrap's --die-with-parent,
+ *     and a lifeline, a pipe whose only write end the launcher holds. The
+ *     init watches the read end and, when it closes (the launcher died,
+ *     even before bwrap could arrange --die-with-parent), exits, which
+ *     ends every process of the sandbox.
+ *  5. All of these processes stay in the caller's process group and
  *     session (no --new-session), so the terminal's signals reach the
  *     program directly. bwrap ignores the forwarded signals (init.h), so
  *     Ctrl-C and Ctrl-\ do not kill it and leave the program behind; the
  *     init gives the program the dispositions the launcher's caller set.
  *     Terminal injection (TIOCSTI, TIOCLINUX) stays blocked by the filter.
- *  4. A forwarded signal that a process sends to the launcher (kill -TERM
+ *  6. A forwarded signal that a process sends to the launcher (kill -TERM
  *     on the gate's pid) is passed to the init, which passes it to the
  *     program. One from the terminal (SI_KERNEL) is not passed on: the
  *     whole group, program included, got it.
- *  5. Job control: Ctrl-Z stops the launcher, bwrap and the program (the
+ *  7. Job control: Ctrl-Z stops the launcher, bwrap and the program (the
  *     init, as pid 1, is immune and need not stop), so the shell sees its
  *     child stop; fg continues the whole group.
- *  6. The status is the program's own, 128+N for a death by signal N. It
+ *  8. The status is the program's own, 128+N for a death by signal N. It
  *     goes back to the driver (which has work to do on the host after the
  *     sandbox: launch.c), with the signal mask and dispositions as they
  *     were and no forwarded signal left pending.
- *  7. The init is the running binary, bound from an fd, so no path can be
+ *  9. The init is the running binary, bound from an fd, so no path can be
  *     swapped in between; it runs under the same seccomp filter and
  *     Landlock domain as the program.
+ * 10. One event loop (evloop.h) waits for everything: signals and bwrap's
+ *     end through one signalfd.
  */
 #include "run.h"
 
@@ -51,15 +63,18 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "evloop.h"
 #include "fsutil.h"
 #include "init.h"
 #include "landlock.h"
@@ -74,13 +89,6 @@
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
-
-static int inherit(int fd)
-{
-	int flags = fcntl(fd, F_GETFD);
-
-	return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-}
 
 /* Exit status of a child as a shell reports it. */
 static int exit_code(int status)
@@ -134,15 +142,6 @@ static pid_t read_init_pid(int fd)
 	return *p == ',' || *p == '\n' || *p == ' ' || *p == '}' ? (pid_t)v : -1;
 }
 
-/* Pass sig to the init: through a pidfd, so a recycled pid is never hit. */
-static void forward(int pidfd, pid_t pid, int sig)
-{
-	if (pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-	else if (pid > 0)
-		kill(pid, sig);
-}
-
 static void print_command(const struct strvec *opts, const struct strvec *cmd)
 {
 	cleanup_strbuf struct strbuf line = STRBUF_INIT;
@@ -174,11 +173,12 @@ static void print_landlock(int abi)
 }
 
 /* The launcher's signal state while bwrap runs: the forwarded signals and
- * SIGCHLD blocked and taken by sigwaitinfo(); the forwarded ones ignored,
- * so that bwrap inherits that and Ctrl-C cannot kill it; SIGCHLD at its
- * default, since an ignored one (inherited) would reap bwrap unseen. */
+ * SIGCHLD blocked and read from a signalfd; the forwarded ones ignored, so
+ * that bwrap inherits that and Ctrl-C cannot kill it (blocked signals are
+ * queued even when ignored); SIGCHLD at its default, since an ignored one
+ * (inherited) would reap bwrap unseen. */
 struct signal_state {
-	sigset_t mask;
+	sigset_t mask;          /* the caller's mask, for bwrap and for after */
 	int sigs[8];
 	struct sigaction old[8];
 	size_t nr;
@@ -223,71 +223,255 @@ static void restore_signals(const struct signal_state *st)
 	sigprocmask(SIG_SETMASK, &st->mask, NULL);
 }
 
-int run_sandbox(const struct strvec *opts, const struct strvec *argv,
-		const struct strvec *env, unsigned int flags, int *status, struct strbuf *err)
+/* What the child needs between fork and exec: only async-signal-safe calls
+ * there. */
+struct child_exec {
+	const char *const *argv;
+	const char *const *envp;
+	const int *fds;
+	size_t nr_fds;
+	const sigset_t *mask;
+	int ruleset;            /* -1: no Landlock scopes */
+	int errpipe;            /* write end: errno of a failed step */
+};
+
+static void child_fail(const struct child_exec *c)
+{
+	int e = errno;
+
+	if (write(c->errpipe, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static void child_exec_bwrap(const struct child_exec *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_fds; i++)
+		if (fcntl(c->fds[i], F_SETFD, 0) < 0)
+			child_fail(c);
+	if (sigprocmask(SIG_SETMASK, c->mask, NULL) < 0)
+		child_fail(c);
+	if (c->ruleset >= 0 && landlock_scope_apply(c->ruleset) < 0)
+		child_fail(c);
+	execve(BWRAP_PATH, (char *const *)c->argv, (char *const *)c->envp);
+	child_fail(c);
+}
+
+/* Fork the child that enters the domain and execs bwrap. Returns its pid,
+ * or -1 with err (the child's errno when it failed before bwrap ran). */
+static pid_t spawn_bwrap(struct child_exec *c, struct strbuf *err)
+{
+	int ep[2], e = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	c->errpipe = ep[1];
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		child_exec_bwrap(c);
+	close(ep[1]);
+	if (pid < 0) {
+		strbuf_addf(err, "cannot start bwrap: %s", strerror(errno));
+		close(ep[0]);
+		return -1;
+	}
+	while ((n = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(ep[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (c->ruleset >= 0 && e != ENOENT && e != EACCES)
+			strbuf_addf(err, "cannot enter the landlock domain or run '%s': %s",
+				    BWRAP_PATH, strerror(e));
+		else
+			strbuf_addf(err, "cannot run '%s': %s\nhint: install bubblewrap",
+				    BWRAP_PATH, strerror(e));
+		return -1;
+	}
+	return pid;
+}
+
+/* A pidfd for the init at host pid `pid`, checked to be bwrap's child: the
+ * init could have ended and its pid been reused before pidfd_open, but
+ * bwrap, our unreaped child, keeps its own pid, so a process whose parent
+ * is bwrap is the init. */
+static int open_init_pidfd(pid_t pid, pid_t bwrap)
+{
+	cleanup_free char *path = xasprintf("/proc/%d/stat", (int)pid);
+	cleanup_strbuf struct strbuf stat = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_fd int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	const char *p;
+
+	if (fd < 0 || fs_read_file_at(AT_FDCWD, path, INFO_MAX, &stat, &ignored) < 0)
+		return -1;
+	/* "PID (COMM) STATE PPID ...": COMM may hold anything but ends at
+	 * the last ')'. */
+	p = strrchr(stat.buf, ')');
+	if (!p || strtol(p + 3, NULL, 10) != (long)bwrap)
+		return -1;
+	return steal_fd(&fd);
+}
+
+/* After bwrap has ended: make sure nothing of the sandbox runs any more
+ * before the host side looks at what it left (bwrap can be killed from
+ * inside, and its child then ends only when its parent-death signal
+ * arrives). The init's end is the end of its pid namespace: the kernel
+ * kills and reaps every other process in it first. */
+static void end_sandbox(int pidfd)
+{
+	struct pollfd p = { pidfd, POLLIN, 0 };
+
+	if (pidfd < 0)
+		return;
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
+/* The wait: one signalfd for the forwarded signals and SIGCHLD. */
+struct waiting {
+	pid_t bwrap;
+	int pidfd;              /* the init's, or -1 */
+	pid_t init_pid;
+	int status;
+};
+
+static void forward(const struct waiting *w, int sig)
+{
+	if (w->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
+	else if (w->init_pid > 0)
+		kill(w->init_pid, sig);
+}
+
+static int on_signal(struct evloop *l, int fd, uint32_t events, void *data,
+		     struct strbuf *err)
+{
+	struct waiting *w = data;
+	struct signalfd_siginfo si;
+	ssize_t n;
+
+	(void)l;
+	(void)events;
+	while ((n = read(fd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
+		if ((int)si.ssi_signo != SIGCHLD) {
+			if (si.ssi_code != SI_KERNEL)
+				forward(w, (int)si.ssi_signo);
+			continue;
+		}
+		for (;;) {
+			pid_t r = waitpid(w->bwrap, &w->status, WNOHANG);
+
+			if (r == w->bwrap)
+				return 1;
+			if (r == 0 || (r < 0 && errno != EINTR))
+				break;
+		}
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		strbuf_addf(err, "cannot read signals: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* bwrap's options plus the init's own; the data for --args. */
+static void init_options(const struct run_spec *spec, int info_wr, int exe_fd,
+			 struct strvec *all)
+{
+	strvec_pushv(all, spec->opts->v);
+	strvec_pushl(all, "--as-pid-1", "--info-fd", NULL);
+	strvec_pushf(all, "%d", info_wr);
+	strvec_push(all, "--ro-bind-fd");
+	strvec_pushf(all, "%d", exe_fd);
+	strvec_push(all, INIT_PATH);
+	/* Last, when every mountpoint exists: the root bwrap built is
+	 * read-only, so a write outside the project, home, cache and /tmp
+	 * fails instead of landing in a throwaway directory. */
+	strvec_pushl(all, "--remount-ro", "/", NULL);
+}
+
+int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf data = STRBUF_INIT;
 	cleanup_strvec struct strvec all = STRVEC_INIT;
 	cleanup_strvec struct strvec cmd = STRVEC_INIT;
+	cleanup_free int *fds = NULL;
 	cleanup_fd int args_fd = -1;
 	cleanup_fd int exe_fd = -1;
 	cleanup_fd int info_rd = -1;
 	cleanup_fd int info_wr = -1;
+	cleanup_fd int life_rd = -1;
+	cleanup_fd int life_wr = -1;
 	cleanup_fd int ruleset = -1;
-	cleanup_fd int pidfd = -1;
+	cleanup_fd int sfd = -1;
+	struct waiting w = { -1, -1, -1, 0 };
 	struct signal_state sigs;
-	posix_spawnattr_t attr;
+	struct child_exec child;
+	struct evloop loop;
 	sigset_t waited;
-	pid_t pid, init_pid;
-	int info[2], abi, r, st = 0;
-	size_t i;
+	int pipefd[2], abi, ret = -1;
+	size_t i, nr = 0;
 
-	/* The init, bound from the running binary. */
+	/* The init, bound from the running binary; bwrap's report; the
+	 * lifeline (only its read end goes in). */
 	exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (exe_fd < 0) {
 		strbuf_addf(err, "cannot open '/proc/self/exe': %s", strerror(errno));
 		return -1;
 	}
-	if (pipe2(info, O_CLOEXEC) < 0) {
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
 		return -1;
 	}
-	info_rd = info[0];
-	info_wr = info[1];
+	info_rd = pipefd[0];
+	info_wr = pipefd[1];
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	life_rd = pipefd[0];
+	life_wr = pipefd[1];
 	abi = landlock_abi();
 	ruleset = landlock_scope_ruleset(abi, err);
 	if (ruleset == -2)
 		return -1;
 
-	strvec_pushv(&all, opts->v);
-	strvec_pushl(&all, "--as-pid-1", "--info-fd", NULL);
-	strvec_pushf(&all, "%d", info_wr);
-	strvec_push(&all, "--ro-bind-fd");
-	strvec_pushf(&all, "%d", exe_fd);
-	strvec_push(&all, INIT_PATH);
-	/* Last, when every mountpoint exists: the root bwrap built is
-	 * read-only, so a write outside the project, home, cache and /tmp
-	 * fails instead of landing in a throwaway directory. */
-	strvec_pushl(&all, "--remount-ro", "/", NULL);
+	init_options(spec, info_wr, exe_fd, &all);
 	for (i = 0; i < all.nr; i++)
 		strbuf_add(&data, all.v[i], strlen(all.v[i]) + 1);
 	args_fd = fs_memfd_data("bwrap-args", data.buf, data.len, err);
 	if (args_fd < 0)
 		return -1;
-	if (inherit(args_fd) < 0 || inherit(exe_fd) < 0 || inherit(info_wr) < 0) {
-		strbuf_addf(err, "cannot pass arguments to bwrap: %s", strerror(errno));
-		return -1;
-	}
 	strvec_pushl(&cmd, "bwrap", "--args", NULL);
 	strvec_pushf(&cmd, "%d", args_fd);
 	strvec_pushl(&cmd, "--", INIT_PATH, INIT_ROLE, NULL);
 	strvec_pushf(&cmd, "%" PRIx64, init_ignored_signals());
+	strvec_pushf(&cmd, "%d", life_rd);
 	strvec_push(&cmd, "--");
-	strvec_pushv(&cmd, argv->v);
-	if (flags & RUN_VERBOSE) {
+	strvec_pushv(&cmd, spec->argv->v);
+	if (spec->flags & RUN_VERBOSE) {
 		print_command(&all, &cmd);
 		print_landlock(abi);
 	}
+
+	/* Exactly the named descriptors, and the init's own, go through. */
+	fds = xcalloc(spec->nr_fds + 4, sizeof(*fds));
+	for (i = 0; i < spec->nr_fds; i++)
+		fds[nr++] = spec->fds[i];
+	fds[nr++] = args_fd;
+	fds[nr++] = exe_fd;
+	fds[nr++] = info_wr;
+	fds[nr++] = life_rd;
 
 	init_forwarded_set(&waited);
 	sigaddset(&waited, SIGCHLD);
@@ -296,58 +480,47 @@ int run_sandbox(const struct strvec *opts, const struct strvec *argv,
 		restore_signals(&sigs);
 		return -1;
 	}
-	/* The launcher enters the domain too: it signals only into it. */
-	if (ruleset >= 0 && landlock_scope_apply(ruleset) < 0) {
-		strbuf_addf(err, "cannot enter the landlock domain: %s", strerror(errno));
+	if (evloop_init(&loop, err) < 0) {
 		restore_signals(&sigs);
 		return -1;
 	}
-	fflush(NULL);
-	if ((r = posix_spawnattr_init(&attr)) != 0 ||
-	    (r = posix_spawnattr_setsigmask(&attr, &sigs.mask)) != 0 ||
-	    (r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK)) != 0 ||
-	    (r = posix_spawn(&pid, BWRAP_PATH, NULL, &attr, (char *const *)cmd.v,
-			     (char *const *)env->v)) != 0) {
-		strbuf_addf(err, "cannot run '%s': %s\nhint: install bubblewrap", BWRAP_PATH,
-			    strerror(r));
-		posix_spawnattr_destroy(&attr);
-		restore_signals(&sigs);
-		return -1;
+	sfd = signalfd(-1, &waited, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		strbuf_addf(err, "cannot watch signals: %s", strerror(errno));
+		goto out;
 	}
-	posix_spawnattr_destroy(&attr);
+	if (evloop_add(&loop, sfd, EPOLLIN, on_signal, &w, err) < 0)
+		goto out;
+
+	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, ruleset, -1 };
+	w.bwrap = spawn_bwrap(&child, err);
+	if (w.bwrap < 0)
+		goto out;
 	close_fd(&args_fd);
 	close_fd(&exe_fd);
 	close_fd(&info_wr);
+	close_fd(&life_rd);
 	close_fd(&ruleset);
 
-	init_pid = read_init_pid(info_rd);
+	w.init_pid = read_init_pid(info_rd);
 	close_fd(&info_rd);
-	if (init_pid > 0)
-		pidfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
-
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&waited, &si);
-
-		if (sig == SIGCHLD) {
-			pid_t w = waitpid(pid, &st, WNOHANG);
-
-			if (w == pid)
-				break;
-			if (w == 0 || errno == EINTR)
-				continue;
-		}
-		if (sig < 0 || sig == SIGCHLD) {
-			if (sig < 0 && errno == EINTR)
-				continue;
-			strbuf_addf(err, "cannot wait for bwrap: %s", strerror(errno));
-			restore_signals(&sigs);
-			return -1;
-		}
-		if (si.si_code != SI_KERNEL)
-			forward(pidfd, init_pid, sig);
+	if (w.init_pid > 0)
+		w.pidfd = open_init_pidfd(w.init_pid, w.bwrap);
+	if (evloop_run(&loop, err) < 0) {
+		/* Cannot wait: end the sandbox rather than leave it. */
+		kill(w.bwrap, SIGKILL);
+		while (waitpid(w.bwrap, &w.status, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		*status = exit_code(w.status);
+		ret = 0;
 	}
-	*status = exit_code(st);
+	close_fd(&life_wr);
+	end_sandbox(w.pidfd);
+out:
+	if (w.pidfd >= 0)
+		close(w.pidfd);
+	evloop_release(&loop);
 	restore_signals(&sigs);
-	return 0;
+	return ret;
 }

@@ -11,6 +11,7 @@ void policy_init(struct policy *p)
 	strvec_init(&p->expose);
 	strvec_init(&p->lib_dirs);
 	strvec_init(&p->bwrap_args);
+	strvec_init(&p->protect);
 }
 
 void policy_release(struct policy *p)
@@ -21,6 +22,7 @@ void policy_release(struct policy *p)
 	strvec_clear(&p->expose);
 	strvec_clear(&p->lib_dirs);
 	strvec_clear(&p->bwrap_args);
+	strvec_clear(&p->protect);
 	policy_init(p);
 }
 
@@ -179,12 +181,13 @@ static int policy_record(const char *key, const char *v, void *data, struct strb
 		return parse_bool(key, v, &p->system_site, err);
 	if (!strcmp(key, "disable-userns"))
 		return parse_bool(key, v, &p->disable_userns, err);
-	if (!strcmp(key, "expose") || !strcmp(key, "lib-dir")) {
+	if (!strcmp(key, "expose") || !strcmp(key, "lib-dir") || !strcmp(key, "protect")) {
 		if (v[0] != '/') {
 			strbuf_addf(err, "'%s' must be an absolute path", key);
 			return -1;
 		}
-		strvec_push(key[0] == 'e' ? &p->expose : &p->lib_dirs, v);
+		strvec_push(key[0] == 'e' ? &p->expose : key[0] == 'l' ? &p->lib_dirs :
+			    &p->protect, v);
 		return 0;
 	}
 	if (!strcmp(key, "bwrap-arg")) {
@@ -222,6 +225,8 @@ void policy_format(const struct policy *p, struct strbuf *out)
 		state_add_record(out, "lib-dir", p->lib_dirs.v[i]);
 	for (i = 0; i < p->bwrap_args.nr; i++)
 		state_add_record(out, "bwrap-arg", p->bwrap_args.v[i]);
+	for (i = 0; i < p->protect.nr; i++)
+		state_add_record(out, "protect", p->protect.v[i]);
 }
 
 static int libs_record(const char *key, const char *v, void *data, struct strbuf *err)

@@ -11,10 +11,15 @@
  *                                  wrote them, for --check and --unwrap
  *   $venv/.sandbox-venv/bin/NAME   the real entry points; mounted over
  *                                  $venv/bin inside every sandbox
+ *   $venv/.sandbox-venv/empty/     an empty directory, shown in place of
+ *                                  .sandbox-venv in every sandbox
+ *   $venv/.sandbox-venv/runs/ID    host-side work of a running launch
+ *                                  (guard.h)
  *   $venv/home, $venv/cache        the sandbox's $HOME and ~/.cache
  *
  * No sandbox can write $venv/bin (it is covered by the private bin inside)
- * nor $venv/.sandbox-venv outside its bin/ (read-only in every sandbox).
+ * nor see $venv/.sandbox-venv (covered by the empty directory): only pip's
+ * sandbox writes the private bin, which it sees as $venv/bin.
  *
  * Both files are text, one record per line: a key, one space, a value.
  * Values escape backslash as "\\", newline as "\n" and any other control
@@ -36,6 +41,8 @@
 #define STATE_STAMP "stamp"
 #define STATE_BIN "bin"
 #define STATE_ORIG "orig"
+#define STATE_EMPTY "empty"
+#define STATE_RUNS "runs"
 #define STATE_FORMAT_STR "1"
 #define STATE_MAX_BYTES (4u << 20)
 
@@ -47,6 +54,8 @@ struct policy {
 	struct strvec lib_dirs; /* the interpreter's own library directories:
 				 * trusted for resolving NEEDED, not exposed */
 	struct strvec bwrap_args; /* recorded at wrap time, used every launch */
+	struct strvec protect;  /* other venvs below the project, found at
+				 * wrap time: read-only in every sandbox */
 	bool system_site;       /* include-system-site-packages */
 	bool disable_userns;    /* bwrap supports --disable-userns here */
 };

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
 #define PROG "sandbox-venv"
 
@@ -36,6 +37,8 @@ void cleanup_freep(void *p);
 void cleanup_closep(int *fd);
 #define cleanup_free __attribute__((cleanup(cleanup_freep)))
 #define cleanup_fd __attribute__((cleanup(cleanup_closep)))
+
+#define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
 
 /* Hand ownership over: returns *p and clears it. */
 static inline void *steal_pointer(void *pp)

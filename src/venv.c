@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -22,6 +23,7 @@ void venv_init(struct venv *v)
 void venv_release(struct venv *v)
 {
 	free(v->path);
+	free(v->given);
 	free(v->project);
 	cleanup_closep(&v->fd);
 	cleanup_closep(&v->bin_fd);
@@ -57,7 +59,7 @@ int venv_open(const char *path, struct venv *v, struct strbuf *err)
 	real = realpath(path, NULL);
 	if (!real) {
 		if (errno == ENOENT)
-			strbuf_addf(err, "no venv at '%s'\nhint: create one with: python3 -m venv %s",
+			strbuf_addf(err, "no venv at '%s'\nhint: create one with: python3 -I -m venv %s",
 				    path, path);
 		else
 			strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
@@ -73,7 +75,7 @@ int venv_open(const char *path, struct venv *v, struct strbuf *err)
 	}
 	if (fstatat(v->fd, "pyvenv.cfg", &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		strbuf_addf(err, "'%s' is not a venv: it has no pyvenv.cfg\n"
-			    "hint: create one with: python3 -m venv %s", path, path);
+			    "hint: create one with: python3 -I -m venv %s", path, path);
 		return -1;
 	}
 	v->bin_fd = openat(v->fd, "bin", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -90,7 +92,68 @@ int venv_open(const char *path, struct venv *v, struct strbuf *err)
 	}
 	v->project = xstrndup(real, (size_t)(slash - real));
 	v->path = steal_pointer(&real);
+	v->given = xstrdup(path);
 	return 0;
+}
+
+/* See venv.h. */
+bool venv_route_link(const char *path, const char *project, const char *venv, char **link)
+{
+	cleanup_strbuf struct strbuf cur = STRBUF_INIT;	/* real, "" for "/" */
+	const char *s = path;
+	unsigned hops = 0;
+
+	if (path[0] != '/') {
+		cleanup_free char *cwd = getcwd(NULL, 0);
+
+		if (!cwd)
+			return false;
+		strbuf_addstr(&cur, strcmp(cwd, "/") ? cwd : "");
+	}
+	while (*s) {
+		const char *e;
+		cleanup_free char *next = NULL;
+		struct stat st;
+
+		while (*s == '/')
+			s++;
+		e = strchrnul(s, '/');
+		if (e == s)
+			break;
+		if (e - s == 1 && s[0] == '.') {
+			s = e;
+			continue;
+		}
+		if (e - s == 2 && s[0] == '.' && s[1] == '.') {
+			char *slash = strrchr(cur.buf, '/');
+
+			strbuf_setlen(&cur, slash ? (size_t)(slash - cur.buf) : 0);
+			s = e;
+			continue;
+		}
+		next = xasprintf("%s/%.*s", cur.buf, (int)(e - s), s);
+		if (lstat(next, &st) < 0)
+			return false;
+		if (S_ISLNK(st.st_mode)) {
+			const char *dir = cur.len ? cur.buf : "/";
+			cleanup_free char *real = NULL;
+
+			if (path_is_under(dir, project) || path_is_under(dir, venv)) {
+				*link = steal_pointer(&next);
+				return true;
+			}
+			real = realpath(next, NULL);
+			if (!real || ++hops > 40)
+				return false;
+			strbuf_reset(&cur);
+			strbuf_addstr(&cur, strcmp(real, "/") ? real : "");
+		} else {
+			strbuf_reset(&cur);
+			strbuf_addstr(&cur, next);
+		}
+		s = e;
+	}
+	return false;
 }
 
 int venv_open_state(struct venv *v, bool create, struct strbuf *err)

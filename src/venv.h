@@ -12,6 +12,7 @@
 
 struct venv {
 	char *path;         /* canonical path of the venv */
+	char *given;        /* the path as the caller gave it */
 	char *project;      /* its parent directory */
 	int fd;             /* the venv directory */
 	int bin_fd;         /* $venv/bin: gates and activate scripts */
@@ -31,6 +32,13 @@ int venv_open_state(struct venv *v, bool create, struct strbuf *err);
 /* Take the exclusive lock on the venv's state (blocks). */
 int venv_lock(struct venv *v, struct strbuf *err);
 void venv_unlock(struct venv *v);
+
+/* The first symlink on the way along `path` (relative: to the working
+ * directory) that lies in a directory sandboxes can write, the project or
+ * the venv (pip's sandbox): the host follows such a link at every start,
+ * and a sandbox could point it at a program of its own (DESIGN MUST 12).
+ * Returns true with the link's path in *link. */
+bool venv_route_link(const char *path, const char *project, const char *venv, char **link);
 
 /* Reject paths bwrap or our state format cannot carry unambiguously. */
 int venv_check_path_chars(const char *path, const char *what, struct strbuf *err);

@@ -17,6 +17,7 @@
 #include "libdeps.h"
 #include "plan.h"
 #include "pyvenv.h"
+#include "registry.h"
 
 static bool is_dir(const char *path)
 {
@@ -29,25 +30,29 @@ static bool is_dir(const char *path)
 #define HINT_PROJECT "hint: if the venv belongs to a project elsewhere, name that directory: " \
 	"sandbox-venv --project ~/src/myproject VENV_DIR"
 
-/* Another venv below dir (at most VENV_SCAN_DEPTH levels down, skipping
- * `self` and .git, not following symlinks): its path, or NULL. The walk
- * stops after VENV_SCAN_MAX entries. */
-#define VENV_SCAN_DEPTH 3
+/* The venvs below dir (at most VENV_SCAN_DEPTH levels down, skipping
+ * `self` and .git, not following symlinks), appended to out. The walk
+ * stops after VENV_SCAN_MAX entries: *truncated says so. */
+#define VENV_SCAN_DEPTH 4
 #define VENV_SCAN_MAX 20000
 
-static char *other_venv_below(const char *dir, const char *self, int depth, size_t *seen)
+static void venvs_below(const char *dir, const char *self, int depth, size_t *seen,
+			bool *truncated, struct strvec *out)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char *found = NULL;
 
 	if (!d)
-		return NULL;
-	while (!found && (de = readdir(d)) && ++*seen <= VENV_SCAN_MAX) {
+		return;
+	while ((de = readdir(d))) {
 		cleanup_free char *path = NULL;
 		cleanup_free char *cfg = NULL;
 		struct stat st;
 
+		if (++*seen > VENV_SCAN_MAX) {
+			*truncated = true;
+			break;
+		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !strcmp(de->d_name, ".git"))
 			continue;
@@ -56,12 +61,11 @@ static char *other_venv_below(const char *dir, const char *self, int depth, size
 			continue;
 		cfg = xasprintf("%s/pyvenv.cfg", path);
 		if (lstat(cfg, &st) == 0)
-			found = xstrdup(path);
+			strvec_push(out, path);
 		else if (depth > 1)
-			found = other_venv_below(path, self, depth - 1, seen);
+			venvs_below(path, self, depth - 1, seen, truncated, out);
 	}
 	closedir(d);
-	return found;
 }
 
 /* Directories no project may be: shared temporary ones, and the hidden
@@ -82,9 +86,8 @@ static bool shared_or_hidden(const char *dir, const char *rhome)
 int wrap_check_project(struct venv *v, const char *home, bool named, struct strbuf *err)
 {
 	cleanup_free char *rhome = home ? realpath(home, NULL) : NULL;
-	cleanup_free char *other = NULL;
+	cleanup_free char *link = NULL;
 	const char *what = named ? "the project" : "the venv's parent";
-	size_t seen = 0;
 
 	if (!strcmp(v->project, "/") || (rhome && path_is_under(rhome, v->project))) {
 		strbuf_addf(err, "%s '%s' would be writable in the sandbox, and it holds your home "
@@ -103,15 +106,43 @@ int wrap_check_project(struct venv *v, const char *home, bool named, struct strb
 			    named ? "hint: name the project's own directory" : HINT_PROJECT);
 		return -1;
 	}
-	other = other_venv_below(v->project, v->path, VENV_SCAN_DEPTH, &seen);
-	if (other) {
-		strbuf_addf(err, "%s '%s' also holds the venv '%s'; it would be writable in the "
-			    "sandbox, and the host runs its entry points\n"
-			    "hint: keep one venv per project directory (move the other out)%s", what,
-			    v->project, other + strlen(v->project) + 1, named ? "" : "\n" HINT_PROJECT);
+	/* The way the user named the venv: the host follows it at every start. */
+	if (v->given && venv_route_link(v->given, v->project, v->path, &link)) {
+		strbuf_addf(err, "'%s' is reached through the symlink '%s', which lies in the "
+			    "project, where sandboxes can write: one could point it at a venv of its "
+			    "own, whose programs the host would then run unsandboxed\n"
+			    "hint: name the venv by its own path, '%s', and keep the link out of the "
+			    "project", v->given, link, v->path);
 		return -1;
 	}
 	return 0;
+}
+
+/* The other venvs of the project, found now: read-only in every sandbox
+ * of this venv (plan.h), with a word on those that are not wrapped. */
+static void find_other_venvs(struct venv *v, struct policy *pol, struct strvec *notes)
+{
+	cleanup_strvec struct strvec found = STRVEC_INIT;
+	size_t i, seen = 0;
+	bool truncated = false;
+
+	venvs_below(v->project, v->path, VENV_SCAN_DEPTH, &seen, &truncated, &found);
+	for (i = 0; i < found.nr; i++) {
+		cleanup_free char *state = xasprintf("%s/%s", found.v[i], STATE_DIR);
+		struct stat st;
+
+		strvec_push(&pol->protect, found.v[i]);
+		if (lstat(state, &st) < 0)
+			strvec_pushf(notes, "the project also holds the venv '%s', which is not "
+				     "wrapped: it is read-only in this venv's sandboxes, but what you run "
+				     "from it runs unsandboxed\nhint: wrap it too: sandbox-venv --project "
+				     "'%s' '%s'", found.v[i], v->project, found.v[i]);
+	}
+	if (truncated)
+		strvec_pushf(notes, "the project is large: venvs past its first %d entries or %d "
+			     "levels down were not looked for; wrap every venv of the project, so that "
+			     "each is read-only in the others' sandboxes", VENV_SCAN_MAX,
+			     VENV_SCAN_DEPTH);
 }
 
 int wrap_set_project(struct venv *v, const char *dir, struct strbuf *err)
@@ -173,19 +204,23 @@ static char *find_interpreter(const struct pyvenv *pv)
 	return NULL;
 }
 
-/* Absolute symlink targets in bin/ that lead out of the venv (python). */
-static void add_link_targets(struct venv *v, struct strvec *out)
+/* The names a venv tool links bin/python to, in the base Python's home
+ * (pyvenv.cfg, which no sandbox writes). Never what a link in bin/ says:
+ * pip's sandbox writes the private bin. */
+static void add_interpreter_links(const struct pyvenv *pv, struct strvec *out)
 {
-	static const char *const names[] = { "python", "python3" };
+	cleanup_strvec struct strvec names = STRVEC_INIT;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		cleanup_free char *t = fs_readlink_at(v->bin_fd, names[i]);
+	strvec_pushl(&names, "python", "python3", NULL);
+	if (pv->major > 0)
+		strvec_pushf(&names, "python%d.%d", pv->major, pv->minor);
+	for (i = 0; i < names.nr; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", pv->home, names.v[i]);
+		struct stat st;
 
-		if (!t)
-			t = v->privbin_fd >= 0 ? fs_readlink_at(v->privbin_fd, names[i]) : NULL;
-		if (t && t[0] == '/' && !path_is_under(t, v->path) && strvec_find(out, t) < 0)
-			strvec_push(out, t);
+		if (p[0] == '/' && lstat(p, &st) == 0 && strvec_find(out, p) < 0)
+			strvec_push(out, p);
 	}
 }
 
@@ -201,13 +236,13 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 	pyvenv_init(&pv);
 	if (fs_read_file_at(v->fd, "pyvenv.cfg", PYVENV_MAX_SIZE, &text, err) < 0 ||
 	    pyvenv_parse(text.buf, text.len, "pyvenv.cfg", &pv, err) < 0) {
-		strbuf_addstr(err, "\nhint: recreate the venv: python3 -m venv --clear <dir>");
+		strbuf_addstr(err, "\nhint: recreate the venv: python3 -I -m venv --clear <dir>");
 		goto out;
 	}
 	pol->python = find_interpreter(&pv);
 	if (!pol->python) {
 		strbuf_addf(err, "the base Python of this venv is gone (pyvenv.cfg: home = %s)\n"
-			    "hint: recreate the venv with an installed Python: python3 -m venv --clear <dir>",
+			    "hint: recreate the venv with an installed Python: python3 -I -m venv --clear <dir>",
 			    pv.home);
 		goto out;
 	}
@@ -223,7 +258,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 	/* The interpreter, the links that lead to it, its standard library. */
 	if (pv.executable)
 		strvec_push(&pol->expose, pv.executable);
-	add_link_targets(v, &pol->expose);
+	add_interpreter_links(&pv, &pol->expose);
 	if (pv.base_prefix)
 		prefix = xstrdup(pv.base_prefix);
 	else if (str_has_suffix(pv.home, "/bin"))
@@ -260,7 +295,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		}
 	} else {
 		strbuf_addstr(err, "pyvenv.cfg does not say which Python version it is for\n"
-			      "hint: recreate the venv: python3 -m venv --clear <dir>");
+			      "hint: recreate the venv: python3 -I -m venv --clear <dir>");
 		goto out;
 	}
 	libdir = xasprintf("%s/lib", strcmp(prefix, "/") ? prefix : "");
@@ -567,6 +602,11 @@ int wrap_unwrap(struct venv *v, struct strbuf *err)
 	if (venv_lock(v, err) < 0 || gate_unwrap(v, err) < 0 ||
 	    fs_remove_tree_at(v->fd, STATE_DIR, err) < 0)
 		goto out;
+	{
+		cleanup_strbuf struct strbuf why = STRBUF_INIT;
+
+		registry_remove(v->path, &why);
+	}
 	ret = 0;
 out:
 	venv_unlock(v);
@@ -647,8 +687,9 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	    wrap_probe_bwrap(bwrap_args, &disable_userns, err) < 0)
 		goto out;
 	pol.disable_userns = disable_userns;
+	find_other_venvs(v, &pol, &notes);
 	if (venv_open_state(v, true, err) < 0 || venv_lock(v, err) < 0 ||
-	    make_home(v, err) < 0)
+	    make_home(v, err) < 0 || fs_mkdir_at(v->state_fd, STATE_EMPTY, 0555, err) < 0)
 		goto out;
 	/* The policy first: a gate is useless without it. A crash before the
 	 * library cache is written leaves it to the first launch. */
@@ -657,6 +698,15 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	    gate_wrap_bin(v, exe, gated, &notes, err) < 0 ||
 	    settle(v, &pol, exe, &notes, err) < 0)
 		goto out;
+	{
+		/* So that the sandboxes of a project holding this venv see it
+		 * read-only, wrapped before or after it (registry.h). */
+		cleanup_strbuf struct strbuf why = STRBUF_INIT;
+
+		if (registry_add(v->path, &why) < 0)
+			warn("%s\nnote: sandboxes of other venvs whose project holds this one "
+			     "will not know to keep it read-only", why.buf);
+	}
 	ret = 0;
 out:
 	venv_unlock(v);

@@ -22,8 +22,8 @@ like "$err" "sandbox-venv --project" "... with a hint to name the project"
 check "... and nothing was written" test ! -e "$venv/.sandbox-venv"
 "$SV_PYTHON" -m venv --without-pip "$cachedir/other-Ab34-py3" >/dev/null
 err=$(cd "$app" && HOME=/nonexistent "$SV" "$venv" 2>&1)
-like "$err" "also holds the venv 'other-Ab34-py3'" \
-	"a venv beside other venvs (any home): refused, the other venv's gates would be writable"
+like "$err" "also holds the venv '.*other-Ab34-py3', which is not wrapped: it is read-only" \
+	"a venv beside another venv (home unknown): the other is read-only in its sandboxes, and said"
 
 out=$(cd "$app" && HOME=$H "$SV" --project . "$venv" 2>&1)
 is "$?" 0 "sandbox-venv --project . VENV wraps a venv kept in the cache"
@@ -50,12 +50,14 @@ like "$(grep '^project ' "$venv/.sandbox-venv/policy")" "$appr" "... keeps the r
 is "$("$SV" --check "$venv" 2>&1)" "$venvr: intact: every entry point runs in a sandbox" "--check: intact"
 err=$(HOME=$H "$SV" --project "$venv/lib" "$venv" 2>&1)
 like "$err" "lies inside the venv" "a project inside the venv is refused"
-# A project must not hold another venv at any depth a sandbox could reach
-# it from, nor be a hidden directory of the home or a shared /tmp.
+# Another venv in the project is read-only in its sandboxes; a project
+# is never a hidden directory of the home or a shared /tmp.
 mkdir -p "$H/src/b"
 "$SV_PYTHON" -m venv --without-pip "$H/src/b/.venv" >/dev/null
 err=$(HOME=$H "$SV" --project "$H/src" "$venv" 2>&1)
-like "$err" "also holds the venv 'b/.venv'" "--project DIR refused when a venv lies deeper in DIR (its gates would be writable)"
+like "$err" "also holds the venv '.*/src/b/.venv', which is not wrapped" \
+	"--project DIR holding a venv deeper in DIR: that venv is named (read-only in the sandboxes)"
+HOME=$H "$SV" --project "$app" "$venv" >/dev/null 2>&1
 mkdir -p "$H/.config/autostart"
 err=$(HOME=$H "$SV" --project "$H/.config" "$venv" 2>&1)
 like "$err" "hidden directory of your home" "--project ~/.config is refused"

@@ -20,7 +20,7 @@ mkdir -p empty
 run_sv empty
 is "$rc" 1 "no .venv: exit 1"
 like "$err" "no venv at '.venv'" "no .venv: says so"
-like "$err" "^hint: create one with: python3 -m venv .venv" "no .venv: hint to create it"
+like "$err" "^hint: create one with: python3 -I -m venv .venv" "no .venv: hint to create it (-I: no module from the working directory)"
 
 run_sv empty does-not-exist
 like "$err" "no venv at 'does-not-exist'" "missing dir named in the message"
@@ -105,15 +105,18 @@ is "$rc" 1 "venv directly in the home directory: exit 1"
 like "$err" "holds your home directory" "venv directly in the home directory: says why"
 check "venv directly in the home directory: nothing written" test ! -e fakehome/.venv/.sandbox-venv
 
-# Two venvs in one project: the sandbox of one could rewrite the other's
-# gates, which the host runs. The second is refused.
+# Two venvs in one project: the sandbox of one could rewrite the other,
+# which the host runs. It is wrapped, the other is read-only in its
+# sandboxes, and the user is told to wrap that one too.
 "$SV_PYTHON" -m venv --without-pip twin/.venv
 "$SV_PYTHON" -m venv --without-pip twin/tools-venv
 run_sv twin .venv
-is "$rc" 1 "a project holding a second venv: exit 1"
-like "$err" "also holds the venv 'tools-venv'" "... naming the other venv"
-like "$err" "^hint: keep one venv per project directory" "... with a hint"
-check "... and nothing written" test ! -e twin/.venv/.sandbox-venv
+is "$rc" 0 "a project holding a second venv: wrapped"
+like "$err" "also holds the venv '.*/twin/tools-venv', which is not wrapped: it is read-only" \
+	"... naming the other venv, read-only in its sandboxes"
+like "$err" "^hint: wrap it too: sandbox-venv --project" "... with a hint to wrap it"
+out=$(cd twin && .venv/bin/python -c 'open("tools-venv/pyvenv.cfg", "a")' 2>&1)
+like "$out" "Read-only file system" "... and inside, the other venv is read-only"
 
 # bwrap missing: a build whose bwrap path does not exist.
 if [ -x "${SV_HELPERS:-}/sandbox-venv-nobwrap" ]; then

@@ -117,7 +117,7 @@ is "$out" "denied EROFS" "a write to /etc/profile.d inside fails: the sandbox's 
 check ".venv is still in place on the host" test -d "$v" -a ! -e "$p/venv-moved"
 
 # defence: a .git planted where there was none would be run by host git;
-# the launcher renames it aside when the sandbox ends (launch.c, git_guard).
+# the launcher renames it aside when the sandbox ends (guard.c).
 plant_git() {   # plant_git DIR: a repository whose fsmonitor touches DIR/pwned
 	"$2/.venv/bin/python" -c '
 import os, sys
@@ -130,14 +130,14 @@ print("planted")' "$1"
 if command -v git >/dev/null && p2=$(new_project iso-nogit --without-pip); then
 	err=$(plant_git "$p2" "$p2" 2>&1 >/dev/null)
 	check "a .git planted where there was none is gone from the project when the sandbox ends" \
-		test ! -e "$p2/.git" -a -d "$p2/.git.from-sandbox"
-	like "$err" "renamed it to '.git.from-sandbox'" "... and the launcher says so"
+		test ! -e "$p2/.git" -a -d "$(echo "$p2"/.git.from-sandbox-*)"
+	like "$err" "renamed it to '.git.from-sandbox-[0-9a-f]\{32\}'" "... and the launcher says so"
 	(cd "$p2" && git status >/dev/null 2>&1)
 	check "... so git on the host runs nothing of it" test ! -e "$p2/pwned"
 	# The project is a sub-directory of a repository: a planted .git there
 	# would take over from the real one.
 	mono=$SV_TMP/mono
-	mkdir -p "$mono" && git -C "$mono" init -q && mv "$p2" "$mono/pkg" && rm -rf "$mono/pkg/.git.from-sandbox" &&
+	mkdir -p "$mono" && git -C "$mono" init -q && mv "$p2" "$mono/pkg" && rm -rf "$mono"/pkg/.git.from-sandbox-* &&
 		"$SV" "$mono/pkg/.venv" >/dev/null 2>&1
 	plant_git "$mono/pkg" "$mono/pkg" >/dev/null 2>&1
 	is "$(git -C "$mono/pkg" rev-parse --show-toplevel 2>&1)" "$mono" \
@@ -149,7 +149,7 @@ import os
 os.makedirs("objects"); os.makedirs("refs"); open("HEAD", "w").write("ref: refs/heads/main\n")
 open("config", "w").write("[core]\n\tbare = true\n\tfsmonitor = touch pwned\n")' 2>/dev/null
 	check "a bare repository made of the project's top loses its HEAD when the sandbox ends" \
-		test ! -e "$mono/pkg/HEAD" -a -e "$mono/pkg/HEAD.from-sandbox"
+		test ! -e "$mono/pkg/HEAD" -a -e "$(echo "$mono"/pkg/HEAD.from-sandbox-*)"
 else
 	skip "no git or no project: planted .git tests"
 fi

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -170,6 +171,41 @@ static long t_process_vm_writev(void)
 {
 	return syscall(SYS_process_vm_writev, getpid(), NULL, 0, NULL, 0, 1);
 }
+/* Set-user-ID bits: ENOENT, EBADF (no such file, no such descriptor)
+ * whatever the mode; default mode 04755, NUMBER another one. */
+#define MISSING "/nonexistent-sv/x"
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+static unsigned long mode_arg(void) { return have_num ? opt_num : 04755UL; }
+static long t_chmod(void) { return syscall(SYS_chmod, MISSING, mode_arg()); }
+static long t_fchmod(void) { return syscall(SYS_fchmod, -1, mode_arg()); }
+static long t_fchmodat(void) { return syscall(SYS_fchmodat, AT_FDCWD, MISSING, mode_arg()); }
+static long t_fchmodat2(void) { return syscall(SYS_fchmodat2, AT_FDCWD, MISSING, mode_arg(), 0); }
+static long t_open_creat(void) { return syscall(SYS_open, MISSING, O_CREAT | O_WRONLY, mode_arg()); }
+static long t_openat_creat(void)
+{
+	return syscall(SYS_openat, AT_FDCWD, MISSING, O_CREAT | O_WRONLY, mode_arg());
+}
+static long t_creat(void) { return syscall(SYS_creat, MISSING, mode_arg()); }
+static long t_mknod(void) { return syscall(SYS_mknod, MISSING, S_IFREG | mode_arg(), 0); }
+static long t_mknodat(void) { return syscall(SYS_mknodat, AT_FDCWD, MISSING, S_IFREG | mode_arg(), 0); }
+/* EFAULT: NULL open_how */
+static long t_openat2(void) { return syscall(SYS_openat2, AT_FDCWD, MISSING, NULL, 24); }
+static long t_setxattr(void) { return syscall(SYS_setxattr, MISSING, "user.x", "1", 1, 0); }
+static long t_lsetxattr(void) { return syscall(SYS_lsetxattr, MISSING, "user.x", "1", 1, 0); }
+static long t_fsetxattr(void) { return syscall(SYS_fsetxattr, -1, "user.x", "1", 1, 0); }
+/* EINVAL: unknown type flag; the filter looks at the protocol first */
+static long t_socket_sockdiag(void)
+{
+	return syscall(SYS_socket, AF_NETLINK, SOCK_DGRAM | 0x100, 4 /* NETLINK_SOCK_DIAG */);
+}
+/* System call NUMBER with all arguments 0 (EBADF, EFAULT, EINVAL...). */
+static long t_nr(void) { return syscall((long)opt_num, 0, 0, 0, 0, 0, 0); }
+
 /* A plain fork through clone: the child exits 0 at once. */
 static long t_fork(void)
 {
@@ -269,6 +305,21 @@ static const struct {
 	{ "socket-inet6", t_socket_inet6 },
 	{ "socket-netlink", t_socket_netlink },
 	{ "socket-high", t_socket_high },
+	{ "chmod", t_chmod },
+	{ "fchmod", t_fchmod },
+	{ "fchmodat", t_fchmodat },
+	{ "fchmodat2", t_fchmodat2 },
+	{ "open-creat", t_open_creat },
+	{ "openat-creat", t_openat_creat },
+	{ "creat", t_creat },
+	{ "mknod", t_mknod },
+	{ "mknodat", t_mknodat },
+	{ "openat2", t_openat2 },
+	{ "setxattr", t_setxattr },
+	{ "lsetxattr", t_lsetxattr },
+	{ "fsetxattr", t_fsetxattr },
+	{ "socket-sockdiag", t_socket_sockdiag },
+	{ "nr", t_nr },
 	{ "ptrace", t_ptrace },
 	{ "process_vm_readv", t_process_vm_readv },
 	{ "process_vm_writev", t_process_vm_writev },

@@ -9,12 +9,15 @@
 static const char *const caller_env[] = {
 	"LANG=C.UTF-8", "LC_ALL=C", "TERM=xterm", "OPENAI_API_KEY=sk-secret",
 	"LD_PRELOAD=/home/u/evil.so", "PYTHONPATH=/home/u/lib", "PATH=/home/u/bin:/usr/bin",
-	"HOME=/home/u", "AWS_SECRET_ACCESS_KEY=x", "HF_TOKEN=hf-123", NULL,
+	"HOME=/home/u", "AWS_SECRET_ACCESS_KEY=x", "HF_TOKEN=hf-123", "LC_SECRET=x",
+	"https_proxy=http://proxy.example:3128", "HTTP_PROXY=http://me:pw@proxy.example:3128",
+	"all_proxy=socks5://tok@proxy.example", NULL,
 };
 
 struct fixture {
 	struct policy pol;
 	struct strvec libs, dotenv, pass_env, bwrap_args;
+	struct plan_bind binds[3];
 	struct plan_input in;
 	struct plan plan;
 };
@@ -56,11 +59,16 @@ static void fixture_init(struct fixture *f, bool pip, const char *entry, const c
 	f->in.writable_venv = pip;
 	f->in.fd.venv = 100;
 	f->in.fd.privbin = 101;
-	f->in.fd.state = 102;
+	f->in.fd.empty = 102;
 	f->in.fd.home = 103;
 	f->in.fd.cache = 104;
 	f->in.fd.git = 105;
 	f->in.fd.pyvenv_cfg = 106;
+	f->binds[0] = (struct plan_bind){ "/p/.tox", 107, true, "pinned" };
+	f->binds[1] = (struct plan_bind){ "/p/.tox/py311", 108, false, "another venv" };
+	f->binds[2] = (struct plan_bind){ "/p/sub/.v2", 109, false, "another venv" };
+	f->in.binds = f->binds;
+	f->in.nr_binds = 3;
 	f->in.passwd = "u:x:1000:1000::/p/.venv/home:/bin/bash\n";
 	f->in.group = "u:x:1000:\n";
 	plan_init(&f->plan);
@@ -130,6 +138,13 @@ static void test_environment(void)
 	ok(find_op(&f.plan, PLAN_SETENV, "postgres://x") >= 0, ".env's other variables too");
 	ok(find_op(&f.plan, PLAN_SETENV, "hf-123") >= 0, "SANDBOX_PASS_ENV passes HF_TOKEN's value");
 	ok(!env_has_prefix(&f.plan.env, "NOT_SET_ANYWHERE"), "a passed name that is unset stays unset");
+	ok(!env_has_prefix(&f.plan.env, "LC_SECRET="), "an LC_ name glibc does not know stays out");
+	ok(env_has_prefix(&f.plan.env, "https_proxy=http://proxy.example:3128"),
+	   "a proxy without credentials passes");
+	ok(!env_has_prefix(&f.plan.env, "HTTP_PROXY=") && !env_has_prefix(&f.plan.env, "all_proxy="),
+	   "a proxy URL with a user or password does not");
+	ok(f.plan.notes.nr == 2 && strstr(f.plan.notes.v[0], "HTTP_PROXY") &&
+	   strstr(f.plan.notes.v[0], "SANDBOX_PASS_ENV"), "and the launch says so, with the way to pass it");
 	ok(f.plan.extra.nr == 6 && !strcmp(f.plan.extra.v[2], "recorded") &&
 	   !strcmp(f.plan.extra.v[5], "per-launch"),
 	   "recorded options come first, BWRAP_ARGS after them (later wins)");
@@ -137,6 +152,12 @@ static void test_environment(void)
 
 	ok(plan_env_is_safe("LC_MESSAGES") && plan_env_is_safe("https_proxy") &&
 	   plan_env_is_safe("CFLAGS"), "the safe list: LC_*, proxies, compiler flags");
+	ok(!plan_env_is_safe("LC_SECRET") && !plan_env_is_safe("LC_") && plan_env_is_safe("LC_ALL") &&
+	   plan_env_is_safe("LC_IDENTIFICATION"), "LC_: only the categories glibc knows");
+	ok(plan_proxy_has_credentials("http://u:p@h:3128") && plan_proxy_has_credentials("u@h") &&
+	   plan_proxy_has_credentials("socks5h://tok@h/") && !plan_proxy_has_credentials("http://h:3128") &&
+	   !plan_proxy_has_credentials("http://h/p@q") && !plan_proxy_has_credentials("h:3128"),
+	   "proxy URLs: user information is found in the authority only");
 	ok(!plan_env_is_safe("LD_LIBRARY_PATH") && !plan_env_is_safe("GITHUB_TOKEN") &&
 	   !plan_env_is_safe("SSH_AUTH_SOCK") && !plan_env_is_safe("DBUS_SESSION_BUS_ADDRESS") &&
 	   !plan_env_is_safe("DISPLAY"), "not safe: loader paths, tokens, agent and bus sockets");
@@ -147,7 +168,10 @@ static void test_mounts(bool pip)
 	static const char *const allowed[] = {
 		"/p/.venv", "/p/.venv/bin", "/p/.venv/home", "/p/.venv/cache",
 		"/p/.venv/.sandbox-venv", "/p/.venv/pyvenv.cfg", "/p/.git",
+		"/p/.tox", "/p/.tox/py311", "/p/sub/.v2",
 	};
+	cleanup_strvec struct strvec args = STRVEC_INIT;
+	long sys, proc, tox, py311, v2;
 	struct fixture f;
 	const char *mode = pip ? "pip" : "plain";
 	long project, venv, bin, home, state, cfg;
@@ -166,10 +190,31 @@ static void test_mounts(bool pip)
 	ok(bin > venv && f.plan.ops[bin].fd == 101, "%s: the private bin over $venv/bin, by fd", mode);
 	ok(home > venv && f.plan.ops[home].fd == 103, "%s: the home by fd", mode);
 	ok(find_op(&f.plan, PLAN_RO_BIND_FD, "/p/.git") > project, "%s: .git read-only by fd", mode);
+	ok(state > bin && f.plan.ops[state].fd == 102,
+	   "%s: the state directory is shown empty (a read-only empty directory over it)", mode);
 	if (pip)
-		ok(state > venv && cfg > venv, "pip: state and pyvenv.cfg pinned read-only");
+		ok(cfg > venv, "pip: pyvenv.cfg pinned read-only");
 	else
-		ok(state < 0 && cfg < 0, "plain: the read-only venv covers state and pyvenv.cfg");
+		ok(cfg < 0, "plain: the read-only venv covers pyvenv.cfg");
+	proc = find_op(&f.plan, PLAN_PROC, "/proc");
+	sys = find_op(&f.plan, PLAN_RO_BIND, "/proc/sys");
+	ok(proc >= 0 && sys > proc && !strcmp(f.plan.ops[sys].src, "/proc/sys") &&
+	   find_op(&f.plan, PLAN_RO_BIND_TRY, "/proc/sysrq-trigger") > proc,
+	   "%s: /proc/sys and /proc/sysrq-trigger read-only over the new /proc", mode);
+	tox = find_op(&f.plan, PLAN_BIND_FD, "/p/.tox");
+	py311 = find_op(&f.plan, PLAN_RO_BIND_FD, "/p/.tox/py311");
+	v2 = find_op(&f.plan, PLAN_RO_BIND_FD, "/p/sub/.v2");
+	ok(tox > project && py311 > tox && v2 > project && venv > v2 &&
+	   f.plan.ops[tox].fd == 107 && f.plan.ops[py311].fd == 108,
+	   "%s: after the project, a pinned directory, then the venvs in it read-only, then ours", mode);
+	plan_to_args(&f.plan, &args);
+	{
+		long drop = strvec_find(&args, "--cap-drop");
+		long add = strvec_find(&args, "recorded");
+
+		ok(drop >= 0 && !strcmp(args.v[drop + 1], "ALL") && add > drop,
+		   "%s: every capability dropped, before the recorded options", mode);
+	}
 	for (i = 0; i < f.plan.nr; i++) {
 		const struct plan_op *op = &f.plan.ops[i];
 		bool ok_dest = false;

@@ -1,0 +1,30 @@
+/* registry.h - the venvs this user has wrapped.
+ *
+ * A project may hold several venvs (.venv and .venv-3.13, the venvs tox
+ * keeps in .tox and nox in .nox). The project is writable in every sandbox of each of
+ * them, so each sandbox must see the others read-only, however deep they
+ * lie and in whatever order they were wrapped. The list of wrapped venvs
+ * lives in the user's home, which no sandbox sees:
+ *
+ *   ~/.local/state/sandbox-venv/venvs    one record "venv PATH" per venv
+ *
+ * (~ from the password database, so that a caller's changed HOME does not
+ * move it.) Wrapping adds a venv, unwrapping removes it; a launch reads
+ * the list and binds every wrapped venv below its project read-only
+ * (plan.c). The list only ever adds restrictions: an entry that is not a
+ * wrapped venv below the project is ignored.
+ */
+#ifndef SV_REGISTRY_H
+#define SV_REGISTRY_H
+
+#include "strbuf.h"
+#include "strvec.h"
+
+/* Add or remove venv (a canonical path). Errors carry a hint. */
+int registry_add(const char *venv, struct strbuf *err);
+int registry_remove(const char *venv, struct strbuf *err);
+/* The registered venvs strictly below dir, except `self`, sorted. A
+ * missing list is an empty one. */
+void registry_below(const char *dir, const char *self, struct strvec *out);
+
+#endif

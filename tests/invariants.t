@@ -1,0 +1,1153 @@
+#!/bin/bash
+# invariants.t - the invariant of DESIGN.md, MUST 9-13, and the small leaks
+# found with them, tested as properties rather than instances: each is
+# checked for every kind of launch (python -c, python script.py, pip,
+# python -m pip, a console script, a compiled entry point, bin/shell), the
+# whole file runs as root and as an unprivileged user, and each outcome is
+# judged on the host wherever it lands there.
+#
+# Every test line reads "attack[CLASS] ...", as in attacks.t, CLASS one of descriptors,
+# hostwork, root, layout, git, shadowing, dos, leaks:
+#   SV=./sandbox-venv tests/invariants.t | grep -o 'attack\[[a-z]*\]' | sort | uniq -c
+# Attacks print "ID DONE" or "ID blocked ERRNO" (see report() below); the
+# host-side check decides.
+. "$(dirname "$0")/lib.sh"
+
+# --- fixtures and helpers -------------------------------------------------------
+W=$(mktemp -d "$SV_TMP/inv.XXXXXX") || { ok 1 "attack[setup] a scratch directory"; done_testing; exit; }
+W=$(cd "$W" && pwd -P)
+lib_trap=$(trap -p EXIT)
+bg_pids=()
+home_tmp=
+cleanup() {
+	local pid
+	for pid in "${bg_pids[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	if [ -n "$home_tmp" ]; then
+		chmod -R u+w "$home_tmp" 2>/dev/null
+		rm -rf "$home_tmp"
+	fi
+	chmod -R u+w "$W" 2>/dev/null
+	rm -rf "$W"
+	if [ -n "$lib_trap" ]; then   # lib.sh made SV_TMP: its cleanup too
+		chmod -R u+w "$SV_TMP" 2>/dev/null
+		rm -rf "$SV_TMP"
+	fi
+}
+trap cleanup EXIT
+
+uid=$(id -u)
+pip_opts=(-q --no-build-isolation --no-index --disable-pip-version-check)
+
+t() {       # t CLASS "description" STATUS [DIAGNOSTICS]
+	ok "$3" "attack[$1] $2"
+	if [ "$3" -ne 0 ] && [ -n "${4:-}" ]; then
+		printf '%s\n' "$4" | head -40 | sed 's/^/#   /'
+	fi
+}
+tskip() { skip "attack[$1] $2"; }
+
+# Host git, deaf to the caller's own configuration and to anything above $W.
+hgit() {
+	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 GIT_CEILING_DIRECTORIES=$W \
+		git "$@" </dev/null >/dev/null 2>&1
+}
+have_git=$(command -v git >/dev/null && echo 1)
+
+# The payload prelude: report(ID, FN) prints "ID DONE" or "ID blocked ERRNO".
+PRELUDE='import errno, os, sys
+print("start"); sys.stdout.flush()
+def report(id, fn):
+    try:
+        fn()
+        print(id, "DONE")
+    except OSError as e:
+        print(id, "blocked", errno.errorcode.get(e.errno, e.errno))
+    sys.stdout.flush()
+'
+line() { printf '%s\n' "$1" | grep -m1 "^$2 "; }
+# blocked OUT ID [ERRNO-REGEX]: the payload started and attack ID failed
+# (with that errno, when given).
+blocked() {
+	if [ -n "${3:-}" ]; then
+		printf '%s\n' "$1" | grep -q "^$2 blocked $3\$"
+	else
+		printf '%s\n' "$1" | grep -q "^$2 blocked\( \|\$\)"
+	fi
+}
+started() { printf '%s\n' "$1" | grep -q '^start$'; }
+
+# mkproj NAME: $W/NAME with a wrapped venv without pip; prints its path.
+mkproj() {
+	local dir=$W/$1
+	mkdir -p "$dir" &&
+		"$SV_PYTHON" -m venv --without-pip "$dir/.venv" >/dev/null 2>"$W/mkproj.err" &&
+		"$SV" "$dir/.venv" >/dev/null 2>>"$W/mkproj.err" || {
+		echo "# cannot make project $dir:" >&2
+		sed 's/^/#   /' "$W/mkproj.err" >&2
+		return 1
+	}
+	printf '%s\n' "$dir"
+}
+
+# A venv with pip, made once; mkproj_pip copies it (ensurepip costs seconds
+# per venv) and points its scripts at the copy before wrapping.
+pip_template=$W/pip-template/.venv
+"$SV_PYTHON" -m venv "$pip_template" >/dev/null 2>"$W/template.err" || {
+	sed 's/^/# pip template: /' "$W/template.err"
+	pip_template=
+}
+mkproj_pip() {
+	local dir=$W/$1
+	[ -n "$pip_template" ] || { echo "# no venv with pip" >&2; return 1; }
+	mkdir -p "$dir" && cp -a "$pip_template" "$dir/.venv" &&
+		"$SV_PYTHON" - "$pip_template" "$dir/.venv" <<'PY' &&
+import os, sys
+src, dst = sys.argv[1], sys.argv[2]
+paths = [os.path.join(dst, "bin", n) for n in os.listdir(os.path.join(dst, "bin"))]
+for p in paths + [os.path.join(dst, "pyvenv.cfg")]:
+    if os.path.islink(p) or not os.path.isfile(p):
+        continue
+    with open(p, "rb") as f:
+        data = f.read()
+    if src.encode() in data:
+        with open(p, "wb") as f:
+            f.write(data.replace(src.encode(), dst.encode()))
+PY
+		"$SV" "$dir/.venv" >/dev/null 2>"$W/mkproj.err" || {
+		echo "# cannot make project $dir:" >&2
+		sed 's/^/#   /' "$W/mkproj.err" >&2
+		return 1
+	}
+	printf '%s\n' "$dir"
+}
+
+# install_probe VENV: a .pth in site-packages that, at every interpreter
+# start with SV_FDLIST set (passed in with SANDBOX_PASS_ENV), writes there
+# "self FD TARGET" for each descriptor of the process but the .pth being
+# read and the listing's own, then "pid1 FD KIND TARGET" for the sandbox's
+# pid 1 (KIND dir, reg or other); with SV_MOUNTINFO set, a copy of
+# /proc/self/mountinfo.
+install_probe() {
+	local sp
+	sp=$(ls -d "$1"/lib/python3*/site-packages 2>/dev/null | head -1)
+	[ -n "$sp" ] && [ -d "$sp" ] || return 1
+	cat >"$sp/svinv_probe.py" <<'PY'
+import os, stat
+def _probe():
+    out = os.environ.get("SV_FDLIST")
+    if out:
+        lines = []
+        for name in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink("/proc/self/fd/" + name)
+            except OSError:
+                continue    # the listing's own descriptor, closed by now
+            if target.endswith("/zz-svinv-probe.pth"):
+                continue    # the .pth file site.py is reading
+            lines.append("self %s %s" % (name, target))
+        try:
+            names = os.listdir("/proc/1/fd")
+        except OSError as e:
+            names = []
+            lines.append("pid1-unreadable %d" % e.errno)
+        for name in names:
+            path = "/proc/1/fd/" + name
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = "?"
+            try:
+                mode = os.stat(path).st_mode
+                kind = "dir" if stat.S_ISDIR(mode) else "reg" if stat.S_ISREG(mode) else "other"
+            except OSError:
+                kind = "?"
+            lines.append("pid1 %s %s %s" % (name, kind, target))
+        with open(out, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    out = os.environ.get("SV_MOUNTINFO")
+    if out:
+        with open("/proc/self/mountinfo") as src, open(out, "w") as f:
+            f.write(src.read())
+_probe()
+PY
+	echo 'import svinv_probe' >"$sp/zz-svinv-probe.pth"
+}
+
+# marker_procs MARK: "PID EXE CMDLINE" for each process whose command line
+# holds MARK (this check excluded).
+marker_procs() {
+	MARK=$1 "$SV_PYTHON" -c '
+import os
+mark, me = os.environ["MARK"].encode(), os.getpid()
+for pid in os.listdir("/proc"):
+    if not pid.isdigit() or int(pid) == me:
+        continue
+    try:
+        cmd = open("/proc/%s/cmdline" % pid, "rb").read()
+    except OSError:
+        continue
+    if mark in cmd:
+        try:
+            exe = os.readlink("/proc/%s/exe" % pid)
+        except OSError:
+            exe = "?"
+        print(pid, exe, cmd.replace(b"\0", b" ").decode(errors="replace"))'
+}
+
+nobits() {   # nobits FILE: absent, or without setuid and setgid bits
+	[ ! -e "$1" ] || [ $((8#$(stat -c %a "$1") & 8#6000)) -eq 0 ]
+}
+noxattr() {  # noxattr FILE NAME: FILE absent, or without xattr NAME
+	"$SV_PYTHON" -c '
+import os, sys
+try:
+    os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False)
+except OSError:
+    sys.exit(0)
+sys.exit(1)' "$1" "$2"
+}
+
+real_home=$("$SV_PYTHON" -c 'import os, pwd; print(pwd.getpwuid(os.getuid()).pw_dir)')
+
+# === descriptors (MUST 9) ==========================================================
+# Every launch kind runs with the caller holding 7 (a directory above the
+# project), 8 (a secret file) and 9 (another directory) open; inside, the
+# program must have 0, 1 and 2 only.
+secret=$W/secret-file
+somedir=$W/some-dir
+echo "SECRET-FD-$$" >"$secret"
+mkdir -p "$somedir"
+helper=${SV_HELPERS:-}/fd-list
+[ -n "${SV_HELPERS:-}" ] && [ -x "$helper" ] || helper=
+
+fd_judge() {   # fd_judge WHAT LISTING OUTPUT ("FD TARGET" lines)
+	local got fd rest nums=()
+	while read -r fd rest; do
+		[[ $fd =~ ^[0-9]+$ ]] && nums+=("$fd")
+	done <<<"$2"
+	got=$( ((${#nums[@]})) && printf '%s\n' "${nums[@]}" | sort -n | tr '\n' ' ')
+	got=${got% }
+	t descriptors "$1: the program starts with descriptors 0, 1 and 2 only" \
+		"$([ "$got" = "0 1 2" ]; echo $?)" "descriptors inside: ${got:-none}
+$2
+output: $3"
+}
+# fd_python TAG WHAT COMMAND...: a python launch with the probe's listing
+fd_python() {
+	local tag=$1 what=$2 out
+	shift 2
+	rm -f "$p/fdlist.$tag"
+	out=$(cd "$p" && SV_FDLIST=$p/fdlist.$tag SANDBOX_PASS_ENV=SV_FDLIST \
+		"$@" 7<"$W" 8<"$secret" 9<"$somedir" </dev/null 2>&1)
+	if [ ! -s "$p/fdlist.$tag" ]; then
+		t descriptors "$what: the program starts with descriptors 0, 1 and 2 only" 1 \
+			"no listing came from inside; output: $out"
+		return
+	fi
+	fd_judge "$what" "$(sed -n 's/^self //p' "$p/fdlist.$tag")" "$out"
+}
+# pid1_judge TAG WHAT: the sandbox's pid 1 holds no directory or regular
+# file (pipes, sockets, anonymous inodes and memfds are no way out)
+pid1_judge() {
+	local f=$p/fdlist.$1 all bad
+	if [ ! -s "$f" ]; then
+		t descriptors "$2: the sandbox's pid 1 holds no directory or regular file" 1 "no listing"
+		return
+	fi
+	if grep -q '^pid1-unreadable' "$f"; then
+		t descriptors "$2: the sandbox's pid 1 holds no directory or regular file (its fds cannot even be listed)" 0
+		return
+	fi
+	all=$(grep '^pid1 ' "$f")
+	bad=$(printf '%s\n' "$all" | grep -E '^pid1 [0-9]+ (dir|reg) ' | grep -vE '^pid1 [0-9]+ [a-z]+ (/memfd:|anon_inode:)')
+	t descriptors "$2: the sandbox's pid 1 holds no directory or regular file" \
+		"$([ -n "$all" ] && [ -z "$bad" ]; echo $?)" "offenders:
+$bad
+all of pid 1:
+$all"
+}
+
+if p=$(mkproj_pip desc) && install_probe "$p/.venv"; then
+	v=$p/.venv
+	make_package "$p/pkg-fd" svfdtool sv-fdtool
+	(cd "$p" && "$v/bin/pip" install "${pip_opts[@]}" ./pkg-fd) >"$W/pip.out" 2>&1 ||
+		sed 's/^/# pip install of the console script: /' "$W/pip.out" | tail -5
+	echo pass >"$p/script.py"
+	if [ -n "$helper" ]; then
+		cp "$helper" "$v/bin/fd-list"
+		cp "$helper" "$p/fd-list"
+		"$SV" "$v" >/dev/null 2>"$W/wrap.err" || sed 's/^/# wrap with fd-list: /' "$W/wrap.err"
+	fi
+
+	fd_python pyc "python -c" "$v/bin/python" -c pass
+	fd_python script "python script.py" "$v/bin/python" "$p/script.py"
+	fd_python pip "pip --version" "$v/bin/pip" --version
+	fd_python mpip "python -m pip --version" "$v/bin/python" -m pip --version
+	if is_gate "$v/bin/sv-fdtool"; then
+		fd_python console "a console script" "$v/bin/sv-fdtool"
+	else
+		t descriptors "a console script: the program starts with descriptors 0, 1 and 2 only" 1 \
+			"the console script was not installed: $(tail -5 "$W/pip.out")"
+	fi
+	if [ -n "$helper" ] && is_gate "$v/bin/fd-list"; then
+		out=$(cd "$p" && "$v/bin/fd-list" 7<"$W" 8<"$secret" 9<"$somedir" </dev/null 2>&1)
+		fd_judge "a compiled entry point" "$(printf '%s\n' "$out" | grep -E '^[0-9]+ ')" "$out"
+		out=$(cd "$p" && "$v/bin/shell" -c 'exec ./fd-list' 7<"$W" 8<"$secret" 9<"$somedir" </dev/null 2>&1)
+		fd_judge "shell -c 'exec ./fd-list'" "$(printf '%s\n' "$out" | grep -E '^[0-9]+ ')" "$out"
+	else
+		tskip descriptors "a compiled entry point: no fd-list helper (run through tests/run-all after make tests)"
+		tskip descriptors "shell -c 'exec ./fd-list': no fd-list helper"
+	fi
+	pid1_judge pyc "python -c"
+	pid1_judge pip "pip --version"
+
+	# Seen from the host: no process of the launch but the launcher itself
+	# (bwrap, the init, the program) holds a descriptor the caller had open.
+	marker=sv-inv-fd-$$-$RANDOM
+	(cd "$p" && exec "$v/bin/python" -c 'import time; time.sleep(30)' "$marker" \
+		7<"$W" 8<"$secret" 9<"$somedir" </dev/null >/dev/null 2>&1) &
+	gpid=$!
+	bg_pids+=("$gpid")
+	for _ in $(seq 50); do
+		marker_procs "$marker" | grep -qE "^[0-9]+ [^ ]+ $v/bin/python -c " && break
+		sleep 0.1
+	done
+	out=$(MARK=$marker "$SV_PYTHON" - "$(readlink -f "$SV")" "$W" "$secret" "$somedir" <<'PY'
+import os, sys
+sv, bad = sys.argv[1], set(sys.argv[2:])
+mark, me = os.environ["MARK"].encode(), os.getpid()
+checked, unreadable, offenders = 0, 0, []
+for pid in os.listdir("/proc"):
+    if not pid.isdigit() or int(pid) == me:
+        continue
+    try:
+        if mark not in open("/proc/%s/cmdline" % pid, "rb").read():
+            continue
+        exe = os.readlink("/proc/%s/exe" % pid)
+    except OSError:
+        continue
+    if exe == sv:
+        continue    # the launcher: the caller's own child
+    try:
+        fds = os.listdir("/proc/%s/fd" % pid)
+    except OSError:
+        unreadable += 1
+        continue
+    checked += 1
+    for fd in fds:
+        try:
+            target = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if target in bad:
+            offenders.append("pid %s (%s): fd %s -> %s" % (pid, exe, fd, target))
+print("checked", checked, "unreadable", unreadable)
+print("\n".join(offenders))
+PY
+)
+	kill -KILL "$gpid" 2>/dev/null
+	wait "$gpid" 2>/dev/null
+	if [ "$(printf '%s\n' "$out" | head -1)" = "checked 0 unreadable 0" ]; then
+		t descriptors "host side: bwrap, the init and the program hold none of the caller's descriptors" 1 \
+			"no process of the launch was found: $(marker_procs "$marker")"
+	elif printf '%s\n' "$out" | grep -q '^checked 0 '; then
+		tskip descriptors "host side: the launch's processes cannot be inspected from here ($(head -1 <<<"$out"))"
+	else
+		t descriptors "host side: bwrap, the init and the program hold none of the caller's descriptors" \
+			"$([ "$(printf '%s\n' "$out" | sed 1d | grep -c .)" -eq 0 ]; echo $?)" "$out"
+	fi
+
+	# fd 0 from a directory: no way to the host directory through it. (Python
+	# refuses to start with a directory as stdin; bash does not mind.)
+	fd0dir=$W/fd0-dir
+	mkdir -p "$fd0dir"
+	echo "SECRET-FD0-$$" >"$fd0dir/probe-secret"
+	out=$(cd "$p" && "$v/bin/shell" -c '
+echo "list: $(ls -A /proc/self/fd/0/ 2>/dev/null | tr "\n" " ")"
+if cat /proc/self/fd/0/probe-secret 2>/dev/null; then echo "open DONE"; else echo "open blocked"; fi
+if : 2>/dev/null >/proc/self/fd/0/planted-by-sandbox; then echo "create DONE"; else echo "create blocked"; fi
+' <"$fd0dir" 2>&1)
+	t descriptors "stdin from a host directory: no file in it can be opened or listed through fd 0" \
+		"$(printf '%s\n' "$out" | grep -q '^open blocked' &&
+			! printf '%s\n' "$out" | grep -q -e "SECRET-FD0-$$" -e '^list: .*probe-secret'; echo $?)" "$out"
+	t descriptors "stdin from a host directory: nothing can be created in it through fd 0 (host)" \
+		"$([ ! -e "$fd0dir/planted-by-sandbox" ]; echo $?)" "$out"
+else
+	t descriptors "make the descriptor test project (venv with pip and the probe)" 1
+fi
+
+# === host-side work the sandbox cannot stop (MUST 10) ================================
+# A program plants a .git, then takes its launcher down with it; the .git
+# must still be set aside, by then or before the next launch.
+cat >"$W/hostwork.py" <<'PY'
+import os, signal, sys, time
+top, mode, pwned = sys.argv[1], sys.argv[2], sys.argv[3]
+git = os.path.join(top, ".git")
+for d in ("objects", "refs/heads", "hooks"):
+    os.makedirs(os.path.join(git, d), exist_ok=True)
+with open(os.path.join(git, "HEAD"), "w") as f:
+    f.write("ref: refs/heads/main\n")
+with open(os.path.join(git, "config"), "w") as f:
+    f.write("[core]\n\trepositoryformatversion = 0\n\tfsmonitor = touch %s\n" % pwned)
+with open(os.path.join(top, "planted"), "w") as f:
+    f.write("yes\n")
+sys.stdout.flush()
+if mode == "kill":
+    os.kill(0, signal.SIGKILL)
+elif mode == "pipe":
+    os.kill(0, signal.SIGPIPE)
+elif mode == "stop":
+    # The child stays in the launcher's process group and stops it (and
+    # itself); the program, in a group of its own, wakes the child only,
+    # which then kills the stopped group.
+    child = os.fork()
+    if child == 0:
+        time.sleep(0.3)
+        os.kill(0, signal.SIGSTOP)
+        os.kill(0, signal.SIGKILL)
+        os._exit(0)
+    os.setpgid(0, 0)
+    time.sleep(1.5)
+    os.kill(child, signal.SIGCONT)
+    time.sleep(3)
+elif mode == "sleep":
+    time.sleep(60)
+PY
+
+no_git_at_top() { [ ! -e "$1/.git" ] && [ ! -L "$1/.git" ]; }
+t_git_runs_nothing() {   # t_git_runs_nothing "what" DIR PWNED: host git status there, twice
+	if [ -z "$have_git" ]; then
+		tskip hostwork "$1: git status on the host runs nothing of it: no git"
+		return
+	fi
+	(cd "$2" && hgit status)
+	hgit -C "$2" status
+	t hostwork "$1: git status on the host runs nothing of it" "$([ ! -e "$3" ]; echo $?)" "$3 exists"
+}
+
+hostwork_case() {   # hostwork_case MODE "what"
+	local mode=$1 what=$2 P rc pw
+	if ! P=$(mkproj "hostwork-$mode"); then
+		t hostwork "$what: make the project" 1
+		return
+	fi
+	pw=$W/pwned-hostwork-$mode
+	cp "$W/hostwork.py" "$P/"
+	# timeout puts the launch in a process group of its own, so that
+	# kill(0, ...) from inside cannot reach this script.
+	# (The braces keep bash's "Killed" note out of the output.)
+	{
+		(cd "$P" && timeout -k 5 40 "$P/.venv/bin/python" "$P/hostwork.py" "$P" "$mode" "$pw") \
+			>"$W/hostwork.out" 2>&1
+		rc=$?
+	} 2>/dev/null
+	t hostwork "$what: the .git it planted is set aside on the host (gate exit $rc)" \
+		"$([ -e "$P/planted" ] && no_git_at_top "$P"; echo $?)" \
+		"planted: $(cat "$P/planted" 2>/dev/null || echo no); at the top: $(ls -A "$P" | tr '\n' ' ')
+$(cat "$W/hostwork.out")"
+	t_git_runs_nothing "$what" "$P" "$pw"
+}
+hostwork_case kill "a program that plants .git then kill(0, SIGKILL)s its process group"
+hostwork_case stop "a program that plants .git, SIGSTOPs its launcher's group, then SIGKILLs it"
+hostwork_case pipe "a program that plants .git then kill(0, SIGPIPE)s its process group"
+
+if P=$(mkproj hostwork-hostkill); then
+	pw=$W/pwned-hostwork-hostkill
+	cp "$W/hostwork.py" "$P/"
+	marker=sv-inv-hw-$$-$RANDOM
+	(cd "$P" && exec "$P/.venv/bin/python" "$P/hostwork.py" "$P" sleep "$pw" "$marker") \
+		</dev/null >/dev/null 2>&1 &
+	gpid=$!
+	bg_pids+=("$gpid")
+	for _ in $(seq 100); do [ -e "$P/planted" ] && break; sleep 0.1; done
+	kill -KILL "$gpid" 2>/dev/null
+	wait "$gpid" 2>/dev/null
+	for _ in $(seq 50); do [ -z "$(marker_procs "$marker")" ] && break; sleep 0.1; done
+	left=$(marker_procs "$marker")
+	t hostwork "the launcher killed from the host (kill -KILL on the gate's pid): no process of its sandbox is left after 5 s" \
+		"$([ -e "$P/planted" ] && [ -z "$left" ]; echo $?)" \
+		"planted: $(cat "$P/planted" 2>/dev/null || echo no); left: $left"
+	out=$(cd "$P" && "$P/.venv/bin/python" -c 'import os, sys; print(os.path.lexists(sys.argv[1]))' \
+		"$P/.git" 2>"$W/next.err")
+	t hostwork "... the next launch sets the planted .git aside before its program runs" \
+		"$([ "$out" = False ]; echo $?)" "inside, .git exists: $out
+$(cat "$W/next.err")"
+	t hostwork "... and after it no .git is at the project's top" "$(no_git_at_top "$P"; echo $?)" \
+		"at the top: $(ls -A "$P" | tr '\n' ' ')"
+	t_git_runs_nothing "... and after it" "$P" "$pw"
+else
+	t hostwork "make the project for the killed launcher" 1
+fi
+
+# === root callers (MUST 11) =========================================================
+# As root and as the user alike: no kernel tunable, no setuid/setgid bit,
+# no file capability or xattr, no capability, no writable mount beyond the
+# project, the venv's home and cache, /tmp, /var/tmp, /dev and /proc.
+cat >"$W/root.py" <<'PY'
+import ctypes, stat
+P = sys.argv[1]
+report("core_pattern", lambda: os.close(os.open("/proc/sys/kernel/core_pattern", os.O_WRONLY)))
+if os.path.lexists("/proc/sysrq-trigger"):
+    report("sysrq", lambda: os.close(os.open("/proc/sysrq-trigger", os.O_WRONLY)))
+else:
+    print("sysrq absent")
+writable = []
+for root, dirs, files in os.walk("/proc"):
+    if root == "/proc":
+        dirs[:] = [d for d in dirs if not d.isdigit() and d not in ("self", "thread-self")]
+    for name in files:
+        path = os.path.join(root, name)
+        # Pressure stall triggers: mode 0666 on the host, open to every
+        # user, and only a caller with CAP_SYS_RESOURCE (dropped) gets
+        # more from them than any user does.
+        if root == "/proc/pressure":
+            continue
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
+        except OSError:
+            continue
+        os.close(fd)
+        writable.append(path)
+# the tunables first in the diagnostics
+writable.sort(key=lambda p: (not p.startswith(("/proc/sys/", "/proc/sysrq")), p))
+print("procwritable", len(writable), " ".join(writable))
+print("capeff", [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff:")][0])
+def fresh(name):
+    path = os.path.join(P, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n")
+    os.chmod(path, 0o755)
+    return path
+report("chmod_u", lambda: os.chmod(fresh("inv-chmod-u"), 0o4755))
+report("chmod_g", lambda: os.chmod(fresh("inv-chmod-g"), 0o2755))
+report("creat", lambda: os.close(os.open(os.path.join(P, "inv-creat"), os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o4755)))
+report("mknod", lambda: os.mknod(os.path.join(P, "inv-mknod"), stat.S_IFREG | 0o4755))
+# VFS_CAP_REVISION_2 granting cap_net_bind_service
+cap = (0x02000000).to_bytes(4, "little") + (1 << 10).to_bytes(4, "little") + bytes(12)
+report("xattr_cap", lambda: os.setxattr(fresh("inv-xattr-cap"), "security.capability", cap))
+report("xattr_user", lambda: os.setxattr(fresh("inv-xattr-user"), "user.x", b"1"))
+libc = ctypes.CDLL(None, use_errno=True)
+def sc(nr, *args):
+    def fn():
+        a = [ctypes.c_long(x) if isinstance(x, int) else x for x in args]
+        if libc.syscall(ctypes.c_long(nr), *a) == -1:
+            e = ctypes.get_errno()
+            raise OSError(e, os.strerror(e))
+    return fn
+class XattrArgs(ctypes.Structure):
+    _fields_ = [("value", ctypes.c_uint64), ("size", ctypes.c_uint32), ("flags", ctypes.c_uint32)]
+if os.uname().machine == "x86_64":
+    f = fresh("inv-fchmodat2")
+    report("fchmodat2", sc(452, -100, f.encode(), 0o4755, 0))
+    f = fresh("inv-setxattrat")
+    val = ctypes.create_string_buffer(b"1", 1)
+    xa = XattrArgs(ctypes.addressof(val), 1, 0)
+    report("setxattrat", sc(463, -100, f.encode(), 0, b"user.sv-at", ctypes.byref(xa), ctypes.sizeof(xa)))
+else:
+    print("newer-syscalls skip")
+PY
+if P=$(mkproj root); then
+	v=$P/.venv
+	out=$(cd "$P" && "$v/bin/python" -c "$PRELUDE$(cat "$W/root.py")" "$P" 2>&1)
+	if ! started "$out"; then
+		t root "the root payload runs" 1 "$out"
+	fi
+	t root "/proc/sys/kernel/core_pattern cannot be opened for writing" \
+		"$(blocked "$out" core_pattern; echo $?)" "$(line "$out" core_pattern)"
+	n=$(line "$out" procwritable | cut -d' ' -f2)
+	t root "walking /proc (pid directories aside), no file opens for writing" \
+		"$([ "${n:-x}" = 0 ]; echo $?)" "${n:-no} files open for writing, among them:
+$(line "$out" procwritable | cut -d' ' -f3- | tr ' ' '\n' | head -30)"
+	if printf '%s\n' "$out" | grep -q '^sysrq absent'; then
+		if [ -e /proc/sysrq-trigger ]; then
+			t root "/proc/sysrq-trigger is not writable (absent inside)" 0
+		else
+			tskip root "/proc/sysrq-trigger: this kernel has none"
+		fi
+	else
+		t root "/proc/sysrq-trigger is not writable" "$(blocked "$out" sysrq; echo $?)" "$(line "$out" sysrq)"
+	fi
+	cap=$(line "$out" capeff | cut -d' ' -f2)
+	t root "CapEff inside is 0" "$([[ ${cap:-x} =~ ^0+$ ]]; echo $?)" "CapEff: ${cap:-none}"
+	t root "chmod 04755 on a project file fails with EPERM (host: no setuid bit)" \
+		"$(blocked "$out" chmod_u EPERM && nobits "$P/inv-chmod-u"; echo $?)" \
+		"$(line "$out" chmod_u); host: $(stat -c %A "$P/inv-chmod-u" 2>&1)"
+	t root "chmod 02755 on a project file fails with EPERM (host: no setgid bit)" \
+		"$(blocked "$out" chmod_g EPERM && nobits "$P/inv-chmod-g"; echo $?)" \
+		"$(line "$out" chmod_g); host: $(stat -c %A "$P/inv-chmod-g" 2>&1)"
+	t root "open(O_CREAT, 04755) fails with EPERM (host: no file with the bit)" \
+		"$(blocked "$out" creat EPERM && nobits "$P/inv-creat"; echo $?)" \
+		"$(line "$out" creat); host: $(stat -c %A "$P/inv-creat" 2>&1)"
+	t root "mknod(S_IFREG | 04755) fails (host: no file with the bit)" \
+		"$(blocked "$out" mknod && nobits "$P/inv-mknod"; echo $?)" \
+		"$(line "$out" mknod); host: $(stat -c %A "$P/inv-mknod" 2>&1)"
+	t root "setxattr security.capability fails (host: no file capability)" \
+		"$(blocked "$out" xattr_cap && noxattr "$P/inv-xattr-cap" security.capability; echo $?)" \
+		"$(line "$out" xattr_cap)"
+	t root "setxattr user.x fails (ENOTSUP expected; host: no xattr)" \
+		"$(blocked "$out" xattr_user && noxattr "$P/inv-xattr-user" user.x; echo $?)" \
+		"$(line "$out" xattr_user)"
+	if printf '%s\n' "$out" | grep -q '^newer-syscalls skip'; then
+		tskip root "fchmodat2 (452) with 04755: the numbers are x86_64's"
+		tskip root "setxattrat (463): the numbers are x86_64's"
+	else
+		t root "fchmodat2 (452, newer than the filter's table) with 04755 fails (host: no setuid bit)" \
+			"$(blocked "$out" fchmodat2 && nobits "$P/inv-fchmodat2"; echo $?)" \
+			"$(line "$out" fchmodat2); host: $(stat -c %A "$P/inv-fchmodat2" 2>&1)"
+		t root "setxattrat (463, newer than the filter's table) fails (host: no xattr)" \
+			"$(blocked "$out" setxattrat && noxattr "$P/inv-setxattrat" user.sv-at; echo $?)" \
+			"$(line "$out" setxattrat)"
+	fi
+else
+	t root "make the project for the root payload" 1
+fi
+
+# rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that
+# are not in ALLOWED (nor /dev and below), one per line.
+rw_offenders() {
+	"$SV_PYTHON" - "$@" <<'PY'
+import re, sys
+path, allowed = sys.argv[1], set(sys.argv[2:])
+unescape = lambda s: re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), s)
+for line in open(path):
+    f = line.split()
+    if len(f) < 6 or "rw" not in f[5].split(","):
+        continue
+    mp = unescape(f[4])
+    if mp in allowed or mp == "/dev" or mp.startswith("/dev/"):
+        continue
+    print(mp)
+PY
+}
+if P=$(mkproj_pip mounts) && install_probe "$P/.venv"; then
+	v=$P/.venv
+	allowed=("$P" "$v/home" "$v/cache" /tmp /var/tmp /proc)
+	for kind in python pip; do
+		rm -f "$P/mountinfo.$kind"
+		if [ $kind = python ]; then
+			(cd "$P" && SV_MOUNTINFO=$P/mountinfo.$kind SANDBOX_PASS_ENV=SV_MOUNTINFO \
+				"$v/bin/python" -c pass) >"$W/mi.out" 2>&1
+			extra=()
+		else
+			(cd "$P" && SV_MOUNTINFO=$P/mountinfo.$kind SANDBOX_PASS_ENV=SV_MOUNTINFO \
+				"$v/bin/pip" --version) >"$W/mi.out" 2>&1
+			extra=("$v" "$v/bin")
+		fi
+		if grep -q " $P " "$P/mountinfo.$kind" 2>/dev/null; then
+			bad=$(rw_offenders "$P/mountinfo.$kind" "${allowed[@]}" "${extra[@]}")
+			t root "a $kind launch: every read-write mount is the project, .venv/home, .venv/cache, /tmp, /var/tmp, /dev or /proc${extra:+, or the venv and its bin}" \
+				"$([ -z "$bad" ]; echo $?)" "read-write elsewhere:
+$bad"
+		else
+			t root "a $kind launch: every read-write mount is an allowed one" 1 \
+				"no mountinfo came from inside: $(cat "$W/mi.out")"
+		fi
+	done
+else
+	t root "make the mountinfo test project" 1
+fi
+
+# === paths the host follows later (MUST 12) ============================================
+# (a) tox: the venv two levels down in its project.
+P=$W/tox
+pw=$W/pwned-tox
+mkdir -p "$P"
+if "$SV_PYTHON" -m venv --without-pip "$P/.tox/py311" >/dev/null 2>&1 &&
+	"$SV" --project "$P" "$P/.tox/py311" >/dev/null 2>"$W/wrap.err"; then
+	out=$(cd "$P" && "$P/.tox/py311/bin/python" -c "$PRELUDE"'
+P, pw = sys.argv[1], sys.argv[2]
+report("rename", lambda: os.rename(P + "/.tox", P + "/.tox-moved"))
+def plant():
+    os.makedirs(P + "/.tox/py311/bin", exist_ok=True)
+    path = P + "/.tox/py311/bin/python"
+    if os.path.lexists(path):
+        os.remove(path)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\ntouch " + pw + "\n")
+    os.chmod(path, 0o755)
+report("plant", plant)' "$P" "$pw" 2>&1)
+	t layout "tox layout: P/.tox/py311's sandbox cannot rename P/.tox" \
+		"$(blocked "$out" rename; echo $?)" "$(line "$out" rename)"
+	t layout "tox layout: host: P/.tox/py311/bin/python is still a gate" \
+		"$(is_gate "$P/.tox/py311/bin/python"; echo $?)" "$out
+at the top: $(ls -A "$P" | tr '\n' ' ')"
+else
+	t layout "tox layout: wrap P/.tox/py311 with --project P" 1 "$(cat "$W/wrap.err")"
+	tskip layout "tox layout: host: P/.tox/py311/bin/python is still a gate: not wrapped"
+fi
+
+# (b) a venv reached through a symlink in the project.
+P=$W/symlinked
+E=$W/elsewhere/venv
+pw=$W/pwned-symlink
+mkdir -p "$P" "$W/elsewhere"
+wrapped=
+if "$SV_PYTHON" -m venv --without-pip "$E" >/dev/null 2>&1 && ln -s "$E" "$P/.venv"; then
+	if "$SV" --project "$P" "$P/.venv" >/dev/null 2>"$W/wrap.err"; then
+		wrapped="--project P P/.venv"
+	elif "$SV" --project "$P" "$E" >/dev/null 2>>"$W/wrap.err"; then
+		wrapped="--project P \$SV_TMP/elsewhere/venv"
+	fi
+fi
+if [ -n "$wrapped" ]; then
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$PRELUDE"'
+P, pw = sys.argv[1], sys.argv[2]
+def swap():
+    link = P + "/.venv"
+    try:
+        os.rename(link, P + "/.venv-old")
+    except OSError:
+        os.remove(link)
+    os.makedirs(link + "/bin")
+    with open(link + "/bin/python", "w") as f:
+        f.write("#!/bin/sh\ntouch " + pw + "\n")
+    os.chmod(link + "/bin/python", 0o755)
+report("swap", swap)' "$P" "$pw" 2>"$W/sym.err")
+	rc=$?
+	st=1
+	if ! started "$out"; then
+		[ $rc -ne 0 ] && [ -s "$W/sym.err" ] && st=0
+	elif blocked "$out" swap; then
+		st=0
+	fi
+	t layout "symlinked venv ($wrapped): the launch is refused with a message, or its sandbox cannot replace P/.venv" \
+		$st "exit $rc; $out
+$(cat "$W/sym.err")"
+	t layout "symlinked venv: host: P/.venv/bin/python is still a gate" \
+		"$(is_gate "$P/.venv/bin/python"; echo $?)" "P/.venv: $(ls -ld "$P/.venv" 2>&1)"
+else
+	t layout "symlinked venv: wrapping is refused, so nothing runs through P/.venv" 0
+	tskip layout "symlinked venv: host: P/.venv/bin/python is still a gate: the layout is refused"
+fi
+
+# (c) more venvs in the project, wrapped after the first.
+if P=$(mkproj multi); then
+	mkdir -p "$P/sub/deep/deeper"
+	deep=$P/sub/deep/deeper/.v2
+	second=$P/.venv-2
+	"$SV_PYTHON" -m venv --without-pip "$deep" >/dev/null 2>&1
+	"$SV" "$deep" >/dev/null 2>"$W/wrap-deep.err"
+	rc_deep=$?
+	"$SV_PYTHON" -m venv --without-pip "$second" >/dev/null 2>&1
+	"$SV" "$second" >/dev/null 2>"$W/wrap-second.err"
+	rc_second=$?
+	t layout "a second venv next to the first (P/.venv-2) can be wrapped" "$rc_second" \
+		"$(cat "$W/wrap-second.err")"
+	snap() {
+		dir_snapshot "$1/bin"
+		[ -d "$1/.sandbox-venv" ] || return 0
+		dir_snapshot "$1/.sandbox-venv"
+		dir_snapshot "$1/.sandbox-venv/bin"
+	} 2>/dev/null
+	deep_wrapped=$([ -d "$deep/.sandbox-venv" ] && echo 1)
+	second_wrapped=$([ -d "$second/.sandbox-venv" ] && echo 1)
+	deep_bin=$(dir_snapshot "$deep/bin")
+	deep_state=$(snap "$deep")
+	second_bin=$(dir_snapshot "$second/bin")
+	second_state=$(snap "$second")
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$PRELUDE"'
+P = sys.argv[1]
+for tag, V in (("deep", sys.argv[2]), ("second", sys.argv[3])):
+    def append_gate(V=V):
+        with open(V + "/bin/python", "a") as f:
+            f.write("\ntouch pwned\n")
+    def replace_gate(V=V):
+        with open(V + "/bin/.python.new", "w") as f:
+            f.write("#!/bin/sh\ntouch pwned\n")
+        os.chmod(V + "/bin/.python.new", 0o755)
+        os.replace(V + "/bin/.python.new", V + "/bin/python")
+    def append_policy(V=V):
+        with open(V + "/.sandbox-venv/policy", "a") as f:
+            f.write("bwrap-arg --bind\n")
+    def new_state(V=V):
+        with open(V + "/.sandbox-venv/new-file", "w") as f:
+            f.write("x\n")
+    def rename_state(V=V):
+        os.rename(V + "/.sandbox-venv", V + "/sv-old")
+    report(tag + "-gate-append", append_gate)
+    report(tag + "-gate-replace", replace_gate)
+    if os.path.isdir(V + "/.sandbox-venv"):
+        report(tag + "-policy", append_policy)
+        report(tag + "-state-new", new_state)
+        report(tag + "-state-rename", rename_state)' "$P" "$deep" "$second" 2>&1)
+	for tag in deep second; do
+		case $tag in
+		deep) V=$deep bin0=$deep_bin state0=$deep_state rcw=$rc_deep wrapped=$deep_wrapped
+			what="a venv wrapped later 4 levels down (sub/deep/deeper/.v2)" ;;
+		second) V=$second bin0=$second_bin state0=$second_state rcw=$rc_second wrapped=$second_wrapped
+			what="a second venv (P/.venv-2)" ;;
+		esac
+		t layout "$what: P/.venv's sandbox cannot write or replace its bin/python" \
+			"$(blocked "$out" $tag-gate-append && blocked "$out" $tag-gate-replace &&
+				[ "$(dir_snapshot "$V/bin")" = "$bin0" ]; echo $?)" \
+			"$(line "$out" $tag-gate-append); $(line "$out" $tag-gate-replace)
+host bin/python: $(ls -l "$V/bin/python" 2>&1)"
+		if [ -n "$wrapped" ]; then
+			t layout "$what: P/.venv's sandbox cannot write any file in its .sandbox-venv" \
+				"$(blocked "$out" $tag-policy && blocked "$out" $tag-state-new &&
+					blocked "$out" $tag-state-rename && [ "$(snap "$V")" = "$state0" ]; echo $?)" \
+				"$(line "$out" $tag-policy); $(line "$out" $tag-state-new); $(line "$out" $tag-state-rename)"
+		else
+			tskip layout "$what: its .sandbox-venv: not wrapped (exit $rcw)"
+		fi
+	done
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$PRELUDE"'
+report("rename-sub", lambda: os.rename(sys.argv[1] + "/sub", sys.argv[1] + "/sub-moved"))' "$P" 2>&1)
+	t layout "P/.venv's sandbox cannot rename P/sub, which holds another venv" \
+		"$(blocked "$out" rename-sub && [ -d "$P/sub" ] && [ ! -e "$P/sub-moved" ]; echo $?)" \
+		"$(line "$out" rename-sub)"
+else
+	t layout "make the project for several venvs" 1
+fi
+
+# (d) install-time code repoints the private bin's python at a symlink in
+# the project: the next wrap must not record it, and a later sandbox that
+# repoints that symlink must not get the real home bound in.
+if P=$(mkproj_pip repoint); then
+	v=$P/.venv
+	mkdir -p "$P/pkg-repoint/svrepoint"
+	touch "$P/pkg-repoint/svrepoint/__init__.py"
+	cat >"$P/pkg-repoint/setup.py" <<PY
+import os
+from setuptools import setup
+V = os.environ.get("VIRTUAL_ENV", "")
+P = "$P"
+with open(P + "/repoint.log", "a") as log:
+    try:
+        real = os.path.realpath(V + "/bin/python")
+        if os.path.lexists(P + "/pylink"):
+            os.remove(P + "/pylink")
+        os.symlink(real, P + "/pylink")
+        if os.path.lexists(V + "/bin/.python-new"):
+            os.remove(V + "/bin/.python-new")
+        os.symlink(P + "/pylink", V + "/bin/.python-new")
+        os.replace(V + "/bin/.python-new", V + "/bin/python")
+        log.write("repointed to %s\n" % real)
+    except OSError as e:
+        log.write("blocked %r\n" % e)
+setup(name="svrepoint", version="1.0", packages=["svrepoint"])
+PY
+	(cd "$P" && "$v/bin/pip" install "${pip_opts[@]}" ./pkg-repoint) >"$W/pip.out" 2>&1
+	"$SV" "$v" >"$W/rewrap.out" 2>&1
+	rc=$?
+	if [ -s "$P/repoint.log" ]; then
+		bad=$(grep -v -e '^venv ' -e '^project ' "$v/.sandbox-venv/policy" 2>/dev/null | grep -F "$P")
+		t layout "pip repointing the private bin's python into the project: the next wrap's policy names nothing in the project" \
+			"$([ -z "$bad" ]; echo $?)" "install-time code: $(cat "$P/repoint.log"); wrap exit $rc
+policy lines in the project: $bad"
+		if [ -d "$real_home" ] && [ -w "$real_home" ] && home_tmp=$(mktemp -d "$real_home/sv-invariants.XXXXXX"); then
+			echo "SECRET-HOME-$$" >"$home_tmp/secret"
+			(cd "$P" && "$v/bin/shell" -c 'rm -f "$1/pylink" && ln -s "$2" "$1/pylink"' sh "$P" "$home_tmp") \
+				>"$W/repoint2.out" 2>&1
+			out=$(cd "$P" && "$v/bin/shell" -c 'cat "$1/secret"' sh "$home_tmp" 2>&1)
+			t layout "... and a later sandbox pointing that symlink at the real home gets nothing of it in the next launch" \
+				"$(! printf '%s\n' "$out" | grep -q "SECRET-HOME-$$"; echo $?)" \
+				"$(cat "$W/repoint2.out")
+next launch read: $out"
+			chmod -R u+w "$home_tmp"
+			rm -rf "$home_tmp"
+			home_tmp=
+		else
+			tskip layout "... a later sandbox pointing that symlink at the real home: '$real_home' is not writable"
+		fi
+	else
+		t layout "pip repointing the private bin's python: the install-time code ran" 1 "$(tail -5 "$W/pip.out")"
+	fi
+else
+	t layout "make the project for the repointed python" 1
+fi
+
+# === the .git guard agrees with git (MUST 13) ==========================================
+# plant13.py VARIANT TOP PWNED makes TOP a repository by a layout git
+# accepts, whose core.fsmonitor (run by git status) touches PWNED.
+cat >"$W/plant13.py" <<'PY'
+import os, sys
+variant, top, pwned = sys.argv[1:4]
+def w(path, text, mode=None):
+    with open(path, "w") as f:
+        f.write(text)
+    if mode is not None:
+        os.chmod(path, mode)
+cfg = ("[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = %s\n"
+       "\tfsmonitor = touch %s\n" % (top, pwned))
+def repo(d):
+    os.makedirs(d + "/objects", exist_ok=True)
+    os.makedirs(d + "/refs/heads", exist_ok=True)
+    w(d + "/HEAD", "ref: refs/heads/main\n")
+    w(d + "/config", cfg)
+if variant == "files":        # the top a repository; objects, refs executable files
+    w(top + "/HEAD", "ref: refs/heads/main\n")
+    w(top + "/config", cfg)
+    w(top + "/objects", "", 0o755)
+    w(top + "/refs", "", 0o755)
+elif variant == "commondir":  # HEAD at the top, objects and refs where commondir says
+    common = ("[core]\n\trepositoryformatversion = 1\n\tfsmonitor = touch %s\n"
+              "[extensions]\n\tworktreeConfig = true\n" % pwned)
+    os.makedirs(top + "/stash/objects", exist_ok=True)
+    os.makedirs(top + "/stash/refs/heads", exist_ok=True)
+    w(top + "/stash/config", common)
+    w(top + "/config", common)
+    w(top + "/config.worktree", "[core]\n\tbare = false\n\tworktree = %s\n" % top)
+    w(top + "/commondir", "stash\n")
+    w(top + "/HEAD", "ref: refs/heads/main\n")
+elif variant == "decoys":     # every aside name taken first
+    for name in (".git", "HEAD"):
+        w(top + "/%s.from-sandbox" % name, "decoy\n")
+        for i in range(1, 100):
+            w(top + "/%s.from-sandbox.%d" % (name, i), "decoy\n")
+    repo(top + "/.git")
+    repo(top)
+elif variant == "chmod":      # a .git, then the project made read-only
+    repo(top + "/.git")
+    os.chmod(top, 0o555)
+print("planted", variant)
+PY
+
+# git_case VARIANT "what" [mono]: a host-side control, then the same
+# planted from inside.
+git_case() {
+	local variant=$1 what=$2 mono=${3:-} ctl P pw pwc
+	if [ -z "$have_git" ]; then
+		tskip git "$what: no git"
+		return
+	fi
+	ctl=$W/git-ctl-$variant${mono:+-mono}
+	pwc=$W/pwned-ctl-$variant${mono:+-mono}
+	if [ -n "$mono" ]; then
+		mkdir -p "$ctl/pkg" && hgit init -q "$ctl" && ctl=$ctl/pkg
+	else
+		mkdir -p "$ctl"
+	fi
+	"$SV_PYTHON" "$W/plant13.py" "$variant" "$ctl" "$pwc" >/dev/null 2>&1
+	(cd "$ctl" && hgit status)
+	chmod u+w "$ctl"
+	if [ ! -e "$pwc" ]; then
+		tskip git "$what: the layout does not make this git run anything (control)"
+		return
+	fi
+	t git "control: $what, made on the host, does make host git run its payload" 0
+	pw=$W/pwned-$variant${mono:+-mono}
+	if [ -n "$mono" ]; then
+		P=$W/git-mono/pkg
+		mkdir -p "$P/subdir" && hgit init -q "$W/git-mono" &&
+			"$SV_PYTHON" -m venv --without-pip "$P/.venv" >/dev/null 2>&1 &&
+			"$SV" "$P/.venv" >/dev/null 2>"$W/wrap.err" ||
+			{ t git "$what: make the project" 1 "$(cat "$W/wrap.err")"; return; }
+	else
+		P=$(mkproj "git-$variant") || { t git "$what: make the project" 1; return; }
+	fi
+	cp "$W/plant13.py" "$P/"
+	out=$(cd "$P" && "$P/.venv/bin/python" "$P/plant13.py" "$variant" "$P" "$pw" 2>&1)
+	chmod u+w "$P"
+	(cd "$P" && hgit status)
+	hgit -C "$P" status
+	[ -z "$mono" ] || (cd "$P/subdir" && hgit status)
+	t git "$what, planted inside: git status on the host runs nothing of it" \
+		"$([ ! -e "$pw" ]; echo $?)" "inside: $out
+at the top afterwards: $(ls -A "$P" | grep -v '\.from-sandbox\.[0-9]' | tr '\n' ' ')"
+}
+# Run as the user only: root renames in a read-only directory all the same.
+git_case files "a repository made of the project's top, objects and refs executable regular files"
+git_case files "the same at the top of a project inside an outer repository (monorepo)" mono
+git_case commondir "HEAD and config at the top, a commondir file naming objects/ and refs/ elsewhere in the project"
+git_case decoys "100 decoys (.git.from-sandbox, .git.from-sandbox.1-99, HEAD.from-sandbox*), then a .git"
+if [ "$uid" -ne 0 ]; then
+	git_case chmod "a .git, then the project chmod 0555 so that nothing can be renamed in it"
+else
+	tskip git "a .git, then the project chmod 0555: root renames in it regardless (runs as the user)"
+fi
+
+# === shadowing host tools ===============================================================
+if P=$(mkproj_pip shadow); then
+	v=$P/.venv
+	mkdir -p "$P/pkg-shadow/svshadow"
+	cat >"$P/pkg-shadow/setup.py" <<'PY'
+from setuptools import setup
+setup(name="svshadow", version="1.0", packages=["svshadow"],
+      entry_points={"console_scripts": ["sudo = svshadow:main", "ssh = svshadow:main",
+                                        "git = svshadow:main", "sv-shadow-normal = svshadow:main"]})
+PY
+	printf 'def main():\n    print("shadow")\n' >"$P/pkg-shadow/svshadow/__init__.py"
+	(cd "$P" && "$v/bin/pip" install "${pip_opts[@]}" ./pkg-shadow) >/dev/null 2>"$W/shadow.err"
+	for n in sudo ssh git; do
+		t shadowing "a console script named $n gets no entry in bin/ on the host (no gate, no program)" \
+			"$([ ! -e "$v/bin/$n" ] && [ ! -L "$v/bin/$n" ]; echo $?)" "$(ls -l "$v/bin/$n" 2>&1)"
+	done
+	t shadowing "control: the package's ordinary console script is gated" \
+		"$(is_gate "$v/bin/sv-shadow-normal"; echo $?)" "$(tail -5 "$W/shadow.err")"
+	missing=
+	for n in sudo ssh git; do
+		grep -qw -- "$n" "$W/shadow.err" || missing="$missing $n"
+	done
+	t shadowing "pip's stderr names the scripts it kept out of bin/ (sudo, ssh, git)" \
+		"$([ -z "$missing" ]; echo $?)" "not named:$missing
+$(grep -v DEPRECATION "$W/shadow.err" | tail -8)"
+else
+	t shadowing "make the shadowing project" 1
+fi
+
+# === denial of service ===================================================================
+# (a) a file with a 250-byte name written into the private bin.
+if P=$(mkproj_pip dos-name); then
+	v=$P/.venv
+	mkdir -p "$P/pkg-long/svlong"
+	touch "$P/pkg-long/svlong/__init__.py"
+	cat >"$P/pkg-long/setup.py" <<PY
+import os
+from setuptools import setup
+V = os.environ.get("VIRTUAL_ENV", "")
+name = V + "/bin/" + "x" * 250
+with open("$P/longname.log", "a") as log:
+    try:
+        with open(name, "w") as f:
+            f.write("#!/bin/sh\necho long\n")
+        os.chmod(name, 0o755)
+        log.write("written\n")
+    except OSError as e:
+        log.write("blocked %r\n" % e)
+setup(name="svlong", version="1.0", packages=["svlong"])
+PY
+	(cd "$P" && "$v/bin/pip" install "${pip_opts[@]}" ./pkg-long) >"$W/pip.out" 2>&1
+	rc_pip=$?
+	if [ -s "$P/longname.log" ]; then
+		"$v/bin/python" -c pass >"$W/dos.out" 2>&1
+		rc=$?
+		t dos "a 250-byte name written into the private bin by install-time code: python -c pass still succeeds" \
+			"$rc" "exit $rc (pip exit $rc_pip): $(cat "$P/longname.log") $(tail -5 "$W/dos.out")"
+		"$SV" "$v" >"$W/dos.out" 2>&1
+		rc=$?
+		t dos "... and sandbox-venv on the venv still succeeds" "$rc" "exit $rc: $(tail -5 "$W/dos.out")"
+	else
+		t dos "a 250-byte name in the private bin: the install-time code ran" 1 "$(tail -5 "$W/pip.out")"
+	fi
+else
+	t dos "make the project for the long name" 1
+fi
+
+# (b) a sandbox holding flock(LOCK_EX) on everything in .venv/.sandbox-venv.
+if P=$(mkproj_pip dos-lock); then
+	v=$P/.venv
+	(cd "$P" && exec "$v/bin/python" -c '
+import fcntl, os, sys, time
+state, top = sys.argv[1] + "/.sandbox-venv", sys.argv[2]
+held, fds = [], []
+paths = [state]
+for root, dirs, files in os.walk(state):
+    paths += [os.path.join(root, n) for n in dirs + files]
+for path in paths:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        continue
+    fds.append(fd)
+    held.append(path)
+with open(top + "/locked", "w") as f:
+    f.write("\n".join(held) + "\n")
+time.sleep(20)' "$v" "$P") </dev/null >/dev/null 2>&1 &
+	lpid=$!
+	bg_pids+=("$lpid")
+	for _ in $(seq 100); do [ -e "$P/locked" ] && break; sleep 0.1; done
+	timed() {   # timed OUT COMMAND...: "STATUS MILLISECONDS" into OUT
+		local out=$1 t0
+		shift
+		t0=$(date +%s%N)
+		timeout -k 2 12 "$@" >/dev/null 2>&1
+		echo "$? $((($(date +%s%N) - t0) / 1000000))" >"$out"
+	}
+	timed "$W/dos-pip" "$v/bin/pip" --version &
+	p1=$!
+	timed "$W/dos-wrap" "$SV" "$v" &
+	p2=$!
+	wait "$p1" "$p2"
+	kill -KILL "$lpid" 2>/dev/null
+	wait "$lpid" 2>/dev/null
+	held="locks held inside: $(tr '\n' ' ' <"$P/locked" 2>/dev/null)"
+	rc=x ms=
+	read -r rc ms <"$W/dos-pip"
+	ms=${ms:-99999}
+	t dos "a sandbox holding flock(LOCK_EX) on .venv/.sandbox-venv: a concurrent pip --version succeeds within 10 s" \
+		"$([ "$rc" = 0 ] && [ "$ms" -le 10000 ]; echo $?)" "exit $rc after $ms ms; $held"
+	rc=x ms=
+	read -r rc ms <"$W/dos-wrap"
+	ms=${ms:-99999}
+	t dos "... and a concurrent sandbox-venv on the venv succeeds within 10 s" \
+		"$([ "$rc" = 0 ] && [ "$ms" -le 10000 ]; echo $?)" "exit $rc after $ms ms; $held"
+else
+	t dos "make the project for the locks" 1
+fi
+
+# === small leaks ===========================================================================
+if P=$(mkproj leaks); then
+	v=$P/.venv
+	out=$(cd "$P" && LC_FOO=x LC_ALL=C.UTF-8 "$v/bin/python" -c '
+import os; print(os.environ.get("LC_FOO"), os.environ.get("LC_ALL"))' 2>&1)
+	t leaks "LC_FOO=x from the caller is not passed, LC_ALL=C.UTF-8 is" \
+		"$([ "$out" = "None C.UTF-8" ]; echo $?)" "inside: $out"
+	proxy_probe='
+import os
+print("env", os.environ.get("https_proxy"))
+for f in ("/proc/self/environ", "/proc/1/environ"):
+    try:
+        data = open(f, "rb").read()
+    except OSError:
+        data = b""
+    print(f, [x.decode(errors="replace") for x in data.split(b"\0") if b"proxy" in x])'
+	out=$(cd "$P" && https_proxy="http://user:secret-$$@proxy.invalid:3128" "$v/bin/python" -c "$proxy_probe" 2>&1)
+	t leaks "https_proxy with a password: the password is not visible inside (environment, /proc/self/environ, /proc/1/environ)" \
+		"$(! printf '%s\n' "$out" | grep -q "secret-$$"; echo $?)" "$out"
+	out=$(cd "$P" && https_proxy=http://proxy.invalid:3128 "$v/bin/python" -c \
+		'import os; print(os.environ.get("https_proxy"))' 2>&1)
+	t leaks "control: https_proxy without credentials is passed" \
+		"$([ "$out" = http://proxy.invalid:3128 ]; echo $?)" "inside: $out"
+	out=$(cd "$P" && "$v/bin/python" -c "$PRELUDE"'
+import socket
+report("sock_diag", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 4).close())
+report("route", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).close())' 2>&1)
+	t leaks "socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG) fails inside" \
+		"$(started "$out" && blocked "$out" sock_diag; echo $?)" "$out"
+	t leaks "control: socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) works inside" \
+		"$(printf '%s\n' "$out" | grep -q '^route DONE'; echo $?)" "$out"
+else
+	t leaks "make the leaks project" 1
+fi
+
+# The hints that tell the user to make a venv run the stdlib's venv in
+# isolated mode: python3 -I -m venv.
+hint_ok() { grep -q 'python3 -I -m venv' "$1" && ! grep -q 'python3 -m venv' "$1"; }
+pybase=$(readlink -f "$SV_PYTHON")
+Q=$W/hint-gone
+mkdir -p "$W/pycopy/bin" "$Q"
+if cp "$pybase" "$W/pycopy/bin/${pybase##*/}" &&
+	"$W/pycopy/bin/${pybase##*/}" -m venv --without-pip "$Q/.venv" >/dev/null 2>&1 &&
+	"$SV" "$Q/.venv" >/dev/null 2>"$W/hint.err"; then
+	rm -rf "$W/pycopy"
+	"$Q/.venv/bin/python" -c pass >/dev/null 2>"$W/hint.err"
+	t leaks "a launch whose base Python is gone: the hint says python3 -I -m venv" \
+		"$(hint_ok "$W/hint.err"; echo $?)" "$(cat "$W/hint.err")"
+else
+	t leaks "a launch whose base Python is gone: make the venv from a copied interpreter" 1 "$(cat "$W/hint.err" 2>/dev/null)"
+fi
+Q=$W/hint-cfg
+mkdir -p "$Q"
+if "$SV_PYTHON" -m venv --without-pip "$Q/.venv" >/dev/null 2>&1; then
+	"$SV_PYTHON" - "$Q/.venv/pyvenv.cfg" "$W/no-such-python" <<'PY'
+import re, sys
+cfg, gone = sys.argv[1], sys.argv[2]
+text = open(cfg).read()
+text = re.sub(r"(?m)^home = .*$", "home = %s/bin" % gone, text)
+text = re.sub(r"(?m)^executable = .*$", "executable = %s/bin/python3" % gone, text)
+open(cfg, "w").write(text)
+PY
+	"$SV" "$Q/.venv" >/dev/null 2>"$W/hint.err"
+	t leaks "wrapping a venv whose base Python is gone: the hint says python3 -I -m venv" \
+		"$(hint_ok "$W/hint.err"; echo $?)" "$(cat "$W/hint.err")"
+fi
+"$SV" "$W/no-such-venv" >/dev/null 2>"$W/hint.err"
+t leaks "wrapping a directory that is no venv: the hint says python3 -I -m venv" \
+	"$(hint_ok "$W/hint.err"; echo $?)" "$(cat "$W/hint.err")"
+
+done_testing
