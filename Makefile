@@ -53,7 +53,14 @@ $(B) $(B)/tests:
 $(B)/tests/sandbox-venv-nobwrap: $(wildcard src/*.c src/*.h) | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -DBWRAP_PATH='"/nonexistent/bwrap"' $(ALL_LDFLAGS) -o $@ $(wildcard src/*.c) $(LIBS)
 
-tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/sandbox-venv $(B)/tests/sandbox-venv-nobwrap
+# The same program with a stand-in for bwrap at a fixed path, which lists
+# the descriptors it was given: what the launcher lets through to bwrap.
+FDPROBE_BWRAP = /tmp/sandbox-venv-fdprobe-bwrap
+$(B)/tests/sandbox-venv-fdprobe: $(wildcard src/*.c src/*.h) | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -DBWRAP_PATH='"$(FDPROBE_BWRAP)"' $(ALL_LDFLAGS) -o $@ $(wildcard src/*.c) $(LIBS)
+
+tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/sandbox-venv $(B)/tests/sandbox-venv-nobwrap \
+	$(B)/tests/sandbox-venv-fdprobe
 
 # The whole suite: unit tests, the filter under bwrap, the integration and
 # attack tests (as root and as an unprivileged user), then the unit and

@@ -1,14 +1,14 @@
 # bash completion for sandbox-venv(1)
 #
-#   sandbox-venv [VENV_DIR] [BWRAP_OPTS...]
-#   sandbox-venv --check|--unwrap [VENV_DIR]
-#   sandbox-venv --project DIR [VENV_DIR] [BWRAP_OPTS...]
+#   sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]
+#   sandbox-venv --show|--check|--unwrap [VENV_DIR]
+#   sandbox-venv --list
 #   sandbox-venv -h|--help|--version
 #
 # The first argument completes to directories (the venv) or to an option;
-# after it, bwrap options and their arguments. Options that take a file
-# descriptor are left out: a recorded descriptor means nothing at a later
-# launch.
+# after it, bwrap options and their arguments. Options sandbox-venv
+# refuses (those that take a file descriptor, --as-pid-1, --clearenv) are
+# left out.
 
 # What each bwrap option takes, one word per argument:
 # path, dir, cap, var, or "-" for free text.
@@ -18,8 +18,7 @@ _sandbox_venv_bwrap_argspec()
 	--unshare-all | --share-net | --unshare-user | --unshare-user-try | \
 	--unshare-ipc | --unshare-pid | --unshare-net | --unshare-uts | \
 	--unshare-cgroup | --unshare-cgroup-try | --disable-userns | \
-	--assert-userns-disabled | --clearenv | --new-session | \
-	--die-with-parent | --as-pid-1)
+	--assert-userns-disabled | --new-session | --die-with-parent)
 		echo "" ;;
 	--uid | --gid | --hostname | --exec-label | --file-label | --perms | --size)
 		echo "-" ;;
@@ -43,8 +42,8 @@ _sandbox_venv_bwrap_argspec()
 	esac
 }
 
-_sandbox_venv_bwrap_options="--as-pid-1 --assert-userns-disabled --bind
---bind-try --cap-add --cap-drop --chdir --chmod --clearenv --dev --dev-bind
+_sandbox_venv_bwrap_options="--assert-userns-disabled --bind
+--bind-try --cap-add --cap-drop --chdir --chmod --dev --dev-bind
 --dev-bind-try --die-with-parent --dir --disable-userns --exec-label
 --file-label --gid --hostname --lock-file --mqueue --new-session --perms
 --proc --remount-ro --ro-bind --ro-bind-try --setenv --share-net --size
@@ -99,8 +98,8 @@ _sandbox_venv()
 	if [ "$cword" -eq 1 ]; then
 		case $cur in
 		-*)
-			mapfile -t COMPREPLY < <(compgen -W "-h --help --version --check --unwrap --project
-$_sandbox_venv_bwrap_options" -- "$cur") ;;
+			mapfile -t COMPREPLY < <(compgen -W "-h --help --version --show --check --unwrap
+--list --project --reset $_sandbox_venv_bwrap_options" -- "$cur") ;;
 		*)
 			_sandbox_venv_reply dir "$cur" ;;
 		esac
@@ -110,22 +109,33 @@ $_sandbox_venv_bwrap_options" -- "$cur") ;;
 	local i=1 spec
 	local -a pending=()
 	case ${words[1]} in
-	--check | --unwrap)
+	--show | --check | --unwrap)
 		[ "$cword" -eq 2 ] && _sandbox_venv_reply dir "$cur"
 		return 0 ;;
-	--project)
-		# --project DIR, then the venv directory or a bwrap option
-		if [ "$cword" -eq 2 ] || { [ "$cword" -eq 3 ] && [ "${cur#-}" = "$cur" ]; }; then
-			_sandbox_venv_reply dir "$cur"
-			return 0
-		fi
-		i=3
-		[ "${words[3]#-}" = "${words[3]}" ] && i=4 ;;
-	-h | --help | --version)
+	-h | --help | --version | --list)
 		return 0 ;;
-	-*) ;;
-	*) i=2 ;;   # the venv directory
 	esac
+	# Our options first (--project DIR, --reset), then the venv directory
+	# or a bwrap option.
+	while [ "$i" -lt "$cword" ]; do
+		case ${words[i]} in
+		--project) i=$((i + 2)) ;;
+		--reset) i=$((i + 1)) ;;
+		*) break ;;
+		esac
+	done
+	if [ "$i" -gt "$cword" ] || { [ "$i" -eq "$cword" ] && [ "${words[i - 1]}" = --project ]; }; then
+		_sandbox_venv_reply dir "$cur"
+		return 0
+	fi
+	if [ "$i" -eq "$cword" ]; then
+		case $cur in
+		-*) mapfile -t COMPREPLY < <(compgen -W "--project --reset $_sandbox_venv_bwrap_options" -- "$cur") ;;
+		*) _sandbox_venv_reply dir "$cur" ;;
+		esac
+		return 0
+	fi
+	[ "${words[i]#-}" = "${words[i]}" ] && i=$((i + 1))   # the venv directory
 
 	# Walk the bwrap options before the cursor; pending holds the kinds
 	# of the arguments the last option still expects.

@@ -1,14 +1,13 @@
 # fish completion for sandbox-venv(1)
 #
-#   sandbox-venv [VENV_DIR] [BWRAP_OPTS...]
-#   sandbox-venv --check|--unwrap [VENV_DIR]
-#   sandbox-venv --project DIR [VENV_DIR] [BWRAP_OPTS...]
+#   sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]
+#   sandbox-venv --show|--check|--unwrap [VENV_DIR]
+#   sandbox-venv --list
 #   sandbox-venv -h|--help|--version
 #
 # The first argument completes to directories (the venv) or to an option;
-# after it, bwrap options and their arguments. Options that take a file
-# descriptor are left out: a recorded descriptor means nothing at a later
-# launch.
+# after it, bwrap options and their arguments. Options sandbox-venv refuses
+# (those that take a file descriptor, --as-pid-1, --clearenv) are left out.
 
 # What each bwrap option takes, one word per argument:
 # path, dir, cap, var, or text.
@@ -17,8 +16,7 @@ function __sandbox_venv_argspec
         case --unshare-all --share-net --unshare-user --unshare-user-try \
             --unshare-ipc --unshare-pid --unshare-net --unshare-uts \
             --unshare-cgroup --unshare-cgroup-try --disable-userns \
-            --assert-userns-disabled --clearenv --new-session \
-            --die-with-parent --as-pid-1
+            --assert-userns-disabled --new-session --die-with-parent
             return 0
         case --uid --gid --hostname --exec-label --file-label --perms --size
             echo text
@@ -53,28 +51,38 @@ function __sandbox_venv_expect
     end
     set -l i 2
     switch $words[2]
-        case --check --unwrap
+        case --show --check --unwrap
             if test $n -eq 2
                 echo venv
             else
                 echo none
             end
             return
-        case --project
-            if test $n -le 3
-                echo venv
-                return
-            end
-            set i 3
-            if not string match -q -- '-*' $words[3]
-                set i 4
-            end
-        case -h --help --version
+        case -h --help --version --list
             echo none
             return
-        case '-*'
-        case '*'
-            set i 3
+    end
+    # Our options first (--project DIR, --reset), then the venv or a bwrap option.
+    while test $i -le $n
+        switch $words[$i]
+            case --project
+                if test $i -eq $n
+                    echo venv
+                    return
+                end
+                set i (math $i + 2)
+            case --reset
+                set i (math $i + 1)
+            case '*'
+                break
+        end
+    end
+    if test $i -gt $n
+        echo first
+        return
+    end
+    if not string match -q -- '-*' $words[$i]
+        set i (math $i + 1)
     end
     set -l pending
     while test $i -le $n
@@ -106,9 +114,12 @@ complete -c sandbox-venv -f
 complete -c sandbox-venv -n '__sandbox_venv_is first venv' -a '(__fish_complete_directories (commandline -ct) "venv directory")'
 complete -c sandbox-venv -n '__sandbox_venv_is first' -s h -l help -d 'Show help'
 complete -c sandbox-venv -n '__sandbox_venv_is first' -l version -d 'Show the version'
+complete -c sandbox-venv -n '__sandbox_venv_is first' -l show -d 'Print the project and the recorded options'
 complete -c sandbox-venv -n '__sandbox_venv_is first' -l check -d 'Audit a wrapped venv'
 complete -c sandbox-venv -n '__sandbox_venv_is first' -l unwrap -d 'Restore an ordinary venv'
+complete -c sandbox-venv -n '__sandbox_venv_is first' -l list -d 'List the sandboxes running now'
 complete -c sandbox-venv -n '__sandbox_venv_is first' -l project -d 'The project directory, when not the venv\'s parent'
+complete -c sandbox-venv -n '__sandbox_venv_is first' -l reset -d 'Forget the recorded options first'
 
 # Arguments of bwrap options.
 complete -c sandbox-venv -n '__sandbox_venv_is path' -F
@@ -127,7 +138,6 @@ complete -c sandbox-venv -n '__sandbox_venv_is cap' -a 'cap_audit_control cap_au
 
 # bwrap options (see bwrap(1)), in the first place or after the venv.
 set -l __sv_opt '__sandbox_venv_is first option'
-complete -c sandbox-venv -n $__sv_opt -l as-pid-1 -d 'Do not install a reaper process with PID 1'
 complete -c sandbox-venv -n $__sv_opt -l assert-userns-disabled -d 'Fail unless nested user namespaces are disabled'
 complete -c sandbox-venv -n $__sv_opt -l bind -d 'Bind mount SRC on DEST read-write'
 complete -c sandbox-venv -n $__sv_opt -l bind-try -d 'Like --bind, ignoring a missing SRC'
@@ -135,7 +145,6 @@ complete -c sandbox-venv -n $__sv_opt -l cap-add -d 'Add a capability'
 complete -c sandbox-venv -n $__sv_opt -l cap-drop -d 'Drop a capability'
 complete -c sandbox-venv -n $__sv_opt -l chdir -d 'Change directory to DIR'
 complete -c sandbox-venv -n $__sv_opt -l chmod -d 'Change the permissions of PATH'
-complete -c sandbox-venv -n $__sv_opt -l clearenv -d 'Unset all environment variables'
 complete -c sandbox-venv -n $__sv_opt -l dev -d 'Mount a new dev on DEST'
 complete -c sandbox-venv -n $__sv_opt -l dev-bind -d 'Bind mount SRC on DEST, allowing device access'
 complete -c sandbox-venv -n $__sv_opt -l dev-bind-try -d 'Like --dev-bind, ignoring a missing SRC'

@@ -313,8 +313,14 @@ int dotenv_parse(const char *text, size_t len, const char *file,
 
 	if (reject_nul(&ps) < 0)
 		return -1;
+	/* A UTF-8 byte order mark, as editors on some systems write one. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		ps.pos = ps.line_start = 3;
 
 	while (ps.pos < ps.len) {
+		size_t start = ps.pos, start_line = ps.line, start_ls = ps.line_start;
+		size_t errlen = err->len;
+
 		skip_blanks(&ps);
 		if (at_eol(&ps)) {
 			skip_eol(&ps);
@@ -329,8 +335,16 @@ int dotenv_parse(const char *text, size_t len, const char *file,
 			return fail_at(&ps, ps.line, column(&ps),
 				       "more than %d assignments",
 				       DOTENV_MAX_ASSIGNMENTS);
-		if (parse_assignment(&ps, &vars, &ign) < 0)
-			return -1;
+		if (parse_assignment(&ps, &vars, &ign) < 0) {
+			/* As python-dotenv does: say so, skip that line. */
+			strvec_pushf(&ign, "%s; that line is ignored", err->buf + errlen);
+			strbuf_setlen(err, errlen);
+			ps.pos = start;
+			ps.line = start_line;
+			ps.line_start = start_ls;
+			skip_to_eol(&ps);
+			skip_eol(&ps);
+		}
 	}
 
 	/* Accepted: hand the results over. */

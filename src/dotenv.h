@@ -6,10 +6,14 @@
  *     and "${VAR}" stay literal text in the value.
  *  2. A .env file can never set sandbox policy: BWRAP_ARGS, VERBOSE and
  *     every name starting with SANDBOX_ are refused (reported, not added).
- *  3. Hostile input fails closed: a NUL byte, a syntax error or an exceeded
- *     cap rejects the whole file, and `out` and `ignored` are left unchanged.
+ *  3. Hostile input never stops a launch, and never passes half-read: a
+ *     line that does not parse is left out with a message naming it (as
+ *     python-dotenv does), the others are read; a NUL byte or an exceeded
+ *     cap rejects the whole file, and `out` and `ignored` are left
+ *     unchanged.
  *
  * Syntax (python-dotenv compatible where that is sane):
+ *  - A UTF-8 byte order mark at the start is skipped.
  *  - Lines end with "\n" or "\r\n".
  *  - Blank lines, and lines whose first non-blank byte is '#', are skipped.
  *  - An assignment is [export<blanks>]KEY[blanks]=[blanks]VALUE, where
@@ -48,15 +52,16 @@
 #define DOTENV_MAX_VALUE (64 * 1024)
 
 /* Parse .env text (len bytes; may contain anything, including NUL, which
- * is an error). Each accepted assignment is appended to `out` as
+ * rejects the file). Each accepted assignment is appended to `out` as
  * "KEY=VALUE" (a later assignment of the same key, here or already in
  * `out`, replaces the earlier one in place). Policy names (see
  * dotenv_is_policy_name) are NOT added; for each one a message
  * "<file> line N: 'NAME' is sandbox policy and cannot be set from .env"
- * is appended to `ignored`. Syntax errors return -1 with
- * "<file> line N, column C: reason" appended to err, and leave `out` and
- * `ignored` unchanged. `file` is the name used in messages (e.g. ".env").
- * Returns 0 on success. */
+ * is appended to `ignored`, and for each line that does not parse
+ * "<file> line N, column C: reason; that line is ignored". A NUL byte or
+ * an exceeded cap returns -1 with "<file> line N, column C: reason"
+ * appended to err, and leaves `out` and `ignored` unchanged. `file` is the
+ * name used in messages (e.g. ".env"). Returns 0 on success. */
 int dotenv_parse(const char *text, size_t len, const char *file,
 		 struct strvec *out, struct strvec *ignored, struct strbuf *err);
 

@@ -141,6 +141,55 @@ static void activate_block(const char *exe, const char *venv, struct strbuf *out
 	strbuf_addstr(out, " >&2\nfi\n");
 }
 
+/* A string as fish reads it in single quotes. */
+static void add_fish_quoted(struct strbuf *out, const char *s)
+{
+	strbuf_addch(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			strbuf_addch(out, '\\');
+		strbuf_addch(out, *s);
+	}
+	strbuf_addch(out, '\'');
+}
+
+/* The same for fish: deactivate_sandbox, and a word when the binary is gone. */
+static void activate_block_fish(const char *exe, const char *venv, struct strbuf *out)
+{
+	strbuf_addstr(out, ACTIVATE_MARKER);
+	strbuf_addstr(out, "function deactivate_sandbox\n    ");
+	add_fish_quoted(out, exe);
+	strbuf_addstr(out, " --unwrap ");
+	add_fish_quoted(out, venv);
+	strbuf_addstr(out, "\nend\nif not test -x ");
+	add_fish_quoted(out, exe);
+	strbuf_addstr(out, "\n    printf \"sandbox-venv: '%s', which starts this venv's entry points, "
+		      "is gone\\nhint: run 'sandbox-venv %s' with the sandbox-venv you have now\\n\" ");
+	add_fish_quoted(out, exe);
+	strbuf_addch(out, ' ');
+	add_fish_quoted(out, venv);
+	strbuf_addstr(out, " >&2\nend\n");
+}
+
+/* csh has no quoting that holds every byte: paths of plain characters only. */
+static bool csh_plain(const char *s)
+{
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+		      "/._+-,@:=%") == strlen(s);
+}
+
+static void activate_block_csh(const char *exe, const char *venv, struct strbuf *out)
+{
+	if (!csh_plain(exe) || !csh_plain(venv))
+		return;
+	strbuf_addstr(out, ACTIVATE_MARKER);
+	strbuf_addf(out, "alias deactivate_sandbox '%s --unwrap %s'\n", exe, venv);
+	strbuf_addf(out, "if ( ! -x %s ) then\n    echo \"sandbox-venv: %s, which starts the "
+		    "entry points of this venv, is gone\" >> /dev/stderr\n    echo \"hint: run "
+		    "sandbox-venv %s with the sandbox-venv you have now\" >> /dev/stderr\nendif\n",
+		    exe, exe, venv);
+}
+
 /* The content the host's bin/name should have, given its original. */
 static void activate_expected(const char *name, const char *orig, size_t len,
 			      const char *exe, const char *venv, struct strbuf *out)
@@ -148,6 +197,10 @@ static void activate_expected(const char *name, const char *orig, size_t len,
 	strbuf_add(out, orig, len);
 	if (!strcmp(name, "activate"))
 		activate_block(exe, venv, out);
+	else if (!strcmp(name, "activate.fish"))
+		activate_block_fish(exe, venv, out);
+	else if (!strcmp(name, "activate.csh"))
+		activate_block_csh(exe, venv, out);
 }
 
 /* Strip our block (from its marker line on) off an activate script. */
@@ -761,6 +814,79 @@ static void audit_gate(struct venv *v, const char *name, struct strvec *gone,
 		strvec_pushf(findings, "bin/%s: a gate without an entry point", name);
 }
 
+/* The interpreter a script names: "#!PATH ..." or pip's long-path form,
+ * "#!/bin/sh" and then "'''exec' PATH ...". NULL when not a script. */
+static char *script_interpreter(int dirfd, const char *name)
+{
+	char buf[1024];
+	cleanup_fd int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	const char *p, *line2;
+	ssize_t n;
+
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) < 3)
+		return NULL;
+	buf[n] = '\0';
+	if (buf[0] != '#' || buf[1] != '!')
+		return NULL;
+	p = buf + 2;
+	if (str_has_prefix(p, "/bin/sh\n") && (line2 = strchr(p, '\n')) &&
+	    str_has_prefix(line2 + 1, "'''exec' "))
+		p = line2 + 1 + strlen("'''exec' ");
+	p += strspn(p, " \t\"");
+	return xstrndup(p, strcspn(p, " \t\n\""));
+}
+
+/* The path bin/activate sets VIRTUAL_ENV to (quoted or not). */
+static char *activate_venv(int dirfd)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	const char *p;
+	char q;
+
+	if (fs_read_file_at(dirfd, "activate", ACTIVATE_MAX, &text, &ignored) < 0 ||
+	    !(p = strstr(text.buf, "\nVIRTUAL_ENV=")))
+		return NULL;
+	p += strlen("\nVIRTUAL_ENV=");
+	q = *p;
+	if (q != '"' && q != '\'')
+		return xstrndup(p, strcspn(p, " \t;\n"));
+	p++;
+	return xstrndup(p, strcspn(p, q == '"' ? "\"\n" : "'\n"));
+}
+
+void gate_stale_scripts(struct venv *v, int dirfd, const char *shown, struct strvec *out)
+{
+	cleanup_strvec struct strvec names = STRVEC_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	size_t i;
+
+	if (list_dir(dirfd, &names, &ignored) < 0)
+		return;
+	for (i = 0; i < names.nr; i++) {
+		cleanup_free char *interp = script_interpreter(dirfd, names.v[i]);
+		cleanup_free char *cfg = NULL;
+		cleanup_free char *named = NULL;
+		const char *bin;
+		struct stat st;
+
+		if (!strcmp(names.v[i], "activate") && (named = activate_venv(dirfd)) &&
+		    strcmp(named, v->path))
+			strvec_pushf(out, "%s/activate: it sets VIRTUAL_ENV to '%s', where the venv was "
+				     "made: venvs cannot be moved", shown, named);
+
+		if (!interp || interp[0] != '/' || !(bin = strstr(interp, "/bin/python")) ||
+		    path_is_under(interp, v->path))
+			continue;
+		/* Another venv's python, or one that is gone: a venv that moved. */
+		cfg = xasprintf("%.*s/pyvenv.cfg", (int)(bin - interp), interp);
+		if (stat(cfg, &st) == 0 || stat(interp, &st) < 0)
+			strvec_pushf(out, "%s/%s: its #! line names '%s', where the venv was made: "
+				     "venvs cannot be moved (recreate it where it is: python3 -I -m "
+				     "venv --clear DIR, and install again)", shown, names.v[i], interp);
+	}
+}
+
 int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 	       struct strbuf *err)
 {
@@ -805,6 +931,7 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 			strvec_pushf(findings, "bin/%s: installed, but not gated yet", priv.v[i]);
 	if (fstatat(v->bin_fd, GATE_SHELL, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) < 0)
 		strvec_pushf(findings, "bin/%s: missing", GATE_SHELL);
+	gate_stale_scripts(v, v->privbin_fd, "bin", findings);
 	if (fstatat(v->fd, NEW_BIN, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) == 0)
 		strvec_pushf(findings, "%s: left by an interrupted wrap, with programs that run "
 			     "unsandboxed (hint: run 'sandbox-venv %s' again)", NEW_BIN, v->path);

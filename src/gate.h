@@ -74,6 +74,10 @@ int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strb
  * activate scripts; the caller then removes the state directory. */
 int gate_unwrap(struct venv *v, struct strbuf *err);
 
+/* Scripts in dirfd (shown as `shown`) whose #! line names the python of
+ * another place: the venv was moved, and venvs cannot be. One line each. */
+void gate_stale_scripts(struct venv *v, int dirfd, const char *shown, struct strvec *out);
+
 /* --check: append one line per thing in bin/ or the private bin that is
  * not as sandbox-venv wrote it. */
 int gate_audit(struct venv *v, const char *exe, struct strvec *findings,

@@ -24,7 +24,8 @@
 #include <stdint.h>
 
 /* Where the init is bound inside the sandbox, and its role argument. */
-#define INIT_PATH "/run/sandbox-venv/init"
+#define INIT_DIR "/run/sandbox-venv"
+#define INIT_PATH INIT_DIR "/init"
 #define INIT_ROLE "--init"
 
 /* Variables that act on a process before its main() (the dynamic loader's

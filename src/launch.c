@@ -20,17 +20,22 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "bwrapargs.h"
+#include "bwrapopts.h"
 #include "dotenv.h"
 #include "fsutil.h"
 #include "gate.h"
 #include "guard.h"
+#include "init.h"
+#include "pip.h"
 #include "plan.h"
 #include "registry.h"
 #include "run.h"
@@ -45,14 +50,17 @@ extern char **environ;
 
 /* Everything one launch gathers, opens and owns. */
 struct launch {
-	struct venv v;
-	struct policy pol;
+	struct venv *v;                /* venv or, for a probe, the caller's */
+	struct policy *pol;
+	struct venv venv;
+	struct policy policy;
 	char *real;                    /* the gate's canonical path */
 	const char *name;              /* the entry point's name (in real) */
 	bool pip, verbose;
 	int proj;                      /* the project, O_PATH */
 	struct strvec libs, dotenv, pass_env, extra;
 	struct scfilter_policy scp;
+	struct pip_config pipconf;
 	char *pip_cache, *cwd;
 	struct strbuf passwd, group;
 	struct strvec bind_paths;      /* owns plan_bind paths */
@@ -65,8 +73,10 @@ struct launch {
 static void launch_init(struct launch *L)
 {
 	memset(L, 0, sizeof(*L));
-	venv_init(&L->v);
-	policy_init(&L->pol);
+	venv_init(&L->venv);
+	policy_init(&L->policy);
+	L->v = &L->venv;
+	L->pol = &L->policy;
 	plan_init(&L->plan);
 	strvec_init(&L->libs);
 	strvec_init(&L->dotenv);
@@ -75,12 +85,13 @@ static void launch_init(struct launch *L)
 	strvec_init(&L->bind_paths);
 	strbuf_init(&L->passwd, 0);
 	strbuf_init(&L->group, 0);
+	pip_config_init(&L->pipconf);
 	L->scp.mode = SCFILTER_DEFAULT;
 	strvec_init(&L->scp.allow);
 	L->proj = -1;
 	L->in.fd.venv = L->in.fd.privbin = L->in.fd.empty = L->in.fd.home = -1;
 	L->in.fd.cache = L->in.fd.git = L->in.fd.pyvenv_cfg = -1;
-	L->verbose = getenv("VERBOSE") && getenv("VERBOSE")[0];
+	L->verbose = env_flag("VERBOSE");
 }
 
 static void launch_release(struct launch *L)
@@ -106,9 +117,10 @@ static void launch_release(struct launch *L)
 	strbuf_release(&L->passwd);
 	strbuf_release(&L->group);
 	scfilter_policy_release(&L->scp);
+	pip_config_release(&L->pipconf);
 	plan_release(&L->plan);
-	policy_release(&L->pol);
-	venv_release(&L->v);
+	policy_release(&L->policy);
+	venv_release(&L->venv);
 }
 
 /* ---- hygiene: descriptors (DESIGN MUST 9) ---- */
@@ -156,23 +168,25 @@ static void find_venv(struct launch *L, const char *gate_path)
 	if (slash - L->real < 4 || strncmp(slash - 4, "/bin", 4))
 		die("'%s' is not in a venv's bin directory", gate_path);
 	venv_path = xstrndup(L->real, (size_t)(slash - 4 - L->real));
-	if (venv_open(venv_path, &L->v, &err) < 0)
+	if (venv_open(venv_path, L->v, &err) < 0)
 		die("%s", err.buf);
-	if (venv_open_state(&L->v, false, &err) < 0)
+	if (venv_open_state(L->v, false, &err) < 0)
 		die_hint("run: sandbox-venv '%s'", "this venv is not wrapped: %s", err.buf);
-	if (wrap_read_policy(&L->v, &L->pol, &err) < 0)
+	if (wrap_read_policy(L->v, L->pol, &err) < 0)
 		die_hint("run sandbox-venv on the venv again", "cannot read the policy of '%s': %s",
-			 L->v.path, err.buf);
-	if (strcmp(L->pol.venv, L->v.path))
-		die_hint("run sandbox-venv on it again to record its new place",
-			 "this venv was wrapped at '%s' and is now at '%s'", L->pol.venv, L->v.path);
-	if (access(L->pol.python, X_OK) < 0)
+			 L->v->path, err.buf);
+	if (strcmp(L->pol->venv, L->v->path))
+		die_hint("venvs cannot be moved (their scripts name the old place): move it back, "
+			 "or recreate it here (python3 -I -m venv --clear DIR, install again) and run "
+			 "sandbox-venv on it",
+			 "this venv was wrapped at '%s' and is now at '%s'", L->pol->venv, L->v->path);
+	if (access(L->pol->python, X_OK) < 0)
 		die_hint("recreate the venv with an installed Python (python3 -I -m venv --clear DIR), "
 			 "then run sandbox-venv on it",
-			 "the base Python of this venv, '%s', is gone", L->pol.python);
-	L->proj = open(L->pol.project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			 "the base Python of this venv, '%s', is gone", L->pol->python);
+	L->proj = open(L->pol->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (L->proj < 0)
-		die("cannot open project directory '%s': %s", L->pol.project, strerror(errno));
+		die("cannot open project directory '%s': %s", L->pol->project, strerror(errno));
 }
 
 /* ---- check_route: the way the caller came (DESIGN MUST 12) ---- */
@@ -182,10 +196,10 @@ static void check_route(const struct launch *L, const char *gate_path)
 	cleanup_free char *link = NULL;
 	cleanup_free char *hint = NULL;
 
-	if (!venv_route_link(gate_path, L->pol.project, L->v.path, &link))
+	if (!venv_route_link(gate_path, L->pol->project, L->v->path, &link))
 		return;
 	hint = xasprintf("run it by its own path, '%s/bin/%s', or move the link out of the "
-			 "project", L->v.path, L->name);
+			 "project", L->v->path, L->name);
 	die_hint(hint, "'%s' is reached through the symlink '%s', which lies where sandboxes "
 		 "can write: one could point it at a program of its own, which the host would "
 		 "then run unsandboxed", gate_path, link);
@@ -215,14 +229,42 @@ static void synth_passwd(struct strbuf *passwd, struct strbuf *group, const char
 	strbuf_addstr(group, "nogroup:x:65534:\n");
 }
 
-/* The project's .env, if any: data, from a regular file only. */
-static int read_dotenv(int proj, const char *project, struct strvec *out, struct strbuf *err)
+/* What .env was when its warnings were last said: said again only when
+ * it changes, not at every launch. */
+#define STATE_DOTENV_SAID "dotenv-said"
+
+static void say_dotenv_once(int state_fd, const struct stat *st, const struct strvec *notes)
+{
+	cleanup_strbuf struct strbuf was = STRBUF_INIT;
+	cleanup_strbuf struct strbuf now = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	size_t i;
+
+	if (!notes->nr)
+		return;
+	strbuf_addf(&now, "%ju %ju %jd %ld %jd\n", (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
+		    (intmax_t)st->st_size, (long)st->st_mtim.tv_nsec, (intmax_t)st->st_mtim.tv_sec);
+	if (state_fd >= 0 && fs_read_file_at(state_fd, STATE_DOTENV_SAID, 256, &was, &ignored) == 0 &&
+	    !strcmp(was.buf, now.buf))
+		return;
+	for (i = 0; i < notes->nr; i++)
+		warn("%s", notes->v[i]);
+	if (state_fd >= 0)
+		fs_replace_at(state_fd, STATE_DOTENV_SAID, now.buf, now.len, 0644, 0, &ignored);
+}
+
+/* The project's .env, if any: data, from a regular file only. A line that
+ * does not parse is said and skipped, and a file that cannot be read is
+ * said and left out: .env never stops a launch, but a symlink there is
+ * refused (a sandbox could point it at a file of yours). */
+static int read_dotenv(int proj, int state_fd, const char *project, struct strvec *out,
+		       struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
-	cleanup_strvec struct strvec ignored = STRVEC_INIT;
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	cleanup_strvec struct strvec notes = STRVEC_INIT;
 	cleanup_fd int fd = -1;
 	struct stat st;
-	size_t i;
 
 	fd = openat(proj, ".env", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
@@ -234,11 +276,10 @@ static int read_dotenv(int proj, const char *project, struct strvec *out, struct
 			    fd < 0 && errno != ELOOP ? strerror(errno) : "not a regular file");
 		return -1;
 	}
-	if (fs_read_fd(fd, DOTENV_MAX_BYTES, &text, ".env", err) < 0 ||
-	    dotenv_parse(text.buf, text.len, ".env", out, &ignored, err) < 0)
-		return -1;
-	for (i = 0; i < ignored.nr; i++)
-		warn("%s", ignored.v[i]);
+	if (fs_read_fd(fd, DOTENV_MAX_BYTES, &text, ".env", &why) < 0 ||
+	    dotenv_parse(text.buf, text.len, ".env", out, &notes, &why) < 0)
+		strvec_pushf(&notes, "ignoring '%s/.env': %s", project, why.buf);
+	say_dotenv_once(state_fd, &st, &notes);
 	return 0;
 }
 
@@ -269,32 +310,18 @@ static int parse_pass_env(const char *value, struct strvec *out, struct strbuf *
 	return 0;
 }
 
-/* pip, pip3, pip3.11 -- or python with "-m pip" among its options. */
-static bool is_pip_launch(const char *name, const char *const *args)
+/* mkdir -p, without following nothing special: the caller's own home. */
+static void mkdir_parents(const char *path, mode_t mode)
 {
-	size_t i;
+	cleanup_free char *p = xstrdup(path);
+	char *s;
 
-	if (!strcmp(name, "pip") || !strcmp(name, "pip3") ||
-	    (str_has_prefix(name, "pip3.") && strspn(name + 5, "0123456789") == strlen(name + 5) &&
-	     name[5]))
-		return true;
-	if (!str_has_prefix(name, "python"))
-		return false;
-	for (i = 0; args[i]; i++) {
-		const char *a = args[i];
-
-		if (!strcmp(a, "-m"))
-			return args[i + 1] && !strcmp(args[i + 1], "pip");
-		if (!strcmp(a, "-mpip"))
-			return true;
-		if (a[0] != '-' || !strcmp(a, "-c") || !strcmp(a, "-") || !strcmp(a, "--"))
-			return false;
-		/* Options that take a separate argument. */
-		if ((!strcmp(a, "-W") || !strcmp(a, "-X") || !strcmp(a, "--check-hash-based-pycs")) &&
-		    args[i + 1])
-			i++;
+	for (s = p + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
 	}
-	return false;
+	mkdir(p, mode);
 }
 
 /* The library cache; built now if a wrap was cut short. */
@@ -303,12 +330,12 @@ static void load_libs(struct launch *L)
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 
-	if (fs_read_file_at(L->v.state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0) {
+	if (fs_read_file_at(L->v->state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0) {
 		strbuf_reset(&err);
-		if (venv_lock(&L->v, &err) < 0 || wrap_update_libs(&L->v, &L->pol, &err) < 0)
+		if (venv_lock(L->v, &err) < 0 || wrap_update_libs(L->v, L->pol, &err) < 0)
 			die("%s", err.buf);
-		venv_unlock(&L->v);
-		if (fs_read_file_at(L->v.state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0)
+		venv_unlock(L->v);
+		if (fs_read_file_at(L->v->state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0)
 			die("%s", err.buf);
 	}
 	if (libs_parse(text.buf, text.len, &L->libs, &err) < 0)
@@ -324,32 +351,44 @@ static void gather(struct launch *L, const char *const *args)
 
 	load_libs(L);
 	L->in.entry = strcmp(L->name, GATE_SHELL) ? L->name : NULL;
-	if (L->in.entry && fstatat(L->v.privbin_fd, L->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (L->in.entry && fstatat(L->v->privbin_fd, L->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		die_hint("reinstall the package that provided it, or run sandbox-venv again",
 			 "'%s' has no entry point in this venv any more", L->name);
-	L->pip = L->in.entry && is_pip_launch(L->name, args);
+	L->pip = L->in.entry && pip_is_launch(L->name, args);
+	if (L->pip) {
+		const char *h = getenv("HOME");
+		struct passwd *pw = getpwuid(getuid());
+
+		pip_config_gather((const char *const *)environ, h && h[0] == '/' ? h :
+				  pw ? pw->pw_dir : NULL, &L->pipconf);
+		L->in.pip = &L->pipconf;
+	}
 
 	if (parse_pass_env(getenv("SANDBOX_PASS_ENV"), &L->pass_env, &err) < 0)
 		die("%s", err.buf);
-	if ((s = getenv("BWRAP_ARGS")) && bwrapargs_split(s, &L->extra, &err) < 0)
+	if ((s = getenv("BWRAP_ARGS")) && (bwrapargs_split(s, &L->extra, &err) < 0 ||
+					   bwrapopt_check(&L->extra, "BWRAP_ARGS", NULL, &err) < 0))
 		die("%s", err.buf);
 	if (scfilter_parse(getenv("SANDBOX_SECCOMP_ALLOW"), &L->scp, &err) < 0)
 		die("%s", err.buf);
 	if (L->scp.mode == SCFILTER_OFF)
 		warn("SANDBOX_SECCOMP_ALLOW is set but empty: running without a system call filter "
 		     "(namespaces, the kernel keyring, set-user-ID bits and the rest are open)");
-	if (getenv("SANDBOX_USE_PIP_CACHE")) {
+	if (env_flag("SANDBOX_USE_PIP_CACHE")) {
 		const char *h = getenv("HOME");
 		struct passwd *pw = getpwuid(getuid());
 		cleanup_free char *dir = xasprintf("%s/.cache/pip", h && h[0] == '/' ? h :
 						   pw ? pw->pw_dir : "/nonexistent");
 
+		/* pip makes it on first use; the bind needs it now. */
+		if (access(dir, F_OK) < 0 && errno == ENOENT)
+			mkdir_parents(dir, 0700);
 		L->pip_cache = realpath(dir, NULL);
 		if (!L->pip_cache || venv_check_path_chars(L->pip_cache, "the pip cache", &err) < 0)
 			die("SANDBOX_USE_PIP_CACHE: cannot use '%s': %s", dir,
 			    err.len ? err.buf : strerror(errno));
 	}
-	if (read_dotenv(L->proj, L->pol.project, &L->dotenv, &err) < 0)
+	if (read_dotenv(L->proj, L->v->state_fd, L->pol->project, &L->dotenv, &err) < 0)
 		die("%s", err.buf);
 }
 
@@ -414,8 +453,8 @@ static bool inside_ro_venv(const struct launch *L, const char *path)
  * the way. */
 static int open_below_project(struct launch *L, const char *target)
 {
-	cleanup_free char *path = xstrdup(L->pol.project);
-	const char *s = target + strlen(L->pol.project);
+	cleanup_free char *path = xstrdup(L->pol->project);
+	const char *s = target + strlen(L->pol->project);
 	int cur = openat(L->proj, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	bool pinned = false;	/* cur belongs to a bind */
 
@@ -473,7 +512,7 @@ static void venvs_at_top(const struct launch *L, struct strvec *out)
 			continue;
 		cfg = xasprintf("%s/pyvenv.cfg", de->d_name);
 		if (fstatat(dirfd(d), cfg, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			strvec_pushf(out, "%s/%s", L->pol.project, de->d_name);
+			strvec_pushf(out, "%s/%s", L->pol->project, de->d_name);
 	}
 	closedir(d);
 }
@@ -487,20 +526,20 @@ static void open_other_venvs(struct launch *L)
 	cleanup_strvec struct strvec others = STRVEC_INIT;
 	size_t i;
 
-	registry_below(L->pol.project, L->v.path, &others);
+	registry_below(L->pol->project, L->v->path, &others);
 	venvs_at_top(L, &others);
-	for (i = 0; i < L->pol.protect.nr; i++)
-		if (path_is_under(L->pol.protect.v[i], L->pol.project))
-			strvec_push(&others, L->pol.protect.v[i]);
+	for (i = 0; i < L->pol->protect.nr; i++)
+		if (path_is_under(L->pol->protect.v[i], L->pol->project))
+			strvec_push(&others, L->pol->protect.v[i]);
 	qsort(others.v, others.nr, sizeof(*others.v), strcmp_ptr);
 	for (i = 0; i < others.nr; i++) {
 		const char *e = others.v[i];
 		struct stat st;
 		int fd;
 
-		if ((i && !strcmp(e, others.v[i - 1])) || !strcmp(e, L->pol.project) ||
-		    path_is_under(e, L->v.path) ||
-		    path_is_under(L->v.path, e) || inside_ro_venv(L, e))
+		if ((i && !strcmp(e, others.v[i - 1])) || !strcmp(e, L->pol->project) ||
+		    path_is_under(e, L->v->path) ||
+		    path_is_under(L->v->path, e) || inside_ro_venv(L, e))
 			continue;
 		fd = open_below_project(L, e);
 		if (fd < 0)
@@ -522,21 +561,24 @@ static int cmp_bind(const void *a, const void *b)
 static void open_binds(struct launch *L)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
-	cleanup_free char *h = xasprintf("%s/home", L->v.path);
-	cleanup_free char *c = xasprintf("%s/cache", L->v.path);
-	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", L->v.path);
+	cleanup_free char *h = xasprintf("%s/home", L->v->path);
+	cleanup_free char *c = xasprintf("%s/cache", L->v->path);
+	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", L->v->path);
 
-	L->in.fd.venv = L->v.fd;
-	L->in.fd.privbin = L->v.privbin_fd;
-	L->in.fd.home = open_path_fd(L->v.fd, "home", true, false, h, &err);
-	L->in.fd.cache = L->in.fd.home < 0 ? -1 : open_path_fd(L->v.fd, "cache", true, false, c, &err);
+	L->in.fd.venv = L->v->fd;
+	/* A first wrap's probe: the entry points are still in bin/. */
+	L->in.fd.privbin = L->v->privbin_fd >= 0 ? L->v->privbin_fd : L->v->bin_fd;
+	L->in.fd.home = open_path_fd(L->v->fd, "home", true, false, h, &err);
+	L->in.fd.cache = L->in.fd.home < 0 ? -1 : open_path_fd(L->v->fd, "cache", true, false, c, &err);
 	L->in.fd.pyvenv_cfg = L->in.fd.cache < 0 ? -1 :
-			      open_path_fd(L->v.fd, "pyvenv.cfg", false, false, cfg, &err);
+			      open_path_fd(L->v->fd, "pyvenv.cfg", false, false, cfg, &err);
 	if (L->in.fd.home < 0 || L->in.fd.cache < 0 || L->in.fd.pyvenv_cfg < 0)
 		die("%s", err.buf);
-	if (fs_mkdir_at(L->v.state_fd, STATE_EMPTY, 0555, &err) < 0 ||
-	    (L->in.fd.empty = fs_open_dir_path_at(L->v.state_fd, STATE_EMPTY, &err)) < 0)
-		die("cannot prepare '%s/%s': %s", L->v.path, STATE_DIR, err.buf);
+	/* (A first wrap's probe has no state directory yet: nothing to hide.) */
+	if (L->v->state_fd >= 0 &&
+	    (fs_mkdir_at(L->v->state_fd, STATE_EMPTY, 0555, &err) < 0 ||
+	     (L->in.fd.empty = fs_open_dir_path_at(L->v->state_fd, STATE_EMPTY, &err)) < 0))
+		die("cannot prepare '%s/%s': %s", L->v->path, STATE_DIR, err.buf);
 	{
 		/* .git is bound read-only when it is a directory or a file (a
 		 * worktree's); a symlink there is left alone, not followed. */
@@ -550,11 +592,11 @@ static void open_binds(struct launch *L)
 	}
 	open_other_venvs(L);
 	/* The way from the project to this venv (tox's .tox/py311). */
-	if (path_is_under(L->v.path, L->pol.project)) {
-		int fd = open_below_project(L, L->v.path);
+	if (path_is_under(L->v->path, L->pol->project)) {
+		int fd = open_below_project(L, L->v->path);
 
 		if (fd < 0)
-			die("cannot open '%s' below its project: %s", L->v.path, strerror(errno));
+			die("cannot open '%s' below its project: %s", L->v->path, strerror(errno));
 		close(fd);
 	}
 	if (L->nr_binds)
@@ -563,15 +605,35 @@ static void open_binds(struct launch *L)
 
 /* ---- execute ---- */
 
+/* Started from outside the project, the program runs in the project (the
+ * working directory must exist inside). That is a trap only when an
+ * argument names a file here by a relative path: "python x.py" would run
+ * the project's x.py, or fail. Then it is said, on one line. */
+static void say_outside(const struct launch *L, const char *const *args)
+{
+	struct stat st;
+	size_t i;
+
+	if (!L->cwd || path_is_under(L->cwd, L->pol->project))
+		return;
+	for (i = 0; args[i]; i++)
+		if (args[i][0] != '/' && args[i][0] != '-' && stat(args[i], &st) == 0) {
+			warn("note: '%s' is outside the project, so the sandbox runs in the project, "
+			     "'%s', where '%s' is another file or none: name files by their absolute "
+			     "path, or start from the project", L->cwd, L->pol->project, args[i]);
+			return;
+		}
+}
+
 static void build_plan(struct launch *L, const char *const *args)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
-	cleanup_free char *home = xasprintf("%s/home", L->pol.venv);
+	cleanup_free char *home = xasprintf("%s/home", L->pol->venv);
 	size_t i;
 
 	synth_passwd(&L->passwd, &L->group, home);
 	L->cwd = getcwd(NULL, 0);
-	L->in.policy = &L->pol;
+	L->in.policy = L->pol;
 	L->in.libs = &L->libs;
 	L->in.envp = (const char *const *)environ;
 	L->in.dotenv = &L->dotenv;
@@ -587,6 +649,7 @@ static void build_plan(struct launch *L, const char *const *args)
 	L->in.nr_binds = L->nr_binds;
 	if (plan_build(&L->plan, &L->in, &err) < 0)
 		die("%s", err.buf);
+	say_outside(L, args);
 	for (i = 0; i < L->plan.notes.nr; i++)
 		warn("%s", L->plan.notes.v[i]);
 	/* Memory files for data, the filter. */
@@ -637,23 +700,77 @@ static int execute(struct launch *L, const char *exe)
 		fputs(why.buf, stderr);
 	}
 	guard_start(&guard, L->proj);
-	if (guard_record(L->v.state_fd, &guard, &rec, &err) < 0)
+	if (guard_record(L->v->state_fd, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
 	spec = (struct run_spec){ &bargs, fds, nr_fds, &L->plan.argv, &L->plan.env,
-				  L->verbose ? RUN_VERBOSE : 0 };
+				  L->verbose ? RUN_VERBOSE : 0, { -1, -1, -1 } };
 	if (run_sandbox(&spec, &status, &err) < 0) {
-		guard_record_done(L->v.state_fd, &rec);
+		guard_record_done(L->v->state_fd, &rec);
 		die("%s", err.buf);
 	}
 	close_plan_fds(&L->plan);
-	if (guard_finish(&guard, L->proj, L->pol.project, &err) < 0)
+	if (guard_finish(&guard, L->proj, L->pol->project, &err) < 0)
 		die("%s", err.buf);	/* the record stays: the next launch tries again */
-	if (L->pip && wrap_reconcile(&L->v, exe, &err) < 0) {
+	if (L->pip && wrap_reconcile(L->v, exe, &err) < 0) {
 		warn("after pip: %s\nhint: the next launch tries again", err.buf);
 		strbuf_reset(&err);
 	}
-	guard_record_done(L->v.state_fd, &rec);
+	guard_record_done(L->v->state_fd, &rec);
 	return status;
+}
+
+int launch_probe(struct venv *v, struct policy *pol, struct strbuf *err)
+{
+	static const char *const no_args[] = { NULL };
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	cleanup_strvec struct strvec bargs = STRVEC_INIT;
+	cleanup_free int *fds = NULL;
+	cleanup_fd int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	cleanup_fd int out = memfd_create("bwrap-probe", MFD_CLOEXEC);
+	struct run_spec spec;
+	struct launch L;
+	size_t nr_fds;
+	int status = 0, ret = -1;
+
+	launch_init(&L);
+	L.v = v;
+	L.pol = pol;
+	L.verbose = false;
+	L.proj = open(pol->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (L.proj < 0 || null < 0 || out < 0) {
+		strbuf_addf(err, "cannot try the sandbox: %s", strerror(errno));
+		goto done;
+	}
+	if (fs_read_file_at(v->state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &why) == 0)
+		libs_parse(text.buf, text.len, &L.libs, &why);
+	open_binds(&L);
+	build_plan(&L, no_args);
+	/* The init itself, saying its version: the smallest program there is. */
+	strvec_clear(&L.plan.argv);
+	strvec_pushl(&L.plan.argv, INIT_PATH, "--version", NULL);
+	plan_to_args(&L.plan, &bargs);
+	fds = plan_fds(&L.plan, &nr_fds);
+	spec = (struct run_spec){ &bargs, fds, nr_fds, &L.plan.argv, &L.plan.env, 0,
+				  { null, null, out } };
+	if (run_sandbox(&spec, &status, err) < 0)
+		goto done;
+	if (status != 0) {
+		strbuf_reset(&text);
+		lseek(out, 0, SEEK_SET);
+		fs_read_fd(out, 65536, &text, "bwrap's output", &why);
+		while (text.len && text.buf[text.len - 1] == '\n')
+			strbuf_setlen(&text, text.len - 1);
+		strbuf_addf(err, "%s", text.len ? text.buf : "bwrap failed, and said nothing");
+		goto done;
+	}
+	ret = 0;
+done:
+	close_plan_fds(&L.plan);
+	L.v = &L.venv;
+	L.pol = &L.policy;
+	launch_release(&L);
+	return ret;
 }
 
 int launch_gate(const char *exe, const char *gate_path, const char *const *args)
@@ -666,11 +783,11 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	launch_init(&L);
 	find_venv(&L, gate_path);
 	check_route(&L, gate_path);
-	if (guard_recover(L.v.state_fd, L.proj, L.pol.project, &err) < 0)
+	if (guard_recover(L.v->state_fd, L.proj, L.pol->project, &err) < 0)
 		die("%s", err.buf);
 	/* Entry points added by another route, or a pip that was killed. A
 	 * venv whose gates cannot be brought up to date still launches. */
-	if (wrap_sync_if_changed(&L.v, &L.pol, exe, &err) < 0)
+	if (wrap_sync_if_changed(L.v, L.pol, exe, &err) < 0)
 		warn("%s\nhint: run sandbox-venv on the venv to see it again", err.buf);
 	gather(&L, args);
 	open_binds(&L);

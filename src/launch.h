@@ -17,9 +17,20 @@
 #ifndef SV_LAUNCH_H
 #define SV_LAUNCH_H
 
+#include "state.h"
+#include "strbuf.h"
+#include "venv.h"
+
 /* Run the entry point whose gate is at gate_path with args, and return its
  * exit status once the sandbox has ended (after pip, with the gates
  * reconciled). Dies on error. */
 int launch_gate(const char *exe, const char *gate_path, const char *const *args);
+
+/* Try pol (not recorded yet) in the layout a launch of v really has, with
+ * the sandbox's init as the program: so that bwrap judges the recorded
+ * options where they will be used (a bind to a path that exists only in
+ * the sandbox's own /tmp, say). v's home and cache must exist. Returns 0,
+ * or -1 with bwrap's own words in err. */
+int launch_probe(struct venv *v, struct policy *pol, struct strbuf *err);
 
 #endif

@@ -4,8 +4,13 @@
  *
  * 1. The only place a library path is built is resolve_in(), from an entry
  *    of ld->dirs and a name that passed valid_name().
- * 2. RUNPATH entries are looked up with strvec_find() in ld->dirs and the
- *    directory used is the one already there (runpath_order()).
+ * 2. RUNPATH entries of a file found in a scan of the venv are looked up
+ *    with strvec_find() in ld->dirs and the directory used is the one
+ *    already there (runpath_entries()). A trusted file (one the caller
+ *    named, or found in a trusted directory) is resolved as the loader
+ *    would: its RUNPATH first, $ORIGIN expanded against its real directory,
+ *    so that a library of the same name from another directory never
+ *    stands in for the one it names.
  * 3. PT_INTERP is split into directory and name and goes through the same
  *    strvec_find() test and resolve_in() (expand()).
  * 4. scan_dir() opens everything with openat(O_NOFOLLOW), decides with
@@ -129,6 +134,8 @@ enum seen_state {
 struct seen_file {
 	enum seen_state state;
 	bool expanded;           /* queued for / done with its dependencies */
+	bool trusted;            /* named by the caller, or found in ld->dirs */
+	char *path;              /* as first opened */
 	uint8_t elf_class;       /* of a SEEN_ELF file */
 	uint16_t machine;
 	struct elf_info info;    /* released once expanded */
@@ -139,6 +146,7 @@ static void seen_free(void *p)
 	struct seen_file *f = p;
 
 	elf_info_release(&f->info);
+	free(f->path);
 	free(f);
 }
 
@@ -481,6 +489,7 @@ static int visit_fd(struct libdeps *ld, int fd, const char *what,
 		return LD_FATAL;
 	}
 	f = xcalloc(1, sizeof(*f));
+	f->path = xstrdup(what);
 	elf_info_init(&f->info);
 	ret = elf_read_fd(fd, what, &f->info, err);
 	f->state = ret == 0 ? SEEN_ELF : ret == 1 ? SEEN_NOT_ELF : SEEN_MALFORMED;
@@ -539,39 +548,96 @@ static int resolve_in(struct libdeps *ld, const char *dir, const char *name,
 	strbuf_release(&ignored);
 	if (ret < 0 || !matches(f, parent))
 		return 0;
+	f->trusted = true;	/* dir is one of ld->dirs, or a trusted file's RUNPATH */
 	take(ld, path, f, w);
 	return 1;
 }
 
-/* Indices into ld->dirs named by the RUNPATH string, in its order. */
-static size_t runpath_order(const struct libdeps *ld, const char *runpath,
-			    size_t *idx)
+/* One RUNPATH entry: its place in ld->dirs, or -1 with the directory. */
+struct rp_entry {
+	long dir;
+	char *path;
+};
+
+/* dir with "." and ".." folded (dir is absolute). */
+static char *fold_path(const char *dir)
+{
+	cleanup_strbuf struct strbuf out = STRBUF_INIT;
+	const char *s = dir;
+
+	while (*s) {
+		const char *e;
+
+		while (*s == '/')
+			s++;
+		e = strchrnul(s, '/');
+		if (e - s == 2 && s[0] == '.' && s[1] == '.') {
+			char *slash = strrchr(out.buf, '/');
+
+			strbuf_setlen(&out, slash ? (size_t)(slash - out.buf) : 0);
+		} else if (e > s && !(e - s == 1 && s[0] == '.')) {
+			strbuf_addch(&out, '/');
+			strbuf_add(&out, s, (size_t)(e - s));
+		}
+		s = e;
+	}
+	return out.len ? strbuf_detach(&out, NULL) : xstrdup("/");
+}
+
+/* The RUNPATH of f, entry by entry, in its order: $ORIGIN expanded for a
+ * trusted file, against the directory of its real path (as the loader
+ * expands it for a program); other $ tokens and relative entries dropped.
+ * For a file that is not trusted, only the entries in ld->dirs count. */
+static size_t runpath_entries(const struct libdeps *ld, const struct seen_file *f,
+			      const char *runpath, struct rp_entry **out)
 {
 	cleanup_free char *copy = xstrdup(runpath);
+	cleanup_free char *origin = NULL;
 	char *save = NULL, *e;
-	size_t n = 0, i;
+	size_t n = 0;
 
+	if (f->trusted && strstr(runpath, "ORIGIN")) {
+		origin = realpath(f->path, NULL);
+		if (origin)
+			*strrchr(origin, '/') = '\0';
+	}
+	*out = NULL;
 	for (e = strtok_r(copy, ":", &save); e; e = strtok_r(NULL, ":", &save)) {
-		size_t len = strlen(e);
-		long k;
+		cleanup_free char *dir = NULL;
 
-		if (strchr(e, '$'))
+		if (str_has_prefix(e, "$ORIGIN") || str_has_prefix(e, "${ORIGIN}")) {
+			const char *rest = e + (e[1] == '{' ? 9 : 7);
+
+			if (!origin || (*rest && *rest != '/'))
+				continue;
+			dir = xasprintf("%s%s", origin, rest);
+		} else if (e[0] == '/' && !strchr(e, '$')) {
+			dir = xstrdup(e);
+		} else {
 			continue;
-		while (len > 1 && e[len - 1] == '/')
-			e[--len] = '\0';
-		k = strvec_find(&ld->dirs, e);
-		if (k < 0)
-			continue;
-		for (i = 0; i < n && idx[i] != (size_t)k; i++)
-			;
-		if (i == n)
-			idx[n++] = (size_t)k;
+		}
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		(*out)[n].path = fold_path(dir);
+		(*out)[n].dir = strvec_find(&ld->dirs, (*out)[n].path);
+		if ((*out)[n].dir < 0 && !f->trusted)
+			free((*out)[n].path);
+		else
+			n++;
 	}
 	return n;
 }
 
+static void rp_free(struct rp_entry *rp, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(rp[i].path);
+	free(rp);
+}
+
 static int resolve_needed(struct libdeps *ld, struct seen_file *parent,
-			  const char *name, const size_t *rp, size_t nrp,
+			  const char *name, const struct rp_entry *rp, size_t nrp,
 			  struct worklist *w, struct strbuf *err)
 {
 	size_t i, j;
@@ -588,13 +654,16 @@ static int resolve_needed(struct libdeps *ld, struct seen_file *parent,
 		if (!map_put(&ld->resolved, key, NULL))
 			return 0;
 	}
+	/* RUNPATH first, as the loader searches it: for a trusted file any
+	 * entry, for another only those in ld->dirs (runpath_entries). */
 	for (i = 0; i < nrp; i++) {
-		ret = resolve_in(ld, ld->dirs.v[rp[i]], name, parent, w, err);
+		ret = resolve_in(ld, rp[i].dir >= 0 ? ld->dirs.v[rp[i].dir] : rp[i].path, name,
+				 parent, w, err);
 		if (ret != 0)
 			return ret == LD_FATAL ? LD_FATAL : 0;
 	}
 	for (i = 0; i < ld->dirs.nr; i++) {
-		for (j = 0; j < nrp && rp[j] != i; j++)
+		for (j = 0; j < nrp && rp[j].dir != (long)i; j++)
 			;
 		if (j < nrp)
 			continue;
@@ -609,7 +678,7 @@ static int expand(struct libdeps *ld, struct seen_file *f, struct worklist *w,
 		  struct strbuf *err)
 {
 	const struct elf_info *ei = &f->info;
-	cleanup_free size_t *rp = NULL;
+	struct rp_entry *rp = NULL;
 	size_t nrp = 0, i;
 	int ret = 0;
 
@@ -630,19 +699,19 @@ static int expand(struct libdeps *ld, struct seen_file *f, struct worklist *w,
 	}
 	if (ret == LD_FATAL)
 		return LD_FATAL;
-	if (ei->runpath && ld->dirs.nr) {
-		rp = xcalloc(ld->dirs.nr, sizeof(*rp));
-		nrp = runpath_order(ld, ei->runpath, rp);
-	}
-	for (i = 0; i < ei->needed.nr; i++)
+	ret = 0;
+	if (ei->runpath)
+		nrp = runpath_entries(ld, f, ei->runpath, &rp);
+	for (i = 0; i < ei->needed.nr && ret == 0; i++)
 		if (resolve_needed(ld, f, ei->needed.v[i], rp, nrp, w, err) == LD_FATAL)
-			return LD_FATAL;
-	return 0;
+			ret = LD_FATAL;
+	rp_free(rp, nrp);
+	return ret;
 }
 
 /* Add the closure of the file open at fd. 0, -1 (this file), LD_FATAL. */
 static int add_fd(struct libdeps *ld, int fd, const char *path, bool add_self,
-		  struct strbuf *err)
+		  bool trusted, struct strbuf *err)
 {
 	struct worklist w = { NULL, 0, 0 };
 	struct seen_file *f;
@@ -664,6 +733,8 @@ static int add_fd(struct libdeps *ld, int fd, const char *path, bool add_self,
 	}
 	if (add_self)
 		note_found(ld, path);
+	if (trusted)
+		f->trusted = true;
 	if (f->expanded)
 		return 0;
 	f->expanded = true;
@@ -688,7 +759,7 @@ int libdeps_add_file(struct libdeps *ld, const char *path, bool add_self,
 		strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	ret = add_fd(ld, fd, path, add_self, err);
+	ret = add_fd(ld, fd, path, add_self, true, err);
 	sort_found(ld);
 	return ret < 0 ? -1 : 0;
 }
@@ -703,6 +774,7 @@ static bool scan_wanted(const char *name, mode_t mode)
 
 struct scan {
 	struct libdeps *ld;
+	bool trusted;
 	size_t visited;
 	size_t skipped;
 };
@@ -782,7 +854,7 @@ static int scan_dir(struct scan *sc, int dfd, const char *path, int depth,
 			/* Most of a bin/ is scripts: leave them at one read. */
 			if (pread(fd, magic, SELFMAG, 0) != SELFMAG || memcmp(magic, ELFMAG, SELFMAG))
 				continue;
-			r = add_fd(sc->ld, fd, child, false, &ferr);
+			r = add_fd(sc->ld, fd, child, false, sc->trusted, &ferr);
 			if (r == LD_FATAL) {
 				strbuf_addstr(err, ferr.buf);
 				strbuf_release(&ferr);
@@ -798,10 +870,10 @@ static int scan_dir(struct scan *sc, int dfd, const char *path, int depth,
 	return ret;
 }
 
-int libdeps_scan_tree(struct libdeps *ld, const char *dir, size_t *skipped,
+int libdeps_scan_tree(struct libdeps *ld, const char *dir, bool trusted, size_t *skipped,
 		      struct strbuf *err)
 {
-	struct scan sc = { ld, 0, 0 };
+	struct scan sc = { ld, trusted, 0, 0 };
 	int dfd = fs_open_dir_at(AT_FDCWD, dir, err);
 	int ret;
 

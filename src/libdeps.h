@@ -3,12 +3,18 @@
  * What MUST hold (DESIGN.md, invariant 6):
  *
  * 1. A library is found only as dir + "/" + name with dir one of ld->dirs:
- *    the system library directories and those the caller adds. Nothing a
- *    scanned file says can add a directory.
+ *    the system library directories and those the caller adds, or a
+ *    directory the RUNPATH of a trusted file names (rule 3). Nothing a
+ *    scanned file of the venv says can add a directory.
  * 2. A DT_NEEDED name containing '/' (or empty, "." or "..") is ignored.
- * 3. DT_RUNPATH / DT_RPATH entries only reorder the search: an entry is
- *    used when it equals a directory already in ld->dirs; entries with '$'
- *    (no $ORIGIN expansion) and all others are ignored.
+ * 3. A trusted file (the caller's, or one found through rule 1) is
+ *    resolved as the loader would: its DT_RUNPATH / DT_RPATH first, with
+ *    $ORIGIN expanded against its real directory (uv's Pythons:
+ *    $ORIGIN/../lib), so that a library of the same name from another
+ *    directory never stands in for the one it names. For a file found in
+ *    a scan of the venv, RUNPATH entries only reorder the search: an entry
+ *    is used when it equals a directory already in ld->dirs; '$' entries
+ *    and all others are ignored.
  * 4. PT_INTERP is used only when its directory is in ld->dirs.
  * 5. No file is executed (the ELF reader in elf.h only reads), and a tree
  *    scan never follows a symlink.
@@ -87,10 +93,12 @@ int libdeps_add_file(struct libdeps *ld, const char *path, bool add_self,
 /* Walk the tree at dir without following symlinks and add the closure (not
  * the files themselves) of every regular file named *.so or *.so.* or with
  * an execute bit that is an ELF file. Entries that cannot be opened or are
- * malformed ELF are skipped and counted in *skipped (when not NULL). More
+ * malformed ELF are skipped and counted in *skipped (when not NULL). With
+ * trusted, the files found are trusted (rule 3): a host directory from the
+ * table, never the venv. More
  * than LIBDEPS_SCAN_MAX_ENTRIES entries or LIBDEPS_SCAN_MAX_DEPTH levels is
  * an error. */
-int libdeps_scan_tree(struct libdeps *ld, const char *dir, size_t *skipped,
+int libdeps_scan_tree(struct libdeps *ld, const char *dir, bool trusted, size_t *skipped,
 		      struct strbuf *err);
 
 #endif

@@ -1,19 +1,31 @@
 /* main.c - sandbox-venv: wrap a venv, or launch one of its entry points.
  *
- *   sandbox-venv [VENV_DIR] [BWRAP_OPTS...]      wrap (default VENV_DIR: .venv)
+ *   sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]   wrap
+ *   sandbox-venv --show [VENV_DIR]               what is recorded
  *   sandbox-venv --check [VENV_DIR]              audit
  *   sandbox-venv --unwrap [VENV_DIR]             back to an ordinary venv
+ *   sandbox-venv --list                          running sandboxes
  *   sandbox-venv --gate GATE [ARGS...]           what a gate runs (kernel)
+ *
+ * VENV_DIR defaults to $VIRTUAL_ENV, else the nearest .venv in the working
+ * directory or its parents.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "bwrapopts.h"
+#include "fsutil.h"
 #include "init.h"
 #include "landlock.h"
 #include "launch.h"
+#include "state.h"
 #include "strvec.h"
 #include "util.h"
 #include "venv.h"
@@ -23,33 +35,57 @@
 #define VERSION "0.1.0"
 #endif
 
+#define USAGE_LINE "Usage: sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]\n"
+
 static const char usage[] =
-	"Usage: sandbox-venv [--project DIR] [VENV_DIR] [BWRAP_OPTS...]\n"
+	USAGE_LINE
+	"       sandbox-venv --show | --check | --unwrap [VENV_DIR]\n"
+	"       sandbox-venv --list\n"
 	"\n"
-	"Make every entry point in VENV_DIR/bin (default: .venv) run inside a fresh\n"
-	"bubblewrap sandbox: the project (the venv's parent) read-write, the venv\n"
-	"and .git read-only, the rest of the system read-only or absent, a\n"
-	"per-venv home, and a system call filter.\n"
+	"Make every entry point in VENV_DIR/bin run inside a fresh bubblewrap\n"
+	"sandbox: the project (the venv's parent) read-write, the venv and .git\n"
+	"read-only, the rest of the system read-only or absent, a per-venv home,\n"
+	"and a system call filter. VENV_DIR defaults to $VIRTUAL_ENV, else the\n"
+	"nearest .venv in this directory or its parents.\n"
 	"\n"
-	"BWRAP_OPTS are recorded and added to every launch (see bwrap(1)).\n"
+	"BWRAP_OPTS (see bwrap(1)) are recorded and added to every launch. Running\n"
+	"sandbox-venv again keeps what is recorded and adds the options given;\n"
+	"--reset clears the recorded options first (alone: clears them).\n"
 	"\n"
 	"Options:\n"
 	"      --project DIR        the project is DIR, not the venv's parent (a venv kept\n"
 	"                           elsewhere, such as poetry's cache); it is recorded\n"
-	"      --check [VENV_DIR]   audit a wrapped venv: exit 0 when intact, else list\n"
-	"                           what is not as sandbox-venv wrote it and exit 1\n"
+	"      --reset              forget the recorded bwrap options, then record those given\n"
+	"      --show [VENV_DIR]    print the venv's project and recorded options\n"
+	"      --check [VENV_DIR]   audit a wrapped venv: silent and exit 0 when intact,\n"
+	"                           else one line per finding and exit 1\n"
 	"      --unwrap [VENV_DIR]  make it an ordinary venv again\n"
+	"      --list               the sandboxes running now: pid, start, venv, entry point\n"
 	"  -h, --help               show this help\n"
 	"      --version            show the version\n"
 	"\n"
-	"Environment of a launch:\n"
+	"Environment of a launch (from your shell, never from the project's .env):\n"
 	"  BWRAP_ARGS             more bwrap arguments, space- or newline-delimited\n"
 	"  SANDBOX_PASS_ENV       names of variables to pass into the sandbox\n"
 	"  SANDBOX_SECCOMP_ALLOW  allowlist of system calls; set but blank: no filter\n"
-	"  SANDBOX_USE_PIP_CACHE  share ~/.cache/pip with the sandbox (insecure)\n"
-	"  VERBOSE                print each mount with its reason, then the bwrap command\n"
+	"  SANDBOX_USE_PIP_CACHE  share ~/.cache/pip with the sandbox (insecure); 0: off\n"
+	"  VERBOSE                print each mount with its reason, then the bwrap command;\n"
+	"                         empty or 0: off\n"
 	"\n"
 	"VENV_DIR/bin/shell opens a shell inside the sandbox.\n";
+
+ATTR_NORETURN ATTR_PRINTF(1, 2)
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n" USAGE_LINE "Try 'sandbox-venv --help' for more.\n", stderr);
+	exit(2);
+}
 
 /* The absolute path of this binary, for the gates' #! line. */
 static char *self_path(void)
@@ -64,29 +100,86 @@ static char *self_path(void)
 	return p;
 }
 
-static int cmd_wrap(const char *dir, const char *project, const char *const *opts)
+/* ---- which venv ---- */
+
+/* The venv a command names, or the default: $VIRTUAL_ENV, else the
+ * nearest .venv in the working directory or its parents (as uv and poetry
+ * look), else ".venv" (whose absence the error names). *from says why a
+ * default was taken when it was not the working directory's .venv. */
+static char *pick_venv(const char *given, const char **from)
+{
+	const char *ve = getenv("VIRTUAL_ENV");
+	cleanup_free char *cwd = getcwd(NULL, 0);
+	char *dir;
+
+	*from = NULL;
+	if (given)
+		return xstrdup(given);
+	if (ve && ve[0]) {
+		*from = "$VIRTUAL_ENV";
+		return xstrdup(ve);
+	}
+	for (dir = cwd; dir && dir[0];) {
+		cleanup_free char *cfg = xasprintf("%s/.venv/pyvenv.cfg", dir);
+		struct stat st;
+		char *slash;
+
+		if (stat(cfg, &st) == 0) {
+			if (strcmp(dir, cwd))
+				*from = "the nearest .venv";
+			return xasprintf("%s/.venv", dir);
+		}
+		slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+	return xstrdup(".venv");
+}
+
+static void open_venv(const char *given, struct venv *v, bool quiet)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
-	cleanup_strvec struct strvec bwrap_args = STRVEC_INIT;
+	cleanup_free char *path = NULL;
+	const char *from;
+
+	path = pick_venv(given, &from);
+	venv_init(v);
+	if (venv_open(path, v, &err) < 0)
+		die("%s", err.buf);
+	if (from && !quiet)
+		fprintf(stderr, PROG ": the venv is '%s' (%s)\n", v->path, from);
+}
+
+/* ---- the commands ---- */
+
+struct wrap_args {
+	const char *venv;            /* NULL: the default */
+	const char *project;
+	bool reset;
+	struct strvec bwrap;
+};
+
+static int cmd_wrap(struct wrap_args *a)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_strvec struct strvec gated = STRVEC_INIT;
 	cleanup_free char *exe = self_path();
+	cleanup_free char *cwd = getcwd(NULL, 0);
 	struct venv v;
 	bool named;
 
-	strvec_pushv(&bwrap_args, opts);
-	if (strvec_find(&bwrap_args, "--project") >= 0)
-		die("--project comes first: sandbox-venv --project DIR [VENV_DIR] [BWRAP_OPTS...]");
-	venv_init(&v);
-	if (venv_open(dir, &v, &err) < 0)
+	if (bwrapopt_check(&a->bwrap, "BWRAP_OPTS", cwd ? cwd : "/", &err) < 0)
 		die("%s", err.buf);
-	if (project && wrap_set_project(&v, project, &err) < 0)
+	open_venv(a->venv, &v, false);
+	if (a->project && wrap_set_project(&v, a->project, &err) < 0)
 		die("%s", err.buf);
-	named = project || wrap_recorded_project(&v);
+	named = a->project || wrap_recorded_project(&v);
 	if (wrap_check_project(&v, getenv("HOME"), named, &err) < 0)
 		die("%s", err.buf);
-	if (wrap_venv(&v, exe, &bwrap_args, &gated, &err) < 0)
+	if (wrap_venv(&v, exe, &a->bwrap, a->reset, &gated, &err) < 0)
 		die("%s", err.buf);
-	printf("%s: every entry point in '%s/bin' now runs in a sandbox", PROG, dir);
+	printf("%s: every entry point in '%s/bin' now runs in a sandbox", PROG, v.path);
 	if (gated.nr)
 		printf(" (%zu newly gated)", gated.nr);
 	if (named)
@@ -96,51 +189,72 @@ static int cmd_wrap(const char *dir, const char *project, const char *const *opt
 	return 0;
 }
 
-static int open_venv_arg(int argc, char **argv, struct venv *v)
+static int cmd_show(const char *given)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	struct policy pol;
+	struct venv v;
+	size_t i, n;
 
-	if (argc > 3)
-		die("%s takes one venv directory at most", argv[1]);
-	venv_init(v);
-	if (venv_open(argc == 3 ? argv[2] : ".venv", v, &err) < 0)
-		die("%s", err.buf);
+	open_venv(given, &v, true);
+	policy_init(&pol);
+	if (venv_open_state(&v, false, &err) < 0 || wrap_read_policy(&v, &pol, &err) < 0)
+		die_hint("run: sandbox-venv VENV_DIR", "'%s' is not wrapped", v.path);
+	printf("venv     %s\nproject  %s\npython   %s\n", pol.venv, pol.project, pol.python);
+	for (i = 0; i < pol.bwrap_args.nr; i += n) {
+		cleanup_strbuf struct strbuf line = STRBUF_INIT;
+		size_t k;
+
+		n = bwrapopt_group_len(&pol.bwrap_args, i);
+		for (k = 0; k < n && i + k < pol.bwrap_args.nr; k++) {
+			if (k)
+				strbuf_addch(&line, ' ');
+			strbuf_add_shell_quoted(&line, pol.bwrap_args.v[i + k]);
+		}
+		printf("option   %s\n", line.buf);
+	}
+	if (!pol.bwrap_args.nr)
+		printf("option   (none recorded)\n");
+	policy_release(&pol);
+	venv_release(&v);
 	return 0;
 }
 
-static int cmd_check(int argc, char **argv)
+static int cmd_check(const char *given)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_strvec struct strvec findings = STRVEC_INIT;
 	cleanup_free char *exe = self_path();
 	struct venv v;
 	size_t i;
+	int abi;
 
-	open_venv_arg(argc, argv, &v);
+	open_venv(given, &v, true);
 	if (wrap_check(&v, exe, &findings, &err) < 0)
 		die("%s", err.buf);
 	for (i = 0; i < findings.nr; i++)
 		printf("%s: %s\n", v.path, findings.v[i]);
-	{
-		int abi = landlock_abi();
-
-		if (abi < LANDLOCK_SCOPE_MIN_ABI)
-			printf("%s: note: this kernel has no Landlock scopes (ABI %d, scopes need %d): "
-			       "sandboxes can reach the host's abstract unix sockets and signal its "
-			       "processes\n", v.path, abi < 0 ? 0 : abi, LANDLOCK_SCOPE_MIN_ABI);
-	}
-	if (!findings.nr)
-		printf("%s: intact: every entry point runs in a sandbox\n", v.path);
+	/* Not a finding about the venv, but what this kernel leaves open. */
+	abi = landlock_abi();
+	if (abi < LANDLOCK_SCOPE_MIN_ABI)
+		fprintf(stderr, "%s: note: this kernel has no Landlock scopes (ABI %d, scopes need "
+			"%d): sandboxes can reach the host's abstract unix sockets and signal its "
+			"processes\n", v.path, abi < 0 ? 0 : abi, LANDLOCK_SCOPE_MIN_ABI);
 	venv_release(&v);
 	return findings.nr ? 1 : 0;
 }
 
-static int cmd_unwrap(int argc, char **argv)
+static int cmd_unwrap(const char *given)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	struct venv v;
 
-	open_venv_arg(argc, argv, &v);
+	open_venv(given, &v, false);
+	if (venv_open_state(&v, false, &err) < 0) {
+		fprintf(stderr, PROG ": '%s' is not wrapped: nothing to undo\n", v.path);
+		venv_release(&v);
+		return 0;
+	}
 	if (wrap_unwrap(&v, &err) < 0)
 		die("%s", err.buf);
 	printf("%s: an ordinary venv again; its sandbox home and cache stay in "
@@ -149,11 +263,102 @@ static int cmd_unwrap(int argc, char **argv)
 	return 0;
 }
 
+/* ---- --list: the launchers running now ---- */
+
+/* /proc/PID/cmdline's arguments; false when PID is not ours to read. */
+static bool read_cmdline(const char *pid, struct strvec *argv)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_free char *path = xasprintf("/proc/%s/cmdline", pid);
+	size_t i;
+
+	if (fs_read_file_at(AT_FDCWD, path, 1 << 20, &text, &ignored) < 0 || !text.len)
+		return false;
+	for (i = 0; i < text.len; i += strlen(text.buf + i) + 1)
+		strvec_push(argv, text.buf + i);
+	return true;
+}
+
+/* When PID started, as local time, from its start in clock ticks after boot. */
+static void start_time(const char *pid, char *out, size_t size)
+{
+	cleanup_strbuf struct strbuf stat = STRBUF_INIT;
+	cleanup_strbuf struct strbuf boot = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_free char *path = xasprintf("/proc/%s/stat", pid);
+	unsigned long long ticks = 0, btime = 0;
+	const char *p, *b;
+	time_t t;
+	int i;
+
+	snprintf(out, size, "?");
+	if (fs_read_file_at(AT_FDCWD, path, 4096, &stat, &ignored) < 0 ||
+	    fs_read_file_at(AT_FDCWD, "/proc/stat", 1 << 20, &boot, &ignored) < 0 ||
+	    !(p = strrchr(stat.buf, ')')) || !(b = strstr(boot.buf, "\nbtime ")))
+		return;
+	/* Field 22 (starttime); the fields after ')' start at 3 (state). */
+	for (i = 3; i < 22 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &ticks) != 1 || sscanf(b, "\nbtime %llu", &btime) != 1)
+		return;
+	t = (time_t)(btime + ticks / (unsigned long long)sysconf(_SC_CLK_TCK));
+	strftime(out, size, "%Y-%m-%d %H:%M:%S", localtime(&t));
+}
+
+static int cmd_list(void)
+{
+	cleanup_free char *exe = self_path();
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		die("cannot list processes: %s", strerror(errno));
+	printf("%-8s %-19s %-40s %s\n", "PID", "STARTED", "VENV", "ENTRY POINT");
+	while ((de = readdir(d))) {
+		cleanup_strvec struct strvec argv = STRVEC_INIT;
+		cleanup_free char *link = NULL;
+		cleanup_free char *real = NULL;
+		cleanup_free char *gate = NULL;
+		char when[32];
+		char *slash;
+
+		if (strspn(de->d_name, "0123456789") != strlen(de->d_name))
+			continue;
+		link = xasprintf("/proc/%s/exe", de->d_name);
+		real = realpath(link, NULL);
+		/* A launcher: this binary, run by a gate's #! line. */
+		if (!real || strcmp(real, exe) || !read_cmdline(de->d_name, &argv) ||
+		    argv.nr < 3 || strcmp(argv.v[1], "--gate"))
+			continue;
+		gate = realpath(argv.v[2], NULL);
+		if (!gate || !(slash = strrchr(gate, '/')) || slash - gate < 4)
+			continue;
+		start_time(de->d_name, when, sizeof(when));
+		*slash = '\0';
+		gate[strlen(gate) - 4] = '\0';	/* drop "/bin" */
+		printf("%-8s %-19s %-40s %s\n", de->d_name, when, gate, slash + 1);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* ---- arguments ---- */
+
+/* A command that takes at most one venv directory. */
+static const char *one_venv(int argc, char **argv, int i)
+{
+	if (i + 1 < argc && argv[i + 1][0] == '-')
+		die_usage("%s takes a venv directory, not the option '%s'", argv[i], argv[i + 1]);
+	if (i + 2 < argc)
+		die_usage("%s takes one venv directory at most", argv[i]);
+	return i + 1 < argc ? argv[i + 1] : NULL;
+}
+
 int main(int argc, char **argv)
 {
-	const char *dir = ".venv";
-	const char *project = NULL;
-	int first = 1;
+	struct wrap_args a = { NULL, NULL, false, STRVEC_INIT };
+	int i = 1;
 
 	if (argc >= 2 && !strcmp(argv[1], INIT_ROLE))
 		return init_main(argc - 2, argv + 2);
@@ -162,29 +367,60 @@ int main(int argc, char **argv)
 
 		return launch_gate(exe, argv[2], (const char *const *)argv + 3);
 	}
+	/* Nothing of the caller's descriptors goes into a probe's bwrap. */
+	fs_cloexec_from(3);
 	if (argc >= 2) {
-		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		const char *cmd = argv[1];
+
+		if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
 			fputs(usage, stdout);
 			return 0;
 		}
-		if (!strcmp(argv[1], "--version")) {
+		if (!strcmp(cmd, "--version")) {
 			puts("sandbox-venv " VERSION);
 			return 0;
 		}
-		if (!strcmp(argv[1], "--gate"))
+		if (!strcmp(cmd, "--gate"))
 			die("--gate needs the gate's path");
-		if (!strcmp(argv[1], "--check"))
-			return cmd_check(argc, argv);
-		if (!strcmp(argv[1], "--unwrap"))
-			return cmd_unwrap(argc, argv);
-		if (!strcmp(argv[1], "--project")) {
-			if (argc < 3)
-				die("--project needs a directory");
-			project = argv[2];
-			first = 3;
+		if (!strcmp(cmd, "--check"))
+			return cmd_check(one_venv(argc, argv, 1));
+		if (!strcmp(cmd, "--unwrap"))
+			return cmd_unwrap(one_venv(argc, argv, 1));
+		if (!strcmp(cmd, "--show"))
+			return cmd_show(one_venv(argc, argv, 1));
+		if (!strcmp(cmd, "--list")) {
+			if (argc > 2)
+				die_usage("--list takes no arguments");
+			return cmd_list();
 		}
-		if (first < argc && argv[first][0] != '-')
-			dir = argv[first++];
 	}
-	return cmd_wrap(dir, project, (const char *const *)argv + first);
+	/* The wrap: our options, then the venv, then bwrap's options. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--project")) {
+			if (i + 1 >= argc)
+				die_usage("--project needs a directory");
+			a.project = argv[++i];
+		} else if (!strcmp(argv[i], "--reset")) {
+			a.reset = true;
+		} else if (!strcmp(argv[i], "--show") || !strcmp(argv[i], "--check") ||
+			   !strcmp(argv[i], "--unwrap") || !strcmp(argv[i], "--list")) {
+			die_usage("%s comes first: sandbox-venv %s [VENV_DIR]", argv[i], argv[i]);
+		} else if (bwrapopt_known(argv[i])) {
+			break;	/* bwrap's options for the default venv */
+		} else {
+			die_usage("unknown option '%s'", argv[i]);
+		}
+	}
+	if (i < argc && argv[i][0] != '-')
+		a.venv = argv[i++];
+	for (; i < argc; i++)
+		strvec_push(&a.bwrap, argv[i]);
+	/* Ours among bwrap's (an option's own arguments may be anything). */
+	for (i = 0; i < (int)a.bwrap.nr; i += (int)bwrapopt_group_len(&a.bwrap, (size_t)i))
+		if (!strcmp(a.bwrap.v[i], "--project") || !strcmp(a.bwrap.v[i], "--reset"))
+			die_usage("%s comes first: sandbox-venv [--project DIR] [--reset] "
+				  "[VENV_DIR] [BWRAP_OPTS...]", a.bwrap.v[i]);
+	i = cmd_wrap(&a);
+	strvec_clear(&a.bwrap);
+	return i;
 }

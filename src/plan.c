@@ -72,6 +72,8 @@ static const struct host_path {
 	{ "/usr/bin/wc", "shell scripts", HOST_CODE },
 	{ "/usr/bin/which", "shell scripts", HOST_CODE },
 	{ "/usr/bin/xargs", "shell scripts", HOST_CODE },
+	{ "/usr/bin/less", "a pager: help() in the REPL, pydoc", HOST_CODE },
+	{ "/usr/bin/more", "a pager, where less is missing", HOST_CODE },
 	{ "/sbin/ldconfig", "ctypes.util.find_library runs ldconfig -p", HOST_CODE },
 	{ "/usr/lib/" MULTIARCH "/ossl-modules", "OpenSSL 3 providers, loaded with dlopen (cryptography)", HOST_CODE },
 	{ "/usr/lib/" MULTIARCH "/engines-3", "OpenSSL 3 engines, loaded with dlopen", HOST_CODE },
@@ -379,11 +381,18 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 	strvec_pushf(&p->env, "XDG_CACHE_HOME=%s/cache", pol->venv);
 	strvec_pushf(&p->env, "VIRTUAL_ENV=%s", pol->venv);
 	strvec_push(&p->env, "TMPDIR=/tmp");
+	/* pydoc (help() in the REPL) tries less, then more, through sh. */
+	if (access("/usr/bin/less", X_OK) < 0 && access("/usr/bin/more", X_OK) < 0)
+		strvec_push(&p->env, "PAGER=cat");
 	strvec_push(&p->env, "SHELL=/bin/bash");
 	if (in->pip_cache)
 		strvec_pushf(&p->env, "PIP_CACHE_DIR=%s", in->pip_cache);
 	if (!in->entry)
 		strvec_push(&p->env, "PS1=(sandbox) \\w\\$ ");
+	/* Read by the hint the venv's site-packages carries (wrap.c): pip run
+	 * here cannot change the venv, and says what to run instead. */
+	if (!in->writable_venv)
+		strvec_push(&p->env, "SANDBOX_VENV_READ_ONLY=1");
 
 	/* After bwrap has started: data from .env, then what the user passes. */
 	for (i = 0; i < in->dotenv->nr; i++) {
@@ -398,6 +407,13 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 
 		if (v)
 			add_op(p, PLAN_SETENV, in->pass_env->v[i], v, -1, "SANDBOX_PASS_ENV");
+	}
+	for (i = 0; in->pip && i < in->pip->env.nr; i++) {
+		const char *kv = in->pip->env.v[i];
+		const char *eq = strchr(kv, '=');
+		cleanup_free char *name = xstrndup(kv, (size_t)(eq - kv));
+
+		add_op(p, PLAN_SETENV, name, eq + 1, -1, "your pip configuration (a pip launch)");
 	}
 }
 
@@ -421,7 +437,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	size_t i;
 
 	if (!has_fd(in->fd.venv) || !has_fd(in->fd.privbin) || !has_fd(in->fd.home) ||
-	    !has_fd(in->fd.cache) || !has_fd(in->fd.empty)) {
+	    !has_fd(in->fd.cache)) {
 		strbuf_addstr(err, "internal error: venv directories not opened");
 		return -1;
 	}
@@ -441,6 +457,11 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	add_op(p, PLAN_DATA, in->group, "/etc/group", -1, "written for the sandbox: your group, root, nogroup");
 	mark_bound(p, "/etc/passwd", false);
 	mark_bound(p, "/etc/group", false);
+	for (i = 0; in->pip && i < in->pip->nr_files; i++) {
+		add_op(p, PLAN_DATA, in->pip->files[i].content.buf, in->pip->files[i].dest, -1,
+		       "your pip configuration, read on the host (a pip launch)");
+		mark_bound(p, in->pip->files[i].dest, false);
+	}
 
 	/* The host, read-only: the interpreter, the table, the libraries. */
 	for (i = 0; i < pol->expose.nr; i++)
@@ -469,8 +490,9 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	       in->fd.privbin, "the real entry points, over the host's gates");
 	/* Seen empty, and a mountpoint: not renamed, not replaced, and its
 	 * lock cannot be taken from inside. */
-	add_op(p, PLAN_RO_BIND_FD, NULL, state, in->fd.empty,
-	       "sandbox-venv's state: shown empty and read-only, even to pip");
+	if (has_fd(in->fd.empty))
+		add_op(p, PLAN_RO_BIND_FD, NULL, state, in->fd.empty,
+		       "sandbox-venv's state: shown empty and read-only, even to pip");
 	if (in->writable_venv && has_fd(in->fd.pyvenv_cfg))
 		add_op(p, PLAN_RO_BIND_FD, NULL, cfg, in->fd.pyvenv_cfg, "read-only, even to pip");
 	add_op(p, PLAN_BIND_FD, NULL, home, in->fd.home, "HOME inside: the venv's own");

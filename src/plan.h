@@ -36,6 +36,7 @@
 #define SV_PLAN_H
 
 #include <stdbool.h>
+#include "pip.h"
 #include "state.h"
 #include "strbuf.h"
 #include "strvec.h"
@@ -100,6 +101,7 @@ struct plan_input {
 	const char *const *args;       /* arguments after the entry's name */
 	const char *pip_cache;         /* host ~/.cache/pip to share, or NULL */
 	bool writable_venv;            /* a pip launch */
+	const struct pip_config *pip;  /* its configuration, or NULL */
 	struct {
 		int venv, privbin, empty, home, cache, git, pyvenv_cfg;
 	} fd;                          /* -1 where absent; empty: an empty

@@ -231,6 +231,7 @@ struct child_exec {
 	const int *fds;
 	size_t nr_fds;
 	const sigset_t *mask;
+	const int *stdio;       /* 3 descriptors, -1: keep ours */
 	int ruleset;            /* -1: no Landlock scopes */
 	int errpipe;            /* write end: errno of a failed step */
 };
@@ -248,6 +249,9 @@ static void child_exec_bwrap(const struct child_exec *c)
 {
 	size_t i;
 
+	for (i = 0; i < 3; i++)
+		if (c->stdio[i] >= 0 && dup2(c->stdio[i], (int)i) < 0)
+			child_fail(c);
 	for (i = 0; i < c->nr_fds; i++)
 		if (fcntl(c->fds[i], F_SETFD, 0) < 0)
 			child_fail(c);
@@ -492,7 +496,8 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	if (evloop_add(&loop, sfd, EPOLLIN, on_signal, &w, err) < 0)
 		goto out;
 
-	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, ruleset, -1 };
+	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, spec->stdio,
+				     ruleset, -1 };
 	w.bwrap = spawn_bwrap(&child, err);
 	if (w.bwrap < 0)
 		goto out;

@@ -25,6 +25,7 @@ struct run_spec {
 	const struct strvec *argv;   /* the program and its arguments */
 	const struct strvec *env;    /* bwrap's environment */
 	unsigned int flags;          /* enum run_flags */
+	int stdio[3];                /* bwrap's 0, 1, 2; -1: the launcher's */
 };
 
 /* Run bwrap with spec->opts (plus the init's own), then "--", the init and

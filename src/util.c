@@ -45,6 +45,13 @@ void warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && v[0] && strcmp(v, "0");
+}
+
 static void *check_alloc(void *p)
 {
 	if (!p) {

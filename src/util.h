@@ -55,6 +55,9 @@ static inline int steal_fd(int *fd)
 	return v;
 }
 
+/* A yes/no variable of the caller's: set, and neither empty nor "0". */
+bool env_flag(const char *name);
+
 /* qsort comparator for an array of strings. */
 int strcmp_ptr(const void *a, const void *b);
 bool str_has_prefix(const char *s, const char *prefix);

@@ -48,6 +48,30 @@ int venv_check_path_chars(const char *path, const char *what, struct strbuf *err
 	return 0;
 }
 
+/* dir (opened as fd) has no pyvenv.cfg: say so, with a hint only where
+ * the right command is known (a project holding a .venv, a venv's bin/). */
+static void not_a_venv(int fd, const char *path, const char *real, struct strbuf *err)
+{
+	cleanup_free char *parent = xstrdup(real);
+	char *slash = strrchr(parent, '/');
+	struct stat st;
+
+	strbuf_addf(err, "'%s' is not a venv: it has no pyvenv.cfg", path);
+	if (fstatat(fd, ".venv/pyvenv.cfg", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		strbuf_addf(err, "\nhint: it holds one: sandbox-venv '%s/.venv'", path);
+		return;
+	}
+	if (slash && !strcmp(slash, "/bin")) {
+		cleanup_free char *cfg = NULL;
+
+		*slash = '\0';
+		cfg = xasprintf("%s/pyvenv.cfg", parent[0] ? parent : "");
+		if (lstat(cfg, &st) == 0)
+			strbuf_addf(err, "\nhint: it is a venv's bin directory: sandbox-venv '%s'",
+				    parent[0] ? parent : "/");
+	}
+}
+
 int venv_open(const char *path, struct venv *v, struct strbuf *err)
 {
 	cleanup_free char *real = NULL;
@@ -58,7 +82,7 @@ int venv_open(const char *path, struct venv *v, struct strbuf *err)
 		return -1;
 	real = realpath(path, NULL);
 	if (!real) {
-		if (errno == ENOENT)
+		if (errno == ENOENT && path[0] != '-')
 			strbuf_addf(err, "no venv at '%s'\nhint: create one with: python3 -I -m venv %s",
 				    path, path);
 		else
@@ -74,8 +98,7 @@ int venv_open(const char *path, struct venv *v, struct strbuf *err)
 		return -1;
 	}
 	if (fstatat(v->fd, "pyvenv.cfg", &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		strbuf_addf(err, "'%s' is not a venv: it has no pyvenv.cfg\n"
-			    "hint: create one with: python3 -I -m venv %s", path, path);
+		not_a_venv(v->fd, path, real, err);
 		return -1;
 	}
 	v->bin_fd = openat(v->fd, "bin", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bwrapopts.h"
 #include "fsutil.h"
 #include "gate.h"
+#include "launch.h"
 #include "libdeps.h"
 #include "plan.h"
 #include "pyvenv.h"
@@ -298,10 +300,16 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 			      "hint: recreate the venv: python3 -I -m venv --clear <dir>");
 		goto out;
 	}
+	/* By its real path: $ORIGIN in the interpreter's RUNPATH (uv's
+	 * Pythons: $ORIGIN/../lib) is expanded against its real directory. */
 	libdir = xasprintf("%s/lib", strcmp(prefix, "/") ? prefix : "");
-	if (strcmp(libdir, "/usr/lib") && strcmp(libdir, "/lib") && is_dir(libdir) &&
-	    !path_is_under(libdir, v->project))
-		strvec_push(&pol->lib_dirs, libdir);
+	{
+		cleanup_free char *real = realpath(libdir, NULL);
+
+		if (real && strcmp(real, "/usr/lib") && strcmp(real, "/lib") && is_dir(real) &&
+		    !path_is_under(real, v->project))
+			strvec_push(&pol->lib_dirs, real);
+	}
 	strvec_pushv(&pol->bwrap_args, bwrap_args->v);
 	ret = 0;
 out:
@@ -347,8 +355,7 @@ static int run_bwrap(const struct strvec *args, struct strbuf *out_err)
 	return 1;
 }
 
-int wrap_probe_bwrap(const struct strvec *bwrap_args, bool *disable_userns,
-		     struct strbuf *err)
+int wrap_probe_bwrap(bool *disable_userns, struct strbuf *err)
 {
 	cleanup_strvec struct strvec args = STRVEC_INIT;
 	cleanup_strbuf struct strbuf msg = STRBUF_INIT;
@@ -360,12 +367,11 @@ int wrap_probe_bwrap(const struct strvec *bwrap_args, bool *disable_userns,
 			    "Fedora: sudo dnf install bubblewrap)", BWRAP_PATH, strerror(errno));
 		return -1;
 	}
-	/* Usually one run answers both questions: the user's arguments work,
-	 * and so does --disable-userns. */
+	/* Usually one run answers both questions: bwrap makes a sandbox here,
+	 * and it knows --disable-userns. */
 	strvec_pushl(&args, "bwrap", "--unshare-user", "--disable-userns", "--unshare-pid",
-		     "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", NULL);
-	strvec_pushv(&args, bwrap_args->v);
-	strvec_pushl(&args, "--", "/bin/sh", "-c", ":", NULL);
+		     "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--",
+		     "/bin/sh", "-c", ":", NULL);
 	if (run_bwrap(&args, &msg) == 0) {
 		*disable_userns = true;
 		return 0;
@@ -373,24 +379,13 @@ int wrap_probe_bwrap(const struct strvec *bwrap_args, bool *disable_userns,
 	strbuf_reset(&msg);
 	strvec_clear(&args);
 	strvec_pushl(&args, "bwrap", "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/",
-		     "--proc", "/proc", "--dev", "/dev", NULL);
-	strvec_pushv(&args, bwrap_args->v);
-	strvec_pushl(&args, "--", "/bin/sh", "-c", ":", NULL);
+		     "--proc", "/proc", "--dev", "/dev", "--", "/bin/sh", "-c", ":", NULL);
 	r = run_bwrap(&args, &msg);
 	if (r < 0) {
 		strbuf_addf(err, "cannot run '%s': %s", BWRAP_PATH, strerror(errno));
 		return -1;
 	}
 	if (r > 0) {
-		/* Without the user's arguments: is it the kernel or them? */
-		strvec_clear(&args);
-		strvec_pushl(&args, "bwrap", "--unshare-user", "--ro-bind", "/", "/", "--",
-			     "/bin/sh", "-c", ":", NULL);
-		strbuf_reset(&msg);
-		if (run_bwrap(&args, &msg) == 0) {
-			strbuf_addf(err, "bwrap refuses the extra arguments: %s", msg.buf);
-			return -1;
-		}
 		strbuf_addf(err, "bwrap cannot create a sandbox here: %s\n", msg.buf);
 		strbuf_addstr(err, "hint: unprivileged user namespaces look disabled; enable them with "
 				      "'sysctl kernel.unprivileged_userns_clone=1' (Debian) or "
@@ -399,11 +394,7 @@ int wrap_probe_bwrap(const struct strvec *bwrap_args, bool *disable_userns,
 				      "profile for bwrap");
 		return -1;
 	}
-	strvec_clear(&args);
-	strvec_pushl(&args, "bwrap", "--unshare-user", "--disable-userns", "--ro-bind", "/", "/",
-		     "--", "/bin/sh", "-c", ":", NULL);
-	strbuf_reset(&msg);
-	*disable_userns = run_bwrap(&args, &msg) == 0;
+	*disable_userns = false;
 	return 0;
 }
 
@@ -418,7 +409,7 @@ static int collect_trusted(struct libdeps *ld, const char *path, size_t *skipped
 	if (!real || stat(real, &st) < 0)
 		return 0;
 	if (S_ISDIR(st.st_mode))
-		return libdeps_scan_tree(ld, real, skipped, err);
+		return libdeps_scan_tree(ld, real, true, skipped, err);
 	if (S_ISREG(st.st_mode))
 		return libdeps_add_file(ld, real, false, err);
 	return 0;
@@ -455,8 +446,8 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 	}
 	/* Hostile ground: the venv. Parsed, never run; resolved only into
 	 * the trusted directories above. */
-	if (libdeps_scan_tree(&ld, venv_lib, &skipped, err) < 0 ||
-	    libdeps_scan_tree(&ld, privbin, &skipped, err) < 0)
+	if (libdeps_scan_tree(&ld, venv_lib, false, &skipped, err) < 0 ||
+	    libdeps_scan_tree(&ld, privbin, false, &skipped, err) < 0)
 		goto out;
 	libs_format(&ld.found, &out);
 	ret = fs_write_atomic_at(v->state_fd, STATE_LIBS, out.buf, out.len, 0644, err);
@@ -591,6 +582,97 @@ out:
 	return ret;
 }
 
+/*
+ * pip in a sandbox that is not pip's: the venv is read-only there, and pip
+ * would fail deep in an install with "Read-only file system". A module and
+ * the .pth that imports it, in each of the venv's site-packages, make pip
+ * say what to run instead. Written here, removed by --unwrap; inert outside
+ * sandboxes (plan.c sets SANDBOX_VENV_READ_ONLY for the others).
+ */
+#define HINT_MODULE "_sandbox_venv_read_only"
+static const char hint_pth[] = "import " HINT_MODULE "\n";
+static const char hint_py[] =
+	"# Written by sandbox-venv into a wrapped venv's site-packages, with the .pth\n"
+	"# that imports it; removed by --unwrap. Inside a sandbox that is not pip's,\n"
+	"# the venv is read-only: pip asked there to install or uninstall says what to\n"
+	"# run instead, rather than failing on a read-only file system. Only os and\n"
+	"# sys, and never an exception: it runs while site is imported.\n"
+	"import os\n"
+	"import sys\n"
+	"\n"
+	"\n"
+	"def _pip_args(argv):\n"
+	"    a = list(argv[1:])\n"
+	"    while a and a[0].startswith(\"-\") and a[0] != \"-\":\n"
+	"        o = a.pop(0)\n"
+	"        if o.startswith(\"--\"):\n"
+	"            continue\n"
+	"        for i, ch in enumerate(o[1:]):\n"
+	"            rest = o[i + 2:]\n"
+	"            if ch == \"c\":\n"
+	"                return None\n"
+	"            if ch == \"m\":\n"
+	"                mod = rest or (a.pop(0) if a else \"\")\n"
+	"                return a if mod == \"pip\" or mod.startswith(\"pip.\") else None\n"
+	"            if ch in \"WX\":\n"
+	"                if not rest and a:\n"
+	"                    a.pop(0)\n"
+	"                break\n"
+	"    name = os.path.basename(a[0]) if a else \"\"\n"
+	"    version = name[3:].lstrip(\"-\")\n"
+	"    if name.startswith(\"pip\") and (version == \"\" or version.replace(\".\", \"\", 1).isdigit()):\n"
+	"        return a[1:]\n"
+	"    return None\n"
+	"\n"
+	"\n"
+	"def _check():\n"
+	"    args = _pip_args(getattr(sys, \"orig_argv\", sys.argv))\n"
+	"    cmd = next((x for x in args or [] if not x.startswith(\"-\")), \"\")\n"
+	"    if cmd in (\"install\", \"uninstall\"):\n"
+	"        venv = os.environ.get(\"VIRTUAL_ENV\", \".venv\")\n"
+	"        sys.stderr.write(\n"
+	"            \"sandbox-venv: pip cannot change the venv from inside a sandbox, where it is \"\n"
+	"            \"read-only\\nhint: run it from your shell: %s/bin/pip %s\\n\" % (venv, \" \".join(args)))\n"
+	"        sys.stderr.flush()\n"
+	"        os._exit(1)  # not SystemExit: this runs while site is imported\n"
+	"\n"
+	"\n"
+	"if os.environ.get(\"SANDBOX_VENV_READ_ONLY\"):\n"
+	"    try:\n"
+	"        _check()\n"
+	"    except Exception:\n"
+	"        pass\n";
+
+/* Write or remove the hint in every lib/<python>/site-packages. */
+static void hint_files(struct venv *v, bool write)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_fd int lib = openat(v->fd, "lib", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (lib < 0 || !(d = fdopendir(steal_fd(&lib))))
+		return;
+	while ((de = readdir(d))) {
+		cleanup_free char *sp = xasprintf("%s/site-packages", de->d_name);
+		cleanup_fd int fd = -1;
+
+		if (de->d_name[0] == '.' ||
+		    (fd = openat(dirfd(d), sp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			continue;
+		if (write) {
+			fs_replace_at(fd, HINT_MODULE ".pth", hint_pth, strlen(hint_pth), 0644, 0,
+				      &ignored);
+			fs_replace_at(fd, HINT_MODULE ".py", hint_py, strlen(hint_py), 0644, 0,
+				      &ignored);
+		} else {
+			unlinkat(fd, HINT_MODULE ".pth", 0);
+			unlinkat(fd, HINT_MODULE ".py", 0);
+		}
+	}
+	closedir(d);
+}
+
 int wrap_unwrap(struct venv *v, struct strbuf *err)
 {
 	int ret = -1;
@@ -602,6 +684,7 @@ int wrap_unwrap(struct venv *v, struct strbuf *err)
 	if (venv_lock(v, err) < 0 || gate_unwrap(v, err) < 0 ||
 	    fs_remove_tree_at(v->fd, STATE_DIR, err) < 0)
 		goto out;
+	hint_files(v, false);
 	{
 		cleanup_strbuf struct strbuf why = STRBUF_INIT;
 
@@ -654,6 +737,7 @@ static int settle(struct venv *v, const struct policy *pol, const char *exe,
 
 	if (gate_reconcile(v, exe, notes, err) < 0 || wrap_update_libs(v, pol, err) < 0)
 		return -1;
+	hint_files(v, true);
 	/* The gates were written without an fsync each; one for all. */
 	if (syncfs(v->fd) < 0) {
 		strbuf_addf(err, "cannot sync '%s': %s", v->path, strerror(errno));
@@ -666,30 +750,103 @@ static int settle(struct venv *v, const struct policy *pol, const char *exe,
 	return 0;
 }
 
-int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
+/* Is the option group args[i .. i+n) already in `in`? */
+static bool has_group(const struct strvec *in, const struct strvec *args, size_t i, size_t n)
+{
+	size_t j, k;
+
+	for (j = 0; j < in->nr; j += bwrapopt_group_len(in, j)) {
+		if (bwrapopt_group_len(in, j) != n)
+			continue;
+		for (k = 0; k < n && !strcmp(in->v[j + k], args->v[i + k]); k++)
+			;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
+/* The options a wrap records: what was recorded (unless reset), then each
+ * new option that is not there yet. */
+static void merge_options(struct venv *v, const struct strvec *add, bool reset,
+			  struct strvec *out)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	struct policy old;
+	size_t i, n;
+
+	policy_init(&old);
+	if (!reset && v->state_fd >= 0 && wrap_read_policy(v, &old, &ignored) == 0 &&
+	    !strcmp(old.venv, v->path))
+		strvec_pushv(out, old.bwrap_args.v);
+	policy_release(&old);
+	for (i = 0; i < add->nr; i += n) {
+		n = bwrapopt_group_len(add, i);
+		if (!has_group(out, add, i, n)) {
+			size_t k;
+
+			for (k = 0; k < n; k++)
+				strvec_push(out, add->v[i + k]);
+		}
+	}
+}
+
+/* v's home and cache, made now for the probe; removed again when the
+ * wrap fails and they were not there before. */
+static bool exists_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int probe_layout(struct venv *v, struct policy *pol, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	bool had_home = exists_at(v->fd, "home"), had_cache = exists_at(v->fd, "cache");
+
+	if (make_home(v, err) < 0)
+		return -1;
+	if (launch_probe(v, pol, &why) == 0)
+		return 0;
+	if (!had_home)
+		fs_remove_tree_at(v->fd, "home", &why);
+	if (!had_cache)
+		fs_remove_tree_at(v->fd, "cache", &why);
+	strbuf_addf(err, "bwrap refuses the options to record: %s", why.buf);
+	return -1;
+}
+
+int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args, bool reset,
 	      struct strvec *gated, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strvec struct strvec notes = STRVEC_INIT;
+	cleanup_strvec struct strvec options = STRVEC_INIT;
 	struct policy pol;
 	bool disable_userns = false;
 	int ret = -1;
 
 	policy_init(&pol);
 	{
-		/* Wrapped before? Then the real python links are in the private bin. */
+		/* Wrapped before? Then the real python links are in the private
+		 * bin, and the recorded options are kept. */
 		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 
 		venv_open_state(v, false, &ignored);
 	}
-	if (wrap_make_policy(v, bwrap_args, &pol, err) < 0 ||
+	merge_options(v, bwrap_args, reset, &options);
+	if (wrap_make_policy(v, &options, &pol, err) < 0 ||
 	    gate_check_bin(v, err) < 0 ||
-	    wrap_probe_bwrap(bwrap_args, &disable_userns, err) < 0)
+	    wrap_probe_bwrap(&disable_userns, err) < 0)
 		goto out;
 	pol.disable_userns = disable_userns;
 	find_other_venvs(v, &pol, &notes);
+	gate_stale_scripts(v, v->privbin_fd >= 0 ? v->privbin_fd : v->bin_fd, "bin", &notes);
+	if (probe_layout(v, &pol, err) < 0)
+		goto out;
 	if (venv_open_state(v, true, err) < 0 || venv_lock(v, err) < 0 ||
-	    make_home(v, err) < 0 || fs_mkdir_at(v->state_fd, STATE_EMPTY, 0555, err) < 0)
+	    fs_mkdir_at(v->state_fd, STATE_EMPTY, 0555, err) < 0)
 		goto out;
 	/* The policy first: a gate is useless without it. A crash before the
 	 * library cache is written leaves it to the first launch. */

@@ -39,16 +39,19 @@ int wrap_recorded_project(struct venv *v);
 /* Build the policy for an opened venv from its pyvenv.cfg and bin/. */
 int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		     struct policy *pol, struct strbuf *err);
-/* Check that bwrap runs here with the given extra arguments; learn whether
- * it supports --disable-userns. Errors carry a hint. */
-int wrap_probe_bwrap(const struct strvec *bwrap_args, bool *disable_userns,
-		     struct strbuf *err);
+/* Check that bwrap makes a sandbox here; learn whether it supports
+ * --disable-userns. Errors carry a hint. (The options to record are tried
+ * in a launch's own layout: launch_probe.) */
+int wrap_probe_bwrap(bool *disable_userns, struct strbuf *err);
 /* Collect the host libraries the sandbox needs and write the cache. */
 int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *err);
 /* Read the recorded policy of a wrapped venv. */
 int wrap_read_policy(struct venv *v, struct policy *pol, struct strbuf *err);
-/* The whole wrap: lock, record policy, libraries, gates. */
-int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
+/* The whole wrap: lock, record policy, libraries, gates. The options
+ * recorded are those recorded before (none with reset) and then each of
+ * bwrap_args (checked by bwrapopt_check) not there yet; they are tried in
+ * a launch's layout before anything is written. */
+int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args, bool reset,
 	      struct strvec *gated, struct strbuf *err);
 /* At launch: if bin/ or the private bin changed since the last wrap or
  * reconcile (two fstat calls when nothing did), gate newcomers, drop stale

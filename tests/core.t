@@ -55,7 +55,8 @@ check "the private bin holds the real uv-style script" \
 	grep -q "^print(\"uv-style\"" "$v/.sandbox-venv/bin/uv-style"
 is "$(sed '/^# Added by sandbox-venv: /,$d' "$v/bin/activate" | head -c -1 | sha256sum)" "$act_before" \
 	"bin/activate keeps its content; sandbox-venv only appends deactivate_sandbox"
-is "$(sha256sum <"$v/bin/activate.fish")" "$fish_before" "bin/activate.fish is untouched by wrapping"
+is "$(sed '/^# Added by sandbox-venv: /,$d' "$v/bin/activate.fish" | head -c -1 | sha256sum)" "$fish_before" \
+	"bin/activate.fish keeps its content; sandbox-venv only appends deactivate_sandbox"
 check "bin/activate is not turned into a gate" sh -c "! grep -qF 'sandbox-venv gate' '$v/bin/activate'"
 check "the policy is recorded" test -f "$v/.sandbox-venv/policy"
 
@@ -129,7 +130,10 @@ out=$("$v/bin/python" -c 'import os; print(os.environ.get("FOOBAR"))' 2>&1)
 is "$out" 1 "a recorded --setenv reaches the program"
 "$SV" "$v" >/dev/null 2>&1
 out=$("$v/bin/python" -c 'import os; print(os.environ.get("FOOBAR"))' 2>&1)
-is "$out" None "re-wrapping without args removes the recorded --setenv"
+is "$out" 1 "re-wrapping without args keeps the recorded --setenv"
+"$SV" --reset "$v" >/dev/null 2>&1
+out=$("$v/bin/python" -c 'import os; print(os.environ.get("FOOBAR"))' 2>&1)
+is "$out" None "re-wrapping with --reset forgets the recorded --setenv"
 err=$(VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
 unlike "$err" 'FOOBAR' "... and it is gone from the bwrap command line"
 

@@ -47,7 +47,7 @@ like "$out" '^denied' "the venv itself stays read-only"
 HOME=$H "$SV" "$venv" >/dev/null 2>&1
 ok $? "re-running sandbox-venv on it without --project"
 like "$(grep '^project ' "$venv/.sandbox-venv/policy")" "$appr" "... keeps the recorded project"
-is "$("$SV" --check "$venv" 2>&1)" "$venvr: intact: every entry point runs in a sandbox" "--check: intact"
+is "$("$SV" --check "$venv" 2>&1; echo "rc=$?")" "rc=0" "--check: intact (silent, exit 0)"
 err=$(HOME=$H "$SV" --project "$venv/lib" "$venv" 2>&1)
 like "$err" "lies inside the venv" "a project inside the venv is refused"
 # Another venv in the project is read-only in its sandboxes; a project
@@ -97,6 +97,50 @@ ok $? "wrapping a uv-style venv whose Python is reached through a version-direct
 out=$("$u/.venv/bin/python" -c 'import sys, os; print(sys.prefix, os.path.exists(sys.argv[1]))' \
 	"$uvp/cpython-$ver-linux-x86_64-gnu/bin/python3" 2>&1)
 is "$out" "$(realpath "$u/.venv") True" "its python runs inside, with the link chain to the interpreter in place"
+
+# The same, with a Python whose libpython is its own: uv's builds load it
+# through RUNPATH $ORIGIN/../lib, and Debian's libpython of the same name
+# must not stand in (import ssl would fail on a missing symbol). A
+# shared-library build is copied (pyenv's, where readable) and its RUNPATH
+# rewritten to $ORIGIN/../lib.
+shared=/root/.pyenv/versions/3.11.7
+if [ -r "$shared/bin/python3.11" ] && [ -r "$shared/lib/libpython3.11.so.1.0" ]; then
+	up=$SV_TMP/uv2/python
+	mkdir -p "$up/cpython-3.11.7-linux-x86_64-gnu/bin" "$up/cpython-3.11.7-linux-x86_64-gnu/lib"
+	cp "$shared/bin/python3.11" "$up/cpython-3.11.7-linux-x86_64-gnu/bin/python3.11"
+	cp "$shared/lib/libpython3.11.so.1.0" "$up/cpython-3.11.7-linux-x86_64-gnu/lib/"
+	ln -s "$shared/lib/python3.11" "$up/cpython-3.11.7-linux-x86_64-gnu/lib/python3.11"
+	ln -s python3.11 "$up/cpython-3.11.7-linux-x86_64-gnu/bin/python3"
+	ln -s cpython-3.11.7-linux-x86_64-gnu "$up/cpython-3.11-linux-x86_64-gnu"
+	"$SV_PYTHON" - "$up/cpython-3.11.7-linux-x86_64-gnu/bin/python3.11" "$shared/lib" <<'PY'
+import sys
+path, old = sys.argv[1], sys.argv[2].encode()
+data = open(path, "rb").read()
+new = b"$ORIGIN/../lib"
+assert data.count(old + b"\0") == 1
+data = data.replace(old + b"\0", new + b"\0" * (len(old) - len(new) + 1))
+open(path, "wb").write(data)
+PY
+	u2=$SV_TMP/uvproj2
+	mkdir -p "$u2/.venv/bin" "$u2/.venv/lib/python3.11/site-packages"
+	cat >"$u2/.venv/pyvenv.cfg" <<CFG
+home = $up/cpython-3.11-linux-x86_64-gnu/bin
+implementation = CPython
+uv = 0.5.11
+version_info = 3.11.7
+include-system-site-packages = false
+CFG
+	ln -s "$up/cpython-3.11-linux-x86_64-gnu/bin/python3" "$u2/.venv/bin/python"
+	"$SV" "$u2/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
+	ok $? "wrapping a uv-style venv whose Python loads its own libpython through \$ORIGIN/../lib"
+	out=$("$u2/.venv/bin/python" -c 'import ssl, sys; print(sys.version.split()[0], ssl.OPENSSL_VERSION[:7])' 2>&1)
+	is "$out" "3.11.7 OpenSSL" "... it runs inside with its own libpython (import ssl works)"
+	like "$(grep '^lib ' "$u2/.venv/.sandbox-venv/libs")" \
+		"$(realpath "$up/cpython-3.11.7-linux-x86_64-gnu/lib")/libpython3.11.so.1.0" \
+		"... and the library list names its own libpython, by its real path"
+else
+	skip "no shared-library Python readable here (pyenv's 3.11.7): uv's \$ORIGIN/../lib layout"
+fi
 
 # === recipes ===================================================================
 p=$(new_project recipes --without-pip) || { ok 1 "make the recipes project"; done_testing; exit; }

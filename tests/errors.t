@@ -93,7 +93,7 @@ check "a venv path with a newline: nothing written" test ! -e "$nl_dir/.venv/.sa
 "$SV_PYTHON" -m venv opts/.venv
 run_sv opts .venv --no-such-option
 is "$rc" 1 "an option bwrap rejects: exit 1"
-like "$err" "bwrap refuses the extra arguments" "an option bwrap rejects: says so"
+like "$err" "'--no-such-option' is not a bwrap option" "an option bwrap does not have: named"
 check "an option bwrap rejects: nothing written" test ! -e opts/.venv/.sandbox-venv
 
 # The venv's parent holds the home directory: refused.
@@ -154,7 +154,7 @@ err=$("$SV_TMP/moved2/.venv/bin/python" -c pass 2>&1)
 rc=$?
 is "$rc" 1 "a moved venv: exit 1"
 like "$err" "was wrapped at '$proj/.venv'" "a moved venv: says where it was"
-like "$err" "hint: run sandbox-venv on it again" "a moved venv: says what to run"
+like "$err" "hint: venvs cannot be moved" "a moved venv: says that venvs cannot be moved, and what to do"
 "$SV" "$SV_TMP/moved2/.venv" >/dev/null
 check "a moved venv works after wrapping again" "$SV_TMP/moved2/.venv/bin/python" -c pass
 
@@ -194,7 +194,7 @@ rm "$proj/.venv/home" && mv "$proj/.venv/home.real" "$proj/.venv/home"
 check "... and it works again once home is a directory" "$proj/.venv/bin/python" -c pass
 
 out=$("$SV" --help)
-like "$out" "^Usage: sandbox-venv \[--project DIR\] \[VENV_DIR\] \[BWRAP_OPTS...\]" "--help shows the usage"
+like "$out" "^Usage: sandbox-venv \[--project DIR\] \[--reset\] \[VENV_DIR\] \[BWRAP_OPTS...\]" "--help shows the usage"
 out=$("$SV" -h)
 like "$out" "^Usage:" "-h shows the usage"
 out=$("$SV" --version)

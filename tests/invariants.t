@@ -360,6 +360,40 @@ PY
 			"$([ "$(printf '%s\n' "$out" | sed 1d | grep -c .)" -eq 0 ]; echo $?)" "$out"
 	fi
 
+	# Each layer alone. The launcher: what reaches bwrap itself, seen by a
+	# stand-in at the fixed path a test build of the launcher runs
+	# (sandbox-venv-fdprobe): only what bwrap's arguments name (they
+	# come from the launcher: memory files, the venv's directories, pipes),
+	# never a descriptor of the caller's.
+	probe_sv=${SV_HELPERS:-}/sandbox-venv-fdprobe
+	probe_bwrap=/tmp/sandbox-venv-fdprobe-bwrap
+	if [ -x "$probe_sv" ] && { [ -x "$probe_bwrap" ] || { printf '%s\n' '#!/bin/sh' \
+		'ls -l /proc/$$/fd/ > "$PWD/fdprobe.out" 2>&1; exit 1' >"$probe_bwrap" &&
+		chmod 755 "$probe_bwrap"; }; }; then
+		rm -f "$p/fdprobe.out"
+		(cd "$p" && "$probe_sv" --gate "$v/bin/python" -c pass \
+			7<"$W" 8<"$secret" 9<"$somedir" </dev/null >/dev/null 2>&1)
+		got=$(grep -- '->' "$p/fdprobe.out" 2>/dev/null)
+		t descriptors "the launcher alone: bwrap gets none of the caller's descriptors" \
+			"$([ -n "$got" ] && ! printf '%s\n' "$got" | grep -qE -- "-> ($W|$secret|$somedir)\$"; echo $?)" \
+			"bwrap's descriptors:
+$got"
+	else
+		tskip descriptors "the launcher alone: no sandbox-venv-fdprobe helper, or $probe_bwrap cannot be written"
+	fi
+	# The init: started by hand under bwrap with descriptors of ours and a
+	# lifeline, it must give the program 0, 1 and 2 only.
+	if [ -n "$helper" ]; then
+		out=$(cd "$p" && exec 6< <(sleep 20) && bwrap --ro-bind / / --dev /dev --proc /proc \
+			--unshare-user --unshare-pid --as-pid-1 --die-with-parent --tmpfs /run \
+			--ro-bind "$(readlink -f "$SV")" /run/sv-init -- /run/sv-init --init 0 6 -- \
+			"$p/fd-list" 7<"$W" 8<"$secret" 9<"$somedir" </dev/null 2>&1)
+		fd_judge "the init alone (under bwrap by hand, the caller's 7, 8, 9 given to it)" \
+			"$(printf '%s\n' "$out" | grep -E '^[0-9]+ ')" "$out"
+	else
+		tskip descriptors "the init alone: no fd-list helper"
+	fi
+
 	# fd 0 from a directory: no way to the host directory through it. (Python
 	# refuses to start with a directory as stdin; bash does not mind.)
 	fd0dir=$W/fd0-dir

@@ -420,8 +420,9 @@ static void test_hostile(const char *tmp)
 	char *f_ld = xasprintf("%s/ld.so", fake);
 	char *abs = xasprintf("%s/abs.so", tmp);
 	char *plain = xasprintf("%s/plain.so", tmp);
-	char *evil = xasprintf("%s/evil.so", tmp);
-	char *rp = xasprintf("%s:%s/:$ORIGIN/fake:${ORIGIN}:%s/fake/../fake", fake, fake, tmp);
+	char *hostile = xasprintf("%s/hostile", tmp);
+	char *evil = xasprintf("%s/hostile/evil.so", tmp);
+	char *rp = xasprintf("%s:%s/:$ORIGIN/../fake:${ORIGIN}/../fake:%s/fake/../fake", fake, fake, tmp);
 	char *libc_abs = NULL;
 	struct libdeps ld;
 	struct strbuf err = STRBUF_INIT;
@@ -432,6 +433,7 @@ static void test_hostile(const char *tmp)
 	}
 	libc_abs = xstrdup(libc_path);
 	mkdirs(fake);
+	mkdirs(hostile);
 	write_elf(f_lib, NULL, NULL, NULL, NULL, NULL);
 	write_elf(f_libc, NULL, NULL, NULL, NULL, NULL);
 	write_elf(f_ld, NULL, NULL, NULL, NULL, NULL);
@@ -448,17 +450,28 @@ static void test_hostile(const char *tmp)
 	ok(has(&ld.found, libc_abs), "  resolved into the system (%s)", libc_abs);
 	libdeps_release(&ld);
 
+	/* Found by a scan of the venv: not trusted, its RUNPATH only reorders. */
 	libdeps_init(&ld);
 	libdeps_add_system_dirs(&ld, "/", &err);
-	is_int(libdeps_add_file(&ld, evil, true, &err), 0, "hostile RUNPATH and PT_INTERP: parsed");
+	is_int(libdeps_scan_tree(&ld, hostile, false, NULL, &err), 0,
+	       "hostile RUNPATH and PT_INTERP, in a scanned tree: parsed");
 	ok(!has(&ld.found, f_ld), "PT_INTERP outside the trusted dirs not followed");
 	ok(!has(&ld.found, f_lib), "RUNPATH into an untrusted dir not followed");
 	ok(!has(&ld.found, f_libc), "RUNPATH cannot shadow libc.so.6");
 	ok(has(&ld.found, libc_abs), "libc.so.6 still from the system");
 	ok(all_in_dirs(&ld, evil), "nothing outside the trusted dirs but the file itself");
 	libdeps_release(&ld);
+
+	/* Named by the caller (the interpreter): its RUNPATH is the builder's
+	 * word, and the loader's choice is what the sandbox must show. */
+	libdeps_init(&ld);
+	libdeps_add_system_dirs(&ld, "/", &err);
+	is_int(libdeps_add_file(&ld, evil, true, &err), 0, "a trusted file: parsed");
+	ok(has(&ld.found, f_lib) && has(&ld.found, f_libc),
+	   "  its RUNPATH is followed, as the loader follows it");
+	libdeps_release(&ld);
 out:
-	free(fake); free(f_lib); free(f_libc); free(f_ld); free(abs);
+	free(fake); free(f_lib); free(f_libc); free(f_ld); free(abs); free(hostile);
 	free(plain); free(evil); free(rp); free(libc_abs);
 	strbuf_release(&err);
 }
@@ -693,7 +706,7 @@ static void test_scan(const char *tmp)
 	libdeps_add_system_dirs(&ld, "/", &err);
 	libdeps_add_dir(&ld, m);
 	strbuf_reset(&err);
-	if (!is_int(libdeps_scan_tree(&ld, t, &skipped, &err), 0, "scan_tree over the fixture"))
+	if (!is_int(libdeps_scan_tree(&ld, t, false, &skipped, &err), 0, "scan_tree over the fixture"))
 		printf("# %s\n", err.buf);
 	is_int((long long)skipped, libz ? 3 : 2,
 	       "malformed ELF skipped and counted (bad.so, tool, trunc.so)");
@@ -724,7 +737,7 @@ static void test_scan(const char *tmp)
 	libdeps_init(&ld);
 	strbuf_reset(&err);
 	AT(t, "outside");
-	is_int(libdeps_scan_tree(&ld, p, NULL, &err), -1, "scan_tree refuses a symlink at the top");
+	is_int(libdeps_scan_tree(&ld, p, false, NULL, &err), -1, "scan_tree refuses a symlink at the top");
 	ok(err.len && !strchr(err.buf, '\n'), "  %s", err.buf);
 	libdeps_release(&ld);
 #undef AT
@@ -746,7 +759,7 @@ static void test_scan_depth(const char *tmp)
 		mkdir(path.buf, 0755);
 	}
 	libdeps_init(&ld);
-	is_int(libdeps_scan_tree(&ld, top, NULL, &err), -1, "scan deeper than the cap refused");
+	is_int(libdeps_scan_tree(&ld, top, false, NULL, &err), -1, "scan deeper than the cap refused");
 	ok(strstr(err.buf, "deep") != NULL, "  %s", err.buf);
 	libdeps_release(&ld);
 	strbuf_release(&path);
@@ -779,6 +792,55 @@ static void test_add_file_errors(const char *tmp)
 	strbuf_release(&err);
 }
 
+/* uv's Pythons: bin/python3.11 with RUNPATH $ORIGIN/../lib, reached
+ * through a version-directory symlink; libpython of the same name in an
+ * earlier trusted directory must not stand in. */
+static void test_origin(const char *tmp)
+{
+	char *real = xasprintf("%s/origin/cpython-3.11.7", tmp);
+	char *link = xasprintf("%s/origin/cpython-3.11", tmp);
+	char *bin = xasprintf("%s/bin", real);
+	char *lib = xasprintf("%s/lib", real);
+	char *sys = xasprintf("%s/origin/system", tmp);
+	char *py = xasprintf("%s/bin/python3.11", link);
+	char *mine = xasprintf("%s/libpy.so", lib);
+	char *other = xasprintf("%s/libpy.so", sys);
+	char *path = NULL;
+	struct libdeps ld;
+	struct strbuf err = STRBUF_INIT;
+
+	mkdirs(bin);
+	mkdirs(lib);
+	mkdirs(sys);
+	if (symlink("cpython-3.11.7", link) < 0) {
+		skip("cannot make a symlink");
+		goto out;
+	}
+	path = xasprintf("%s/python3.11", bin);
+	write_elf(path, "$ORIGIN/../lib", NULL, "libpy.so", NULL, NULL);
+	write_elf(mine, NULL, NULL, NULL, NULL, NULL);
+	write_elf(other, NULL, NULL, NULL, NULL, NULL);
+
+	libdeps_init(&ld);
+	libdeps_add_dir(&ld, sys);
+	libdeps_add_dir(&ld, lib);
+	is_int(libdeps_add_file(&ld, py, false, &err), 0, "closure of python through the symlink");
+	ok(has(&ld.found, mine), "$ORIGIN/../lib, from the real path, comes first");
+	ok(!has(&ld.found, other), "  and the same name in an earlier directory does not stand in");
+	libdeps_release(&ld);
+
+	libdeps_init(&ld);
+	libdeps_add_dir(&ld, sys);
+	is_int(libdeps_add_file(&ld, py, false, &err), 0, "again, its lib dir not added by the caller");
+	ok(has(&ld.found, mine) && !has(&ld.found, other),
+	   "  its RUNPATH still decides, not the caller's directories");
+	libdeps_release(&ld);
+out:
+	free(real); free(link); free(bin); free(lib); free(sys); free(py); free(mine);
+	free(other); free(path);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/test-libdeps.XXXXXX";
@@ -793,6 +855,7 @@ int main(void)
 	test_git();
 	test_hostile(tmp);
 	test_order(tmp);
+	test_origin(tmp);
 	test_conf_tree(tmp);
 	test_scan(tmp);
 	test_scan_depth(tmp);

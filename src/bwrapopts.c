@@ -1,0 +1,233 @@
+/* bwrapopts.c - bwrap's options, checked one by one. See bwrapopts.h. */
+#include "bwrapopts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "util.h"
+#include "wrap.h"
+
+#define V BWRAPOPT_VALUE
+#define S BWRAPOPT_SRC
+#define D BWRAPOPT_DEST
+
+#define FD_REFUSED "it takes a descriptor, and no descriptor of yours reaches the sandbox; " \
+	"name a path instead"
+#define PLUMBING "sandbox-venv sets this up itself"
+
+/* bwrap's options, 0.8 and later; sorted by name. */
+static const struct bwrapopt table[] = {
+	{ "--add-seccomp-fd", 1, { V }, "the system call filter is sandbox-venv's (see SANDBOX_SECCOMP_ALLOW)" },
+	{ "--args", 1, { V }, PLUMBING ": its options reach bwrap this way" },
+	{ "--argv0", 1, { V }, NULL },
+	{ "--as-pid-1", 0, { V }, "the sandbox's pid 1 is sandbox-venv's init, which passes signals on" },
+	{ "--assert-userns-disabled", 0, { V }, NULL },
+	{ "--bind", 2, { S, D }, NULL },
+	{ "--bind-data", 2, { V, D }, FD_REFUSED },
+	{ "--bind-fd", 2, { V, D }, FD_REFUSED },
+	{ "--bind-try", 2, { S, D }, NULL },
+	{ "--block-fd", 1, { V }, FD_REFUSED },
+	{ "--cap-add", 1, { V }, NULL },
+	{ "--cap-drop", 1, { V }, NULL },
+	{ "--chdir", 1, { D }, NULL },
+	{ "--chmod", 2, { V, D }, NULL },
+	{ "--clearenv", 0, { V }, "it would clear the environment sandbox-venv sets (PATH, HOME); "
+	  "use --unsetenv NAME" },
+	{ "--dev", 1, { D }, NULL },
+	{ "--dev-bind", 2, { S, D }, NULL },
+	{ "--dev-bind-try", 2, { S, D }, NULL },
+	{ "--die-with-parent", 0, { V }, NULL },
+	{ "--dir", 1, { D }, NULL },
+	{ "--disable-userns", 0, { V }, NULL },
+	{ "--exec-label", 1, { V }, NULL },
+	{ "--file", 2, { V, D }, FD_REFUSED },
+	{ "--file-label", 1, { V }, NULL },
+	{ "--gid", 1, { V }, NULL },
+	{ "--help", 0, { V }, "it is not a sandbox option" },
+	{ "--hostname", 1, { V }, NULL },
+	{ "--info-fd", 1, { V }, PLUMBING },
+	{ "--json-status-fd", 1, { V }, PLUMBING },
+	{ "--level-prefix", 0, { V }, NULL },
+	{ "--lock-file", 1, { D }, NULL },
+	{ "--mqueue", 1, { D }, NULL },
+	{ "--new-session", 0, { V }, NULL },
+	{ "--overlay", 3, { S, S, D }, NULL },
+	{ "--overlay-src", 1, { S }, NULL },
+	{ "--perms", 1, { V }, NULL },
+	{ "--pidns", 1, { V }, "it takes a namespace descriptor, which would replace the sandbox's own" },
+	{ "--proc", 1, { D }, NULL },
+	{ "--remount-ro", 1, { D }, NULL },
+	{ "--ro-bind", 2, { S, D }, NULL },
+	{ "--ro-bind-data", 2, { V, D }, FD_REFUSED },
+	{ "--ro-bind-fd", 2, { V, D }, FD_REFUSED },
+	{ "--ro-bind-try", 2, { S, D }, NULL },
+	{ "--ro-overlay", 1, { D }, NULL },
+	{ "--seccomp", 1, { V }, "the system call filter is sandbox-venv's (see SANDBOX_SECCOMP_ALLOW)" },
+	{ "--setenv", 2, { V, V }, NULL },
+	{ "--share-net", 0, { V }, NULL },
+	{ "--size", 1, { V }, NULL },
+	{ "--symlink", 2, { V, D }, NULL },
+	{ "--sync-fd", 1, { V }, FD_REFUSED },
+	{ "--tmp-overlay", 1, { D }, NULL },
+	{ "--tmpfs", 1, { D }, NULL },
+	{ "--uid", 1, { V }, NULL },
+	{ "--unsetenv", 1, { V }, NULL },
+	{ "--unshare-all", 0, { V }, NULL },
+	{ "--unshare-cgroup", 0, { V }, NULL },
+	{ "--unshare-cgroup-try", 0, { V }, NULL },
+	{ "--unshare-ipc", 0, { V }, NULL },
+	{ "--unshare-net", 0, { V }, NULL },
+	{ "--unshare-pid", 0, { V }, NULL },
+	{ "--unshare-user", 0, { V }, NULL },
+	{ "--unshare-user-try", 0, { V }, NULL },
+	{ "--unshare-uts", 0, { V }, NULL },
+	{ "--userns", 1, { V }, "it takes a namespace descriptor, which would replace the sandbox's own" },
+	{ "--userns-block-fd", 1, { V }, FD_REFUSED },
+	{ "--userns2", 1, { V }, "it takes a namespace descriptor, which would replace the sandbox's own" },
+	{ "--version", 0, { V }, "it is not a sandbox option" },
+};
+
+static int cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct bwrapopt *)elem)->name);
+}
+
+const struct bwrapopt *bwrapopt_find(const char *name)
+{
+	return bsearch(name, table, ARRAY_SIZE(table), sizeof(*table), cmp_name);
+}
+
+/* An option of a newer bwrap: its arity from the installed bwrap's --help
+ * ("    --name ARG ARG   description"), or -1. Read once, only when an
+ * option is not in the table. */
+static int help_arity(const char *name)
+{
+	static struct strbuf help = STRBUF_INIT;
+	static bool read_once;
+	const char *p;
+
+	if (!read_once) {
+		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+		int fd[2];
+		pid_t pid;
+
+		read_once = true;
+		if (pipe2(fd, O_CLOEXEC) < 0)
+			return -1;
+		pid = fork();
+		if (pid == 0) {
+			static char *const argv[] = { (char *)"bwrap", (char *)"--help", NULL };
+			static char *const envp[] = { NULL };
+
+			dup2(fd[1], 1);
+			execve(BWRAP_PATH, argv, envp);
+			_exit(127);
+		}
+		close(fd[1]);
+		if (pid > 0)
+			fs_read_fd(fd[0], 65536, &help, "bwrap --help", &ignored);
+		close(fd[0]);
+		while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	for (p = help.buf; p && (p = strstr(p, name)); p += strlen(name)) {
+		int n = 0;
+		const char *q = p + strlen(name);
+
+		if (p == help.buf || p[-1] != ' ' || (*q != ' ' && *q != '\n'))
+			continue;
+		/* Upper-case words up to the two blanks before the description. */
+		while (q[0] == ' ' && q[1] >= 'A' && q[1] <= 'Z') {
+			n++;
+			q += strcspn(q + 1, " \n") + 1;
+		}
+		return n;
+	}
+	return -1;
+}
+
+bool bwrapopt_known(const char *arg)
+{
+	return bwrapopt_find(arg) || (str_has_prefix(arg, "--") && help_arity(arg) >= 0);
+}
+
+/* path made absolute against dir, with "." and ".." folded. */
+static char *absolute(const char *dir, const char *path)
+{
+	cleanup_strbuf struct strbuf out = STRBUF_INIT;
+	cleanup_free char *joined = xasprintf("%s/%s", dir, path);
+	const char *s = joined;
+
+	while (*s) {
+		const char *e;
+
+		while (*s == '/')
+			s++;
+		e = strchrnul(s, '/');
+		if (e - s == 2 && s[0] == '.' && s[1] == '.') {
+			char *slash = strrchr(out.buf, '/');
+
+			strbuf_setlen(&out, slash ? (size_t)(slash - out.buf) : 0);
+		} else if (e > s && !(e - s == 1 && s[0] == '.')) {
+			strbuf_addch(&out, '/');
+			strbuf_add(&out, s, (size_t)(e - s));
+		}
+		s = e;
+	}
+	return out.len ? strbuf_detach(&out, NULL) : xstrdup("/");
+}
+
+int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_from,
+		   struct strbuf *err)
+{
+	size_t i = 0, j;
+
+	while (i < args->nr) {
+		const char *name = args->v[i];
+		const struct bwrapopt *o = bwrapopt_find(name);
+		int n = o ? (int)o->nargs : help_arity(name);
+
+		if (n < 0) {
+			strbuf_addf(err, "%s: '%s' is not a bwrap option%s", what, name,
+				    name[0] == '-' ? "" : " (bwrap options only: every option's "
+				    "arguments come right after it)");
+			return -1;
+		}
+		if (o && o->refused) {
+			strbuf_addf(err, "%s: %s is refused: %s", what, name, o->refused);
+			return -1;
+		}
+		if (i + (size_t)n >= args->nr) {
+			strbuf_addf(err, "%s: %s needs %d argument%s, and %s", what, name, n,
+				    n == 1 ? "" : "s", i + 1 == args->nr ? "none follows" :
+				    "fewer follow");
+			return -1;
+		}
+		for (j = 0; o && absolute_from && j < o->nargs; j++) {
+			const char *a = args->v[i + 1 + j];
+
+			if (o->arg[j] == BWRAPOPT_SRC && a[0] != '/') {
+				char *abs = absolute(absolute_from, a);
+
+				free((char *)args->v[i + 1 + j]);
+				args->v[i + 1 + j] = abs;
+			}
+		}
+		i += 1 + (size_t)n;
+	}
+	return 0;
+}
+
+size_t bwrapopt_group_len(const struct strvec *args, size_t i)
+{
+	const struct bwrapopt *o = bwrapopt_find(args->v[i]);
+	int n = o ? (int)o->nargs : help_arity(args->v[i]);
+
+	return n < 0 ? 1 : 1 + (size_t)n;
+}

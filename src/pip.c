@@ -1,0 +1,199 @@
+/* pip.c - what makes a launch pip's, and the pip configuration it gets. */
+#include "pip.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "init.h"
+#include "util.h"
+
+#define PIP_CONF_MAX (1u << 20)
+/* Where the caller's own pip configuration is shown inside. */
+#define PIP_USER_DIR INIT_DIR "/pip-user"
+#define PIP_USER_CONF PIP_USER_DIR "/pip/pip.conf"
+#define PIP_FILE_CONF INIT_DIR "/pip-config-file.conf"
+
+static bool digits(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+bool pip_is_name(const char *name)
+{
+	const char *v, *dot;
+
+	if (!str_has_prefix(name, "pip"))
+		return false;
+	v = name + 3;
+	if (!*v)
+		return true;
+	if (*v == '-')
+		v++;
+	dot = strchr(v, '.');
+	if (!dot)
+		return digits(v);
+	{
+		cleanup_free char *major = xstrndup(v, (size_t)(dot - v));
+
+		return digits(major) && digits(dot + 1);
+	}
+}
+
+/* python's one-letter options that take an argument; the others are flags. */
+static bool takes_argument(char c)
+{
+	return c == 'c' || c == 'm' || c == 'W' || c == 'X';
+}
+
+/* Is module (from "-m MODULE") pip itself or one of its modules? */
+static bool is_pip_module(const char *module)
+{
+	return !strcmp(module, "pip") || str_has_prefix(module, "pip.");
+}
+
+bool pip_is_launch(const char *name, const char *const *args)
+{
+	size_t i;
+
+	if (pip_is_name(name))
+		return true;
+	if (!str_has_prefix(name, "python"))
+		return false;
+	/* python's command line up to the script or module: options may be
+	 * combined (-Im pip), -m may carry its module (-mpip). */
+	for (i = 0; args[i]; i++) {
+		const char *a = args[i];
+		size_t j;
+
+		if (a[0] != '-' || !strcmp(a, "-") || !strcmp(a, "--"))
+			return false;
+		if (a[1] == '-') {
+			/* --check-hash-based-pycs MODE; --help, --version: no program */
+			if (!strcmp(a, "--check-hash-based-pycs") && args[i + 1])
+				i++;
+			continue;
+		}
+		for (j = 1; a[j]; j++) {
+			if (!takes_argument(a[j]))
+				continue;
+			if (a[j] != 'm') {
+				if (!a[j + 1] && args[i + 1])
+					i++;	/* its argument is the next word */
+				if (a[j] == 'c')
+					return false;
+				break;
+			}
+			if (a[j + 1])
+				return is_pip_module(a + j + 1);
+			return args[i + 1] && is_pip_module(args[i + 1]);
+		}
+	}
+	return false;
+}
+
+void pip_config_init(struct pip_config *c)
+{
+	strvec_init(&c->env);
+	c->files = NULL;
+	c->nr_files = 0;
+}
+
+void pip_config_release(struct pip_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_files; i++) {
+		free(c->files[i].dest);
+		strbuf_release(&c->files[i].content);
+	}
+	free(c->files);
+	strvec_clear(&c->env);
+	pip_config_init(c);
+}
+
+/* Add the caller's file `path` (symlinks followed, as pip would), shown
+ * inside at `dest`. false when it is not there or not readable. */
+static bool add_file(struct pip_config *c, const char *path, const char *dest)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_fd int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct pip_file *f;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    fs_read_fd(fd, PIP_CONF_MAX, &text, path, &ignored) < 0)
+		return false;
+	c->files = xrealloc(c->files, (c->nr_files + 1) * sizeof(*c->files));
+	f = &c->files[c->nr_files++];
+	f->dest = xstrdup(dest);
+	strbuf_init(&f->content, 0);
+	strbuf_add(&f->content, text.buf, text.len);
+	return true;
+}
+
+static const char *env_of(const char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+void pip_config_gather(const char *const *envp, const char *home, struct pip_config *c)
+{
+	const char *xdg_home = env_of(envp, "XDG_CONFIG_HOME");
+	const char *xdg_dirs = env_of(envp, "XDG_CONFIG_DIRS");
+	const char *config_file = env_of(envp, "PIP_CONFIG_FILE");
+	cleanup_free char *user = NULL;
+	cleanup_free char *legacy = NULL;
+	const char *const *e;
+
+	/* The caller's PIP_* variables, as they are (PIP_CONFIG_FILE below). */
+	for (e = envp; *e; e++)
+		if (str_has_prefix(*e, "PIP_") && !str_has_prefix(*e, "PIP_CONFIG_FILE="))
+			strvec_push(&c->env, *e);
+
+	/* Global: XDG_CONFIG_DIRS (default /etc/xdg), then /etc/pip.conf. */
+	{
+		cleanup_free char *dirs = xstrdup(xdg_dirs && xdg_dirs[0] ? xdg_dirs : "/etc/xdg");
+		char *dir, *save = NULL;
+
+		for (dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+			cleanup_free char *p = xasprintf("%s/pip/pip.conf", dir);
+
+			if (dir[0] == '/')
+				add_file(c, p, p);
+		}
+		add_file(c, "/etc/pip.conf", "/etc/pip.conf");
+	}
+
+	/* The user's: ~/.config/pip/pip.conf (or XDG_CONFIG_HOME's) through an
+	 * XDG_CONFIG_HOME of the sandbox's own, ~/.pip/pip.conf through
+	 * PIP_CONFIG_FILE unless the caller names a file there. */
+	if (xdg_home && xdg_home[0] == '/')
+		user = xasprintf("%s/pip/pip.conf", xdg_home);
+	else if (home)
+		user = xasprintf("%s/.config/pip/pip.conf", home);
+	if (user && add_file(c, user, PIP_USER_CONF))
+		strvec_push(&c->env, "XDG_CONFIG_HOME=" PIP_USER_DIR);
+	if (config_file && !strcmp(config_file, "/dev/null")) {
+		strvec_push(&c->env, "PIP_CONFIG_FILE=/dev/null");
+		return;
+	}
+	if (config_file && config_file[0]) {
+		if (add_file(c, config_file, PIP_FILE_CONF))
+			strvec_push(&c->env, "PIP_CONFIG_FILE=" PIP_FILE_CONF);
+		return;
+	}
+	legacy = home ? xasprintf("%s/.pip/pip.conf", home) : NULL;
+	if (legacy && add_file(c, legacy, PIP_FILE_CONF))
+		strvec_push(&c->env, "PIP_CONFIG_FILE=" PIP_FILE_CONF);
+}
