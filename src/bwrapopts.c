@@ -204,9 +204,10 @@ int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_f
 			return -1;
 		}
 		if (i + (size_t)n >= args->nr) {
-			strbuf_addf(err, "%s: %s needs %d argument%s, and %s", what, name, n,
-				    n == 1 ? "" : "s", i + 1 == args->nr ? "none follows" :
-				    "fewer follow");
+			size_t left = args->nr - i - 1;
+
+			strbuf_addf(err, "%s: %s needs %d argument%s, and %zu follow%s", what, name, n,
+				    n == 1 ? "" : "s", left, left == 1 ? "s" : "");
 			return -1;
 		}
 		for (j = 0; o && absolute_from && j < o->nargs; j++) {
