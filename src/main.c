@@ -158,6 +158,7 @@ struct wrap_args {
 	const char *project;
 	bool reset;
 	struct strvec bwrap;
+	struct strvec perms;         /* --network=..., --socket=..., ... */
 };
 
 static int cmd_wrap(struct wrap_args *a)
@@ -177,7 +178,7 @@ static int cmd_wrap(struct wrap_args *a)
 	named = a->project || wrap_recorded_project(&v);
 	if (wrap_check_project(&v, getenv("HOME"), named, &err) < 0)
 		die("%s", err.buf);
-	if (wrap_venv(&v, exe, &a->bwrap, a->reset, &gated, &err) < 0)
+	if (wrap_venv(&v, exe, &a->bwrap, &a->perms, a->reset, &gated, &err) < 0)
 		die("%s", err.buf);
 	printf("%s: every entry point in '%s/bin' now runs in a sandbox", PROG, v.path);
 	if (gated.nr)
@@ -215,6 +216,12 @@ static int cmd_show(const char *given)
 	}
 	if (!pol.bwrap_args.nr)
 		printf("option   (none recorded)\n");
+	{
+		cleanup_strbuf struct strbuf perms = STRBUF_INIT;
+
+		perms_show(&pol.perms, &perms);
+		fputs(perms.buf, stdout);
+	}
 	policy_release(&pol);
 	venv_release(&v);
 	return 0;
@@ -357,7 +364,7 @@ static const char *one_venv(int argc, char **argv, int i)
 
 int main(int argc, char **argv)
 {
-	struct wrap_args a = { NULL, NULL, false, STRVEC_INIT };
+	struct wrap_args a = { NULL, NULL, false, STRVEC_INIT, STRVEC_INIT };
 	int i = 1;
 
 	if (argc >= 2 && !strcmp(argv[1], INIT_ROLE))
@@ -402,6 +409,8 @@ int main(int argc, char **argv)
 			a.project = argv[++i];
 		} else if (!strcmp(argv[i], "--reset")) {
 			a.reset = true;
+		} else if (perms_is_option(argv[i])) {
+			strvec_push(&a.perms, argv[i]);
 		} else if (!strcmp(argv[i], "--show") || !strcmp(argv[i], "--check") ||
 			   !strcmp(argv[i], "--unwrap") || !strcmp(argv[i], "--list")) {
 			die_usage("%s comes first: sandbox-venv %s [VENV_DIR]", argv[i], argv[i]);
@@ -413,14 +422,26 @@ int main(int argc, char **argv)
 	}
 	if (i < argc && argv[i][0] != '-')
 		a.venv = argv[i++];
-	for (; i < argc; i++)
-		strvec_push(&a.bwrap, argv[i]);
-	/* Ours among bwrap's (an option's own arguments may be anything). */
-	for (i = 0; i < (int)a.bwrap.nr; i += (int)bwrapopt_group_len(&a.bwrap, (size_t)i))
-		if (!strcmp(a.bwrap.v[i], "--project") || !strcmp(a.bwrap.v[i], "--reset"))
+	/* Ours among bwrap's (an option's own arguments may be anything):
+	 * the permissions anywhere, --project and --reset only first. */
+	while (i < argc) {
+		cleanup_strvec struct strvec one = STRVEC_INIT;
+		size_t n, k;
+
+		if (perms_is_option(argv[i])) {
+			strvec_push(&a.perms, argv[i++]);
+			continue;
+		}
+		if (!strcmp(argv[i], "--project") || !strcmp(argv[i], "--reset"))
 			die_usage("%s comes first: sandbox-venv [--project DIR] [--reset] "
-				  "[VENV_DIR] [BWRAP_OPTS...]", a.bwrap.v[i]);
+				  "[VENV_DIR] [BWRAP_OPTS...]", argv[i]);
+		strvec_push(&one, argv[i]);
+		n = bwrapopt_group_len(&one, 0);
+		for (k = 0; k < n && i < argc; k++)
+			strvec_push(&a.bwrap, argv[i++]);
+	}
 	i = cmd_wrap(&a);
 	strvec_clear(&a.bwrap);
+	strvec_clear(&a.perms);
 	return i;
 }

@@ -12,6 +12,7 @@ void policy_init(struct policy *p)
 	strvec_init(&p->lib_dirs);
 	strvec_init(&p->bwrap_args);
 	strvec_init(&p->protect);
+	perms_init(&p->perms);
 }
 
 void policy_release(struct policy *p)
@@ -23,6 +24,7 @@ void policy_release(struct policy *p)
 	strvec_clear(&p->lib_dirs);
 	strvec_clear(&p->bwrap_args);
 	strvec_clear(&p->protect);
+	perms_release(&p->perms);
 	policy_init(p);
 }
 
@@ -190,6 +192,12 @@ static int policy_record(const char *key, const char *v, void *data, struct strb
 			    &p->protect, v);
 		return 0;
 	}
+	{
+		int r = perms_record(&p->perms, key, v, err);
+
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+	}
 	if (!strcmp(key, "bwrap-arg")) {
 		strvec_push(&p->bwrap_args, v);
 		return 0;
@@ -227,6 +235,7 @@ void policy_format(const struct policy *p, struct strbuf *out)
 		state_add_record(out, "bwrap-arg", p->bwrap_args.v[i]);
 	for (i = 0; i < p->protect.nr; i++)
 		state_add_record(out, "protect", p->protect.v[i]);
+	perms_format(&p->perms, out);
 }
 
 static int libs_record(const char *key, const char *v, void *data, struct strbuf *err)

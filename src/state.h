@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include "strbuf.h"
 #include "strvec.h"
+#include "perms.h"
 
 #define STATE_DIR ".sandbox-venv"
 #define STATE_POLICY "policy"
@@ -58,6 +59,7 @@ struct policy {
 				 * wrap time: read-only in every sandbox */
 	bool system_site;       /* include-system-site-packages */
 	bool disable_userns;    /* bwrap supports --disable-userns here */
+	struct perms perms;     /* network, desktop sockets, devices, links */
 };
 
 void policy_init(struct policy *p);

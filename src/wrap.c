@@ -769,7 +769,7 @@ static bool has_group(const struct strvec *in, const struct strvec *args, size_t
 /* The options a wrap records: what was recorded (unless reset), then each
  * new option that is not there yet. */
 static void merge_options(struct venv *v, const struct strvec *add, bool reset,
-			  struct strvec *out)
+			  struct strvec *out, struct perms *perms)
 {
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 	struct policy old;
@@ -777,8 +777,11 @@ static void merge_options(struct venv *v, const struct strvec *add, bool reset,
 
 	policy_init(&old);
 	if (!reset && v->state_fd >= 0 && wrap_read_policy(v, &old, &ignored) == 0 &&
-	    !strcmp(old.venv, v->path))
+	    !strcmp(old.venv, v->path)) {
 		strvec_pushv(out, old.bwrap_args.v);
+		*perms = old.perms;
+		perms_init(&old.perms);
+	}
 	policy_release(&old);
 	for (i = 0; i < add->nr; i += n) {
 		n = bwrapopt_group_len(add, i);
@@ -817,8 +820,8 @@ static int probe_layout(struct venv *v, struct policy *pol, struct strbuf *err)
 	return -1;
 }
 
-int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args, bool reset,
-	      struct strvec *gated, struct strbuf *err)
+int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
+	      const struct strvec *perms, bool reset, struct strvec *gated, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strvec struct strvec notes = STRVEC_INIT;
@@ -835,7 +838,19 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args, 
 
 		venv_open_state(v, false, &ignored);
 	}
-	merge_options(v, bwrap_args, reset, &options);
+	{
+		struct perms recorded;
+		size_t i;
+
+		perms_init(&recorded);
+		merge_options(v, bwrap_args, reset, &options, &recorded);
+		for (i = 0; i < perms->nr; i++)
+			if (perms_apply(&recorded, perms->v[i], err) < 0) {
+				perms_release(&recorded);
+				goto out;
+			}
+		pol.perms = recorded;
+	}
 	if (wrap_make_policy(v, &options, &pol, err) < 0 ||
 	    gate_check_bin(v, err) < 0 ||
 	    wrap_probe_bwrap(&disable_userns, err) < 0)

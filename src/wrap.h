@@ -49,10 +49,12 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 int wrap_read_policy(struct venv *v, struct policy *pol, struct strbuf *err);
 /* The whole wrap: lock, record policy, libraries, gates. The options
  * recorded are those recorded before (none with reset) and then each of
- * bwrap_args (checked by bwrapopt_check) not there yet; they are tried in
- * a launch's layout before anything is written. */
-int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args, bool reset,
-	      struct strvec *gated, struct strbuf *err);
+ * bwrap_args (checked by bwrapopt_check) not there yet; the permissions
+ * (perms.h) those recorded before (the defaults with reset), changed by
+ * each option in perms. Both are tried in a launch's layout before
+ * anything is written. */
+int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
+	      const struct strvec *perms, bool reset, struct strvec *gated, struct strbuf *err);
 /* At launch: if bin/ or the private bin changed since the last wrap or
  * reconcile (two fstat calls when nothing did), gate newcomers, drop stale
  * gates, refresh the library cache, and say on stderr what was gated. */
