@@ -310,7 +310,7 @@ static int parse_pass_env(const char *value, struct strvec *out, struct strbuf *
 	return 0;
 }
 
-/* mkdir -p, without following nothing special: the caller's own home. */
+/* mkdir -p, in the caller's own home (~/.cache/pip). */
 static void mkdir_parents(const char *path, mode_t mode)
 {
 	cleanup_free char *p = xstrdup(path);
