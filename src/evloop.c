@@ -61,6 +61,20 @@ void evloop_del(struct evloop *l, int fd)
 		}
 }
 
+void evloop_mod(struct evloop *l, int fd, uint32_t events)
+{
+	struct epoll_event ev;
+	size_t i;
+
+	for (i = 0; i < EVLOOP_MAX_SOURCES; i++)
+		if (l->src[i].fd == fd) {
+			memset(&ev, 0, sizeof(ev));
+			ev.events = events;
+			ev.data.u32 = (uint32_t)i;
+			epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
+		}
+}
+
 int evloop_run(struct evloop *l, struct strbuf *err)
 {
 	for (;;) {

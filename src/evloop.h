@@ -38,6 +38,8 @@ void evloop_release(struct evloop *l);
 int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn, void *data,
 	       struct strbuf *err);
 void evloop_del(struct evloop *l, int fd);
+/* Watch fd for these events from now on (0: none but EPOLLHUP, EPOLLERR). */
+void evloop_mod(struct evloop *l, int fd, uint32_t events);
 /* Dispatch until a handler returns 1 (returns 0) or fails (-1). */
 int evloop_run(struct evloop *l, struct strbuf *err);
 

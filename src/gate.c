@@ -95,10 +95,18 @@ bool entry_is_activate(const char *name)
  * these names would run instead of the host's, and a sandboxed fake sudo
  * can still read the password typed at the terminal and send it away. */
 static const char *const shadowing[] = {
-	"sudo", "su", "doas", "pkexec", "run0", "ksu", "sg", "newgrp", "login",
-	"passwd", "chsh", "chfn", "ssh", "scp", "sftp", "ssh-add", "ssh-keygen",
-	"ssh-copy-id", "git", "gpg", "gpg2", "kinit", "kpasswd", "pinentry",
-	"secret-tool", "systemd-ask-password",
+	"su", "doas", "pkexec", "run0", "ksu", "sg", "newgrp", "login", "passwd",
+	"chsh", "chfn", "scp", "sftp", "git", "kinit", "kpasswd", "secret-tool",
+	"systemd-ask-password", "pass", "gopass", "op", "bw", "keyring", "sshpass",
+	"vault", "aws-vault", "age", "rage",
+};
+
+/* Whole families: sudo, sudoedit, sudo-rs; ssh, ssh-add, ssh-askpass;
+ * gpg, gpg2, gpg-agent; pinentry-curses; git's credential helpers and
+ * remote helpers (run by the host's git with the credentials). */
+static const char *const shadowing_prefixes[] = {
+	"sudo", "ssh", "gpg", "pinentry", "git-credential-", "git-remote-",
+	"ksshaskpass", "x11-ssh-askpass",
 };
 
 bool entry_name_shadows(const char *name)
@@ -108,7 +116,10 @@ bool entry_name_shadows(const char *name)
 	for (i = 0; i < ARRAY_SIZE(shadowing); i++)
 		if (!strcmp(name, shadowing[i]))
 			return true;
-	return str_has_prefix(name, "pinentry-");
+	for (i = 0; i < ARRAY_SIZE(shadowing_prefixes); i++)
+		if (str_has_prefix(name, shadowing_prefixes[i]))
+			return true;
+	return false;
 }
 
 bool entry_name_reserved(const char *name)

@@ -19,7 +19,7 @@
 #include "util.h"
 
 #define RUNS_DIR STATE_RUNS
-#define RECORD_MAX 4096
+#define RECORD_MAX (1u << 20)
 #define COMMONDIR_MAX 4096
 /* git reads at most 255 bytes of HEAD. */
 #define HEAD_MAX 255
@@ -130,13 +130,89 @@ static bool entry_new(int dirfd, const char *name, const struct entry_id *was)
 			      now.type != was->type);
 }
 
-void guard_start(struct git_guard *g, int proj)
+/* proj/path's parent directory, opened one component at a time without
+ * following a symlink; *base gets the last component. -1 when the way is
+ * gone or goes through something else than a directory. */
+static int open_parent(int proj, const char *path, const char **base)
+{
+	const char *s = path, *slash;
+	int cur = openat(proj, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	while (cur >= 0 && (slash = strchr(s, '/'))) {
+		cleanup_free char *name = xstrndup(s, (size_t)(slash - s));
+		int next = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		close(cur);
+		cur = next;
+		s = slash + 1;
+	}
+	*base = s;
+	return cur;
+}
+
+static struct entry_id entry_id_below(int proj, const char *path)
+{
+	struct entry_id none = { false, 0, 0, 0 };
+	const char *base;
+	cleanup_fd int parent = open_parent(proj, path, &base);
+
+	return parent < 0 ? none : entry_id_at(parent, base);
+}
+
+static void add_watch(struct git_guard *g, const char *path, const char *target,
+		      struct entry_id id)
+{
+	size_t i;
+
+	for (i = 0; i < g->nr_watch; i++)
+		if (!strcmp(g->watch[i].path, path))
+			return;
+	g->watch = xrealloc(g->watch, (g->nr_watch + 1) * sizeof(*g->watch));
+	g->watch[g->nr_watch++] = (struct guard_watch){ xstrdup(path), xstrdup(target), id };
+}
+
+/* Each prefix of target, down to the first that is not there (or not a
+ * directory on the way): rule 4. */
+static void watch_target(struct git_guard *g, int proj, const char *target)
+{
+	const char *p = target;
+
+	for (;;) {
+		const char *e = strchrnul(p, '/');
+		cleanup_free char *prefix = xstrndup(target, (size_t)(e - target));
+		struct entry_id id = entry_id_below(proj, prefix);
+
+		add_watch(g, prefix, target, id);
+		if (!*e || !id.exists || id.type != S_IFDIR)
+			return;
+		p = e + 1;
+	}
+}
+
+void guard_start(struct git_guard *g, int proj, const struct strvec *targets)
 {
 	struct stat st;
+	size_t i;
 
 	g->git = entry_id_at(proj, ".git");
 	g->top_repo = guard_is_repository(proj, ".");
 	g->mode = fstat(proj, &st) == 0 ? st.st_mode & 07777 : 0755;
+	g->watch = NULL;
+	g->nr_watch = 0;
+	for (i = 0; targets && i < targets->nr; i++)
+		watch_target(g, proj, targets->v[i]);
+}
+
+void guard_release(struct git_guard *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nr_watch; i++) {
+		free(g->watch[i].path);
+		free(g->watch[i].target);
+	}
+	FREE_AND_NULL(g->watch);
+	g->nr_watch = 0;
 }
 
 static int chmod_fd(int fd, mode_t mode)
@@ -169,43 +245,148 @@ static char *aside_name(const char *name)
 	return xasprintf("%s.from-sandbox-%s", name, hex);
 }
 
-/* Rename proj/name aside; tell why. */
-static int set_aside(const struct git_guard *g, int proj, const char *project,
-		     const char *name, const char *who, struct strbuf *err)
+/* When nothing can be renamed (ENOSPC): a file or symlink named .git or
+ * HEAD is removed; a .git directory loses its HEAD, which git needs
+ * (rule 1), and removing frees space. 0 when git no longer sees a
+ * repository there. */
+static int disarm(int proj, const char *name)
 {
+	struct stat st;
+
+	if (fstatat(proj, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(proj, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+	{
+		cleanup_fd int dir = openat(proj, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (dir < 0 || (unlinkat(dir, "HEAD", 0) < 0 && errno != ENOENT))
+			return -1;
+	}
+	return guard_is_repository(proj, name) ? -1 : 0;
+}
+
+/* Rename dir/name aside; tell why. where: dir's path, for the messages;
+ * mode: dir's permission bits before the run. A repository that cannot be
+ * renamed (ENOSPC) is disarmed, anything else removed. */
+static int set_aside(int dir, mode_t mode, const char *where, const char *name, bool repo,
+		     const char *who, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 	cleanup_free char *to = aside_name(name);
-	int r = renameat(proj, name, proj, to);
+	int r = renameat(dir, name, dir, to);
 
 	if (r < 0 && (errno == EACCES || errno == EPERM)) {
-		/* The sandbox took the write bit off the project itself:
-		 * give it back for the rename, then the mode it had. */
-		if (chmod_fd(proj, g->mode | S_IWUSR | S_IXUSR) == 0) {
-			r = renameat(proj, name, proj, to);
-			chmod_fd(proj, g->mode);
+		/* The sandbox took the write bit off the directory: give it
+		 * back for the rename, then the mode it had. */
+		if (chmod_fd(dir, mode | S_IWUSR | S_IXUSR) == 0) {
+			r = renameat(dir, name, dir, to);
+			chmod_fd(dir, mode);
 		}
+	}
+	if (r < 0 && (errno == ENOSPC || errno == EDQUOT) &&
+	    (repo ? disarm(dir, name) : fs_remove_tree_at(dir, name, &ignored)) == 0) {
+		/* The file system (or the directory's last block) is full, so
+		 * no new name fits. */
+		warn("%s created '%s/%s', and the file system is full: removed %s, so that git "
+		     "on the host does not run what it holds%s", who, where, name,
+		     repo && strcmp(name, "HEAD") ? "it (a directory: its HEAD)" : "it",
+		     repo ? "\nhint: if you made it, put its HEAD back" : "");
+		return 0;
 	}
 	if (r < 0) {
 		strbuf_addf(err, "%s created '%s/%s' and it cannot be renamed aside: %s\n"
 			    "hint: remove it before running git there; every launch of this venv "
-			    "will try again first", who, project, name, strerror(errno));
+			    "will try again first", who, where, name, strerror(errno));
 		return -1;
 	}
 	warn("%s created '%s/%s': renamed it to '%s', so that git on the host does not run "
-	     "what its config or hooks name\n"
-	     "hint: create repositories on the host; if you made this one, read its config "
-	     "and hooks before renaming it back", who, project, name, to);
+	     "what %s\n"
+	     "hint: %s", who, where, name, to,
+	     repo ? "its config or hooks name" : "it holds",
+	     repo ? "create repositories on the host; if you made this one, read its config "
+		    "and hooks before renaming it back" :
+		    "if you made it, read it before renaming it back");
+	return 0;
+}
+
+/* A watched entry (rule 4) that is new or changed, when git would read
+ * something through it: set aside. Entries whose way is gone are left to
+ * the shorter one that changed. */
+static int finish_watch(const struct guard_watch *w, int proj, const char *project,
+			const char *who, struct strbuf *err)
+{
+	const char *base;
+	cleanup_fd int parent = open_parent(proj, w->path, &base);
+	cleanup_free char *where = NULL;
+	struct stat st;
+
+	if (parent < 0 || !entry_new(parent, base, &w->id))
+		return 0;
+	/* What git reads at the target, through this entry, symlinks and
+	 * all: when nothing is there, the change is none of git's. */
+	if (fstatat(proj, w->target, &st, 0) < 0)
+		return 0;
+	if (fstat(parent, &st) < 0)
+		st.st_mode = 0755;
+	where = base == w->path ? xstrdup(project) :
+		xasprintf("%s/%.*s", project, (int)(base - w->path - 1), w->path);
+	return set_aside(parent, st.st_mode & 07777, where, base,
+			 !strcmp(w->path, w->target) && !strcmp(base, ".git"), who, err);
+}
+
+/* The project directory has the permissions it had before the run, for
+ * its owner at least: a sandbox that took them off (chmod 0) would make
+ * every check below see nothing (EACCES), and the user, restoring them,
+ * would find what it planted. */
+static int restore_mode(const struct git_guard *g, int proj, const char *project,
+			const char *who, struct strbuf *err)
+{
+	struct stat st;
+
+	if (fstat(proj, &st) < 0) {
+		strbuf_addf(err, "cannot look at '%s': %s", project, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & g->mode & S_IRWXU) == (g->mode & S_IRWXU))
+		return 0;
+	if (st.st_uid != geteuid() || chmod_fd(proj, g->mode) < 0) {
+		strbuf_addf(err, "%s took permissions off '%s' (now %04o, was %04o) and they "
+			    "cannot be put back: %s\nhint: put them back (chmod %04o), then run "
+			    "the venv's python once: it checks the project first", who, project,
+			    (unsigned)(st.st_mode & 07777), (unsigned)g->mode,
+			    st.st_uid != geteuid() ? "not your directory" : strerror(errno),
+			    (unsigned)g->mode);
+		return -1;
+	}
+	warn("%s took permissions off '%s' (%04o): gave back %04o", who, project,
+	     (unsigned)(st.st_mode & 07777), (unsigned)g->mode);
 	return 0;
 }
 
 static int finish(const struct git_guard *g, int proj, const char *project, const char *who,
 		  struct strbuf *err)
 {
-	if (entry_new(proj, ".git", &g->git) && set_aside(g, proj, project, ".git", who, err) < 0)
+	struct stat st;
+	size_t i;
+
+	if (restore_mode(g, proj, project, who, err) < 0)
+		return -1;
+	if (fstatat(proj, ".git", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT) {
+		strbuf_addf(err, "cannot check '%s/.git': %s\nhint: every launch of this venv "
+			    "will try again first", project, strerror(errno));
+		return -1;
+	}
+	if (entry_new(proj, ".git", &g->git) &&
+	    set_aside(proj, g->mode, project, ".git", true, who, err) < 0)
 		return -1;
 	/* The top made a bare repository (HEAD, objects, refs, commondir). */
 	if (!g->top_repo && guard_is_repository(proj, ".") &&
-	    set_aside(g, proj, project, "HEAD", who, err) < 0)
+	    set_aside(proj, g->mode, project, "HEAD", true, who, err) < 0)
 		return -1;
+	for (i = 0; i < g->nr_watch; i++)
+		if (finish_watch(&g->watch[i], proj, project, who, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -220,6 +401,7 @@ int guard_finish(const struct git_guard *g, int proj, const char *project,
 static void format_record(const struct git_guard *g, struct strbuf *out)
 {
 	char v[96];
+	size_t i;
 
 	state_add_record(out, "sandbox-venv", STATE_FORMAT_STR);
 	if (g->git.exists)
@@ -231,6 +413,17 @@ static void format_record(const struct git_guard *g, struct strbuf *out)
 	state_add_record(out, "top-repo", g->top_repo ? "1" : "0");
 	snprintf(v, sizeof(v), "%o", (unsigned)g->mode);
 	state_add_record(out, "mode", v);
+	/* "1 DEV INO TYPE\tPATH\tTARGET" or "0\tPATH\tTARGET": the paths
+	 * have no control character (gitrepo.h). */
+	for (i = 0; i < g->nr_watch; i++) {
+		const struct guard_watch *w = &g->watch[i];
+		cleanup_free char *line = w->id.exists ?
+			xasprintf("1 %ju %ju %o\t%s\t%s", (uintmax_t)w->id.dev,
+				  (uintmax_t)w->id.ino, (unsigned)w->id.type, w->path, w->target) :
+			xasprintf("0\t%s\t%s", w->path, w->target);
+
+		state_add_record(out, "watch", line);
+	}
 }
 
 static int record_field(const char *key, const char *v, void *data, struct strbuf *err)
@@ -254,6 +447,22 @@ static int record_field(const char *key, const char *v, void *data, struct strbu
 	if (!strcmp(key, "top-repo") && (!strcmp(v, "0") || !strcmp(v, "1"))) {
 		g->top_repo = v[0] == '1';
 		return 0;
+	}
+	if (!strcmp(key, "watch")) {
+		const char *tab = strchr(v, '\t'), *tab2 = tab ? strchr(tab + 1, '\t') : NULL;
+		struct entry_id id = { false, 0, 0, 0 };
+
+		if (tab && tab2 && tab2 > tab + 1 && tab2[1] && !strchr(tab2 + 1, '\t') &&
+		    ((tab == v + 1 && v[0] == '0') ||
+		     (sscanf(v, "1 %ju %ju %o", &dev, &ino, &type) == 3 && (id.exists = true)))) {
+			cleanup_free char *path = xstrndup(tab + 1, (size_t)(tab2 - tab - 1));
+
+			if (id.exists)
+				id = (struct entry_id){ true, (dev_t)dev, (ino_t)ino, (mode_t)type };
+			if (!strstr(path, "..") && path[0] != '/')
+				add_watch(g, path, tab2 + 1, id);
+			return 0;
+		}
 	}
 	if (!strcmp(key, "mode") && sscanf(v, "%o%c", &mode, &extra) == 1 && mode <= 07777) {
 		g->mode = (mode_t)mode;
@@ -326,7 +535,8 @@ static int recover_one(int runs, const char *name, int proj, const char *project
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf why = STRBUF_INIT;
 	cleanup_fd int fd = openat(runs, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct git_guard g = { { false, 0, 0, 0 }, false, 0755 };
+	struct git_guard g = { { false, 0, 0, 0 }, false, 0755, NULL, 0 };
+	int ret = 1;
 
 	if (fd < 0)
 		return 1;
@@ -338,11 +548,13 @@ static int recover_one(int runs, const char *name, int proj, const char *project
 			warn("ignoring the record of an earlier run, '%s': %s", name, why.buf);
 		} else if (finish(&g, proj, project, "a sandbox whose launcher did not finish "
 				  "(it was killed)", err) < 0) {
-			return -1;
+			ret = -1;
 		}
 	}
-	unlinkat(runs, name, 0);
-	return 1;
+	guard_release(&g);
+	if (ret > 0)
+		unlinkat(runs, name, 0);
+	return ret;
 }
 
 int guard_recover(int state_fd, int proj, const char *project, struct strbuf *err)

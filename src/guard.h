@@ -22,7 +22,11 @@
  *     own directory the sandbox made unwritable gets its mode back first.
  *     When it still fails, the launch fails loudly and the record of the
  *     run stays, so every later launch tries again before anything else.
- *  4. The work is recorded before the sandbox starts (a file per run in
+ *  4. The same holds below the top, for the entries git follows into and
+ *     runs from (gitrepo.h: submodules' .git, a hooks directory in the
+ *     work tree), and for each directory on the way to them: one that is
+ *     new or changed is set aside, when what git would read lies there.
+ *  5. The work is recorded before the sandbox starts (a file per run in
  *     the state directory, locked by its launcher while it lives, and out
  *     of every sandbox's view), so a launcher that could not finish, killed
  *     or crashed, leaves it to the next launch or wrap, which does it
@@ -34,6 +38,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "strbuf.h"
+#include "strvec.h"
 
 /* What dirfd/name was: absent, or this file (lstat, not followed). */
 struct entry_id {
@@ -43,17 +48,29 @@ struct entry_id {
 	mode_t type;
 };
 
+/* An entry below the project's top (rule 4), and what it was. */
+struct guard_watch {
+	char *path;             /* relative to the project, no "..", no symlink */
+	char *target;           /* the entry git reads there or below it */
+	struct entry_id id;
+};
+
 struct git_guard {
 	struct entry_id git;    /* .git at the project's top */
 	bool top_repo;          /* the top itself is a repository (rule 1) */
 	mode_t mode;            /* the project directory's permission bits */
+	struct guard_watch *watch;
+	size_t nr_watch;
 };
 
 /* git's is_git_directory() for dirfd/name ("." for dirfd itself). */
 bool guard_is_repository(int dirfd, const char *name);
 
-/* Before the run: what the project's top is now. */
-void guard_start(struct git_guard *g, int proj);
+/* Before the run: what the project's top is now, and each entry of
+ * targets (paths relative to the project: gitrepo.h) and the directories
+ * on the way to it. */
+void guard_start(struct git_guard *g, int proj, const struct strvec *targets);
+void guard_release(struct git_guard *g);
 /* After the run: set aside what the sandbox planted, saying so on stderr.
  * `why` words the message ("the sandbox created", ...). Returns 0, or -1
  * with err when something planted could not be set aside. */

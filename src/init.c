@@ -6,26 +6,43 @@
  *     default, whatever the launcher and bwrap changed on the way (they
  *     ignore SIGINT and SIGQUIT so that Ctrl-C reaches only the program).
  *     Its signal mask is empty.
- *  2. The program stays in the process group and session it was started
- *     in: the terminal's job control acts on it directly. The init never
- *     touches the terminal.
- *  3. A forwarded signal (init.h) that a process sends to the init is
- *     passed on to the program; one the terminal generated (si_code
- *     SI_KERNEL) is not, since the program, in the same group, got it too.
- *  4. Every child is reaped; the init exits as soon as the program does,
+ *  2. The init leads the sandbox's session (bwrap --new-session), and the
+ *     terminal on 0, 1 or 2 (the sandbox's own pty, never the caller's:
+ *     run.c) is its controlling one; the program leads a process group of
+ *     its own, the terminal's foreground one. So job control works inside
+ *     as outside: the program's group has a parent (the init) in the same
+ *     session, and the terminal's stop signals (Ctrl-Z) reach it, which
+ *     they would not if it led a session of its own (an orphaned group).
+ *  3. A forwarded signal (init.h) from the launcher is passed on to the
+ *     program, or to its process group when it says so.
+ *  4. While the launch is stopped, nothing of the sandbox runs: when the
+ *     program stops (Ctrl-Z), the init stops every other process of the
+ *     sandbox (SIGSTOP, which none can refuse; kill(-1) reaches them all
+ *     at once, and a fork under way does not finish before the stop), waits
+ *     until each is stopped, and only then says so on the channel; the
+ *     launcher does its host-side work then (the shell's prompt comes back,
+ *     and with it git, in the project) and stops. On INIT_CONTINUE it
+ *     continues what it stopped and the program's group, and leaves
+ *     stopped what was stopped before (the jobs of a shell inside). If the
+ *     sandbox cannot be stopped in time, the launch does not stop: the
+ *     program is continued.
+ *  5. Every child is reaped; the init exits as soon as the program does,
  *     with its exit status, or 128+N for a death by signal N (pid 1 cannot
  *     die of its own signals, so the status is mapped, not re-raised).
- *  5. Nothing from the sandbox runs before the program: the init only
+ *  6. Nothing from the sandbox runs before the program: the init only
  *     parses its own arguments and execs the program. The loader
  *     variables meant for the program (init.h) reach it only: the init's
  *     own loader never sees them.
- *  6. Descriptors (DESIGN MUST 9): before anything else the init closes
- *     every descriptor but 0, 1, 2 and the lifeline, whatever bwrap let
+ *  7. Descriptors (DESIGN MUST 9): before anything else the init closes
+ *     every descriptor but 0, 1, 2 and the channel, whatever bwrap let
  *     through; the program starts with 0, 1 and 2 only. A directory
  *     descriptor inside would lead out of every mount.
- *  7. The sandbox never outlives the launcher: when the lifeline closes,
+ *  8. The sandbox never outlives the launcher: when the channel closes,
  *     the init exits, and the kernel ends every process of its pid
  *     namespace with it.
+ *  9. The program cannot stop the init: it is not dumpable, so it cannot
+ *     be traced (an attach stops it), and as the namespace's pid 1 it
+ *     takes no stop signal from inside.
  */
 #include "init.h"
 
@@ -36,6 +53,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -45,7 +64,9 @@
 
 extern char **environ;
 
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+static const int forwarded[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT,
+};
 
 /* The highest signal number a MASK can name. */
 #define MASK_SIGNALS 64
@@ -249,7 +270,7 @@ static void close_others(int keep)
 	close_from_to((unsigned)keep + 1, ~0U);
 }
 
-/* The lifeline's number: a descriptor above 2. */
+/* The channel's number: a descriptor above 2. */
 static int parse_fd(const char *s)
 {
 	char *end;
@@ -271,11 +292,37 @@ static int status_code(int st)
 	return 1;
 }
 
-/* In the program's process: its dispositions, mask and loader variables,
- * then exec. */
+/* The terminal on 0, 1 or 2, or -1. */
+static int terminal_fd(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (isatty(fd))
+			return fd;
+	return -1;
+}
+
+/* In the program's process: a process group of its own, the terminal's
+ * foreground one (rule 2). SIGTTOU is blocked here (init's mask), so the
+ * terminal lets a background group take it. */
+static void own_group(void)
+{
+	int tty = terminal_fd();
+
+	if (setpgid(0, 0) < 0)
+		return;
+	if (tty >= 0)
+		tcsetpgrp(tty, getpid());
+}
+
+/* In the program's process: its session, dispositions, mask and loader
+ * variables, then exec. */
 static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t ignored)
 {
 	sigset_t empty;
+
+	own_group();
 
 	if (put_loader_env(loader_env, n_loader) < 0) {
 		fprintf(stderr, PROG ": cannot set the program's loader variables\n");
@@ -289,13 +336,144 @@ static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t 
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* Forward, reap, and watch the lifeline until the program ends. */
-static int supervise(pid_t child, int sfd, int lifeline)
+/* ---- stopping the whole sandbox (rule 4) ---- */
+
+/* How long the init waits for every process to have stopped. */
+#define FREEZE_WAIT_MS 2000
+#define FREEZE_MAX 65536
+
+struct frozen {
+	pid_t *held;            /* stopped already before: left so */
+	size_t nr, alloc;
+	bool on;
+};
+
+/* Each process of the sandbox but the init: fn(pid, state, pgid). */
+static int each_process(void (*fn)(pid_t pid, char state, pid_t pgid, void *data),
+			void *data)
 {
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char path[64], buf[512], *p;
+		long pid = strtol(de->d_name, &p, 10);
+		long pgid;
+		char state;
+		ssize_t n;
+		int fd;
+
+		if (*p || pid <= 1)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;	/* gone */
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		/* "PID (COMM) STATE PPID PGRP ...": COMM ends at the last ')'. */
+		p = strrchr(buf, ')');
+		if (!p || sscanf(p + 1, " %c %*d %ld", &state, &pgid) != 2)
+			continue;
+		fn((pid_t)pid, state, (pid_t)pgid, data);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void note_stopped(pid_t pid, char state, pid_t pgid, void *data)
+{
+	struct frozen *f = data;
+
+	(void)pgid;
+	if (state != 'T' && state != 't')
+		return;
+	if (f->nr == f->alloc) {
+		if (f->alloc >= FREEZE_MAX)
+			return;
+		f->alloc = f->alloc ? 2 * f->alloc : 64;
+		f->held = xrealloc(f->held, f->alloc * sizeof(*f->held));
+	}
+	f->held[f->nr++] = pid;
+}
+
+static void count_running(pid_t pid, char state, pid_t pgid, void *data)
+{
+	(void)pid;
+	(void)pgid;
+	if (state != 'T' && state != 't' && state != 'Z' && state != 'X')
+		++*(size_t *)data;
+}
+
+struct thaw {
+	const struct frozen *f;
+	pid_t program;          /* the program's process group */
+};
+
+static void thaw_one(pid_t pid, char state, pid_t pgid, void *data)
+{
+	const struct thaw *t = data;
+	size_t i;
+
+	(void)state;
+	if (pgid != t->program)
+		for (i = 0; i < t->f->nr; i++)
+			if (t->f->held[i] == pid)
+				return;
+	kill(pid, SIGCONT);
+}
+
+/* Continue what the freeze stopped, and the program's process group. */
+static void thaw(struct frozen *f, pid_t child)
+{
+	struct thaw t = { f, getpgid(child) > 0 ? getpgid(child) : child };
+
+	each_process(thaw_one, &t);
+	kill(child, SIGCONT);
+	f->nr = 0;
+	f->on = false;
+}
+
+/* Stop every process of the sandbox, and wait until each has. Returns 0
+ * when all have, -1 when the sandbox was continued instead. */
+static int freeze(struct frozen *f, pid_t child)
+{
+	int waited;
+
+	f->nr = 0;
+	f->on = true;
+	if (each_process(note_stopped, f) < 0 || kill(-1, SIGSTOP) < 0) {
+		thaw(f, child);
+		return -1;
+	}
+	for (waited = 0; waited < FREEZE_WAIT_MS; waited++) {
+		size_t running = 0;
+
+		if (each_process(count_running, &running) < 0)
+			break;
+		if (!running)
+			return 0;
+		poll(NULL, 0, 1);
+	}
+	thaw(f, child);
+	return -1;
+}
+
+/* Forward, reap, and watch the channel until the program ends. */
+static int supervise(pid_t child, int sfd, int chan)
+{
+	struct frozen f = { NULL, 0, 0, false };
+
 	for (;;) {
-		struct pollfd p[2] = { { sfd, POLLIN, 0 }, { lifeline, POLLIN, 0 } };
+		struct pollfd p[2] = { { sfd, POLLIN, 0 }, { chan, POLLIN, 0 } };
 		struct signalfd_siginfo si;
 		pid_t pid;
+		char c, msg[2];
 		int st;
 
 		if (poll(p, 2, -1) < 0) {
@@ -304,40 +482,66 @@ static int supervise(pid_t child, int sfd, int lifeline)
 			fprintf(stderr, PROG ": cannot wait for signals: %s\n", strerror(errno));
 			return 127;
 		}
-		if (p[1].revents)
-			return 137;	/* the launcher is gone: end it all */
+		if (p[1].revents) {
+			if (read(chan, &c, 1) <= 0) {
+				free(f.held);
+				return 137;	/* the launcher is gone: end it all */
+			}
+			if (c == INIT_CONTINUE && f.on)
+				thaw(&f, child);
+		}
 		if (!(p[0].revents & POLLIN))
 			continue;
 		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
 		if ((int)si.ssi_signo != SIGCHLD) {
-			if (si.ssi_code != SI_KERNEL)
+			bool group = si.ssi_code == SI_QUEUE && si.ssi_int == INIT_SIG_GROUP;
+
+			/* The group, when the program leads one (setsid can be
+			 * refused by an allowlist). */
+			if (group && getpgid(child) == child)
+				kill(-child, (int)si.ssi_signo);
+			else
 				kill(child, (int)si.ssi_signo);
 			continue;
 		}
-		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-			if (pid == child)
+		while ((pid = waitpid(-1, &st, WNOHANG | WUNTRACED)) > 0) {
+			if (pid != child)
+				continue;
+			if (!WIFSTOPPED(st)) {
+				free(f.held);
 				return status_code(st);
+			}
+			if (f.on || freeze(&f, child) < 0)
+				continue;
+			msg[0] = INIT_STOPPED;
+			msg[1] = (char)WSTOPSIG(st);
+			if (write(chan, msg, sizeof(msg)) < 0)
+				thaw(&f, child);
+		}
 	}
 }
 
 int init_main(int argc, char **argv)
 {
-	sigset_t waited;
+	sigset_t waited, blocked;
 	char **loader_env;
 	uint64_t ignored;
-	int n_loader, lifeline, sfd;
+	int n_loader, chan, sfd;
 	pid_t child;
 
 	if (argc < 4 || parse_mask(argv[0], &ignored) < 0 ||
-	    (lifeline = parse_fd(argv[1])) < 0 || strcmp(argv[2], "--")) {
+	    (chan = parse_fd(argv[1])) < 0 || strcmp(argv[2], "--")) {
 		fprintf(stderr, PROG ": usage: " PROG " " INIT_ROLE
-			" MASK LIFELINE -- PROGRAM [ARGS...]\n");
+			" MASK CHANNEL -- PROGRAM [ARGS...]\n");
 		return 127;
 	}
-	close_others(lifeline);
-	if (fcntl(lifeline, F_SETFD, FD_CLOEXEC) < 0)
-		return 127;	/* no lifeline: no launcher to run for */
+	close_others(chan);
+	if (fcntl(chan, F_SETFD, FD_CLOEXEC) < 0)
+		return 127;	/* no channel: no launcher to run for */
+	/* Not to be traced by the program: an attach would stop pid 1, and
+	 * with it the launch. The program is dumpable again after its exec. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	loader_env = xcalloc(INIT_ENV_MAX, sizeof(*loader_env));
 	n_loader = take_loader_env(loader_env);
 	if (n_loader < 0) {
@@ -348,7 +552,13 @@ int init_main(int argc, char **argv)
 	set_init_dispositions(ignored);
 	init_forwarded_set(&waited);
 	sigaddset(&waited, SIGCHLD);
-	if (sigprocmask(SIG_SETMASK, &waited, NULL) < 0 ||
+	/* The sandbox's terminal, when it has one, is the init's controlling
+	 * one: the init leads the session bwrap made. */
+	if (terminal_fd() >= 0)
+		ioctl(terminal_fd(), TIOCSCTTY, 0);
+	blocked = waited;
+	sigaddset(&blocked, SIGTTOU);	/* for the child, until its exec */
+	if (sigprocmask(SIG_SETMASK, &blocked, NULL) < 0 ||
 	    (sfd = signalfd(-1, &waited, SFD_CLOEXEC)) < 0) {
 		fprintf(stderr, PROG ": cannot block signals: %s\n", strerror(errno));
 		return 127;
@@ -363,5 +573,5 @@ int init_main(int argc, char **argv)
 	if (child == 0)
 		exec_program(argv + 3, loader_env, n_loader, ignored);
 	free_loader_env(loader_env);
-	return supervise(child, sfd, lifeline);
+	return supervise(child, sfd, chan);
 }

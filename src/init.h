@@ -2,19 +2,23 @@
  *
  * bwrap runs it as pid 1 (--as-pid-1) in place of the program:
  *
- *   INIT_PATH --init MASK LIFELINE -- PROGRAM [ARGS...]
+ *   INIT_PATH --init MASK CHANNEL -- PROGRAM [ARGS...]
  *
  * It is this very binary, bound read-only into the sandbox. It closes
- * every descriptor but 0, 1, 2 and LIFELINE, gives the program the signal
+ * every descriptor but 0, 1, 2 and CHANNEL, gives the program the signal
  * dispositions of the launcher's caller (MASK, in hex: bit N-1 set when
- * signal N was ignored; every other signal at its default), starts it in
- * the caller's process group with descriptors 0, 1 and 2 only, passes on
- * the signals the launcher forwards, reaps every orphan, and exits with the
- * program's status (128+N for a death by signal N). LIFELINE is the read
- * end of a pipe whose write end only the launcher holds: when it closes,
- * the launcher is gone, and the init exits at once, which ends every
- * process of the sandbox. The init runs under the same seccomp filter as
- * the program; the allowlist mode always allows what it uses (scfilter.c).
+ * signal N was ignored; every other signal at its default), starts it as
+ * the leader of a session of its own, with the terminal on its 0, 1 or 2
+ * (the sandbox's own: pty.h) as its controlling one, with descriptors 0, 1
+ * and 2 only, passes on the signals the launcher forwards, reaps every
+ * orphan, and exits with the program's status (128+N for a death by signal
+ * N). CHANNEL is one end of a socket pair whose other end only the
+ * launcher holds: the init writes INIT_STOPPED there when the program has
+ * stopped and, with it, the whole sandbox (INIT_CONTINUE continues it);
+ * when it closes, the launcher is gone, and the init exits at once, which
+ * ends every process of the sandbox. The init runs under the
+ * same seccomp filter as the program; the allowlist mode always allows
+ * what it uses (scfilter.c).
  */
 #ifndef SV_INIT_H
 #define SV_INIT_H
@@ -37,15 +41,24 @@
 #define INIT_ENV_MAX 4096
 bool init_env_is_loader(const char *name);
 
-/* The signals passed on to the program when a process, not the terminal,
- * sends them: to the gate's pid (the launcher) or to the init. */
+/* The signals the launcher passes on, through the init, to the program:
+ * sent by a process to the gate's pid, or by the caller's terminal. The
+ * launcher sends them to the init with si_code SI_QUEUE and the value
+ * INIT_SIG_GROUP when they are for the program's whole process group (the
+ * terminal's, and job control's), 0 for the program alone. */
+#define INIT_SIG_GROUP 1
+/* What the init writes on the channel when the program has stopped: this
+ * byte, then the number of the signal that stopped it. */
+#define INIT_STOPPED 'S'
+/* What the launcher writes there when the launch is continued. */
+#define INIT_CONTINUE 'C'
 void init_forwarded_set(sigset_t *set);
 bool init_is_forwarded(int sig);
 
 /* The mask of the signals the calling process ignores, as MASK above. */
 uint64_t init_ignored_signals(void);
 
-/* "sandbox-venv --init MASK LIFELINE -- PROGRAM [ARGS...]", argv starting
+/* "sandbox-venv --init MASK CHANNEL -- PROGRAM [ARGS...]", argv starting
  * at MASK.
  * Returns the exit status for main(). */
 int init_main(int argc, char **argv);

@@ -33,6 +33,7 @@
 #include "dotenv.h"
 #include "fsutil.h"
 #include "gate.h"
+#include "gitrepo.h"
 #include "guard.h"
 #include "init.h"
 #include "pip.h"
@@ -59,6 +60,7 @@ struct launch {
 	bool pip, verbose;
 	int proj;                      /* the project, O_PATH */
 	struct strvec libs, dotenv, pass_env, extra;
+	struct strvec git_targets;     /* gitrepo.h: bound read-only, guarded */
 	struct scfilter_policy scp;
 	struct pip_config pipconf;
 	char *pip_cache, *cwd;
@@ -82,6 +84,7 @@ static void launch_init(struct launch *L)
 	strvec_init(&L->dotenv);
 	strvec_init(&L->pass_env);
 	strvec_init(&L->extra);
+	strvec_init(&L->git_targets);
 	strvec_init(&L->bind_paths);
 	strbuf_init(&L->passwd, 0);
 	strbuf_init(&L->group, 0);
@@ -114,6 +117,7 @@ static void launch_release(struct launch *L)
 	strvec_clear(&L->dotenv);
 	strvec_clear(&L->pass_env);
 	strvec_clear(&L->extra);
+	strvec_clear(&L->git_targets);
 	strbuf_release(&L->passwd);
 	strbuf_release(&L->group);
 	scfilter_policy_release(&L->scp);
@@ -171,7 +175,8 @@ static void find_venv(struct launch *L, const char *gate_path)
 	if (venv_open(venv_path, L->v, &err) < 0)
 		die("%s", err.buf);
 	if (venv_open_state(L->v, false, &err) < 0)
-		die_hint("run: sandbox-venv '%s'", "this venv is not wrapped: %s", err.buf);
+		die_hint(xasprintf("run: sandbox-venv '%s'", venv_path), "this venv is not wrapped: %s",
+			 err.buf);
 	if (wrap_read_policy(L->v, L->pol, &err) < 0)
 		die_hint("run sandbox-venv on the venv again", "cannot read the policy of '%s': %s",
 			 L->v->path, err.buf);
@@ -254,9 +259,10 @@ static void say_dotenv_once(int state_fd, const struct stat *st, const struct st
 }
 
 /* The project's .env, if any: data, from a regular file only. A line that
- * does not parse is said and skipped, and a file that cannot be read is
- * said and left out: .env never stops a launch, but a symlink there is
- * refused (a sandbox could point it at a file of yours). */
+ * does not parse is said and skipped, and a file that cannot be read, or
+ * is not a regular file (a symlink a sandbox made to a file of yours, a
+ * FIFO that would block), is said and left out: .env never stops a launch
+ * (a sandbox can write it). Each is said once per change of the file. */
 static int read_dotenv(int proj, int state_fd, const char *project, struct strvec *out,
 		       struct strbuf *err)
 {
@@ -266,15 +272,21 @@ static int read_dotenv(int proj, int state_fd, const char *project, struct strve
 	cleanup_fd int fd = -1;
 	struct stat st;
 
+	(void)err;
 	fd = openat(proj, ".env", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		strbuf_addf(err, "cannot read '%s/.env': %s\n"
-			    "hint: .env must be a regular file (sandboxes can write the project, "
-			    "so a symlink there is not followed)", project,
-			    fd < 0 && errno != ELOOP ? strerror(errno) : "not a regular file");
-		return -1;
+		int e = errno;
+
+		if (fstatat(proj, ".env", &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return 0;	/* gone meanwhile */
+		strvec_pushf(&notes, "ignoring '%s/.env': %s\n"
+			     "hint: .env must be a regular file (sandboxes can write the project, "
+			     "so a symlink there is not followed)", project,
+			     fd < 0 && e != ELOOP ? strerror(e) : "not a regular file");
+		say_dotenv_once(state_fd, &st, &notes);
+		return 0;
 	}
 	if (fs_read_fd(fd, DOTENV_MAX_BYTES, &text, ".env", &why) < 0 ||
 	    dotenv_parse(text.buf, text.len, ".env", out, &notes, &why) < 0)
@@ -446,12 +458,37 @@ static bool inside_ro_venv(const struct launch *L, const char *path)
 	return false;
 }
 
+/* Open dirfd/name; when dirfd, a directory of ours, cannot be searched (a
+ * sandbox made it chmod 0), its owner's bits come back first, so that
+ * nothing below it is skipped unseen. dir_path: dirfd's path. */
+static int open_restoring(int dirfd, const char *name, const char *dir_path)
+{
+	int flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(dirfd, name, flags);
+	char proc[64];
+	struct stat st;
+
+	if (fd >= 0 || errno != EACCES)
+		return fd;
+	if (fstat(dirfd, &st) < 0 || st.st_uid != geteuid())
+		die_hint("give it back its permissions (chmod u+rwx)",
+			 "'%s' is in the project and cannot be searched: %s", dir_path,
+			 strerror(EACCES));
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
+	if (chmod(proc, (st.st_mode & 07777) | S_IRWXU) < 0)
+		die("cannot give '%s' its permissions back: %s", dir_path, strerror(errno));
+	warn("a sandbox took the permissions off '%s' (%04o): gave its owner rwx back",
+	     dir_path, (unsigned)(st.st_mode & 07777));
+	return openat(dirfd, name, flags);
+}
+
 /* Open `target`, a directory below the project, one component at a time
  * without following a symlink, pinning every directory on the way (the
  * host follows that path later: a sandbox must not rename any of it).
  * Returns target's fd, -1 when it is gone, or dies when a symlink is on
- * the way. */
-static int open_below_project(struct launch *L, const char *target)
+ * the way, or when it cannot be searched and is not ours to repair: a
+ * venv skipped would be writable. */
+static int open_below_project(struct launch *L, const char *target, bool strict)
 {
 	cleanup_free char *path = xstrdup(L->pol->project);
 	const char *s = target + strlen(L->pol->project);
@@ -461,23 +498,32 @@ static int open_below_project(struct launch *L, const char *target)
 	while (cur >= 0 && *s == '/') {
 		const char *e = strchrnul(s + 1, '/');
 		cleanup_free char *name = xstrndup(s + 1, (size_t)(e - s - 1));
-		int next = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int saved = errno;
 		char *longer = xasprintf("%s/%s", path, name);
+		int next = strict ? open_restoring(cur, name, path) :
+			   openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int saved = errno;
 
 		free(path);
 		path = longer;
 		if (!pinned)
 			close(cur);
+		if (next < 0 && !strict)
+			return -1;
 		if (next < 0 && (saved == ELOOP || saved == ENOTDIR))
 			die_hint("look at what is there; sandbox-venv --check names what changed",
 				 "'%s' is on the way to the venv '%s' and is no longer a directory: a "
 				 "sandbox may have put a symlink there", path, target);
+		if (next < 0 && saved != ENOENT)
+			die("cannot open '%s', on the way to the venv '%s': %s", path, target,
+			    strerror(saved));
 		cur = next;
 		pinned = false;
 		if (cur >= 0 && *e == '/' && !bound(L, path) && !inside_ro_venv(L, path)) {
-			add_bind(L, path, cur, true, "on the way to a venv in the project: pinned, "
-				 "so that it cannot be renamed or replaced");
+			add_bind(L, path, cur, true, strict ?
+				 "on the way to a venv in the project: pinned, so that it cannot be "
+				 "renamed or replaced" :
+				 "on the way to what git runs from in the work tree: pinned, so that "
+				 "it cannot be renamed or replaced");
 			pinned = true;
 		}
 		s = e;
@@ -517,20 +563,84 @@ static void venvs_at_top(const struct launch *L, struct strvec *out)
 	closedir(d);
 }
 
+/* At most this many venvs found by looking (at the wrap, at the project's
+ * top now) are bound read-only; the venvs wrapped (the registry) always
+ * are. A sandbox can make thousands of directories with a pyvenv.cfg, and
+ * a bind each would take bwrap past its limit: no launch at all. */
+#define FOUND_VENVS_MAX 64
+
+struct found_venv {
+	const char *path;
+	struct timespec ctime;  /* of its pyvenv.cfg */
+};
+
+/* Oldest first: a sandbox can set a file's mtime, not its ctime, so the
+ * venvs there before it come first, and a flood of new ones comes last. */
+static int cmp_found(const void *a, const void *b)
+{
+	const struct found_venv *x = a, *y = b;
+
+	if (x->ctime.tv_sec != y->ctime.tv_sec)
+		return x->ctime.tv_sec < y->ctime.tv_sec ? -1 : 1;
+	if (x->ctime.tv_nsec != y->ctime.tv_nsec)
+		return x->ctime.tv_nsec < y->ctime.tv_nsec ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/* The venvs found by looking, oldest first, at most FOUND_VENVS_MAX of
+ * them, into out; the rest is said. */
+static void add_found_venvs(const struct strvec *found, struct strvec *out)
+{
+	cleanup_free struct found_venv *f = xcalloc(found->nr + 1, sizeof(*f));
+	size_t i, n = 0, nr;
+
+	for (i = 0; i < found->nr; i++) {
+		cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", found->v[i]);
+		struct stat st;
+
+		if (i && !strcmp(found->v[i], found->v[i - 1]))
+			continue;
+		if (lstat(cfg, &st) < 0)
+			continue;
+		f[n++] = (struct found_venv){ found->v[i], st.st_ctim };
+	}
+	qsort(f, n, sizeof(*f), cmp_found);
+	nr = n < FOUND_VENVS_MAX ? n : FOUND_VENVS_MAX;
+	for (i = 0; i < nr; i++)
+		strvec_push(out, f[i].path);
+	if (n > nr)
+		warn("%zu more directories with a pyvenv.cfg below the project, the newest, are "
+		     "not bound read-only (only the %d oldest are)\nhint: a sandbox may have made "
+		     "them; wrap a venv you use (sandbox-venv DIR) and it always is", n - nr,
+		     FOUND_VENVS_MAX);
+}
+
 /* The other venvs below the project, read-only, and the directories on
- * the way to each, pinned: those found when this venv was wrapped, those
- * at the project's top now, and every venv wrapped since, wherever it lies
- * (registry.h). */
+ * the way to each, pinned: every venv wrapped, wherever it lies
+ * (registry.h), and those found when this venv was wrapped or at the
+ * project's top now (add_found_venvs). */
 static void open_other_venvs(struct launch *L)
 {
 	cleanup_strvec struct strvec others = STRVEC_INIT;
+	cleanup_strvec struct strvec looked = STRVEC_INIT;
+	cleanup_strvec struct strvec found = STRVEC_INIT;
 	size_t i;
 
 	registry_below(L->pol->project, L->v->path, &others);
-	venvs_at_top(L, &others);
+	venvs_at_top(L, &looked);
 	for (i = 0; i < L->pol->protect.nr; i++)
 		if (path_is_under(L->pol->protect.v[i], L->pol->project))
-			strvec_push(&others, L->pol->protect.v[i]);
+			strvec_push(&looked, L->pol->protect.v[i]);
+	for (i = 0; i < looked.nr; i++) {	/* this venv, and the registry's: not counted */
+		size_t j;
+
+		for (j = 0; j < others.nr && strcmp(others.v[j], looked.v[i]); j++)
+			;
+		if (j == others.nr && strcmp(looked.v[i], L->v->path))
+			strvec_push(&found, looked.v[i]);
+	}
+	qsort(found.v, found.nr, sizeof(*found.v), strcmp_ptr);
+	add_found_venvs(&found, &others);
 	qsort(others.v, others.nr, sizeof(*others.v), strcmp_ptr);
 	for (i = 0; i < others.nr; i++) {
 		const char *e = others.v[i];
@@ -541,7 +651,7 @@ static void open_other_venvs(struct launch *L)
 		    path_is_under(e, L->v->path) ||
 		    path_is_under(L->v->path, e) || inside_ro_venv(L, e))
 			continue;
-		fd = open_below_project(L, e);
+		fd = open_below_project(L, e, true);
 		if (fd < 0)
 			continue;	/* gone */
 		if (fstatat(fd, "pyvenv.cfg", &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -550,6 +660,44 @@ static void open_other_venvs(struct launch *L)
 		}
 		add_bind(L, e, fd, false, "another venv of the project: read-only, so that no "
 			 "sandbox changes what the host runs from it");
+	}
+}
+
+/* What git runs from in the work tree (gitrepo.h): each existing one
+ * read-only, the way to it pinned; the guard watches all (guard.h). */
+static void open_git_targets(struct launch *L)
+{
+	size_t i;
+
+	gitrepo_exec_paths(L->proj, L->pol->project, getenv("HOME"), &L->git_targets);
+	for (i = 0; i < L->git_targets.nr; i++) {
+		cleanup_free char *full = xasprintf("%s/%s", L->pol->project, L->git_targets.v[i]);
+		cleanup_free char *dir = xstrdup(full);
+		char *slash = strrchr(dir, '/');
+		struct stat st;
+		int parent, fd;
+
+		*slash = '\0';
+		if (bound(L, full) || inside_ro_venv(L, full))
+			continue;
+		parent = strcmp(dir, L->pol->project) ? open_below_project(L, dir, false) :
+			 openat(L->proj, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0)
+			continue;	/* not there, or not a plain way: the guard watches */
+		if (strcmp(dir, L->pol->project) && !bound(L, dir) && !inside_ro_venv(L, dir))
+			add_bind(L, dir, fcntl(parent, F_DUPFD_CLOEXEC, 3), true,
+				 "holds what git runs from: pinned, so that it cannot be renamed "
+				 "or replaced");
+		fd = openat(parent, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		close(parent);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) < 0 || (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))) {
+			close(fd);
+			continue;
+		}
+		add_bind(L, full, fd, false, "what git on the host runs from (a submodule's "
+			 "repository, the hooks directory): read-only");
 	}
 }
 
@@ -590,10 +738,11 @@ static void open_binds(struct launch *L)
 		if (L->in.fd.git < -1)
 			L->in.fd.git = -1;
 	}
+	open_git_targets(L);
 	open_other_venvs(L);
 	/* The way from the project to this venv (tox's .tox/py311). */
 	if (path_is_under(L->v->path, L->pol->project)) {
-		int fd = open_below_project(L, L->v->path);
+		int fd = open_below_project(L, L->v->path, true);
 
 		if (fd < 0)
 			die("cannot open '%s' below its project: %s", L->v->path, strerror(errno));
@@ -677,6 +826,35 @@ static void close_plan_fds(struct plan *p)
 		close(steal_fd(&p->seccomp_fd));
 }
 
+/* The host-side work of a run's end, also done when the whole sandbox
+ * has stopped and the shell's prompt is about to come back (run.h). */
+struct after_run {
+	struct launch *L;
+	const struct git_guard *guard;
+	const char *exe;
+};
+
+static int host_work(const struct after_run *a, struct strbuf *err)
+{
+	if (guard_finish(a->guard, a->L->proj, a->L->pol->project, err) < 0)
+		return -1;
+	if (a->L->pip && wrap_reconcile(a->L->v, a->exe, err) < 0) {
+		warn("after pip: %s\nhint: the next launch tries again", err->buf);
+		strbuf_reset(err);
+	}
+	return 0;
+}
+
+static int on_stop(void *data)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	if (host_work(data, &err) == 0)
+		return 0;
+	warn("%s\nthe launch goes on instead of stopping", err.buf);
+	return -1;
+}
+
 /* The run, and the host-side work after it: recorded before the sandbox
  * starts (guard.h), so that a launcher that cannot finish leaves it to the
  * next launch. */
@@ -687,6 +865,7 @@ static int execute(struct launch *L, const char *exe)
 	cleanup_free int *fds = NULL;
 	struct guard_record rec = { -1, NULL };
 	struct git_guard guard;
+	struct after_run after;
 	struct run_spec spec;
 	size_t nr_fds;
 	int status;
@@ -699,23 +878,21 @@ static int execute(struct launch *L, const char *exe)
 		plan_explain(&L->plan, &why);
 		fputs(why.buf, stderr);
 	}
-	guard_start(&guard, L->proj);
+	guard_start(&guard, L->proj, &L->git_targets);
 	if (guard_record(L->v->state_fd, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
+	after = (struct after_run){ L, &guard, exe };
 	spec = (struct run_spec){ &bargs, fds, nr_fds, &L->plan.argv, &L->plan.env,
-				  L->verbose ? RUN_VERBOSE : 0, { -1, -1, -1 } };
+				  L->verbose ? RUN_VERBOSE : 0, { -1, -1, -1 }, on_stop, &after };
 	if (run_sandbox(&spec, &status, &err) < 0) {
 		guard_record_done(L->v->state_fd, &rec);
 		die("%s", err.buf);
 	}
 	close_plan_fds(&L->plan);
-	if (guard_finish(&guard, L->proj, L->pol->project, &err) < 0)
+	if (host_work(&after, &err) < 0)
 		die("%s", err.buf);	/* the record stays: the next launch tries again */
-	if (L->pip && wrap_reconcile(L->v, exe, &err) < 0) {
-		warn("after pip: %s\nhint: the next launch tries again", err.buf);
-		strbuf_reset(&err);
-	}
 	guard_record_done(L->v->state_fd, &rec);
+	guard_release(&guard);
 	return status;
 }
 
@@ -752,7 +929,7 @@ int launch_probe(struct venv *v, struct policy *pol, struct strbuf *err)
 	plan_to_args(&L.plan, &bargs);
 	fds = plan_fds(&L.plan, &nr_fds);
 	spec = (struct run_spec){ &bargs, fds, nr_fds, &L.plan.argv, &L.plan.env, 0,
-				  { null, null, out } };
+				  { null, null, out }, NULL, NULL };
 	if (run_sandbox(&spec, &status, err) < 0)
 		goto done;
 	if (status != 0) {

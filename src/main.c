@@ -200,7 +200,7 @@ static int cmd_show(const char *given)
 	open_venv(given, &v, true);
 	policy_init(&pol);
 	if (venv_open_state(&v, false, &err) < 0 || wrap_read_policy(&v, &pol, &err) < 0)
-		die_hint("run: sandbox-venv VENV_DIR", "'%s' is not wrapped", v.path);
+		die_hint(xasprintf("run: sandbox-venv '%s'", v.path), "'%s' is not wrapped", v.path);
 	printf("venv     %s\nproject  %s\npython   %s\n", pol.venv, pol.project, pol.python);
 	for (i = 0; i < pol.bwrap_args.nr; i += n) {
 		cleanup_strbuf struct strbuf line = STRBUF_INIT;
@@ -305,7 +305,7 @@ static void start_time(const char *pid, char *out, size_t size)
 	    !(p = strrchr(stat.buf, ')')) || !(b = strstr(boot.buf, "\nbtime ")))
 		return;
 	/* Field 22 (starttime); the fields after ')' start at 3 (state). */
-	for (i = 3; i < 22 && p; i++)
+	for (i = 3; i <= 22 && p; i++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p, " %llu", &ticks) != 1 || sscanf(b, "\nbtime %llu", &btime) != 1)
 		return;

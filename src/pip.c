@@ -17,6 +17,8 @@
 #define PIP_USER_DIR INIT_DIR "/pip-user"
 #define PIP_USER_CONF PIP_USER_DIR "/pip/pip.conf"
 #define PIP_FILE_CONF INIT_DIR "/pip-config-file.conf"
+#define PIP_ETC_DIR INIT_DIR "/pip-etc"
+#define PIP_LEGACY_DIR INIT_DIR "/pip-legacy"
 
 static bool digits(const char *s)
 {
@@ -152,16 +154,25 @@ void pip_config_gather(const char *const *envp, const char *home, struct pip_con
 	const char *xdg_home = env_of(envp, "XDG_CONFIG_HOME");
 	const char *xdg_dirs = env_of(envp, "XDG_CONFIG_DIRS");
 	const char *config_file = env_of(envp, "PIP_CONFIG_FILE");
+	cleanup_strbuf struct strbuf dirs_inside = STRBUF_INIT;
 	cleanup_free char *user = NULL;
 	cleanup_free char *legacy = NULL;
 	const char *const *e;
+	bool has_file = false;
 
 	/* The caller's PIP_* variables, as they are (PIP_CONFIG_FILE below). */
 	for (e = envp; *e; e++)
 		if (str_has_prefix(*e, "PIP_") && !str_has_prefix(*e, "PIP_CONFIG_FILE="))
 			strvec_push(&c->env, *e);
 
-	/* Global: XDG_CONFIG_DIRS (default /etc/xdg), then /etc/pip.conf. */
+	/* pip reads, each overriding the one before: the global files
+	 * (XDG_CONFIG_DIRS's, default /etc/xdg, then /etc/pip.conf), the
+	 * user's (~/.pip/pip.conf, then ~/.config/pip/pip.conf), the venv's,
+	 * and PIP_CONFIG_FILE's, whose file, when there is one, turns the
+	 * user's off. Inside, HOME is the venv's: /etc/pip.conf and
+	 * ~/.pip/pip.conf become the last two of XDG_CONFIG_DIRS (pip reads
+	 * /etc/pip.conf after those, and there is none inside), and
+	 * ~/.config/pip/pip.conf is shown through XDG_CONFIG_HOME. */
 	{
 		cleanup_free char *dirs = xstrdup(xdg_dirs && xdg_dirs[0] ? xdg_dirs : "/etc/xdg");
 		char *dir, *save = NULL;
@@ -169,31 +180,32 @@ void pip_config_gather(const char *const *envp, const char *home, struct pip_con
 		for (dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
 			cleanup_free char *p = xasprintf("%s/pip/pip.conf", dir);
 
-			if (dir[0] == '/')
-				add_file(c, p, p);
+			if (dir[0] == '/' && add_file(c, p, p))
+				strbuf_addf(&dirs_inside, "%s%s", dirs_inside.len ? ":" : "", dir);
 		}
-		add_file(c, "/etc/pip.conf", "/etc/pip.conf");
+		if (add_file(c, "/etc/pip.conf", PIP_ETC_DIR "/pip/pip.conf"))
+			strbuf_addf(&dirs_inside, "%s%s", dirs_inside.len ? ":" : "", PIP_ETC_DIR);
 	}
-
-	/* The user's: ~/.config/pip/pip.conf (or XDG_CONFIG_HOME's) through an
-	 * XDG_CONFIG_HOME of the sandbox's own, ~/.pip/pip.conf through
-	 * PIP_CONFIG_FILE unless the caller names a file there. */
-	if (xdg_home && xdg_home[0] == '/')
-		user = xasprintf("%s/pip/pip.conf", xdg_home);
-	else if (home)
-		user = xasprintf("%s/.config/pip/pip.conf", home);
-	if (user && add_file(c, user, PIP_USER_CONF))
-		strvec_push(&c->env, "XDG_CONFIG_HOME=" PIP_USER_DIR);
 	if (config_file && !strcmp(config_file, "/dev/null")) {
 		strvec_push(&c->env, "PIP_CONFIG_FILE=/dev/null");
-		return;
-	}
-	if (config_file && config_file[0]) {
-		if (add_file(c, config_file, PIP_FILE_CONF))
-			strvec_push(&c->env, "PIP_CONFIG_FILE=" PIP_FILE_CONF);
-		return;
-	}
-	legacy = home ? xasprintf("%s/.pip/pip.conf", home) : NULL;
-	if (legacy && add_file(c, legacy, PIP_FILE_CONF))
+		has_file = true;
+	} else if (config_file && config_file[0] && add_file(c, config_file, PIP_FILE_CONF)) {
 		strvec_push(&c->env, "PIP_CONFIG_FILE=" PIP_FILE_CONF);
+		has_file = true;
+	}
+	if (!has_file) {
+		/* No PIP_CONFIG_FILE that pip would read: the user's files. */
+		legacy = home ? xasprintf("%s/.pip/pip.conf", home) : NULL;
+		if (legacy && add_file(c, legacy, PIP_LEGACY_DIR "/pip/pip.conf"))
+			strbuf_addf(&dirs_inside, "%s%s", dirs_inside.len ? ":" : "",
+				    PIP_LEGACY_DIR);
+		if (xdg_home && xdg_home[0] == '/')
+			user = xasprintf("%s/pip/pip.conf", xdg_home);
+		else if (home)
+			user = xasprintf("%s/.config/pip/pip.conf", home);
+		if (user && add_file(c, user, PIP_USER_CONF))
+			strvec_push(&c->env, "XDG_CONFIG_HOME=" PIP_USER_DIR);
+	}
+	if (dirs_inside.len)
+		strvec_pushf(&c->env, "XDG_CONFIG_DIRS=%s", dirs_inside.buf);
 }

@@ -8,9 +8,9 @@
  * pip's configuration is the caller's: a user of a private index must not
  * silently install from PyPI instead (dependency confusion). A pip launch
  * gets the caller's PIP_* variables and pip's configuration files, read
- * on the host and shown read-only (the global ones at their own paths, the
- * user's through XDG_CONFIG_HOME and PIP_CONFIG_FILE, since HOME inside is
- * the venv's); no other launch gets any of it. Credentials written there
+ * on the host and shown read-only, in the order pip reads them on the host
+ * (through XDG_CONFIG_DIRS, XDG_CONFIG_HOME and PIP_CONFIG_FILE, since HOME
+ * inside is the venv's: pip.c); no other launch gets any of it. Credentials written there
  * are visible to what pip runs (setup.py, build backends).
  */
 #ifndef SV_PIP_H

@@ -30,23 +30,31 @@
  *     is said under VERBOSE, never an error; one with scopes that refuses
  *     them stops the launch.
  *  4. The sandbox cannot outlive the launcher: bwrap's --die-with-parent,
- *     and a lifeline, a pipe whose only write end the launcher holds. The
- *     init watches the read end and, when it closes (the launcher died,
- *     even before bwrap could arrange --die-with-parent), exits, which
- *     ends every process of the sandbox.
- *  5. All of these processes stay in the caller's process group and
- *     session (no --new-session), so the terminal's signals reach the
- *     program directly. bwrap ignores the forwarded signals (init.h), so
- *     Ctrl-C and Ctrl-\ do not kill it and leave the program behind; the
- *     init gives the program the dispositions the launcher's caller set.
- *     Terminal injection (TIOCSTI, TIOCLINUX) stays blocked by the filter.
- *  6. A forwarded signal that a process sends to the launcher (kill -TERM
- *     on the gate's pid) is passed to the init, which passes it to the
- *     program. One from the terminal (SI_KERNEL) is not passed on: the
- *     whole group, program included, got it.
- *  7. Job control: Ctrl-Z stops the launcher, bwrap and the program (the
- *     init, as pid 1, is immune and need not stop), so the shell sees its
- *     child stop; fg continues the whole group.
+ *     and a channel, a socket pair whose other end only the init holds.
+ *     The init watches it and, when it closes (the launcher died, even
+ *     before bwrap could arrange --die-with-parent), exits, which ends
+ *     every process of the sandbox.
+ *  5. The sandbox is a session of its own (--new-session), away from the
+ *     caller's terminal: where that is on 0, 1 or 2, the sandbox has a
+ *     pseudo-terminal of its own there, which the launcher relays (pty.h).
+ *     The launcher and bwrap stay in the caller's process group; bwrap
+ *     ignores the forwarded signals (init.h), so Ctrl-C does not kill it
+ *     and leave the program behind; the init gives the program the
+ *     dispositions the launcher's caller set. TIOCSTI, TIOCLINUX and
+ *     TIOCSETD stay refused by the filter besides.
+ *  6. A forwarded signal that reaches the launcher is passed to the init:
+ *     one sent by a process (kill -TERM on the gate's pid) to the program,
+ *     one from the caller's terminal (SI_KERNEL: Ctrl-C when the launch has
+ *     no terminal of its own to read, a hang-up) to its process group, as
+ *     the terminal would have.
+ *  7. Job control: when the program stops (Ctrl-Z on its terminal, or
+ *     SIGTSTP passed on), the init stops the whole sandbox and says so on
+ *     the channel; the launcher gives the caller's terminal its settings
+ *     back, does the host-side work of a run's end (the shell's prompt,
+ *     and git with it, comes back now: spec->on_stop) and stops itself,
+ *     by the same signal, so the shell sees its job stop; when continued
+ *     (fg, bg), it looks again whether it has the terminal's foreground
+ *     and has the init continue the sandbox.
  *  8. The status is the program's own, 128+N for a death by signal N. It
  *     goes back to the driver (which has work to do on the host after the
  *     sandbox: launch.c), with the signal mask and dispositions as they
@@ -69,6 +77,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -78,6 +87,7 @@
 #include "fsutil.h"
 #include "init.h"
 #include "landlock.h"
+#include "pty.h"
 #include "wrap.h"
 
 /* bwrap's --info-fd report is a few short JSON lines. */
@@ -176,12 +186,18 @@ static void print_landlock(int abi)
  * SIGCHLD blocked and read from a signalfd; the forwarded ones ignored, so
  * that bwrap inherits that and Ctrl-C cannot kill it (blocked signals are
  * queued even when ignored); SIGCHLD at its default, since an ignored one
- * (inherited) would reap bwrap unseen. */
+ * (inherited) would reap bwrap unseen. SIGTTOU and SIGTTIN ignored too, by
+ * the launcher and bwrap: the terminal sends them to the whole process
+ * group when a process of the sandbox touches the terminal from the
+ * background, and a stopped launcher would hand the prompt back to the
+ * shell while the sandbox runs on (the init gives the program the caller's
+ * dispositions back). */
 struct signal_state {
 	sigset_t mask;          /* the caller's mask, for bwrap and for after */
-	int sigs[8];
-	struct sigaction old[8];
+	int sigs[16];
+	struct sigaction old[16];
 	size_t nr;
+	size_t waited;          /* sigs[0 .. waited) are the waited ones */
 };
 
 static int take_signals(struct signal_state *st, const sigset_t *waited)
@@ -204,6 +220,15 @@ static int take_signals(struct signal_state *st, const sigset_t *waited)
 			return -1;
 		st->sigs[st->nr++] = sig;
 	}
+	st->waited = st->nr;
+	for (sig = SIGTTIN; sig <= SIGTTOU && st->nr < ARRAY_SIZE(st->sigs); sig++) {
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+		sa.sa_handler = SIG_IGN;
+		if (sigaction(sig, &sa, &st->old[st->nr]) < 0)
+			return -1;
+		st->sigs[st->nr++] = sig;
+	}
 	return 0;
 }
 
@@ -214,7 +239,7 @@ static void restore_signals(const struct signal_state *st)
 	size_t i;
 
 	sigemptyset(&pending);
-	for (i = 0; i < st->nr; i++)
+	for (i = 0; i < st->waited; i++)
 		sigaddset(&pending, st->sigs[i]);
 	while (sigtimedwait(&pending, NULL, &zero) > 0)
 		;	/* passed on already, or the terminal's */
@@ -341,20 +366,34 @@ static void end_sandbox(int pidfd)
 		;
 }
 
-/* The wait: one signalfd for the forwarded signals and SIGCHLD. */
+/* The wait: one signalfd for the forwarded signals, SIGCHLD and
+ * SIGWINCH; the channel; the terminal's relay. */
 struct waiting {
 	pid_t bwrap;
 	int pidfd;              /* the init's, or -1 */
 	pid_t init_pid;
 	int status;
+	struct pty *pty;
+	const struct run_spec *spec;
 };
 
-static void forward(const struct waiting *w, int sig)
+/* Pass sig to the init, for the program's process group (INIT_SIG_GROUP)
+ * or for the program alone. */
+static void forward(const struct waiting *w, int sig, bool group)
 {
+	union sigval v = { .sival_int = group ? INIT_SIG_GROUP : 0 };
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value = v;
 	if (w->pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
+		syscall(SYS_pidfd_send_signal, w->pidfd, sig, &si, 0);
 	else if (w->init_pid > 0)
-		kill(w->init_pid, sig);
+		sigqueue(w->init_pid, sig, v);
 }
 
 static int on_signal(struct evloop *l, int fd, uint32_t events, void *data,
@@ -367,9 +406,18 @@ static int on_signal(struct evloop *l, int fd, uint32_t events, void *data,
 	(void)l;
 	(void)events;
 	while ((n = read(fd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
-		if ((int)si.ssi_signo != SIGCHLD) {
-			if (si.ssi_code != SI_KERNEL)
-				forward(w, (int)si.ssi_signo);
+		int sig = (int)si.ssi_signo;
+
+		if (sig == SIGWINCH) {
+			pty_winch(w->pty);
+			continue;
+		}
+		if (sig == SIGCONT) {
+			pty_foreground(w->pty);	/* fg or bg of a launcher stopped from outside */
+			continue;
+		}
+		if (sig != SIGCHLD) {
+			forward(w, sig, si.ssi_code == SI_KERNEL || sig == SIGTSTP);
 			continue;
 		}
 		for (;;) {
@@ -388,12 +436,67 @@ static int on_signal(struct evloop *l, int fd, uint32_t events, void *data,
 	return 0;
 }
 
+/* Stop as the program did, by the same signal, so that the shell says
+ * the same ("Stopped", "Stopped (tty input)"); the launcher blocks or
+ * ignores the terminal's stop signals, for a moment it takes them. */
+static void stop_self(int sig)
+{
+	struct sigaction dfl, old;
+	sigset_t one, mask;
+
+	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) {
+		raise(SIGSTOP);
+		return;
+	}
+	memset(&dfl, 0, sizeof(dfl));
+	sigemptyset(&dfl.sa_mask);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigaction(sig, &dfl, &old);
+	sigprocmask(SIG_UNBLOCK, &one, &mask);
+	raise(sig);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	sigaction(sig, &old, NULL);
+}
+
+/* The init says the program stopped: the launch stops too (rule 7). The
+ * channel closing is the init's end; bwrap's follows. */
+static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
+		      struct strbuf *err)
+{
+	struct waiting *w = data;
+	char msg[2];
+	ssize_t n;
+
+	(void)events;
+	(void)err;
+	n = read(fd, msg, sizeof(msg));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		evloop_del(l, fd);
+		return 0;
+	}
+	if (n != 2 || msg[0] != INIT_STOPPED)
+		return 0;
+	pty_cooked(w->pty);
+	if (!w->spec->on_stop || w->spec->on_stop(w->spec->stop_data) == 0)
+		stop_self(msg[1]);
+	/* Continued: the terminal's foreground may be ours again, or not. */
+	pty_foreground(w->pty);
+	msg[0] = INIT_CONTINUE;
+	if (write(fd, msg, 1) < 0)
+		evloop_del(l, fd);	/* the init is gone */
+	return 0;
+}
+
 /* bwrap's options plus the init's own; the data for --args. */
 static void init_options(const struct run_spec *spec, int info_wr, int exe_fd,
 			 struct strvec *all)
 {
 	strvec_pushv(all, spec->opts->v);
-	strvec_pushl(all, "--as-pid-1", "--info-fd", NULL);
+	strvec_pushl(all, "--as-pid-1", "--new-session", "--info-fd", NULL);
 	strvec_pushf(all, "%d", info_wr);
 	strvec_push(all, "--ro-bind-fd");
 	strvec_pushf(all, "%d", exe_fd);
@@ -414,20 +517,21 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	cleanup_fd int exe_fd = -1;
 	cleanup_fd int info_rd = -1;
 	cleanup_fd int info_wr = -1;
-	cleanup_fd int life_rd = -1;
-	cleanup_fd int life_wr = -1;
+	cleanup_fd int chan_in = -1;
+	cleanup_fd int chan = -1;
 	cleanup_fd int ruleset = -1;
 	cleanup_fd int sfd = -1;
-	struct waiting w = { -1, -1, -1, 0 };
+	struct pty pty;
+	struct waiting w = { -1, -1, -1, 0, &pty, spec };
 	struct signal_state sigs;
 	struct child_exec child;
 	struct evloop loop;
 	sigset_t waited;
-	int pipefd[2], abi, ret = -1;
+	int pipefd[2], stdio[3], abi, ret = -1;
 	size_t i, nr = 0;
 
 	/* The init, bound from the running binary; bwrap's report; the
-	 * lifeline (only its read end goes in). */
+	 * channel (one end goes in). */
 	exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (exe_fd < 0) {
 		strbuf_addf(err, "cannot open '/proc/self/exe': %s", strerror(errno));
@@ -439,12 +543,12 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 	info_rd = pipefd[0];
 	info_wr = pipefd[1];
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pipefd) < 0) {
+		strbuf_addf(err, "cannot create a socket pair: %s", strerror(errno));
 		return -1;
 	}
-	life_rd = pipefd[0];
-	life_wr = pipefd[1];
+	chan = pipefd[0];
+	chan_in = pipefd[1];
 	abi = landlock_abi();
 	ruleset = landlock_scope_ruleset(abi, err);
 	if (ruleset == -2)
@@ -460,7 +564,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	strvec_pushf(&cmd, "%d", args_fd);
 	strvec_pushl(&cmd, "--", INIT_PATH, INIT_ROLE, NULL);
 	strvec_pushf(&cmd, "%" PRIx64, init_ignored_signals());
-	strvec_pushf(&cmd, "%d", life_rd);
+	strvec_pushf(&cmd, "%d", chan_in);
 	strvec_push(&cmd, "--");
 	strvec_pushv(&cmd, spec->argv->v);
 	if (spec->flags & RUN_VERBOSE) {
@@ -475,17 +579,23 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	fds[nr++] = args_fd;
 	fds[nr++] = exe_fd;
 	fds[nr++] = info_wr;
-	fds[nr++] = life_rd;
+	fds[nr++] = chan_in;
 
+	memcpy(stdio, spec->stdio, sizeof(stdio));
+	if (pty_open(&pty, stdio, err) < 0)
+		return -1;
 	init_forwarded_set(&waited);
 	sigaddset(&waited, SIGCHLD);
+	sigaddset(&waited, SIGWINCH);
 	if (take_signals(&sigs, &waited) < 0) {
 		strbuf_addf(err, "cannot set up signals: %s", strerror(errno));
 		restore_signals(&sigs);
+		pty_finish(&pty);
 		return -1;
 	}
 	if (evloop_init(&loop, err) < 0) {
 		restore_signals(&sigs);
+		pty_finish(&pty);
 		return -1;
 	}
 	sfd = signalfd(-1, &waited, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -493,10 +603,12 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 		strbuf_addf(err, "cannot watch signals: %s", strerror(errno));
 		goto out;
 	}
-	if (evloop_add(&loop, sfd, EPOLLIN, on_signal, &w, err) < 0)
+	if (evloop_add(&loop, sfd, EPOLLIN, on_signal, &w, err) < 0 ||
+	    fcntl(chan, F_SETFL, O_NONBLOCK) < 0 ||
+	    evloop_add(&loop, chan, EPOLLIN, on_channel, &w, err) < 0)
 		goto out;
 
-	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, spec->stdio,
+	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, stdio,
 				     ruleset, -1 };
 	w.bwrap = spawn_bwrap(&child, err);
 	if (w.bwrap < 0)
@@ -504,8 +616,14 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	close_fd(&args_fd);
 	close_fd(&exe_fd);
 	close_fd(&info_wr);
-	close_fd(&life_rd);
+	close_fd(&chan_in);
 	close_fd(&ruleset);
+	if (pty_start(&pty, &loop, err) < 0) {
+		kill(w.bwrap, SIGKILL);
+		while (waitpid(w.bwrap, &w.status, 0) < 0 && errno == EINTR)
+			;
+		goto out;
+	}
 
 	w.init_pid = read_init_pid(info_rd);
 	close_fd(&info_rd);
@@ -520,11 +638,12 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 		*status = exit_code(w.status);
 		ret = 0;
 	}
-	close_fd(&life_wr);
+	close_fd(&chan);
 	end_sandbox(w.pidfd);
 out:
 	if (w.pidfd >= 0)
 		close(w.pidfd);
+	pty_finish(&pty);
 	evloop_release(&loop);
 	restore_signals(&sigs);
 	return ret;

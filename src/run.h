@@ -26,6 +26,12 @@ struct run_spec {
 	const struct strvec *env;    /* bwrap's environment */
 	unsigned int flags;          /* enum run_flags */
 	int stdio[3];                /* bwrap's 0, 1, 2; -1: the launcher's */
+	/* When the whole sandbox has stopped (Ctrl-Z), before the launcher
+	 * stops and the shell's prompt comes back: the host-side work of the
+	 * end of a run, done for the moment. Returns 0, or -1 when the launch
+	 * must not stop (it is continued). NULL: none. */
+	int (*on_stop)(void *data);
+	void *stop_data;
 };
 
 /* Run bwrap with spec->opts (plus the init's own), then "--", the init and

@@ -123,9 +123,12 @@ static const struct scfilter_rule rules[] = {
 
 	/* Terminal */
 	{ .name = "ioctl", .action_errno = EPERM, .test = SCFILTER_TEST_LOW32_IN,
-	  .arg = 1, .values = { TIOCSTI, TIOCLINUX }, .nvalues = 2, .flags = SCFILTER_KEEP,
-	  .reason = "TIOCSTI/TIOCLINUX inject terminal input (CVE-2017-5226); "
-		    "low 32 bits compared (CVE-2019-10063)" },
+	  .arg = 1, .values = { TIOCSTI, TIOCLINUX, TIOCSETD }, .nvalues = 3,
+	  .flags = SCFILTER_KEEP,
+	  .reason = "TIOCSTI/TIOCLINUX inject terminal input (CVE-2017-5226), even if the "
+		    "terminal inside is the sandbox's own (pty.h); TIOCSETD attaches a line "
+		    "discipline, kernel code few programs need; low 32 bits compared "
+		    "(CVE-2019-10063)" },
 
 	/* Set-user-ID, set-group-ID and file capabilities (DESIGN MUST 11). A
 	 * file the sandbox marks in the project keeps the mark on the host,
@@ -446,7 +449,7 @@ static const char *const startup_calls[] = {
 	"set_robust_list", "rseq", "prlimit64", "getrandom", "rt_sigaction",
 	"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "clone", "wait4", "kill",
 	"getpid", "exit", "exit_group", "close_range", "fcntl", "signalfd4", "poll",
-	"ppoll", "getdents64",
+	"ppoll", "getdents64", "prctl", "setpgid", "getpgid",
 };
 
 static bool is_startup_call(const char *name)

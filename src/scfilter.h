@@ -81,7 +81,7 @@ enum scfilter_rule_flags {
 	SCFILTER_KEEP = 1 << 0,	/* also applied in ALLOWLIST mode */
 };
 
-#define SCFILTER_VALUES_MAX 4
+#define SCFILTER_VALUES_MAX 8
 
 /* One row of the policy. action_errno 0 records a decision to allow the
  * call (the reason says why); the loop adds no rule for it. values[] is in

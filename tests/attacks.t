@@ -495,7 +495,8 @@ report("x11path", connect(x11))
 report("kill", lambda: os.kill(victim, signal.SIGKILL))
 report("proc", lambda: os.stat("/proc/%d" % victim))
 report("ptrace", sc(101, 16, victim, 0, 0))
-report("setns", lambda: sc(308, os.open("/proc/1/ns/mnt", os.O_RDONLY), 0)())
+# (/proc/1 is the init, which is not dumpable: its ns files cannot be opened)
+report("setns", lambda: sc(308, os.open("/proc/self/ns/mnt", os.O_RDONLY), 0)())
 # A payload run from memory: it is confined like everything else.
 def memfd():
     fd = os.memfd_create("payload", 0)

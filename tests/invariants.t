@@ -434,19 +434,24 @@ if mode == "kill":
 elif mode == "pipe":
     os.kill(0, signal.SIGPIPE)
 elif mode == "stop":
-    # The child stays in the launcher's process group and stops it (and
-    # itself); the program, in a group of its own, wakes the child only,
-    # which then kills the stopped group.
+    # Stop the program's group (kill(0) reaches no further: the sandbox is
+    # a session of its own), while a child in another group plants again
+    # and again: the launch stops, and nothing may run while it is.
     child = os.fork()
     if child == 0:
-        time.sleep(0.3)
-        os.kill(0, signal.SIGSTOP)
-        os.kill(0, signal.SIGKILL)
-        os._exit(0)
-    os.setpgid(0, 0)
-    time.sleep(1.5)
-    os.kill(child, signal.SIGCONT)
-    time.sleep(3)
+        os.setpgid(0, 0)
+        while True:
+            if not os.path.lexists(git):
+                os.makedirs(os.path.join(git, "objects"), exist_ok=True)
+                os.makedirs(os.path.join(git, "refs"), exist_ok=True)
+                with open(os.path.join(git, "HEAD"), "w") as f:
+                    f.write("ref: refs/heads/main\n")
+                with open(os.path.join(git, "config"), "w") as f:
+                    f.write("[core]\n\tfsmonitor = touch %s\n" % pwned)
+            time.sleep(0.02)
+    time.sleep(0.3)
+    os.kill(0, signal.SIGSTOP)
+    time.sleep(60)
 elif mode == "sleep":
     time.sleep(60)
 PY
@@ -485,8 +490,37 @@ $(cat "$W/hostwork.out")"
 	t_git_runs_nothing "$what" "$P" "$pw"
 }
 hostwork_case kill "a program that plants .git then kill(0, SIGKILL)s its process group"
-hostwork_case stop "a program that plants .git, SIGSTOPs its launcher's group, then SIGKILLs it"
 hostwork_case pipe "a program that plants .git then kill(0, SIGPIPE)s its process group"
+
+# A program that stops itself stops its launch (job control), and the
+# caller gets control back, the prompt and its git with it: by then the
+# whole sandbox is stopped, and what it planted is set aside.
+if P=$(mkproj hostwork-stop); then
+	pw=$W/pwned-hostwork-stop
+	cp "$W/hostwork.py" "$P/"
+	(cd "$P" && exec "$P/.venv/bin/python" "$P/hostwork.py" "$P" stop "$pw") \
+		</dev/null >"$W/hostwork.out" 2>&1 &
+	gpid=$!
+	bg_pids+=("$gpid")
+	state=
+	for _ in $(seq 150); do
+		state=$(awk '{ print $3 }' "/proc/$gpid/stat" 2>/dev/null)
+		[ "$state" = T ] && break
+		sleep 0.1
+	done
+	t hostwork "a program that stops itself: its launcher stops too (state $state)" \
+		"$([ "$state" = T ]; echo $?)" "$(cat "$W/hostwork.out")"
+	sleep 1	# a planter left running would plant again by now
+	t hostwork "... and by then the .git it planted is set aside, and stays so" \
+		"$([ -e "$P/planted" ] && no_git_at_top "$P"; echo $?)" \
+		"at the top: $(ls -A "$P" | tr '\n' ' ')
+$(cat "$W/hostwork.out")"
+	t_git_runs_nothing "... while the launch is stopped" "$P" "$pw"
+	kill -KILL "$gpid" 2>/dev/null
+	wait "$gpid" 2>/dev/null
+else
+	t hostwork "make the project for the stopped launch" 1
+fi
 
 if P=$(mkproj hostwork-hostkill); then
 	pw=$W/pwned-hostwork-hostkill
@@ -994,6 +1028,91 @@ else
 	tskip git "a .git, then the project chmod 0555: root renames in it regardless (runs as the user)"
 fi
 
+# Below the top: what git on the host follows into and runs from, in the
+# work tree. A submodule (git status at the top recurses into it), its
+# repository replaced from inside; and a hooks directory core.hooksPath
+# names in the work tree, a hook written there from inside.
+if [ -n "$have_git" ] && P=$(mkproj git-sub); then
+	pw=$W/pwned-git-sub
+	lib=$W/git-sub-lib
+	(hgit init -q "$lib" && hgit -C "$lib" -c user.name=t -c user.email=t@t commit -q --allow-empty -m init &&
+		hgit -C "$P" init -q &&
+		hgit -C "$P" -c protocol.file.allow=always submodule add -q "$lib" lib &&
+		hgit -C "$P" -c protocol.file.allow=always submodule add -q "$lib" vendor/later &&
+		hgit -C "$P" -c user.name=t -c user.email=t@t commit -q -m subs &&
+		hgit -C "$P" submodule deinit -q -f vendor/later) ||
+		t git "make a project with two submodules" 1
+	out=$(cd "$P" && .venv/bin/python - "$pw" <<'PY' 2>&1
+import os, shutil, subprocess, sys
+pwned = sys.argv[1]
+def plant(d):
+    subprocess.run(["git", "init", "-q", d], check=False)
+    subprocess.run(["git", "-C", d, "config", "core.fsmonitor", "touch " + pwned], check=False)
+# the populated submodule: its gitfile replaced by a repository
+try:
+    os.remove("lib/.git")
+    plant("lib")
+    print("lib DONE")
+except OSError as e:
+    print("lib blocked", e.errno)
+# the other, not checked out: a repository where git will look
+os.makedirs("vendor/later", exist_ok=True)
+plant("vendor/later")
+print("later DONE" if os.path.isdir("vendor/later/.git") else "later blocked")
+PY
+)
+	(cd "$P" && hgit status) ; (cd "$P" && hgit status --ignore-submodules=none)
+	(cd "$P/lib" && hgit status)
+	t git "a submodule's .git replaced from inside: git status at the top, and in it, runs nothing" \
+		"$([ ! -e "$pw" ]; echo $?)" "inside: $out
+lib: $(ls -A "$P/lib" | tr '\n' ' ')"
+	t git "... the populated submodule's .git is read-only inside" \
+		"$(printf '%s\n' "$out" | grep -q '^lib blocked'; echo $?)" "$out"
+	t git "... and a repository made in a submodule not checked out is set aside" \
+		"$([ ! -e "$P/vendor/later/.git" ] && ls -d "$P"/vendor/later/.git.from-sandbox-* >/dev/null 2>&1; echo $?)" \
+		"vendor/later: $(ls -A "$P/vendor/later" 2>&1 | tr '\n' ' ')"
+else
+	tskip git "submodules: no git, or no project"
+fi
+if [ -n "$have_git" ] && P=$(mkproj git-hooks); then
+	pw=$W/pwned-git-hooks
+	hgit -C "$P" init -q && mkdir -p "$P/.githooks" && hgit -C "$P" config core.hooksPath .githooks
+	out=$(cd "$P" && .venv/bin/python - "$pw" <<'PY' 2>&1
+import os, sys
+try:
+    with open(".githooks/pre-commit", "w") as f:
+        f.write("#!/bin/sh\ntouch %s\n" % sys.argv[1])
+    os.chmod(".githooks/pre-commit", 0o755)
+    print("hook DONE")
+except OSError as e:
+    print("hook blocked", e.errno)
+PY
+)
+	(cd "$P" && GIT_CONFIG_GLOBAL=/dev/null git -c user.name=t -c user.email=t@t commit -q --allow-empty -m t) >/dev/null 2>&1
+	t git "core.hooksPath in the work tree: a hook written from inside never runs on the host" \
+		"$([ ! -e "$pw" ]; echo $?)" "inside: $out"
+	t git "... the hooks directory is read-only inside" \
+		"$(printf '%s\n' "$out" | grep -q '^hook blocked'; echo $?)" "$out"
+	rm -rf "$P/.githooks"
+	hgit -C "$P" config core.hooksPath tools/hooks
+	mkdir -p "$P/tools"
+	out=$(cd "$P" && .venv/bin/python - "$pw" <<'PY' 2>&1
+import os, sys
+os.makedirs("tools/hooks", exist_ok=True)
+with open("tools/hooks/pre-commit", "w") as f:
+    f.write("#!/bin/sh\ntouch %s\n" % sys.argv[1])
+os.chmod("tools/hooks/pre-commit", 0o755)
+print("made")
+PY
+)
+	(cd "$P" && GIT_CONFIG_GLOBAL=/dev/null git -c user.name=t -c user.email=t@t commit -q --allow-empty -m t) >/dev/null 2>&1
+	t git "core.hooksPath naming a directory not there: made from inside, it is set aside, its hook never runs" \
+		"$([ ! -e "$pw" ] && [ ! -e "$P/tools/hooks" ]; echo $?)" "inside: $out
+tools: $(ls -A "$P/tools" | tr '\n' ' ')"
+else
+	tskip git "core.hooksPath: no git, or no project"
+fi
+
 # === shadowing host tools ===============================================================
 if P=$(mkproj_pip shadow); then
 	v=$P/.venv
@@ -1002,11 +1121,14 @@ if P=$(mkproj_pip shadow); then
 from setuptools import setup
 setup(name="svshadow", version="1.0", packages=["svshadow"],
       entry_points={"console_scripts": ["sudo = svshadow:main", "ssh = svshadow:main",
-                                        "git = svshadow:main", "sv-shadow-normal = svshadow:main"]})
+                                        "git = svshadow:main", "sv-shadow-normal = svshadow:main",
+                                        "sudoedit = svshadow:main", "ssh-askpass = svshadow:main",
+                                        "git-credential-store = svshadow:main",
+                                        "gpg-agent = svshadow:main", "pass = svshadow:main"]})
 PY
 	printf 'def main():\n    print("shadow")\n' >"$P/pkg-shadow/svshadow/__init__.py"
 	(cd "$P" && "$v/bin/pip" install "${pip_opts[@]}" ./pkg-shadow) >/dev/null 2>"$W/shadow.err"
-	for n in sudo ssh git; do
+	for n in sudo ssh git sudoedit ssh-askpass git-credential-store gpg-agent pass; do
 		t shadowing "a console script named $n gets no entry in bin/ on the host (no gate, no program)" \
 			"$([ ! -e "$v/bin/$n" ] && [ ! -L "$v/bin/$n" ]; echo $?)" "$(ls -l "$v/bin/$n" 2>&1)"
 	done
@@ -1021,6 +1143,118 @@ PY
 $(grep -v DEPRECATION "$W/shadow.err" | tail -8)"
 else
 	t shadowing "make the shadowing project" 1
+fi
+
+# Permissions taken off from inside, so that the host's checks would see
+# nothing (EACCES) and skip: the project itself, after planting a .git;
+# a directory on the way to another venv, which would then go unbound.
+# (As root, permissions stop nothing: the checks run all the same.)
+if P=$(mkproj hostwork-chmod0); then
+	pw=$W/pwned-hostwork-chmod0
+	out=$(cd "$P" && .venv/bin/python - "$P" "$pw" <<'PY' 2>&1
+import os, sys
+top, pwned = sys.argv[1:3]
+for d in ("objects", "refs"):
+    os.makedirs(top + "/.git/" + d, exist_ok=True)
+open(top + "/.git/HEAD", "w").write("ref: refs/heads/main\n")
+open(top + "/.git/config", "w").write("[core]\n\tfsmonitor = touch %s\n" % pwned)
+os.chmod(top, 0)
+print("chmod 0 done")
+PY
+)
+	chmod u+rwx "$P" 2>/dev/null
+	t hostwork "a .git planted, then the project made chmod 0: the .git is set aside all the same" \
+		"$(no_git_at_top "$P"; echo $?)" "inside: $out
+at the top: $(ls -A "$P" | tr '\n' ' ')"
+	t_git_runs_nothing "... and, the mode given back by hand" "$P" "$pw"
+else
+	t hostwork "make the project for chmod 0" 1
+fi
+if P=$(mkproj hostwork-chmod0-way); then
+	mkdir -p "$P/a/b" && "$SV_PYTHON" -m venv --without-pip "$P/a/b/v2" >/dev/null 2>&1 &&
+		"$SV" --project "$P" "$P/a/b/v2" >/dev/null 2>&1
+	(cd "$P" && .venv/bin/python -c 'import os; os.chmod("a", 0)') >/dev/null 2>&1
+	out=$(cd "$P" && .venv/bin/python - <<'PY' 2>&1
+import os
+try:
+    os.chmod("a", 0o755)
+except OSError:
+    pass
+try:
+    with open("a/b/v2/bin/python3.sv-test", "w") as f:
+        f.write("planted\n")
+    print("v2 DONE")
+except OSError as e:
+    print("v2 blocked", e.errno)
+PY
+)
+	t hostwork "a directory on the way to another venv made chmod 0: the next launch still binds that venv read-only" \
+		"$(printf '%s\n' "$out" | grep -q '^v2 blocked'; echo $?)" "$out"
+	chmod -R u+rwx "$P/a" 2>/dev/null
+else
+	t hostwork "make the project for chmod 0 on the way" 1
+fi
+
+# A full file system: the rename aside fails (ENOSPC), and git must still
+# find no repository. Needs a small file system of its own (root).
+if [ "$uid" -eq 0 ] && command -v mkfs.ext4 >/dev/null 2>&1; then
+	fsimg=$W/small.img fsdir=$W/small
+	if truncate -s 48M "$fsimg" && mkfs.ext4 -q -F "$fsimg" >/dev/null 2>&1 && mkdir -p "$fsdir" &&
+		mount -o loop "$fsimg" "$fsdir" 2>/dev/null; then
+		P=$fsdir/proj
+		pw=$W/pwned-enospc
+		mkdir "$P" && "$SV_PYTHON" -m venv --without-pip "$P/.venv" >/dev/null 2>&1 &&
+			"$SV" "$P/.venv" >/dev/null 2>&1
+		(cd "$P" && .venv/bin/python - "$pw" <<'PY') >"$W/enospc.out" 2>&1
+import os, random, string, sys
+for d in ("objects", "refs"):
+    os.makedirs(".git/" + d, exist_ok=True)
+open(".git/HEAD", "w").write("ref: refs/heads/main\n")
+open(".git/config", "w").write("[core]\n\tfsmonitor = touch %s\n" % sys.argv[1])
+fd = os.open("ballast", os.O_CREAT | os.O_WRONLY, 0o644)
+for chunk in (1 << 20, 4096, 1):
+    try:
+        while True:
+            os.write(fd, b"\0" * chunk)
+    except OSError:
+        pass
+fails = 0
+while fails < 200:
+    try:
+        os.close(os.open("f" + "".join(random.choice(string.hexdigits) for _ in range(49)), os.O_CREAT | os.O_WRONLY))
+        fails = 0
+    except OSError:
+        fails += 1
+PY
+		t_git_runs_nothing "a .git planted on a full file system (no rename fits)" "$P" "$pw"
+		t hostwork "... and the launcher said what it did" \
+			"$(grep -q 'file system is full' "$W/enospc.out"; echo $?)" "$(tail -5 "$W/enospc.out")"
+		umount "$fsdir"
+	else
+		tskip hostwork "a full file system: cannot make a loop file system here"
+	fi
+else
+	tskip hostwork "a full file system: making one takes root and mkfs.ext4 (the root pass runs it)"
+fi
+
+# The init cannot be traced or stopped from inside: an attach would stop
+# pid 1, and with it the whole launch.
+if P=$(mkproj hostwork-init); then
+	out=$(cd "$P" && timeout 30 .venv/bin/python -c "$PRELUDE"'
+import ctypes, signal, time
+libc = ctypes.CDLL(None, use_errno=True)
+def attach():
+    if libc.ptrace(16, 1, None, None) != 0:    # PTRACE_ATTACH
+        raise OSError(ctypes.get_errno(), "ptrace")
+report("ptrace", attach)
+report("stop", lambda: os.kill(1, signal.SIGSTOP))
+time.sleep(0.5)
+print("state", open("/proc/1/stat").read().rsplit(")", 1)[1].split()[0])' 2>&1)
+	t hostwork "the init (pid 1) cannot be traced from inside" "$(blocked "$out" ptrace; echo $?)" "$out"
+	t hostwork "... and a SIGSTOP from inside leaves it running" \
+		"$(printf '%s\n' "$out" | grep -q '^state [RS]$'; echo $?)" "$out"
+else
+	t hostwork "make the project for the init" 1
 fi
 
 # === denial of service ===================================================================
@@ -1112,6 +1346,23 @@ time.sleep(20)' "$v" "$P") </dev/null >/dev/null 2>&1 &
 		"$([ "$rc" = 0 ] && [ "$ms" -le 10000 ]; echo $?)" "exit $rc after $ms ms; $held"
 else
 	t dos "make the project for the locks" 1
+fi
+
+# (c) thousands of directories with a pyvenv.cfg made at the project's top:
+# one read-only bind each would take bwrap past its limit.
+if P=$(mkproj dos-venvs); then
+	(cd "$P" && .venv/bin/python -c '
+import os
+for i in range(3000):
+    os.mkdir(".c%04d" % i)
+    open(".c%04d/pyvenv.cfg" % i, "w").close()') >/dev/null 2>&1
+	out=$(cd "$P" && .venv/bin/python -c 'print("ran")' 2>"$W/dos-venvs.err")
+	t dos "3000 fake venvs at the project's top: the next launch still runs" \
+		"$([ "$out" = ran ]; echo $?)" "$(tail -3 "$W/dos-venvs.err")"
+	t dos "... and says that it bound only the oldest" \
+		"$(grep -q 'not bound read-only' "$W/dos-venvs.err"; echo $?)" "$(tail -3 "$W/dos-venvs.err")"
+else
+	t dos "make the project for fake venvs" 1
 fi
 
 # === small leaks ===========================================================================

@@ -280,9 +280,16 @@ ln -s "$SV_TMP/outside.env" "$p/.env"
 out=$("$v/bin/python" -c 'import os; print(os.environ.get("SV_LEAK"))' 2>"$SV_TMP/err")
 rc=$?
 err=$(cat "$SV_TMP/err")
-ok $((rc == 0)) "a .env symlink is refused (non-zero exit)"
-like "$err" '\.env' "... with a message about .env"
+is "$rc:$out" "0:None" "a .env symlink is not followed: the launch goes on without it"
+like "$err" "ignoring '.*/\.env': not a regular file" "... with a warning about .env"
 unlike "$out" 'leaked' "... and the target's content never reaches the sandbox"
+rm -f "$p/.env"
+# A FIFO there would block a launch that opened it to read; a directory
+# cannot be read: both are said and left out.
+mkfifo "$p/.env"
+out=$(timeout 20 "$v/bin/python" -c 'print("ran")' 2>"$SV_TMP/err")
+is "$?:$out" "0:ran" "a FIFO named .env does not stop or block a launch"
+like "$(cat "$SV_TMP/err")" "ignoring '.*/\.env'" "... and is said"
 rm -f "$p/.env"
 
 # --- namespaces -----------------------------------------------------------------------

@@ -142,3 +142,32 @@ dir_snapshot() {
 		fi
 	done
 }
+
+contains() {   # contains GOT FIXED-STRING "description"
+	if printf '%s\n' "$1" | grep -qF -e "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf 'got:  %s\nwant: %s\n' "$1" "$2" | sed 's/^/#   /' | head -20
+	fi
+}
+
+lacks() {      # lacks GOT FIXED-STRING "description"
+	if printf '%s\n' "$1" | grep -qF -e "$2"; then
+		ok 1 "$3"
+		printf 'got:  %s\nmust not contain: %s\n' "$1" "$2" | sed 's/^/#   /' | head -20
+	else
+		ok 0 "$3"
+	fi
+}
+
+# find_src: the source tree (README.md, doc/, scripts/): SV_SRC (tests/run-all
+# sets it), else the tree the binary was built in (SV=./build/sandbox-venv).
+find_src() {
+	local d
+	for d in "${SV_SRC:-}" "$(dirname "$SV")/.." "$(dirname "$SV")"; do
+		[ -n "$d" ] && [ -f "$d/README.md" ] && [ -f "$d/doc/sandbox-venv.1" ] &&
+			[ -f "$d/tests/run-all" ] && { (cd "$d" && pwd); return 0; }
+	done
+	return 1
+}

@@ -11,14 +11,6 @@ pip_opts=(--no-index --no-build-isolation --disable-pip-version-check -q)
 pyver=$("$SV_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 
-contains() {   # contains GOT FIXED-STRING "description"
-	if printf '%s\n' "$1" | grep -qF -e "$2"; then
-		ok 0 "$3"
-	else
-		ok 1 "$3"
-		printf 'got:  %s\nwant: %s\n' "$1" "$2" | sed 's/^/#   /' | head -20
-	fi
-}
 
 check_intact() {   # check_intact VENV "description": --check exits 0 and prints nothing
 	local got rc

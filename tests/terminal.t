@@ -169,16 +169,144 @@ out=$(screen)
 like "$out" '^TIOCSTI-EPERM$' "TIOCSTI inside fails with EPERM"
 unlike "$out" '^INJECTED$' "... and nothing is injected into the terminal"
 
-# The same without the filter injects (when the kernel allows TIOCSTI):
-# the test above can fail.
+# Without the filter, TIOCSTI works, but only on the sandbox's own terminal:
+# nothing reaches the shell's input (the relay is the defence; the filter
+# is one more).
 if [ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)" = 0 ]; then
 	skip "dev.tty.legacy_tiocsti=0: the kernel blocks TIOCSTI by itself"
 else
 	start_shell
 	tm send-keys -t sv "SANDBOX_SECCOMP_ALLOW= '$v/bin/python' tiocsti.py 2>/dev/null; echo DONE\"-\"2" Enter
 	wait_for '^DONE-2$' 100
-	wait_for '^INJECTED$' 30
-	ok $? "without the filter (SANDBOX_SECCOMP_ALLOW=) the same TIOCSTI injects a command"
+	sleep 0.5
+	out=$(screen)
+	like "$out" '^TIOCSTI-ALLOWED$' "without the filter (SANDBOX_SECCOMP_ALLOW=) TIOCSTI is allowed inside"
+	unlike "$out" '^INJECTED$' "attack[terminal] ... and still injects nothing into the shell: the sandbox's terminal is its own"
+fi
+
+# Property: no process of a sandbox holds the caller's terminal, or can
+# open it (/dev/tty, /dev/console): every terminal device inside differs
+# from the shell's.
+cat >"$p/ttys.py" <<'PY'
+import glob, os, stat, sys
+seen = set()
+for path in glob.glob("/proc/[0-9]*/fd/*") + ["/dev/tty", "/dev/console", "/dev/stdin"]:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        continue
+    st = os.fstat(fd)
+    os.close(fd)
+    if stat.S_ISCHR(st.st_mode):
+        seen.add("%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)))
+open(sys.argv[1], "w").write(" ".join(sorted(seen)) + "\n")
+PY
+start_shell
+tm send-keys -t sv "python3 -c 'import os; s = os.stat(os.ttyname(0)); print(\"%d:%d\" % (os.major(s.st_rdev), os.minor(s.st_rdev)))' >host-tty; '$v/bin/python' ttys.py inside-ttys & '$v/bin/shell' -c 'python ttys.py inside-ttys2 </dev/null'; wait; echo DONE\"-\"3" Enter
+wait_for '^DONE-3$' 150
+host_tty=$(cat "$p/host-tty" 2>/dev/null)
+inside=$(cat "$p/inside-ttys" "$p/inside-ttys2" 2>/dev/null)
+if [ -z "$host_tty" ] || [ -z "$inside" ]; then
+	ok 1 "attack[terminal] the terminal devices inside a launch, and the shell's (none found)"
+else
+	case " $(echo $inside) " in
+	*" $host_tty "*) ok 1 "attack[terminal] no descriptor inside is the caller's terminal ($host_tty), and /dev/tty is not: found it in [$inside]" ;;
+	*) ok 0 "attack[terminal] no descriptor inside, /dev/tty or /dev/console is the caller's terminal ($host_tty), in the foreground or the background" ;;
+	esac
+fi
+
+# The terminal hijack: a process of the sandbox makes its own group the
+# terminal's foreground (TIOCSPGRP), then touches the terminal from the
+# group left behind, so that the terminal stops that group (SIGTTOU), and
+# keeps reading. Outside, that stopped the launcher and gave the shell its
+# prompt back while the sandbox read what was typed there. Now the terminal
+# is the sandbox's own: the launch stops as a whole, and what is typed at
+# the prompt never reaches the sandbox.
+cat >"$p/hijack.py" <<'PY'
+import fcntl, os, select, signal, struct, termios, time
+tty = os.open("/dev/tty", os.O_RDWR)
+if os.fork() == 0:
+    for s in (signal.SIGTTOU, signal.SIGTTIN, signal.SIGHUP, signal.SIGTSTP):
+        signal.signal(s, signal.SIG_IGN)
+    os.setpgid(0, 0)
+    me = struct.pack("i", os.getpgrp())
+    log = open("keylog.txt", "ab", buffering=0)
+    end = time.time() + 8
+    while time.time() < end:
+        try:
+            fcntl.ioctl(tty, termios.TIOCSPGRP, me)
+        except OSError:
+            pass
+        if select.select([tty], [], [], 0.1)[0]:
+            try:
+                log.write(os.read(tty, 4096))
+            except OSError:
+                time.sleep(0.1)
+    os._exit(0)
+time.sleep(0.5)
+termios.tcsetattr(tty, termios.TCSANOW, termios.tcgetattr(tty))
+time.sleep(8)
+PY
+rm -f "$p/keylog.txt"
+start_shell
+tm send-keys -t sv "'$v/bin/python' hijack.py" Enter
+wait_for 'Stopped.*hijack' 60
+ok $? "the hijacker's group stops on its own terminal (SIGTTOU): the launch stops with it, the shell says so"
+tm send-keys -t sv 'echo "SECRET""-TYPED"' Enter
+wait_for '^SECRET-TYPED$' 50
+ok $? "... and the shell has the terminal"
+tm send-keys -t sv 'kill -9 %1' Enter
+sleep 1
+log=$(cat "$p/keylog.txt" 2>/dev/null)
+unlike "$log" 'SECRET' "attack[terminal] what is typed at the shell's prompt never reaches the sandbox"
+
+# A sandbox that stops itself gives the shell its prompt back: by then the
+# whole sandbox is stopped (a process left running could plant a
+# repository for the prompt's git), and what it planted is set aside, as at
+# the end of a run.
+cat >"$p/plant.py" <<'PY'
+import os, signal, subprocess, time
+P = os.getcwd()
+def plant():
+    subprocess.run(["git", "init", "-q", P])
+    subprocess.run(["git", "-C", P, "config", "core.fsmonitor", "echo FSMON-RAN >>" + P + "/fsmon.out; false"])
+if os.fork() == 0:
+    os.setpgid(0, 0)
+    for s in (signal.SIGTTOU, signal.SIGTTIN, signal.SIGTSTP, signal.SIGHUP):
+        signal.signal(s, signal.SIG_IGN)
+    while True:
+        if not os.path.exists(P + "/.git"):
+            plant()
+        time.sleep(0.02)
+time.sleep(0.5)
+plant()
+os.kill(os.getpid(), signal.SIGSTOP)
+time.sleep(30)
+PY
+if command -v git >/dev/null 2>&1; then
+	rm -rf "$p/.git" "$p"/.git.from-sandbox-* "$p/fsmon.out"
+	tm kill-session -t sv 2>/dev/null
+	tm new-session -d -s sv -x 120 -y 40 \
+		"cd '$p' && env -i HOME='$HOME' PATH=/usr/bin:/bin TERM=screen PS1='SV-PROMPT\$ ' PROMPT_COMMAND='git status --short >/dev/null 2>&1' bash --norc --noprofile -i"
+	wait_for '^SV-PROMPT\$' 100
+	tm send-keys -t sv "'$v/bin/python' plant.py" Enter
+	wait_for 'Stopped.*plant' 100
+	ok $? "a program that stops itself stops the launch"
+	sleep 1.5	# the prompt's git runs, a live planter would plant again
+	tm send-keys -t sv 'echo "AT""-PROMPT"' Enter
+	wait_for '^AT-PROMPT$' 50
+	ok $? "... and the prompt (with its git) comes back"
+	[ ! -e "$p/.git" ] && ls -d "$p"/.git.from-sandbox-* >/dev/null 2>&1
+	ok $? "attack[gitdir] at the prompt, the repository the stopped sandbox planted is set aside, and none comes back"
+	[ ! -e "$p/fsmon.out" ]
+	ok $? "attack[gitdir] ... and the prompt's git ran nothing of it"
+	tm send-keys -t sv 'fg' Enter
+	sleep 1
+	tm send-keys -t sv C-c
+	sleep 1
+	rm -rf "$p/.git" "$p"/.git.from-sandbox-* "$p/fsmon.out"
+else
+	skip "git is not installed: no repository planted during a stop"
 fi
 
 tm kill-server 2>/dev/null

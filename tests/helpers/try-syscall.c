@@ -142,6 +142,9 @@ static long t_tiocsti_high(void)
 	return syscall(SYS_ioctl, -1, (1UL << 32) | (unsigned long)TIOCSTI, &c);
 }
 static long t_tioclinux(void) { char c = 0; return syscall(SYS_ioctl, -1, (unsigned long)TIOCLINUX, &c); }
+static long t_tiocspgrp(void) { int g = 1; return syscall(SYS_ioctl, -1, (unsigned long)TIOCSPGRP, &g); }
+static long t_tiocsctty(void) { return syscall(SYS_ioctl, -1, (unsigned long)TIOCSCTTY, 0); }
+static long t_tiocsetd(void) { int d = 0; return syscall(SYS_ioctl, -1, (unsigned long)TIOCSETD, &d); }
 /* EBADF for any request; default TIOCGWINSZ */
 static long t_ioctl(void)
 {
@@ -296,6 +299,9 @@ static const struct {
 	{ "tiocsti", t_tiocsti },
 	{ "tiocsti-high", t_tiocsti_high },
 	{ "tioclinux", t_tioclinux },
+	{ "tiocspgrp", t_tiocspgrp },
+	{ "tiocsctty", t_tiocsctty },
+	{ "tiocsetd", t_tiocsetd },
 	{ "ioctl", t_ioctl },
 	{ "socket", t_socket },
 	{ "socket-packet", t_socket_packet },

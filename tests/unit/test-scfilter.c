@@ -106,6 +106,10 @@ static const struct tcase default_cases[] = {
 	{ "ioctl", "tiocsti", NULL, EXPECT_ROW },
 	{ "ioctl", "tiocsti-high", NULL, EXPECT_ROW },
 	{ "ioctl", "tioclinux", NULL, EXPECT_ROW },
+	{ "ioctl", "tiocspgrp", NULL, EXPECT_SAME },	/* on the sandbox's own pty */
+	{ "ioctl", "tiocsctty", NULL, EXPECT_SAME },
+	{ "ioctl", "tiocsetd", NULL, EXPECT_ROW },
+	{ "ioctl", "ioctl", "0x540f", EXPECT_SAME },		/* TIOCGPGRP: reading is fine */
 	{ "ioctl", "ioctl", NULL, EXPECT_SAME },
 	{ "socket", "socket-packet", NULL, EXPECT_ROW },
 	{ "socket", "socket-unspec", NULL, EXPECT_ROW },
@@ -182,6 +186,7 @@ static const struct tcase allowlist_cases[] = {
 	{ "ioctl", "tiocsti", NULL, EXPECT_EPERM },
 	{ "ioctl", "tiocsti-high", NULL, EXPECT_EPERM },
 	{ "ioctl", "tioclinux", NULL, EXPECT_EPERM },
+	{ "ioctl", "tiocsetd", NULL, EXPECT_EPERM },
 	{ "ioctl", "ioctl", "0x1000005412", EXPECT_EPERM },	/* TIOCSTI, high bits */
 	{ "ioctl", "ioctl", "0xffffffff0000541c", EXPECT_EPERM }, /* TIOCLINUX, high bits */
 	{ "ioctl", "ioctl", NULL, EXPECT_SAME },

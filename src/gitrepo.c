@@ -1,0 +1,501 @@
+/* gitrepo.c - where in the work tree git on the host runs from. */
+#include "gitrepo.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "strbuf.h"
+#include "util.h"
+
+#define CONFIG_MAX (1u << 20)
+#define INDEX_MAX (256u << 20)
+#define GITFILE_MAX 4096
+#define MODULES_DEPTH 8
+#define MODULES_DIRS 4096
+
+/* ---- git's config format, the part needed here ---- */
+
+static bool key_char(int c)
+{
+	return isalnum(c) || c == '-';
+}
+
+/* One value, from *p to the end of its line, as git reads it: quotes,
+ * escapes, comments, backslash-newline; trailing blanks outside quotes
+ * dropped. */
+static void parse_value(const char **p, const char *end, struct strbuf *v)
+{
+	bool quoted = false;
+	size_t keep = 0;	/* v->len up to the last byte not to trim */
+
+	while (*p < end && (**p == ' ' || **p == '\t'))
+		(*p)++;
+	while (*p < end) {
+		char c = *(*p)++;
+
+		if (c == '\n' && !quoted)
+			break;
+		if (!quoted && (c == '#' || c == ';')) {
+			while (*p < end && **p != '\n')
+				(*p)++;
+			continue;
+		}
+		if (c == '"') {
+			quoted = !quoted;
+			keep = v->len;
+			continue;
+		}
+		if (c == '\\' && *p < end) {
+			c = *(*p)++;
+			if (c == '\n')
+				continue;
+			c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'b' ? '\b' : c;
+			strbuf_addch(v, c);
+			keep = v->len;
+			continue;
+		}
+		strbuf_addch(v, c);
+		if (quoted || (c != ' ' && c != '\t'))
+			keep = v->len;
+	}
+	strbuf_setlen(v, keep);
+}
+
+/* "[name]", "[name "sub"]" or "[name.sub]": into sec as "name" or
+ * "name.sub" (name in lower case). *p is past '['. */
+static void parse_section(const char **p, const char *end, struct strbuf *sec)
+{
+	strbuf_reset(sec);
+	while (*p < end && (key_char(**p) || **p == '.')) {
+		strbuf_addch(sec, (char)tolower((unsigned char)**p));
+		(*p)++;
+	}
+	while (*p < end && (**p == ' ' || **p == '\t'))
+		(*p)++;
+	if (*p < end && **p == '"') {
+		strbuf_addch(sec, '.');
+		for ((*p)++; *p < end && **p != '"' && **p != '\n'; (*p)++) {
+			if (**p == '\\' && *p + 1 < end)
+				(*p)++;
+			strbuf_addch(sec, **p);
+		}
+	}
+	while (*p < end && **p != ']' && **p != '\n')
+		(*p)++;
+	if (*p < end && **p == ']')
+		(*p)++;
+}
+
+char *gitrepo_config_get(const char *text, size_t len, const char *section,
+			 const char *key)
+{
+	cleanup_strbuf struct strbuf sec = STRBUF_INIT;
+	cleanup_strbuf struct strbuf name = STRBUF_INIT;
+	cleanup_strbuf struct strbuf val = STRBUF_INIT;
+	const char *p = text, *end = text + len;
+	char *found = NULL;
+
+	while (p < end) {
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (p == end)
+			break;
+		if (*p == '#' || *p == ';') {
+			while (p < end && *p != '\n')
+				p++;
+			continue;
+		}
+		if (*p == '[') {
+			p++;
+			parse_section(&p, end, &sec);
+			continue;
+		}
+		if (!isalpha((unsigned char)*p)) {
+			while (p < end && *p != '\n')
+				p++;
+			continue;
+		}
+		strbuf_reset(&name);
+		while (p < end && key_char(*p))
+			strbuf_addch(&name, (char)tolower((unsigned char)*p++));
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		strbuf_reset(&val);
+		if (p < end && *p == '=') {
+			p++;
+			parse_value(&p, end, &val);
+		} else {
+			strbuf_addstr(&val, "true");	/* "key" alone: a boolean */
+			while (p < end && *p != '\n')
+				p++;
+		}
+		if (!strcmp(sec.buf, section) && !strcmp(name.buf, key)) {
+			free(found);
+			found = xstrdup(val.buf);
+		}
+	}
+	return found;
+}
+
+/* dirfd/name, a regular file (symlinks followed, as git does), into out:
+ * 0, or -1 when it is not there, not regular or larger than max. */
+static int read_regular(int dirfd, const char *name, size_t max, struct strbuf *out)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_fd int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    fs_read_fd(fd, max, out, name, &ignored) < 0)
+		return -1;
+	return 0;
+}
+
+/* section.key of the config file at dirfd/name, or NULL. */
+static char *config_file_get(int dirfd, const char *name, const char *section, const char *key)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+
+	if (read_regular(dirfd, name, CONFIG_MAX, &text) < 0)
+		return NULL;
+	return gitrepo_config_get(text.buf, text.len, section, key);
+}
+
+/* ---- the index (git's Documentation/gitformat-index) ---- */
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+#define GITLINK_MODE 0160000
+#define ENTRY_FIXED 40          /* ctime .. size: ten 32-bit fields */
+#define FLAG_EXTENDED 0x4000
+
+int gitrepo_index_gitlinks(const unsigned char *data, size_t len, size_t hash_len,
+			   struct strvec *out)
+{
+	cleanup_strbuf struct strbuf path = STRBUF_INIT;
+	size_t off = 12, i;
+	uint32_t version, count;
+
+	if (len < 12 || memcmp(data, "DIRC", 4))
+		return -1;
+	version = be32(data + 4);
+	count = be32(data + 8);
+	if (version < 2 || version > 4)
+		return -1;
+	for (i = 0; i < count; i++) {
+		size_t start = off, flags_at = off + ENTRY_FIXED + hash_len, name_at;
+		uint32_t mode;
+		uint16_t flags;
+		const unsigned char *nul;
+
+		if (flags_at + 2 > len)
+			return -1;
+		mode = be32(data + off + 24);
+		flags = (uint16_t)(data[flags_at] << 8 | data[flags_at + 1]);
+		name_at = flags_at + 2 + (version >= 3 && (flags & FLAG_EXTENDED) ? 2 : 0);
+		if (name_at > len)
+			return -1;
+		off = name_at;
+		if (version == 4) {
+			/* The bytes to drop from the previous path (git's varint),
+			 * then the rest of this one. */
+			uint64_t drop;
+			unsigned char c;
+
+			if (off >= len)
+				return -1;
+			c = data[off++];
+			drop = c & 127;
+			while (c & 128) {
+				if (off >= len || drop > len)
+					return -1;
+				c = data[off++];
+				drop = ((drop + 1) << 7) | (c & 127);
+			}
+			if (drop > path.len)
+				return -1;
+			strbuf_setlen(&path, path.len - (size_t)drop);
+		} else {
+			strbuf_reset(&path);
+		}
+		nul = memchr(data + off, '\0', len - off);
+		if (!nul)
+			return -1;
+		strbuf_add(&path, data + off, (size_t)(nul - (data + off)));
+		off = (size_t)(nul - data) + 1;
+		if (version < 4)	/* padded to a multiple of 8, NUL included */
+			off = start + ((off - start + 7) & ~(size_t)7);
+		if ((mode & 0170000) == GITLINK_MODE)
+			strvec_push(out, path.buf);
+	}
+	return 0;
+}
+
+static void index_file_gitlinks(int dirfd, const char *name, size_t hash_len,
+				struct strvec *out)
+{
+	cleanup_strbuf struct strbuf data = STRBUF_INIT;
+
+	if (read_regular(dirfd, name, INDEX_MAX, &data) < 0)
+		return;
+	gitrepo_index_gitlinks((const unsigned char *)data.buf, data.len, hash_len, out);
+}
+
+/* The index and, for a split index, every shared index beside it. */
+static void gitlinks(int gitdir, size_t hash_len, struct strvec *out)
+{
+	cleanup_fd int fd = openat(gitdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	index_file_gitlinks(gitdir, "index", hash_len, out);
+	if (!d)
+		return;
+	fd = -1;
+	while ((de = readdir(d)))
+		if (str_has_prefix(de->d_name, "sharedindex."))
+			index_file_gitlinks(dirfd(d), de->d_name, hash_len, out);
+	closedir(d);
+}
+
+/* ---- paths ---- */
+
+static void rtrim(struct strbuf *sb)
+{
+	while (sb->len && isspace((unsigned char)sb->buf[sb->len - 1]))
+		strbuf_setlen(sb, sb->len - 1);
+}
+
+/* path (absolute) with "." and ".." taken out, lexically. */
+static char *normalize(const char *path)
+{
+	cleanup_strbuf struct strbuf out = STRBUF_INIT;
+	const char *p = path;
+
+	while (*p) {
+		const char *e;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		e = strchrnul(p, '/');
+		n = (size_t)(e - p);
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(out.buf, '/');
+
+			strbuf_setlen(&out, slash ? (size_t)(slash - out.buf) : 0);
+		} else {
+			strbuf_addch(&out, '/');
+			strbuf_add(&out, p, n);
+		}
+		p = e;
+	}
+	return xstrdup(out.len ? out.buf : "/");
+}
+
+/* abs (normalized) relative to project, when it lies below it and not in
+ * .git; else NULL. */
+static const char *below(const char *abs, const char *project)
+{
+	size_t n = strlen(project);
+
+	if (strncmp(abs, project, n) || abs[n] != '/' || !abs[n + 1])
+		return NULL;
+	abs += n + 1;
+	if (!strcmp(abs, ".git") || str_has_prefix(abs, ".git/"))
+		return NULL;
+	return abs;
+}
+
+static void add_path(struct strvec *out, const char *rel)
+{
+	size_t i;
+
+	if (out->nr >= GITREPO_PATHS_MAX || str_has_control(rel))
+		return;
+	for (i = 0; i < out->nr; i++)
+		if (!strcmp(out->v[i], rel))
+			return;
+	strvec_push(out, rel);
+}
+
+/* "PATH/.git" for each work tree a module's config names, at any depth
+ * below modules/. dir_path: the absolute path of dir. */
+static void module_worktrees(int dir, const char *dir_path, const char *project, int depth,
+			     size_t *seen, struct strvec *out)
+{
+	cleanup_fd int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_free char *wt = config_file_get(dir, "config", "core", "worktree");
+	DIR *d;
+	struct dirent *de;
+
+	if (wt && wt[0]) {
+		cleanup_free char *joined = wt[0] == '/' ? xstrdup(wt) :
+					    xasprintf("%s/%s", dir_path, wt);
+		cleanup_free char *abs = normalize(joined);
+		const char *rel = below(abs, project);
+
+		if (rel) {
+			cleanup_free char *git = xasprintf("%s/.git", rel);
+
+			add_path(out, git);
+		}
+	}
+	if (depth >= MODULES_DEPTH || fd < 0 || !(d = fdopendir(fd)))
+		return;
+	fd = -1;
+	while ((de = readdir(d)) && *seen < MODULES_DIRS) {
+		cleanup_fd int sub = -1;
+		cleanup_free char *sub_path = NULL;
+
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		sub = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		++*seen;
+		sub_path = xasprintf("%s/%s", dir_path, de->d_name);
+		module_worktrees(sub, sub_path, project, depth + 1, seen, out);
+	}
+	closedir(d);
+}
+
+/* The repository's directory for the project's top: .git itself, or the
+ * one its gitfile names ("gitdir: PATH"). *path gets its absolute path. */
+static int open_gitdir(int proj, const char *project, char **path)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	int fd = openat(proj, ".git", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_free char *joined = NULL;
+
+	if (fd >= 0) {
+		*path = xasprintf("%s/.git", project);
+		return fd;
+	}
+	if (fs_read_file_at(proj, ".git", GITFILE_MAX, &text, &ignored) < 0 ||
+	    !str_has_prefix(text.buf, "gitdir: "))
+		return -1;
+	rtrim(&text);
+	joined = text.buf[8] == '/' ? xstrdup(text.buf + 8) :
+		 xasprintf("%s/%s", project, text.buf + 8);
+	*path = normalize(joined);
+	return open(*path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The common directory (linked work trees share the main one's config and
+ * modules), or gitdir itself. */
+static int open_common(int gitdir, const char *gitdir_path, char **path)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_free char *joined = NULL;
+
+	if (fs_read_file_at(gitdir, "commondir", GITFILE_MAX, &text, &ignored) < 0) {
+		*path = xstrdup(gitdir_path);
+		return openat(gitdir, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	rtrim(&text);
+	joined = text.buf[0] == '/' ? xstrdup(text.buf) : xasprintf("%s/%s", gitdir_path, text.buf);
+	*path = normalize(joined);
+	return open(*path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* core.hooksPath as git takes it: system, global (both places), then the
+ * repository's own; the last one set wins. */
+static char *hooks_path(int common, int gitdir, const char *home)
+{
+	cleanup_free char *xdg = NULL;
+	const char *xdg_home = getenv("XDG_CONFIG_HOME");
+	char *v = NULL, *next;
+	int i;
+
+	if (xdg_home && xdg_home[0] == '/')
+		xdg = xasprintf("%s/git/config", xdg_home);
+	else if (home)
+		xdg = xasprintf("%s/.config/git/config", home);
+	for (i = 0; i < 5; i++) {
+		cleanup_free char *user = i == 2 && home ? xasprintf("%s/.gitconfig", home) : NULL;
+
+		switch (i) {
+		case 0: next = config_file_get(AT_FDCWD, "/etc/gitconfig", "core", "hookspath"); break;
+		case 1: next = xdg ? config_file_get(AT_FDCWD, xdg, "core", "hookspath") : NULL; break;
+		case 2: next = user ? config_file_get(AT_FDCWD, user, "core", "hookspath") : NULL; break;
+		case 3: next = config_file_get(common, "config", "core", "hookspath"); break;
+		default: next = config_file_get(gitdir, "config.worktree", "core", "hookspath"); break;
+		}
+		if (next) {
+			free(v);
+			v = next;
+		}
+	}
+	return v;
+}
+
+void gitrepo_exec_paths(int proj, const char *project, const char *home, struct strvec *out)
+{
+	cleanup_free char *gitdir_path = NULL;
+	cleanup_free char *common_path = NULL;
+	cleanup_free char *format = NULL;
+	cleanup_free char *hooks = NULL;
+	cleanup_fd int gitdir = open_gitdir(proj, project, &gitdir_path);
+	cleanup_fd int common = -1;
+	cleanup_fd int modules = -1;
+	struct stat st;
+	size_t i, seen = 0;
+
+	if (gitdir < 0)
+		return;
+	common = open_common(gitdir, gitdir_path, &common_path);
+	if (common < 0)
+		return;
+	/* Submodules: only in a repository that has or had some. */
+	modules = openat(common, "modules", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (modules >= 0 || fstatat(proj, ".gitmodules", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		cleanup_strvec struct strvec links = STRVEC_INIT;
+
+		format = config_file_get(common, "config", "extensions", "objectformat");
+		gitlinks(gitdir, format && !strcasecmp(format, "sha256") ? 32 : 20, &links);
+		for (i = 0; i < links.nr; i++) {
+			cleanup_free char *joined = xasprintf("%s/%s", project, links.v[i]);
+			cleanup_free char *abs = normalize(joined);
+			const char *rel = below(abs, project);
+
+			if (rel) {
+				cleanup_free char *git = xasprintf("%s/.git", rel);
+
+				add_path(out, git);
+			}
+		}
+	}
+	if (modules >= 0) {
+		cleanup_free char *modules_path = xasprintf("%s/modules", common_path);
+
+		module_worktrees(modules, modules_path, project, 0, &seen, out);
+	}
+	hooks = hooks_path(common, gitdir, home);
+	if (hooks && hooks[0]) {
+		cleanup_free char *joined = hooks[0] == '/' ? xstrdup(hooks) :
+			str_has_prefix(hooks, "~/") && home ? xasprintf("%s/%s", home, hooks + 2) :
+			xasprintf("%s/%s", project, hooks);
+		cleanup_free char *abs = normalize(joined);
+		const char *rel = below(abs, project);
+
+		if (rel)
+			add_path(out, rel);
+	}
+}
