@@ -1094,6 +1094,7 @@ PY
 	t git "... the hooks directory is read-only inside" \
 		"$(printf '%s\n' "$out" | grep -q '^hook blocked'; echo $?)" "$out"
 	rm -rf "$P/.githooks"
+	pw=$W/pwned-git-hooks-2
 	hgit -C "$P" config core.hooksPath tools/hooks
 	mkdir -p "$P/tools"
 	out=$(cd "$P" && .venv/bin/python - "$pw" <<'PY' 2>&1
@@ -1240,7 +1241,7 @@ fi
 # The init cannot be traced or stopped from inside: an attach would stop
 # pid 1, and with it the whole launch.
 if P=$(mkproj hostwork-init); then
-	out=$(cd "$P" && timeout 30 .venv/bin/python -c "$PRELUDE"'
+	out=$(cd "$P" && timeout -k 5 30 .venv/bin/python -c "$PRELUDE"'
 import ctypes, signal, time
 libc = ctypes.CDLL(None, use_errno=True)
 def attach():
