@@ -55,7 +55,11 @@
  *     swapped in between; it runs under the same seccomp filter and
  *     Landlock domain as the program.
  * 10. One event loop (evloop.h) waits for everything: signals and bwrap's
- *     end through one signalfd.
+ *     end through one signalfd, and the network proxy's listeners and
+ *     connections (proxy.h), whose end is the sandbox's.
+ * 11. The proxy's socketpair: its sandbox end reaches the init only, which
+ *     hands the listeners over on it and closes it before the program
+ *     starts; the launcher's end never leaves the launcher.
  */
 #include "run.h"
 
@@ -69,6 +73,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -418,6 +423,9 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	cleanup_fd int life_wr = -1;
 	cleanup_fd int ruleset = -1;
 	cleanup_fd int sfd = -1;
+	cleanup_fd int px_mine = -1;
+	cleanup_fd int px_theirs = -1;
+	struct proxy *px = NULL;
 	struct waiting w = { -1, -1, -1, 0 };
 	struct signal_state sigs;
 	struct child_exec child;
@@ -445,6 +453,14 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 	life_rd = pipefd[0];
 	life_wr = pipefd[1];
+	if (spec->proxy) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pipefd) < 0) {
+			strbuf_addf(err, "cannot create a socket pair: %s", strerror(errno));
+			return -1;
+		}
+		px_mine = pipefd[0];
+		px_theirs = pipefd[1];
+	}
 	abi = landlock_abi();
 	ruleset = landlock_scope_ruleset(abi, err);
 	if (ruleset == -2)
@@ -461,6 +477,8 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	strvec_pushl(&cmd, "--", INIT_PATH, INIT_ROLE, NULL);
 	strvec_pushf(&cmd, "%" PRIx64, init_ignored_signals());
 	strvec_pushf(&cmd, "%d", life_rd);
+	if (px_theirs >= 0)
+		strvec_pushf(&cmd, "proxy=%d", px_theirs);
 	strvec_push(&cmd, "--");
 	strvec_pushv(&cmd, spec->argv->v);
 	if (spec->flags & RUN_VERBOSE) {
@@ -469,13 +487,15 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 
 	/* Exactly the named descriptors, and the init's own, go through. */
-	fds = xcalloc(spec->nr_fds + 4, sizeof(*fds));
+	fds = xcalloc(spec->nr_fds + 5, sizeof(*fds));
 	for (i = 0; i < spec->nr_fds; i++)
 		fds[nr++] = spec->fds[i];
 	fds[nr++] = args_fd;
 	fds[nr++] = exe_fd;
 	fds[nr++] = info_wr;
 	fds[nr++] = life_rd;
+	if (px_theirs >= 0)
+		fds[nr++] = px_theirs;
 
 	init_forwarded_set(&waited);
 	sigaddset(&waited, SIGCHLD);
@@ -495,6 +515,8 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 	if (evloop_add(&loop, sfd, EPOLLIN, on_signal, &w, err) < 0)
 		goto out;
+	if (spec->proxy && !(px = proxy_start(&loop, spec->proxy, steal_fd(&px_mine), err)))
+		goto out;
 
 	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, spec->stdio,
 				     ruleset, -1 };
@@ -505,6 +527,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	close_fd(&exe_fd);
 	close_fd(&info_wr);
 	close_fd(&life_rd);
+	close_fd(&px_theirs);
 	close_fd(&ruleset);
 
 	w.init_pid = read_init_pid(info_rd);
@@ -520,9 +543,11 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 		*status = exit_code(w.status);
 		ret = 0;
 	}
+	proxy_free(steal_pointer(&px));
 	close_fd(&life_wr);
 	end_sandbox(w.pidfd);
 out:
+	proxy_free(px);
 	if (w.pidfd >= 0)
 		close(w.pidfd);
 	evloop_release(&loop);
