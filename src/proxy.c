@@ -171,9 +171,14 @@ static void link_del(struct link *l)
 	link_init(l);
 }
 
+/* One direction's bytes in transit: first in data (the header, the
+ * ClientHello, the "200"), then, once relaying, in a pipe, moved by
+ * splice() without a copy through the launcher. */
 struct buf {
 	char *data;             /* PROXY_BUF bytes, or NULL until needed */
-	size_t start, end;      /* the bytes not yet written */
+	size_t start, end;      /* the bytes of data not yet written */
+	int pipe[2];            /* RELAY: a pipe of PROXY_PIPE bytes, or -1 */
+	size_t piped;           /* the bytes in it */
 };
 
 struct side {
@@ -294,6 +299,7 @@ static void resolver_kill(struct resolver *r);
 static void conn_free(struct conn *c, bool reset)
 {
 	struct proxy *px = c->px;
+	size_t i;
 
 	evloop_timer_stop(px->loop, &c->timer);
 	side_close(px, &c->cl, reset);
@@ -305,6 +311,12 @@ static void conn_free(struct conn *c, bool reset)
 	}
 	free(c->to_up.data);
 	free(c->to_cl.data);
+	for (i = 0; i < 2; i++) {
+		if (c->to_up.pipe[i] >= 0)
+			close(c->to_up.pipe[i]);
+		if (c->to_cl.pipe[i] >= 0)
+			close(c->to_cl.pipe[i]);
+	}
 	link_del(&c->all);
 	px->nr_conns--;
 	free(c);
@@ -370,48 +382,107 @@ static bool buf_empty(const struct buf *b)
 	return b->start == b->end;
 }
 
+static bool again(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+/* Read from src into b while there is room (backpressure: a full b reads
+ * nothing). 1 when something moved, 0 when nothing could, -1 on error. */
+static int fill(struct side *src, struct buf *b)
+{
+	ssize_t n;
+
+	if (!src->can_read || src->eof)
+		return 0;
+	if (b->pipe[1] >= 0) {
+		if (b->piped >= PROXY_PIPE)
+			return 0;
+		n = splice(src->fd, NULL, b->pipe[1], NULL, PROXY_PIPE - b->piped,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0)
+			b->piped += (size_t)n;
+		else if (n < 0 && again() && !b->piped)
+			src->can_read = false;	/* an empty pipe: src has nothing */
+	} else {
+		if (b->end >= PROXY_BUF)
+			return 0;
+		n = recv(src->fd, b->data + b->end, PROXY_BUF - b->end, 0);
+		if (n > 0)
+			b->end += (size_t)n;
+		else if (n < 0 && again())
+			src->can_read = false;
+	}
+	if (n == 0)
+		src->eof = true;
+	if (n < 0 && !again() && errno != EINTR)
+		return -1;
+	return n > 0 || n == 0;
+}
+
+/* Write b to dst: data first, then the pipe. As fill(). */
+static int drain_to(struct buf *b, struct side *dst)
+{
+	ssize_t n;
+
+	if (!dst->can_write || (buf_empty(b) && !b->piped))
+		return 0;
+	if (!buf_empty(b)) {
+		n = send(dst->fd, b->data + b->start, b->end - b->start, MSG_NOSIGNAL);
+		if (n > 0)
+			b->start += (size_t)n;
+		if (buf_empty(b))
+			b->start = b->end = 0;
+	} else {
+		n = splice(b->pipe[0], NULL, dst->fd, NULL, b->piped,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0)
+			b->piped -= (size_t)n;
+	}
+	if (n < 0 && again())
+		dst->can_write = false;
+	else if (n < 0 && errno != EINTR)
+		return -1;
+	return n > 0;
+}
+
 /* One step from src through b to dst: 1 when something moved, 0 when
  * nothing could, -1 when a side failed. */
 static int move(struct side *src, struct buf *b, struct side *dst, bool may_read, bool may_write)
 {
-	int moved = 0;
-	ssize_t n;
+	int r = may_read ? fill(src, b) : 0, w = r < 0 || !may_write ? 0 : drain_to(b, dst);
 
-	if (may_read && src->can_read && !src->eof && b->end < PROXY_BUF) {
-		n = recv(src->fd, b->data + b->end, PROXY_BUF - b->end, 0);
-		if (n > 0)
-			b->end += (size_t)n;
-		else if (n == 0)
-			src->eof = true;
-		else if (errno == EAGAIN || errno == EWOULDBLOCK)
-			src->can_read = false;
-		else if (errno != EINTR)
-			return -1;
-		moved = n >= 0;
-	}
-	if (may_write && dst->can_write && !buf_empty(b)) {
-		n = send(dst->fd, b->data + b->start, b->end - b->start, MSG_NOSIGNAL);
-		if (n > 0) {
-			b->start += (size_t)n;
-			moved = 1;
-		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			dst->can_write = false;
-		} else if (errno != EINTR) {
-			return -1;
-		}
-	}
-	if (buf_empty(b))
-		b->start = b->end = 0;
-	else if (b->end == PROXY_BUF && b->start > 0) {
+	if (r < 0 || w < 0)
+		return -1;
+	if (b->end == PROXY_BUF && b->start > 0) {
 		memmove(b->data, b->data + b->start, b->end - b->start);
 		b->end -= b->start;
 		b->start = 0;
 	}
-	if (may_write && src->eof && buf_empty(b) && !dst->shut && dst->fd >= 0) {
+	if (may_write && src->eof && buf_empty(b) && !b->piped && !dst->shut && dst->fd >= 0) {
 		shutdown(dst->fd, SHUT_WR);	/* half-close: pass the end on */
 		dst->shut = true;
 	}
-	return moved;
+	return r || w;
+}
+
+/* RELAY: from here on, bytes go through pipes (without them, through
+ * data: a launcher out of descriptors still relays). */
+static void relay_start(struct conn *c)
+{
+	struct buf *bufs[] = { &c->to_up, &c->to_cl };
+	size_t i;
+
+	c->state = CONN_RELAY;
+	evloop_timer_stop(c->px->loop, &c->timer);
+	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
+		if (pipe2(bufs[i]->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+			bufs[i]->pipe[0] = bufs[i]->pipe[1] = -1;
+			continue;
+		}
+		/* Fewer, larger moves; a user over its pipe quota keeps the default. */
+		fcntl(bufs[i]->pipe[1], F_SETPIPE_SZ, PROXY_PIPE);
+	}
 }
 
 /* Move what can move: in HELLO only the client's bytes in (held back) and
@@ -463,8 +534,7 @@ static void check_hello(struct conn *c)
 		conn_free(c, true);
 		return;
 	}
-	c->state = CONN_RELAY;
-	evloop_timer_stop(c->px->loop, &c->timer);
+	relay_start(c);
 	pump(c);
 }
 
@@ -494,8 +564,7 @@ static void tunnel_open(struct conn *c)
 			check_hello(c);
 		return;
 	}
-	c->state = CONN_RELAY;
-	evloop_timer_stop(px->loop, &c->timer);
+	relay_start(c);
 	pump(c);
 }
 
@@ -938,6 +1007,7 @@ static void conn_new(struct proxy *px, int fd)
 	c->cl = (struct side){ fd, true, true, false, false };
 	c->up = (struct side){ -1, false, false, false, false };
 	c->to_up.data = xmalloc(PROXY_BUF);
+	c->to_up.pipe[0] = c->to_up.pipe[1] = c->to_cl.pipe[0] = c->to_cl.pipe[1] = -1;
 	link_init(&c->queued);
 	evloop_timer_init(&c->timer, on_deadline, c);
 	if (evloop_add(px->loop, fd, CONN_EVENTS, on_conn, c, NULL) < 0 ||
@@ -975,6 +1045,30 @@ static int on_accept(struct evloop *l, int fd, uint32_t events, void *data, stru
 		/* ECONNABORTED and the like: that one client's loss */
 	}
 	return 0;
+}
+
+/* How many connections the descriptors allow: six each (two sockets, two
+ * pipes), two a resolver, a margin. The launcher's soft limit goes up to
+ * its hard one first: bwrap has started, so the sandbox keeps the
+ * caller's limits. */
+static size_t conn_limit(void)
+{
+	struct rlimit rl;
+	size_t fds;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 8;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)1 << 20)
+		return PROXY_MAX_CONNS;
+	fds = (size_t)rl.rlim_cur > 64 + 2 * PROXY_MAX_RESOLVERS ?
+	      (size_t)rl.rlim_cur - 64 - 2 * PROXY_MAX_RESOLVERS : 0;
+	fds /= 6;
+	return fds < 8 ? 8 : fds < PROXY_MAX_CONNS ? fds : PROXY_MAX_CONNS;
 }
 
 /* ---- the listeners arrive ---- */
@@ -1049,6 +1143,7 @@ static int on_listeners(struct evloop *l, int fd, uint32_t events, void *data, s
 		}
 	}
 	/* One message, or the end: the socketpair has done its work. */
+	px->max_conns = conn_limit();
 	evloop_del(l, fd);
 	close(fd);
 	px->sock = -1;
@@ -1056,19 +1151,6 @@ static int on_listeners(struct evloop *l, int fd, uint32_t events, void *data, s
 }
 
 /* ---- the proxy ---- */
-
-static size_t conn_limit(void)
-{
-	struct rlimit rl;
-	size_t fds;
-
-	/* Two descriptors a connection, two a resolver, a margin. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return PROXY_MAX_CONNS;
-	fds = rl.rlim_cur > 64 + 2 * PROXY_MAX_RESOLVERS ?
-	      (size_t)rl.rlim_cur - 64 - 2 * PROXY_MAX_RESOLVERS : 16;
-	return fds / 2 < PROXY_MAX_CONNS ? (fds / 2 > 8 ? fds / 2 : 8) : PROXY_MAX_CONNS;
-}
 
 struct proxy *proxy_start(struct evloop *l, const struct proxy_config *cfg, int sock,
 			  struct strbuf *err)
@@ -1078,7 +1160,7 @@ struct proxy *proxy_start(struct evloop *l, const struct proxy_config *cfg, int 
 	px->loop = l;
 	px->cfg = cfg;
 	px->sock = sock;
-	px->max_conns = conn_limit();
+	px->max_conns = 8;	/* until the listeners come: conn_limit() */
 	link_init(&px->conns);
 	link_init(&px->queue);
 	link_init(&px->resolvers);

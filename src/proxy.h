@@ -27,7 +27,8 @@
  *     the client gets an HTTP error whose body is that line. Hosts are
  *     shown escaped: nothing from the sandbox reaches the terminal raw.
  *  4. Bounded: at most max_conns connections (over that, 503), two
- *     buffers of PROXY_BUF bytes each, PROXY_MAX_RESOLVERS resolvers;
+ *     buffers of PROXY_BUF bytes each and, relaying, two pipes of
+ *     PROXY_PIPE bytes each, PROXY_MAX_RESOLVERS resolvers;
  *     a side that does not read stops the reading of the other
  *     (backpressure), and every phase before the relay has a deadline.
  *  5. No handler blocks: every socket is non-blocking; name resolution
@@ -47,7 +48,8 @@
 
 #define PROXY_MAX_CONNS 256
 #define PROXY_MAX_RESOLVERS 16
-#define PROXY_BUF (32 * 1024)        /* each direction; > a TLS record */
+#define PROXY_BUF (32 * 1024)        /* each direction, before RELAY; > a TLS record */
+#define PROXY_PIPE (256 * 1024)      /* each direction, in RELAY: a pipe */
 #define PROXY_HEADER_MS 10000        /* the CONNECT header */
 #define PROXY_CONNECT_MS 15000       /* resolving and connecting */
 #define PROXY_HELLO_MS 10000         /* the ClientHello, port 443 */

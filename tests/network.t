@@ -10,7 +10,7 @@
 # loopback interface, and a hosts file of the test's own is bound over
 # /etc/hosts, so that the shipped binary's resolver (getaddrinfo, in the
 # proxy's resolver child) reads it: allowed.test, other.test and index.test
-# are 203.0.113.7, loop.test is 127.0.0.1. The servers are in
+# are 203.0.113.7, loop.test is 127.0.0.1, mixed.test is both. The servers are in
 # tests/fixtures/network/server.py, the probes run inside in client.py.
 #
 # Attack lines read "attack[network] ...", as in attacks.t.
@@ -38,7 +38,8 @@ setup)
 	N=$SV_TMP/net-ns
 	mkdir -p "$N"
 	printf '%s\n' '127.0.0.1 localhost' '::1 localhost' \
-		'203.0.113.7 allowed.test other.test index.test' '127.0.0.1 loop.test' >"$N/hosts"
+		'203.0.113.7 allowed.test other.test index.test mixed.test' '127.0.0.1 loop.test' \
+		'127.0.0.1 mixed.test' >"$N/hosts"
 	if ! { ip link set lo up && ip addr add 203.0.113.7/32 dev lo &&
 		echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start &&
 		"$SV_PYTHON" -c '
@@ -192,6 +193,9 @@ like "$(probe -- dns pypi.org)" "^FAIL" "allow=: a name the hosts file lacks doe
 is "$(probe SANDBOX_NETWORK=allow=loop.test:8443 -- connect loop.test:8443)" \
 	"HTTP/1.1 403 Forbidden | sandbox-venv: network: blocked loop.test:8443 (127.0.0.1 is a loopback address: not allowed by --network unless named there)" \
 	"a name that resolves to loopback is refused"
+out=$(probe SANDBOX_NETWORK=allow=mixed.test -- connect mixed.test:443)
+t network "a name with a loopback address among its public ones is refused (rebinding to the host)" \
+	"$(case $out in *"403 Forbidden | "*"blocked mixed.test:443 (127.0.0.1 is a loopback address"*) echo 0 ;; *) echo 1 ;; esac)" "$out"
 is "$(probe SANDBOX_NETWORK=allow=127.0.0.1:8443 -- tls 127.0.0.1:8443 -)" "TLS OK hello over TLS" \
 	"... the explicit address is allowed"
 is "$(probe SANDBOX_NETWORK=allow=loop.test:8443,127.0.0.1:8443 -- tls loop.test:8443 loop.test)" \
@@ -214,6 +218,9 @@ is "$(probe SANDBOX_NETWORK=allow=203.0.113.7 -- tls 203.0.113.7:443 -)" "TLS OK
 out=$(probe SANDBOX_NETWORK=allow=203.0.113.7 -- tls 203.0.113.7:443 other.test)
 t network "port 443 to an address: a TLS server name is reset (no name was allowed)" \
 	"$([ "$out" = "TLS FAIL ECONNRESET" ]; echo $?)" "$out"
+
+is "$(probe SANDBOX_NETWORK=allow=allowed.test:9002 -- halfclose allowed.test:9002)" "BACK read 100000 bytes" \
+	"a tunnel passes a half-close on and still carries the answer"
 
 # pip: its configured index, and nothing else.
 rm -rf "$P/dl"
@@ -267,6 +274,11 @@ like "$(probe -- connect 'evil.com\x00.allowed.test:443')" 'blocked evil.com\\x0
 is "$(probe SANDBOX_NETWORK=allow=203.0.113.7:9000 -- send 'GET http://203.0.113.7:9000/ HTTP/1.1\r\n\r\n')" \
 	"HTTP/1.1 405 Method Not Allowed | sandbox-venv: network: blocked a request that is not CONNECT (only HTTPS and other tunnels pass the proxy)" \
 	"a request that is not CONNECT is refused"
+
+long=$(printf 'X%.0s' $(seq 9000))
+is "$(probe -- send "CONNECT allowed.test:443 HTTP/1.1\\r\\nX-Long: $long\\r\\n\\r\\n")" \
+	"HTTP/1.1 431 Request Header Fields Too Large | sandbox-venv: network: blocked a CONNECT request longer than 8192 bytes" \
+	"a CONNECT header over 8 KiB is refused"
 
 out=$(probe -- slow allowed.test:443)
 secs=$(printf '%s\n' "$out" | awk '{print $2}')
