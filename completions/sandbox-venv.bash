@@ -1,6 +1,7 @@
 # bash completion for sandbox-venv(1)
 #
 #   sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]
+#                (--network=MODE anywhere among them)
 #   sandbox-venv --show|--check|--unwrap [VENV_DIR]
 #   sandbox-venv --list
 #   sandbox-venv -h|--help|--version
@@ -51,6 +52,9 @@ _sandbox_venv_bwrap_options="--assert-userns-disabled --bind
 --unshare-cgroup-try --unshare-ipc --unshare-net --unshare-pid
 --unshare-user --unshare-user-try --unshare-uts"
 
+# sandbox-venv's own options that may come anywhere in a wrap.
+_sandbox_venv_perms="--network=host --network=none --network=allow="
+
 _sandbox_venv_caps="cap_audit_control cap_audit_read cap_audit_write
 cap_block_suspend cap_bpf cap_checkpoint_restore cap_chown cap_dac_override
 cap_dac_read_search cap_fowner cap_fsetid cap_ipc_lock cap_ipc_owner cap_kill
@@ -77,7 +81,9 @@ _sandbox_venv_reply()
 	cap)
 		mapfile -t COMPREPLY < <(compgen -W "$_sandbox_venv_caps" -- "$cur") ;;
 	option)
-		mapfile -t COMPREPLY < <(compgen -W "$_sandbox_venv_bwrap_options" -- "$cur") ;;
+		mapfile -t COMPREPLY < <(compgen -W "$_sandbox_venv_perms $_sandbox_venv_bwrap_options" -- "$cur")
+		# allow= wants its entries right after the '='.
+		[ "${COMPREPLY[*]}" = --network=allow= ] && compopt -o nospace 2>/dev/null ;;
 	*)
 		COMPREPLY=() ;;
 	esac
@@ -99,7 +105,8 @@ _sandbox_venv()
 		case $cur in
 		-*)
 			mapfile -t COMPREPLY < <(compgen -W "-h --help --version --show --check --unwrap
---list --project --reset $_sandbox_venv_bwrap_options" -- "$cur") ;;
+--list --project --reset $_sandbox_venv_perms $_sandbox_venv_bwrap_options" -- "$cur")
+			[ "${COMPREPLY[*]}" = --network=allow= ] && compopt -o nospace 2>/dev/null ;;
 		*)
 			_sandbox_venv_reply dir "$cur" ;;
 		esac
@@ -120,7 +127,7 @@ _sandbox_venv()
 	while [ "$i" -lt "$cword" ]; do
 		case ${words[i]} in
 		--project) i=$((i + 2)) ;;
-		--reset) i=$((i + 1)) ;;
+		--reset | --network=*) i=$((i + 1)) ;;
 		*) break ;;
 		esac
 	done
@@ -130,7 +137,8 @@ _sandbox_venv()
 	fi
 	if [ "$i" -eq "$cword" ]; then
 		case $cur in
-		-*) mapfile -t COMPREPLY < <(compgen -W "--project --reset $_sandbox_venv_bwrap_options" -- "$cur") ;;
+		-*) _sandbox_venv_reply option "$cur"
+		    mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -W "--project --reset" -- "$cur") ;;
 		*) _sandbox_venv_reply dir "$cur" ;;
 		esac
 		return 0

@@ -1,6 +1,7 @@
 # fish completion for sandbox-venv(1)
 #
 #   sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]
+#                (--network=MODE anywhere among them)
 #   sandbox-venv --show|--check|--unwrap [VENV_DIR]
 #   sandbox-venv --list
 #   sandbox-venv -h|--help|--version
@@ -71,7 +72,7 @@ function __sandbox_venv_expect
                     return
                 end
                 set i (math $i + 2)
-            case --reset
+            case --reset '--network=*'
                 set i (math $i + 1)
             case '*'
                 break
@@ -138,6 +139,7 @@ complete -c sandbox-venv -n '__sandbox_venv_is cap' -a 'cap_audit_control cap_au
 
 # bwrap options (see bwrap(1)), in the first place or after the venv.
 set -l __sv_opt '__sandbox_venv_is first option'
+complete -c sandbox-venv -n $__sv_opt -l network -x -a 'host none allow=' -d 'The network: host, none, or allow=ENTRY,... through the proxy'
 complete -c sandbox-venv -n $__sv_opt -l assert-userns-disabled -d 'Fail unless nested user namespaces are disabled'
 complete -c sandbox-venv -n $__sv_opt -l bind -d 'Bind mount SRC on DEST read-write'
 complete -c sandbox-venv -n $__sv_opt -l bind-try -d 'Like --bind, ignoring a missing SRC'

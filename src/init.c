@@ -60,6 +60,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proxy.h"
+#include "strbuf.h"
 #include "util.h"
 
 extern char **environ;
@@ -259,18 +261,27 @@ static void close_from_to(unsigned lo, unsigned hi)
 	closedir(d);
 }
 
-/* Everything but 0, 1, 2 and keep. */
-static void close_others(int keep)
+/* Everything but 0, 1, 2 and the nr descriptors of keep (above 2). */
+static void close_others(const int *keep, size_t nr)
 {
-	if (keep < 3) {
-		close_from_to(3, ~0U);
-		return;
+	unsigned lo = 3;
+	size_t i;
+	int next;
+
+	for (;;) {
+		next = -1;
+		for (i = 0; i < nr; i++)
+			if (keep[i] >= (int)lo && (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0)
+			break;
+		close_from_to(lo, (unsigned)next - 1);
+		lo = (unsigned)next + 1;
 	}
-	close_from_to(3, (unsigned)keep - 1);
-	close_from_to((unsigned)keep + 1, ~0U);
+	close_from_to(lo, ~0U);
 }
 
-/* The channel's number: a descriptor above 2. */
+/* A descriptor's number, above 2: the channel's, an option's. */
 static int parse_fd(const char *s)
 {
 	char *end;
@@ -281,6 +292,26 @@ static int parse_fd(const char *s)
 	if (errno || end == s || *end || v < 3 || v > 1 << 20)
 		return -1;
 	return (int)v;
+}
+
+/* The options between LIFELINE and "--", each NAME=VALUE. */
+struct init_opts {
+	int proxy;      /* proxy=FD: hand the proxy's listeners over on FD */
+};
+
+/* Parse argv[0..] up to "--" into o. Returns the index of "--", or -1. */
+static int parse_opts(int argc, char **argv, struct init_opts *o)
+{
+	int i;
+
+	o->proxy = -1;
+	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
+		if (str_has_prefix(argv[i], "proxy=") && o->proxy < 0 &&
+		    (o->proxy = parse_fd(argv[i] + 6)) >= 0)
+			continue;	/* once */
+		return -1;
+	}
+	return i < argc ? i : -1;
 }
 
 static int status_code(int st)
@@ -524,24 +555,42 @@ static int supervise(pid_t child, int sfd, int chan)
 
 int init_main(int argc, char **argv)
 {
+	struct init_opts o;
 	sigset_t waited, blocked;
 	char **loader_env;
 	uint64_t ignored;
-	int n_loader, chan, sfd;
+	int n_loader, chan, sfd, dashes = -1;
 	pid_t child;
 
 	if (argc < 4 || parse_mask(argv[0], &ignored) < 0 ||
-	    (chan = parse_fd(argv[1])) < 0 || strcmp(argv[2], "--")) {
+	    (chan = parse_fd(argv[1])) < 0 ||
+	    (dashes = parse_opts(argc - 2, argv + 2, &o)) < 0 || dashes + 3 >= argc ||
+	    o.proxy == chan) {
 		fprintf(stderr, PROG ": usage: " PROG " " INIT_ROLE
-			" MASK CHANNEL -- PROGRAM [ARGS...]\n");
+			" MASK CHANNEL [proxy=FD] -- PROGRAM [ARGS...]\n");
 		return 127;
 	}
-	close_others(chan);
+	argv += dashes;	/* argv[2] is "--", argv[3] the program, as without options */
+	{
+		int keep[] = { chan, o.proxy };
+
+		close_others(keep, ARRAY_SIZE(keep));
+	}
 	if (fcntl(chan, F_SETFD, FD_CLOEXEC) < 0)
 		return 127;	/* no channel: no launcher to run for */
 	/* Not to be traced by the program: an attach would stop pid 1, and
 	 * with it the launch. The program is dumpable again after its exec. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (o.proxy >= 0) {
+		cleanup_strbuf struct strbuf err = STRBUF_INIT;
+		int r = proxy_hand_listeners(o.proxy, &err);
+
+		close(o.proxy);
+		if (r < 0) {
+			fprintf(stderr, PROG ": network: %s\n", err.buf);
+			return 127;
+		}
+	}
 	loader_env = xcalloc(INIT_ENV_MAX, sizeof(*loader_env));
 	n_loader = take_loader_env(loader_env);
 	if (n_loader < 0) {

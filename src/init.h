@@ -2,7 +2,7 @@
  *
  * bwrap runs it as pid 1 (--as-pid-1) in place of the program:
  *
- *   INIT_PATH --init MASK CHANNEL -- PROGRAM [ARGS...]
+ *   INIT_PATH --init MASK CHANNEL [OPTION...] -- PROGRAM [ARGS...]
  *
  * It is this very binary, bound read-only into the sandbox. It closes
  * every descriptor but 0, 1, 2 and CHANNEL, gives the program the signal
@@ -19,6 +19,13 @@
  * ends every process of the sandbox. The init runs under the
  * same seccomp filter as the program; the allowlist mode always allows
  * what it uses (scfilter.c).
+ *
+ * OPTIONs, each NAME=VALUE, each at most once:
+ *   proxy=FD   FD is a socket to the launcher: before the program starts,
+ *              the init makes the network proxy's listeners in the
+ *              sandbox's network and hands them over on it (proxy.h),
+ *              then closes its copies and FD. The program, as always,
+ *              starts with 0, 1 and 2 only.
  */
 #ifndef SV_INIT_H
 #define SV_INIT_H
@@ -58,8 +65,8 @@ bool init_is_forwarded(int sig);
 /* The mask of the signals the calling process ignores, as MASK above. */
 uint64_t init_ignored_signals(void);
 
-/* "sandbox-venv --init MASK CHANNEL -- PROGRAM [ARGS...]", argv starting
- * at MASK.
+/* "sandbox-venv --init MASK CHANNEL [OPTION...] -- PROGRAM [ARGS...]",
+ * argv starting at MASK.
  * Returns the exit status for main(). */
 int init_main(int argc, char **argv);
 

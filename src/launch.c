@@ -8,7 +8,7 @@
  *                a sandbox can replace
  *   recover      host-side work a killed launcher left undone, first
  *   sync         entry points added by another route get their gates
- *   gather       libraries, the caller's wishes, .env
+ *   gather       libraries, the caller's wishes, the network policy, .env
  *   open_binds   every directory the sandbox binds from writable ground, as
  *                fds opened without following symlinks
  *   execute      the plan, the run, and the host-side work after it
@@ -36,6 +36,7 @@
 #include "gitrepo.h"
 #include "guard.h"
 #include "init.h"
+#include "netpolicy.h"
 #include "pip.h"
 #include "plan.h"
 #include "registry.h"
@@ -68,6 +69,8 @@ struct launch {
 	struct strvec bind_paths;      /* owns plan_bind paths */
 	struct plan_bind *binds;
 	size_t nr_binds;
+	struct net_policy net;         /* recorded, or SANDBOX_NETWORK's */
+	struct proxy_config proxy;     /* for --network=allow= */
 	struct plan_input in;
 	struct plan plan;
 };
@@ -89,6 +92,7 @@ static void launch_init(struct launch *L)
 	strbuf_init(&L->passwd, 0);
 	strbuf_init(&L->group, 0);
 	pip_config_init(&L->pipconf);
+	netpolicy_init(&L->net);
 	L->scp.mode = SCFILTER_DEFAULT;
 	strvec_init(&L->scp.allow);
 	L->proj = -1;
@@ -122,6 +126,7 @@ static void launch_release(struct launch *L)
 	strbuf_release(&L->group);
 	scfilter_policy_release(&L->scp);
 	pip_config_release(&L->pipconf);
+	netpolicy_release(&L->net);
 	plan_release(&L->plan);
 	policy_release(&L->policy);
 	venv_release(&L->venv);
@@ -354,6 +359,39 @@ static void load_libs(struct launch *L)
 		die_hint("run sandbox-venv on the venv again", "%s", err.buf);
 }
 
+/* The network policy: SANDBOX_NETWORK for this launch (the caller's own
+ * environment: never .env, whose SANDBOX_* names are refused), else the
+ * recorded one. A pip launch under allow= may also reach where the
+ * caller's pip configuration fetches from, or PyPI when it names no index. */
+static void network_policy(struct launch *L, const char *const *args)
+{
+	static const char *const pypi[] = { "pypi.org", "files.pythonhosted.org" };
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_strvec struct strvec urls = STRVEC_INIT;
+	const char *given = getenv("SANDBOX_NETWORK");
+	const char *mode = given && given[0] ? given :
+			   L->pol->perms.network ? L->pol->perms.network : "host";
+	bool index;
+	size_t i;
+
+	if (given && given[0] && str_has_control(given))
+		die("SANDBOX_NETWORK: the mode holds a control character");
+	if (netpolicy_parse(mode, &L->net, &err) < 0)
+		die("%s=%s: %s", given && given[0] ? "SANDBOX_NETWORK" : "the recorded --network",
+		    mode, err.buf);
+	if (!L->pip || L->net.mode != NET_MODE_ALLOW)
+		return;
+	index = pip_index_urls(&L->pipconf, args, &urls);
+	for (i = 0; i < urls.nr; i++)
+		if (netpolicy_add_url(&L->net, urls.v[i], "pip's configuration", &err) < 0) {
+			warn("network: a URL of your pip configuration cannot be allowed: %s", err.buf);
+			strbuf_reset(&err);
+		}
+	for (i = 0; !index && i < ARRAY_SIZE(pypi); i++)
+		if (netpolicy_add_entry(&L->net, pypi[i], "pip's default index", &err) < 0)
+			die("%s", err.buf);
+}
+
 /* Everything the caller wants: from the caller's own environment only. */
 static void gather(struct launch *L, const char *const *args)
 {
@@ -376,6 +414,7 @@ static void gather(struct launch *L, const char *const *args)
 		L->in.pip = &L->pipconf;
 	}
 
+	network_policy(L, args);
 	if (parse_pass_env(getenv("SANDBOX_PASS_ENV"), &L->pass_env, &err) < 0)
 		die("%s", err.buf);
 	if ((s = getenv("BWRAP_ARGS")) && (bwrapargs_split(s, &L->extra, &err) < 0 ||
@@ -792,6 +831,7 @@ static void build_plan(struct launch *L, const char *const *args)
 	L->in.args = args;
 	L->in.pip_cache = L->pip_cache;
 	L->in.writable_venv = L->pip;
+	L->in.net = &L->net;
 	L->in.passwd = L->passwd.buf;
 	L->in.group = L->group.buf;
 	L->in.binds = L->binds;
@@ -882,8 +922,10 @@ static int execute(struct launch *L, const char *exe)
 	if (guard_record(L->v->state_fd, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
 	after = (struct after_run){ L, &guard, exe };
+	L->proxy = (struct proxy_config){ &L->net, L->verbose };
 	spec = (struct run_spec){ &bargs, fds, nr_fds, &L->plan.argv, &L->plan.env,
-				  L->verbose ? RUN_VERBOSE : 0, { -1, -1, -1 }, on_stop, &after };
+				  L->verbose ? RUN_VERBOSE : 0, { -1, -1, -1 }, on_stop, &after,
+				  L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL };
 	if (run_sandbox(&spec, &status, &err) < 0) {
 		guard_record_done(L->v->state_fd, &rec);
 		die("%s", err.buf);
@@ -921,6 +963,9 @@ int launch_probe(struct venv *v, struct policy *pol, struct strbuf *err)
 	}
 	if (fs_read_file_at(v->state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &why) == 0)
 		libs_parse(text.buf, text.len, &L.libs, &why);
+	/* The network as recorded: --unshare-net is tried too. */
+	if (pol->perms.network && netpolicy_parse(pol->perms.network, &L.net, err) < 0)
+		goto done;
 	open_binds(&L);
 	build_plan(&L, no_args);
 	/* The init itself, saying its version: the smallest program there is. */
@@ -929,7 +974,7 @@ int launch_probe(struct venv *v, struct policy *pol, struct strbuf *err)
 	plan_to_args(&L.plan, &bargs);
 	fds = plan_fds(&L.plan, &nr_fds);
 	spec = (struct run_spec){ &bargs, fds, nr_fds, &L.plan.argv, &L.plan.env, 0,
-				  { null, null, out }, NULL, NULL };
+				  { null, null, out }, NULL, NULL, NULL };
 	if (run_sandbox(&spec, &status, err) < 0)
 		goto done;
 	if (status != 0) {

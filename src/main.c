@@ -1,6 +1,7 @@
 /* main.c - sandbox-venv: wrap a venv, or launch one of its entry points.
  *
  *   sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]   wrap
+ *                (--network=MODE and the other permissions anywhere in it)
  *   sandbox-venv --show [VENV_DIR]               what is recorded
  *   sandbox-venv --check [VENV_DIR]              audit
  *   sandbox-venv --unwrap [VENV_DIR]             back to an ordinary venv
@@ -56,6 +57,11 @@ static const char usage[] =
 	"      --project DIR        the project is DIR, not the venv's parent (a venv kept\n"
 	"                           elsewhere, such as poetry's cache); it is recorded\n"
 	"      --reset              forget the recorded bwrap options, then record those given\n"
+	"      --network=MODE       the network of every launch, recorded: host (shared, the\n"
+	"                           default), none (loopback only), or allow=ENTRY[,ENTRY...]:\n"
+	"                           only through the launcher's proxy, to HOST, *.DOMAIN,\n"
+	"                           HOST:PORT, IP[:PORT], [IPv6]:PORT or CIDR (port 443 unless\n"
+	"                           given); pip also reaches its configured index (or PyPI)\n"
 	"      --show [VENV_DIR]    print the venv's project and recorded options\n"
 	"      --check [VENV_DIR]   audit a wrapped venv: silent and exit 0 when intact,\n"
 	"                           else one line per finding and exit 1\n"
@@ -66,6 +72,7 @@ static const char usage[] =
 	"\n"
 	"Environment of a launch (from your shell, never from the project's .env):\n"
 	"  BWRAP_ARGS             more bwrap arguments, space- or newline-delimited\n"
+	"  SANDBOX_NETWORK        --network's MODE for this launch, over the recorded one\n"
 	"  SANDBOX_PASS_ENV       names of variables to pass into the sandbox\n"
 	"  SANDBOX_SECCOMP_ALLOW  allowlist of system calls; set but blank: no filter\n"
 	"  SANDBOX_USE_PIP_CACHE  share ~/.cache/pip with the sandbox (insecure); 0: off\n"

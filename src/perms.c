@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netpolicy.h"
 #include "state.h"
 #include "util.h"
 
@@ -47,13 +48,23 @@ bool perms_is_option(const char *arg)
 	return false;
 }
 
+/* The mode by the parser the launch uses (netpolicy.h), entry by entry. */
 static int network_mode(const char *mode, struct strbuf *err)
 {
-	if (!strcmp(mode, "host") || !strcmp(mode, "none") ||
-	    (str_has_prefix(mode, "allow=") && mode[6] && !str_has_control(mode)))
-		return 0;
-	strbuf_addf(err, "--network=%s: the mode is host, none or allow=HOST[,HOST...]", mode);
-	return -1;
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	struct net_policy np;
+	int r;
+
+	if (str_has_control(mode)) {
+		strbuf_addstr(err, "--network: the mode holds a control character");
+		return -1;
+	}
+	netpolicy_init(&np);
+	r = netpolicy_parse(mode, &np, &why);
+	netpolicy_release(&np);
+	if (r < 0)
+		strbuf_addf(err, "--network=%s: %s", mode, why.buf);
+	return r;
 }
 
 /* The bit of `name` in a table of n entries, or 0. */

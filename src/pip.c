@@ -209,3 +209,152 @@ void pip_config_gather(const char *const *envp, const char *home, struct pip_con
 	if (dirs_inside.len)
 		strvec_pushf(&c->env, "XDG_CONFIG_DIRS=%s", dirs_inside.buf);
 }
+
+/* ---- where pip fetches from (for --network=allow=) ---- */
+
+enum pip_url_key {
+	PIP_KEY_NONE,
+	PIP_KEY_INDEX,          /* index-url: replaces PyPI */
+	PIP_KEY_MORE,           /* extra-index-url, find-links */
+};
+
+/* A configuration key, as pip reads it: case and '_' or '-' alike. */
+static enum pip_url_key url_key(const char *key, size_t len)
+{
+	static const struct {
+		const char *name;
+		enum pip_url_key key;
+	} keys[] = {
+		{ "index-url", PIP_KEY_INDEX },
+		{ "extra-index-url", PIP_KEY_MORE },
+		{ "find-links", PIP_KEY_MORE },
+	};
+	size_t i, k;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (strlen(keys[i].name) != len)
+			continue;
+		for (k = 0; k < len; k++) {
+			char c = key[k] >= 'A' && key[k] <= 'Z' ? (char)(key[k] - 'A' + 'a') : key[k];
+
+			if (c != keys[i].name[k] && !(c == '_' && keys[i].name[k] == '-'))
+				break;
+		}
+		if (k == len)
+			return keys[i].key;
+	}
+	return PIP_KEY_NONE;
+}
+
+/* The whitespace-separated words of s (len bytes) into urls. */
+static void add_words(const char *s, size_t len, struct strvec *urls)
+{
+	const char *end = s + len;
+
+	while (s < end) {
+		size_t n;
+
+		while (s < end && strchr(" \t\r\n", *s))
+			s++;
+		for (n = 0; s + n < end && !strchr(" \t\r\n", s[n]); n++)
+			;
+		if (n)
+			strvec_push_nodup(urls, xstrndup(s, n));
+		s += n;
+	}
+}
+
+/* pip.conf (configparser): KEY = VALUE or KEY: VALUE, values going on
+ * over indented lines; every section counts. */
+static bool conf_urls(const struct strbuf *text, struct strvec *urls)
+{
+	enum pip_url_key cur = PIP_KEY_NONE;
+	const char *line = text->buf, *end = text->buf + text->len;
+	bool index = false;
+
+	for (; line < end; line++) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		size_t len;
+		const char *sep;
+
+		eol = eol ? eol : end;
+		len = (size_t)(eol - line);
+		if (len && (line[0] == ' ' || line[0] == '\t')) {
+			if (cur != PIP_KEY_NONE)
+				add_words(line, len, urls);
+		} else {
+			cur = PIP_KEY_NONE;
+			sep = line + strcspn(line, "=:\n");
+			if (len && line[0] != '#' && line[0] != ';' && line[0] != '[' && sep < eol) {
+				const char *k = line, *ke = sep;
+
+				while (ke > k && (ke[-1] == ' ' || ke[-1] == '\t'))
+					ke--;
+				cur = url_key(k, (size_t)(ke - k));
+				if (cur != PIP_KEY_NONE)
+					add_words(sep + 1, (size_t)(eol - sep - 1), urls);
+				index |= cur == PIP_KEY_INDEX;
+			}
+		}
+		line = eol;
+	}
+	return index;
+}
+
+/* pip's command line: -i URL, -iURL, --index-url URL, --index-url=URL,
+ * and the same for --extra-index-url and -f, --find-links. */
+static bool arg_urls(const char *const *args, struct strvec *urls)
+{
+	static const struct {
+		const char *name;
+		enum pip_url_key key;
+	} opts[] = {
+		{ "-i", PIP_KEY_INDEX }, { "--index-url", PIP_KEY_INDEX },
+		{ "--extra-index-url", PIP_KEY_MORE },
+		{ "-f", PIP_KEY_MORE }, { "--find-links", PIP_KEY_MORE },
+	};
+	bool index = false;
+	size_t i, k;
+
+	for (i = 0; args[i]; i++) {
+		for (k = 0; k < ARRAY_SIZE(opts); k++) {
+			const char *o = opts[k].name, *v = NULL;
+			size_t n = strlen(o);
+
+			if (strncmp(args[i], o, n))
+				continue;
+			if (!args[i][n])
+				v = args[i + 1];
+			else if (args[i][n] == '=' || o[1] != '-')
+				v = args[i] + n + (args[i][n] == '=');
+			if (!v)
+				continue;
+			strvec_push(urls, v);
+			index |= opts[k].key == PIP_KEY_INDEX;
+			break;
+		}
+	}
+	return index;
+}
+
+bool pip_index_urls(const struct pip_config *c, const char *const *args, struct strvec *urls)
+{
+	bool index = false;
+	size_t i;
+
+	for (i = 0; i < c->env.nr; i++) {
+		const char *kv = c->env.v[i], *eq = strchr(kv, '=');
+		enum pip_url_key k;
+
+		if (!eq || !str_has_prefix(kv, "PIP_"))
+			continue;
+		k = url_key(kv + 4, (size_t)(eq - kv - 4));
+		if (k != PIP_KEY_NONE)
+			add_words(eq + 1, strlen(eq + 1), urls);
+		index |= k == PIP_KEY_INDEX;
+	}
+	for (i = 0; i < c->nr_files; i++)
+		index |= conf_urls(&c->files[i].content, urls);
+	index |= arg_urls(args, urls);
+	return index;
+}

@@ -43,4 +43,10 @@ void pip_config_release(struct pip_config *c);
  * (home: the caller's home directory). Unreadable files are left out. */
 void pip_config_gather(const char *const *envp, const char *home, struct pip_config *c);
 
+/* The URLs pip may fetch from, as the caller configured them: index-url,
+ * extra-index-url and find-links from c (PIP_* variables, pip.conf files,
+ * any section) and from pip's own command line args. Returns true when
+ * an index URL is set (pip then does not use PyPI). */
+bool pip_index_urls(const struct pip_config *c, const char *const *args, struct strvec *urls);
+
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bwrapopts.h"
 #include "fsutil.h"
 #include "init.h"
 #include "libdeps.h"
@@ -350,6 +351,37 @@ static const char *env_get(const char *const *envp, const char *name)
 	return NULL;
 }
 
+/* The launcher's proxy (proxy.h), for every program that reads the usual
+ * variables; last, so that .env and the caller's wishes do not win. */
+static void plan_proxy_env(struct plan *p)
+{
+	static const char *const names[] = { "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy" };
+	cleanup_free char *url = xasprintf("http://127.0.0.1:%d", NET_PROXY_PORT);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		add_op(p, PLAN_SETENV, names[i], url, -1,
+		       "--network=allow=: the launcher's proxy, the one way out");
+	add_op(p, PLAN_SETENV, "NO_PROXY", "localhost,127.0.0.1,::1", -1,
+	       "--network=allow=: the sandbox's own loopback, not through the proxy");
+	add_op(p, PLAN_SETENV, "no_proxy", "localhost,127.0.0.1,::1", -1,
+	       "--network=allow=: the sandbox's own loopback, not through the proxy");
+}
+
+/* Does args (checked bwrap options) hold the option name, as an option
+ * rather than as another's argument? */
+static bool has_option(const struct strvec *args, const char *name)
+{
+	size_t i, n;
+
+	for (i = 0; i < args->nr; i += n ? n : 1) {
+		n = bwrapopt_group_len(args, i);
+		if (!strcmp(args->v[i], name))
+			return true;
+	}
+	return false;
+}
+
 static void plan_env(struct plan *p, const struct plan_input *in)
 {
 	const struct policy *pol = in->policy;
@@ -364,6 +396,9 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 			continue;
 		name = xstrndup(*e, (size_t)(eq - *e));
 		if (!plan_env_is_safe(name))
+			continue;
+		/* A network of its own: the caller's proxies are out of reach. */
+		if (p->unshare_net && (is_proxy_name(name) || !strcasecmp(name, "no_proxy")))
 			continue;
 		/* A proxy's password is a secret of the caller's: only on
 		 * request (SANDBOX_PASS_ENV). */
@@ -415,6 +450,8 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 
 		add_op(p, PLAN_SETENV, name, eq + 1, -1, "your pip configuration (a pip launch)");
 	}
+	if (in->net && in->net->mode == NET_MODE_ALLOW)
+		plan_proxy_env(p);
 }
 
 static bool has_fd(int fd)
@@ -442,6 +479,14 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 		return -1;
 	}
 	p->disable_userns = pol->disable_userns;
+	p->unshare_net = in->net && in->net->mode != NET_MODE_HOST;
+	if (p->unshare_net && (has_option(&pol->bwrap_args, "--share-net") ||
+			       has_option(in->bwrap_args, "--share-net"))) {
+		strbuf_addstr(err, "--share-net (recorded or in BWRAP_ARGS) would give the sandbox "
+			      "the host's network, against --network=none or allow=\nhint: drop it, or "
+			      "use --network=host");
+		return -1;
+	}
 
 	add_op(p, PLAN_PROC, NULL, "/proc", -1, "a new /proc: the sandbox's own processes only");
 	/* The kernel lets a writer whose uid is the host's root change these,
@@ -544,6 +589,8 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 
 	strvec_pushl(args, "--unshare-user", "--unshare-pid", "--unshare-ipc",
 		     "--unshare-uts", "--unshare-cgroup-try", NULL);
+	if (p->unshare_net)
+		strvec_push(args, "--unshare-net");
 	/* bwrap keeps a root caller's capabilities unless told; a recorded
 	 * --cap-add (p->extra) comes later and wins for what it names. */
 	strvec_pushl(args, "--cap-drop", "ALL", NULL);
@@ -663,6 +710,9 @@ void plan_explain(const struct plan *p, struct strbuf *out)
 		strbuf_addf(out, PROG ": %-10s %s: %s\n", what,
 			    op->type == PLAN_SETENV ? op->src : op->dest, op->why);
 	}
+	if (p->unshare_net)
+		strbuf_addstr(out, PROG ": network    its own, loopback only (--unshare-net): "
+			      "--network=none or allow=\n");
 	if (p->disable_userns && userns_left_to_filter(p))
 		strbuf_addstr(out, PROG ": note: no --disable-userns, which would keep --cap-add "
 			      "from reaching the network; the filter refuses new user namespaces\n");

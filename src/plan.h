@@ -31,11 +31,17 @@
  *     the directories between the project and a venv inside it are
  *     mountpoints (they cannot be renamed), and every other wrapped venv
  *     below the project is bound read-only (plan_input.binds).
+ *  7. Under --network=none and allow= the sandbox has a network of its
+ *     own (--unshare-net), which no recorded option or BWRAP_ARGS can
+ *     share again (--share-net is refused); the caller's proxy variables
+ *     stay out, and under allow= the program's point at the launcher's
+ *     proxy, set last so that nothing before them wins.
  */
 #ifndef SV_PLAN_H
 #define SV_PLAN_H
 
 #include <stdbool.h>
+#include "netpolicy.h"
 #include "pip.h"
 #include "state.h"
 #include "strbuf.h"
@@ -71,6 +77,7 @@ struct plan {
 	struct strvec bound;     /* destinations mounted or linked so far */
 	struct strvec bound_dirs;/* those that are directories */
 	bool disable_userns;
+	bool unshare_net;        /* --network=none or allow= */
 	int seccomp_fd;          /* -1 for none */
 	struct strvec extra;     /* recorded, then BWRAP_ARGS: later ones win */
 	struct strvec argv;      /* the program and its arguments */
@@ -102,6 +109,7 @@ struct plan_input {
 	const char *pip_cache;         /* host ~/.cache/pip to share, or NULL */
 	bool writable_venv;            /* a pip launch */
 	const struct pip_config *pip;  /* its configuration, or NULL */
+	const struct net_policy *net;  /* the network policy; NULL: host */
 	struct {
 		int venv, privbin, empty, home, cache, git, pyvenv_cfg;
 	} fd;                          /* -1 where absent; empty: an empty

@@ -117,13 +117,13 @@ static void update(struct pty *p)
 		return;
 	if (p->in >= 0)
 		evloop_mod(p->loop, p->in,
-			   p->raw && !p->up.eof && p->up.len < PTY_BUF ? EPOLLIN : 0);
+			   p->raw && !p->up.eof && p->up.len < PTY_BUF ? EPOLLIN : 0, NULL);
 	if (p->master >= 0)
 		evloop_mod(p->loop, p->master,
 			   (!p->down.eof && p->down.len < PTY_BUF ? EPOLLIN : 0) |
-			   (p->up.len ? EPOLLOUT : 0));
+			   (p->up.len ? EPOLLOUT : 0), NULL);
 	if (p->out >= 0)
-		evloop_mod(p->loop, p->out, p->down.len ? EPOLLOUT : 0);
+		evloop_mod(p->loop, p->out, p->down.len ? EPOLLOUT : 0, NULL);
 }
 
 /* Read what fd has into d; at its end (EIO from a master whose slave is

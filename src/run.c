@@ -63,7 +63,11 @@
  *     swapped in between; it runs under the same seccomp filter and
  *     Landlock domain as the program.
  * 10. One event loop (evloop.h) waits for everything: signals and bwrap's
- *     end through one signalfd.
+ *     end through one signalfd, and the network proxy's listeners and
+ *     connections (proxy.h), whose end is the sandbox's.
+ * 11. The proxy's socketpair: its sandbox end reaches the init only, which
+ *     hands the listeners over on it and closes it before the program
+ *     starts; the launcher's end never leaves the launcher.
  */
 #include "run.h"
 
@@ -521,6 +525,9 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	cleanup_fd int chan = -1;
 	cleanup_fd int ruleset = -1;
 	cleanup_fd int sfd = -1;
+	cleanup_fd int px_mine = -1;
+	cleanup_fd int px_theirs = -1;
+	struct proxy *px = NULL;
 	struct pty pty;
 	struct waiting w = { -1, -1, -1, 0, &pty, spec };
 	struct signal_state sigs;
@@ -549,6 +556,14 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 	chan = pipefd[0];
 	chan_in = pipefd[1];
+	if (spec->proxy) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pipefd) < 0) {
+			strbuf_addf(err, "cannot create a socket pair: %s", strerror(errno));
+			return -1;
+		}
+		px_mine = pipefd[0];
+		px_theirs = pipefd[1];
+	}
 	abi = landlock_abi();
 	ruleset = landlock_scope_ruleset(abi, err);
 	if (ruleset == -2)
@@ -565,6 +580,8 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	strvec_pushl(&cmd, "--", INIT_PATH, INIT_ROLE, NULL);
 	strvec_pushf(&cmd, "%" PRIx64, init_ignored_signals());
 	strvec_pushf(&cmd, "%d", chan_in);
+	if (px_theirs >= 0)
+		strvec_pushf(&cmd, "proxy=%d", px_theirs);
 	strvec_push(&cmd, "--");
 	strvec_pushv(&cmd, spec->argv->v);
 	if (spec->flags & RUN_VERBOSE) {
@@ -573,13 +590,15 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 
 	/* Exactly the named descriptors, and the init's own, go through. */
-	fds = xcalloc(spec->nr_fds + 4, sizeof(*fds));
+	fds = xcalloc(spec->nr_fds + 5, sizeof(*fds));
 	for (i = 0; i < spec->nr_fds; i++)
 		fds[nr++] = spec->fds[i];
 	fds[nr++] = args_fd;
 	fds[nr++] = exe_fd;
 	fds[nr++] = info_wr;
 	fds[nr++] = chan_in;
+	if (px_theirs >= 0)
+		fds[nr++] = px_theirs;
 
 	memcpy(stdio, spec->stdio, sizeof(stdio));
 	if (pty_open(&pty, stdio, err) < 0)
@@ -607,6 +626,8 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	    fcntl(chan, F_SETFL, O_NONBLOCK) < 0 ||
 	    evloop_add(&loop, chan, EPOLLIN, on_channel, &w, err) < 0)
 		goto out;
+	if (spec->proxy && !(px = proxy_start(&loop, spec->proxy, steal_fd(&px_mine), err)))
+		goto out;
 
 	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, stdio,
 				     ruleset, -1 };
@@ -617,6 +638,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	close_fd(&exe_fd);
 	close_fd(&info_wr);
 	close_fd(&chan_in);
+	close_fd(&px_theirs);
 	close_fd(&ruleset);
 	if (pty_start(&pty, &loop, err) < 0) {
 		kill(w.bwrap, SIGKILL);
@@ -638,9 +660,11 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 		*status = exit_code(w.status);
 		ret = 0;
 	}
+	proxy_free(steal_pointer(&px));
 	close_fd(&chan);
 	end_sandbox(w.pidfd);
 out:
+	proxy_free(px);
 	if (w.pidfd >= 0)
 		close(w.pidfd);
 	pty_finish(&pty);

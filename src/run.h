@@ -11,6 +11,7 @@
 #define SV_RUN_H
 
 #include <stddef.h>
+#include "proxy.h"
 #include "strbuf.h"
 #include "strvec.h"
 
@@ -32,10 +33,12 @@ struct run_spec {
 	 * must not stop (it is continued). NULL: none. */
 	int (*on_stop)(void *data);
 	void *stop_data;
+	const struct proxy_config *proxy; /* --network=allow=: the proxy; or NULL */
 };
 
 /* Run bwrap with spec->opts (plus the init's own), then "--", the init and
- * spec->argv. Only the descriptors in spec->fds (and the init's own) reach
+ * spec->argv. With spec->proxy, the init hands the proxy's listeners over
+ * and the launcher serves them while the sandbox runs (proxy.h). Only the descriptors in spec->fds (and the init's own) reach
  * bwrap; every other one the launcher has is close-on-exec. *status is the
  * program's exit status as a shell reports it (128+N for a death by signal
  * N). Returns 0 when the sandbox has ended, -1 with err when bwrap could

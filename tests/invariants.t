@@ -304,6 +304,26 @@ if p=$(mkproj_pip desc) && install_probe "$p/.venv"; then
 	pid1_judge pyc "python -c"
 	pid1_judge pip "pip --version"
 
+	# --network=allow=: the init makes the proxy's listeners and hands them
+	# to the launcher over a socket it inherited, before the program starts.
+	# Neither the program nor pid 1 keeps any of them.
+	SANDBOX_NETWORK=allow=example.com fd_python allow "python -c, --network=allow=" \
+		"$v/bin/python" -c pass
+	SANDBOX_NETWORK=allow=example.com fd_python allowpip "pip --version, --network=allow=" \
+		"$v/bin/pip" --version
+	if [ -n "$helper" ] && is_gate "$v/bin/fd-list"; then
+		out=$(cd "$p" && SANDBOX_NETWORK=allow=example.com "$v/bin/shell" -c 'exec ./fd-list' \
+			7<"$W" 8<"$secret" 9<"$somedir" </dev/null 2>&1)
+		fd_judge "shell -c 'exec ./fd-list', --network=allow=" \
+			"$(printf '%s\n' "$out" | grep -E '^[0-9]+ ')" "$out"
+	else
+		tskip descriptors "shell -c 'exec ./fd-list', --network=allow=: no fd-list helper"
+	fi
+	pid1_judge allow "python -c, --network=allow="
+	all=$(grep '^pid1 ' "$p/fdlist.allow" 2>/dev/null)
+	t descriptors "python -c, --network=allow=: the sandbox's pid 1 holds no socket (listeners and the launcher's socket handed over and closed)" \
+		"$([ -n "$all" ] && ! printf '%s\n' "$all" | grep -q 'socket:'; echo $?)" "$all"
+
 	# Seen from the host: no process of the launch but the launcher itself
 	# (bwrap, the init, the program) holds a descriptor the caller had open.
 	marker=sv-inv-fd-$$-$RANDOM

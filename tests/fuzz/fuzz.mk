@@ -26,7 +26,7 @@
 
 FUZZ_CC ?= clang
 FUZZ_B ?= build-fuzz
-FUZZ_TARGETS ?= dotenv pyvenv bwrapargs state elf
+FUZZ_TARGETS ?= dotenv pyvenv bwrapargs state elf netpolicy
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_RSS_MB ?= 2048
@@ -43,11 +43,14 @@ FUZZ_FLAGS ?=
 #   bwrapargs: 4097 one-byte arguments ("a a a ...") take 8194 bytes.
 #   state: records of escaped values.
 #   elf: headers, tables and ELF_MAX_NAME (4095) byte names.
+#   netpolicy: a CONNECT header's NET_HEADER_MAX (8192), a whole TLS
+#   record (16389), a mode's NET_MODE_MAX (8192).
 FUZZ_MAXLEN_dotenv ?= 8192
 FUZZ_MAXLEN_pyvenv ?= 8192
 FUZZ_MAXLEN_bwrapargs ?= 12288
 FUZZ_MAXLEN_state ?= 8192
 FUZZ_MAXLEN_elf ?= 16384
+FUZZ_MAXLEN_netpolicy ?= 16640
 
 # The project's flags for clang: warnings as errors, ASan and UBSan with
 # every finding fatal. No _FORTIFY_SOURCE or stack protector: ASan checks
