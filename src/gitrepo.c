@@ -237,6 +237,8 @@ int gitrepo_index_gitlinks(const unsigned char *data, size_t len, size_t hash_le
 		off = (size_t)(nul - data) + 1;
 		if (version < 4)	/* padded to a multiple of 8, NUL included */
 			off = start + ((off - start + 7) & ~(size_t)7);
+		if (off > len)
+			return -1;
 		if ((mode & 0170000) == GITLINK_MODE)
 			strvec_push(out, path.buf);
 	}

@@ -235,11 +235,17 @@ raise SystemExit("probe done")
 PY
 conf_sums=$(cat "$SV_TMP/pip-config-file.conf" "$H/.config/pip/pip.conf" | sha256sum)
 run "$pp" env HOME="$H" PIP_INDEX_URL=http://example.invalid/simple \
-	PIP_CONFIG_FILE="$SV_TMP/pip-config-file.conf" .venv/bin/pip install "${pip_opts[@]}" ./probe
-is "$(cat "$pp/probe.log" 2>/dev/null)" "index http://example.invalid/simple
-PIP_CONFIG_FILE read-only
+	.venv/bin/pip install "${pip_opts[@]}" ./probe
+is "$(sed -n '1p;3p' "$pp/probe.log" 2>/dev/null)" "index http://example.invalid/simple
 XDG_CONFIG_HOME read-only" \
-	"config[6] what pip runs (setup.py) sees PIP_INDEX_URL, and the files PIP_CONFIG_FILE and ~/.config/pip/pip.conf read-only"
+	"config[6] what pip runs (setup.py) sees PIP_INDEX_URL, and ~/.config/pip/pip.conf read-only"
+# With PIP_CONFIG_FILE naming a file, pip reads no user file (as on the
+# host): that file is there, read-only, and the user files are not.
+run "$pp" env HOME="$H" PIP_CONFIG_FILE="$SV_TMP/pip-config-file.conf" \
+	.venv/bin/pip install "${pip_opts[@]}" ./probe
+is "$(sed -n '2,3p' "$pp/probe.log" 2>/dev/null)" "PIP_CONFIG_FILE read-only
+XDG_CONFIG_HOME No such file or directory" \
+	"config[6] ... with PIP_CONFIG_FILE, that file read-only and no user file, as pip reads them"
 is "$(cat "$SV_TMP/pip-config-file.conf" "$H/.config/pip/pip.conf" | sha256sum)" "$conf_sums" \
 	"config[6] ... and the caller's files are unchanged"
 

@@ -10,7 +10,8 @@
 # loopback interface, and a hosts file of the test's own is bound over
 # /etc/hosts, so that the shipped binary's resolver (getaddrinfo, in the
 # proxy's resolver child) reads it: allowed.test, other.test and index.test
-# are 203.0.113.7, loop.test is 127.0.0.1, mixed.test is both. The servers are in
+# are 203.0.113.7, and so are www.allowed.test and evil.test; loop.test is
+# 127.0.0.1, mixed.test is both. The servers are in
 # tests/fixtures/network/server.py, the probes run inside in client.py.
 #
 # Attack lines read "attack[network] ...", as in attacks.t.
@@ -38,7 +39,8 @@ setup)
 	N=$SV_TMP/net-ns
 	mkdir -p "$N"
 	printf '%s\n' '127.0.0.1 localhost' '::1 localhost' \
-		'203.0.113.7 allowed.test other.test index.test mixed.test' '127.0.0.1 loop.test' \
+		'203.0.113.7 allowed.test other.test index.test mixed.test www.allowed.test evil.test' \
+		'127.0.0.1 loop.test' \
 		'127.0.0.1 mixed.test' >"$N/hosts"
 	if ! { ip link set lo up && ip addr add 203.0.113.7/32 dev lo &&
 		echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start &&
@@ -83,7 +85,7 @@ t() {       # t CLASS "description" STATUS [DIAGNOSTICS]
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 		-keyout leaf.key -out leaf.csr -subj /CN=allowed.test &&
 	printf '%s\n' 'basicConstraints=CA:FALSE' \
-		'subjectAltName=DNS:allowed.test,DNS:other.test,DNS:loop.test,DNS:index.test,IP:203.0.113.7,IP:127.0.0.1' >leaf.ext &&
+		'subjectAltName=DNS:allowed.test,DNS:www.allowed.test,DNS:other.test,DNS:loop.test,DNS:index.test,IP:203.0.113.7,IP:127.0.0.1' >leaf.ext &&
 	openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
 		-out leaf.pem -days 2 -extfile leaf.ext
 ) >"$W/openssl.log" 2>&1 || { ok 1 "make the test certificates"; sed 's/^/#   /' "$W/openssl.log"; done_testing; exit; }
@@ -266,6 +268,23 @@ for a in 'evil.com\x00.allowed.test:443' 'allowed.test\x00.evil.com:443' 'allowe
 	'allowed.test.:443' 'allowed.test :443' '[allowed.test]:443' 'allowed.test:0443'; do
 	out=$(probe -- connect "$a")
 	t network "CONNECT smuggling: $a is refused" "$(case $out in "HTTP/1.1 40"[0-9]*) echo 0 ;; *) echo 1 ;; esac)" "$out"
+done
+# With a wildcard, a name that ends in the domain but is another name to
+# the resolver (a NUL, a %00, a space) must not pass.
+is "$(probe SANDBOX_NETWORK=allow=*.allowed.test -- tls www.allowed.test:443 www.allowed.test)" \
+	"TLS OK hello over TLS" "(control: *.allowed.test lets www.allowed.test through)"
+for a in 'evil.test\x00.allowed.test:443' 'evil.test%00.allowed.test:443' 'evil.test .allowed.test:443' \
+	'evil.test\t.allowed.test:443' 'evil.test/.allowed.test:443' 'evil.test:443/.allowed.test:443'; do
+	out=$(probe SANDBOX_NETWORK=allow=*.allowed.test -- connect "$a")
+	t network "CONNECT smuggling past *.allowed.test: $a is refused" \
+		"$(case $out in "HTTP/1.1 40"[0-9]*) echo 0 ;; *) echo 1 ;; esac)" "$out"
+done
+# The host itself through the unspecified address, or through a CIDR that
+# covers everything.
+for a in 0.0.0.0:9999 127.0.0.1:9999 '[::]:9999' '[::ffff:127.0.0.1]:9999' 0:9999 127.1:9999; do
+	out=$(probe SANDBOX_NETWORK=allow=0.0.0.0/0:9999,[::/0]:9999 -- connect "$a")
+	t network "allow=0.0.0.0/0:9999: $a (the host's own loopback) is refused" \
+		"$(case $out in "HTTP/1.1 403"*) echo 0 ;; *) echo 1 ;; esac)" "$out"
 done
 like "$(probe -- connect '0x7f000001:443')" "blocked 127.0.0.1:443 (asked as 0x7f000001:443; not allowed" \
 	"... a numeric host is shown as the address it is"
