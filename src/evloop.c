@@ -50,6 +50,21 @@ int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn, void *da
 	return 0;
 }
 
+int evloop_mod(struct evloop *l, int fd, uint32_t events)
+{
+	struct epoll_event ev;
+	size_t i;
+
+	for (i = 0; i < EVLOOP_MAX_SOURCES && l->src[i].fd != fd; i++)
+		;
+	if (fd < 0 || i == EVLOOP_MAX_SOURCES)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u32 = (uint32_t)i;
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
 void evloop_del(struct evloop *l, int fd)
 {
 	size_t i;

@@ -37,6 +37,8 @@ void evloop_release(struct evloop *l);
 /* Watch fd for events (EPOLLIN, ...); the loop does not own fd. */
 int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn, void *data,
 	       struct strbuf *err);
+/* Wait for other events on a watched fd; -1 when it is not watched. */
+int evloop_mod(struct evloop *l, int fd, uint32_t events);
 void evloop_del(struct evloop *l, int fd);
 /* Dispatch until a handler returns 1 (returns 0) or fails (-1). */
 int evloop_run(struct evloop *l, struct strbuf *err);
