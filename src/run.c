@@ -55,7 +55,9 @@
  *     swapped in between; it runs under the same seccomp filter and
  *     Landlock domain as the program.
  * 10. One event loop (evloop.h) waits for everything: signals and bwrap's
- *     end through one signalfd.
+ *     end through one signalfd, and the sources of the services that run
+ *     beside the sandbox (run_spec.services: the link service, links.h).
+ *     It ends when bwrap does; what a service still had going ends then.
  */
 #include "run.h"
 
@@ -495,6 +497,9 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 	if (evloop_add(&loop, sfd, EPOLLIN, on_signal, &w, err) < 0)
 		goto out;
+	for (i = 0; i < spec->nr_services; i++)
+		if (spec->services[i].attach(&loop, spec->services[i].data, err) < 0)
+			goto out;
 
 	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, spec->stdio,
 				     ruleset, -1 };

@@ -11,11 +11,20 @@
 #define SV_RUN_H
 
 #include <stddef.h>
+#include "evloop.h"
 #include "strbuf.h"
 #include "strvec.h"
 
 enum run_flags {
 	RUN_VERBOSE = 1 << 0,	/* print the command line and the Landlock state */
+};
+
+/* A source of events for the launcher's loop while the sandbox runs (the
+ * link service, links.h): attach adds its descriptors to the loop. Its
+ * handlers never end the loop, and never block it. */
+struct run_service {
+	int (*attach)(struct evloop *loop, void *data, struct strbuf *err);
+	void *data;
 };
 
 struct run_spec {
@@ -26,6 +35,8 @@ struct run_spec {
 	const struct strvec *env;    /* bwrap's environment */
 	unsigned int flags;          /* enum run_flags */
 	int stdio[3];                /* bwrap's 0, 1, 2; -1: the launcher's */
+	const struct run_service *services;
+	size_t nr_services;
 };
 
 /* Run bwrap with spec->opts (plus the init's own), then "--", the init and
