@@ -643,8 +643,30 @@ static bool sandbox_writable(const char *path, void *data)
 	return false;
 }
 
+/* Is the sandbox's network cut (--network=none, --unshare-net,
+ * --unshare-all without --share-net after it)? */
+static bool network_cut(const struct launch *L)
+{
+	const struct strvec *opts[] = { &L->pol->bwrap_args, &L->extra };
+	bool cut = L->pol->perms.network && !strcmp(L->pol->perms.network, "none");
+	size_t k, i, n;
+
+	for (k = 0; k < ARRAY_SIZE(opts); k++)
+		for (i = 0; i < opts[k]->nr; i += n ? n : 1) {
+			n = bwrapopt_group_len(opts[k], i);
+			if (!strcmp(opts[k]->v[i], "--unshare-net") ||
+			    !strcmp(opts[k]->v[i], "--unshare-all"))
+				cut = true;
+			else if (!strcmp(opts[k]->v[i], "--share-net"))
+				cut = false;
+		}
+	return cut;
+}
+
 /* Links from inside open on the host when the caller has a desktop and
- * has not recorded --links=off. A service that cannot start leaves the
+ * has not recorded --links=off, and the sandbox has the network: a link
+ * is a way out (the browser fetches what it names), so a sandbox whose
+ * network is cut gets none. A service that cannot start leaves the
  * sandbox without links, and says so. */
 static void open_links(struct launch *L)
 {
@@ -653,6 +675,11 @@ static void open_links(struct launch *L)
 
 	if (!links_wanted(&L->pol->perms, (const char *const *)environ))
 		return;
+	if (network_cut(L)) {
+		if (L->verbose)
+			warn("links: off, since the sandbox's network is cut (a link would be a way out)");
+		return;
+	}
 	links_opener_find(&op, (const char *const *)environ, sandbox_writable, L);
 	L->links = links_new(&op, L->verbose, &err);
 	links_opener_release(&op);

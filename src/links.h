@@ -14,7 +14,8 @@
  *
  * On by default when the caller has a desktop session (a session bus,
  * DISPLAY or WAYLAND_DISPLAY in the environment), off with the recorded
- * --links=off (perms.h).
+ * --links=off (perms.h), and off when the sandbox's network is cut: a link
+ * is a way out, since the browser fetches what it names (launch.c).
  *
  * What MUST hold:
  *  1. The sandbox gets no descriptor of ours (DESIGN MUST 9): only the
@@ -32,12 +33,13 @@
  *     directory that is not absolute or that a sandbox can write (the
  *     project, the venv, writable binds), and run by that absolute path,
  *     never through a shell, with the link as its one argument, a clean
- *     environment (LINKS_SPAWN_ENV and that PATH), in a session of its
+ *     environment (spawn_env in links.c, and that PATH), in a session of its
  *     own with 0, 1 and 2 on /dev/null, and outside the Landlock domain.
  *  5. No handler blocks the launcher's loop (evloop.h): every descriptor
  *     is non-blocking; a client has LINKS_CLIENT_MS to send its link, the
  *     portal LINKS_PORTAL_MS to answer, xdg-open LINKS_SPAWN_MS before it
- *     counts as started; each is reaped through its pidfd. At most
+ *     counts as started (it is reaped through its pidfd whenever it
+ *     ends). At most
  *     LINKS_MAX_CLIENTS connections and LINKS_MAX_JOBS openings at once.
  */
 #ifndef SV_LINKS_H

@@ -301,6 +301,12 @@ out=$(desk DISPLAY=:0 PATH="$W/stub:$PATH" -- "$v/bin/shell" -c 'command -v xdg-
 is "$out|$("$SV" --show "$v" | grep '^links')" "browser=|links    off" \
 	"recipe: sandbox-venv .venv --links=off: no xdg-open, BROWSER or link socket inside, and --show says so"
 "$SV" "$v" --links=auto >/dev/null 2>&1
+"$SV" "$v" --unshare-net >/dev/null 2>&1
+out=$(desk DISPLAY=:0 PATH="$W/stub:$PATH" -- "$v/bin/shell" -c 'command -v xdg-open; echo "browser=${BROWSER:-}"; test -e /run/sandbox-venv/links && echo socket' 2>&1)
+out2=$(desk DISPLAY=:0 BWRAP_ARGS=--unshare-all PATH="$W/stub:$PATH" -- "$v/bin/shell" -c 'test -e /run/sandbox-venv/links && echo socket' 2>&1)
+"$SV" --reset "$v" >/dev/null 2>&1
+t "links are off when the sandbox's network is cut (recorded --unshare-net, or --unshare-all in BWRAP_ARGS): a link would be a way out" \
+	"$([ "$out" = "browser=" ] && [ -z "$out2" ]; echo $?)" "$out / $out2"
 
 # === X11 ================================================================================
 xclient='
@@ -445,8 +451,13 @@ pulse: unset
 RT/wayland-7 errno 2
 RT/pulse/native errno 2
 RT/bus errno 2" ]; echo $?)" "$out"
-"$SV" "$v" --socket=wayland --socket=pulseaudio >/dev/null 2>"$W/wrap.err"
-ok $? "recipe: sandbox-venv .venv --socket=wayland --socket=pulseaudio"
+"$SV" "$v" --socket=wayland >/dev/null 2>"$W/wrap.err"
+ok $? "recipe: sandbox-venv .venv --socket=wayland"
+out=$(desk "${aenv[@]}" -- "$v/bin/python" -c "$hello" 2>&1)
+is "$(printf '%s\n' "$out" | sed -n 1,2p)" "wayland: hello wayland
+pulse: unset" "with --socket=wayland alone, the compositor is reached and no sound server"
+"$SV" "$v" --socket=pulseaudio >/dev/null 2>"$W/wrap.err"
+ok $? "recipe: sandbox-venv .venv --socket=pulseaudio (kept with the other)"
 out=$(desk "${aenv[@]}" -- "$v/bin/python" -c "$hello" "$rt/wayland-7" "$rt/pulse/native" "$rt/bus" 2>&1)
 is "$(printf '%s\n' "$out" | sed -n 1,2p)" "wayland: hello wayland
 pulse: hello pulse" "with them, a client inside reaches the Wayland and PulseAudio stand-ins through WAYLAND_DISPLAY and PULSE_SERVER"
