@@ -1,6 +1,7 @@
 # bash completion for sandbox-venv(1)
 #
 #   sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]
+#   (the permissions --socket=, --device=, --links= anywhere among them)
 #   sandbox-venv --show|--check|--unwrap [VENV_DIR]
 #   sandbox-venv --list
 #   sandbox-venv -h|--help|--version
@@ -51,6 +52,11 @@ _sandbox_venv_bwrap_options="--assert-userns-disabled --bind
 --unshare-cgroup-try --unshare-ipc --unshare-net --unshare-pid
 --unshare-user --unshare-user-try --unshare-uts"
 
+# The permissions: each exposes something (see sandbox-venv(1), PERMISSIONS).
+_sandbox_venv_perms="--socket=x11 --socket=wayland --socket=pulseaudio
+--nosocket=x11 --nosocket=wayland --nosocket=pulseaudio --device=dri
+--nodevice=dri --links=auto --links=off"
+
 _sandbox_venv_caps="cap_audit_control cap_audit_read cap_audit_write
 cap_block_suspend cap_bpf cap_checkpoint_restore cap_chown cap_dac_override
 cap_dac_read_search cap_fowner cap_fsetid cap_ipc_lock cap_ipc_owner cap_kill
@@ -77,7 +83,7 @@ _sandbox_venv_reply()
 	cap)
 		mapfile -t COMPREPLY < <(compgen -W "$_sandbox_venv_caps" -- "$cur") ;;
 	option)
-		mapfile -t COMPREPLY < <(compgen -W "$_sandbox_venv_bwrap_options" -- "$cur") ;;
+		mapfile -t COMPREPLY < <(compgen -W "$_sandbox_venv_perms $_sandbox_venv_bwrap_options" -- "$cur") ;;
 	*)
 		COMPREPLY=() ;;
 	esac
@@ -99,7 +105,7 @@ _sandbox_venv()
 		case $cur in
 		-*)
 			mapfile -t COMPREPLY < <(compgen -W "-h --help --version --show --check --unwrap
---list --project --reset $_sandbox_venv_bwrap_options" -- "$cur") ;;
+--list --project --reset $_sandbox_venv_perms $_sandbox_venv_bwrap_options" -- "$cur") ;;
 		*)
 			_sandbox_venv_reply dir "$cur" ;;
 		esac
@@ -130,7 +136,7 @@ _sandbox_venv()
 	fi
 	if [ "$i" -eq "$cword" ]; then
 		case $cur in
-		-*) mapfile -t COMPREPLY < <(compgen -W "--project --reset $_sandbox_venv_bwrap_options" -- "$cur") ;;
+		-*) mapfile -t COMPREPLY < <(compgen -W "--project --reset $_sandbox_venv_perms $_sandbox_venv_bwrap_options" -- "$cur") ;;
 		*) _sandbox_venv_reply dir "$cur" ;;
 		esac
 		return 0
