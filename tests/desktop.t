@@ -118,7 +118,7 @@ start_portal() {   # start_portal MODE: (re)start the stand-in portal
 		>>"$W/portal.out" 2>&1 &
 	portal_pid=$!
 	bg_pids+=("$portal_pid")
-	wait_for grep -qx "ready $1" "$W/portal.log"
+	wait_for grep -qsx "ready $1" "$W/portal.log"
 }
 reached() { grep -cxF "OpenURI '' $1 0" "$W/portal.log" 2>/dev/null; }
 
