@@ -132,6 +132,7 @@ void desktop_init(struct desktop *d)
 void desktop_release(struct desktop *d)
 {
 	free(d->x11_socket);
+	free(d->x11_screen);
 	free(d->wayland_socket);
 	free(d->pulse_socket);
 	strbuf_release(&d->xauth);
@@ -286,19 +287,28 @@ static void gather_xauth(struct desktop *d, const char *const *envp, unsigned di
 	cleanup_free char *path = NULL;
 	const char *xa = env_lookup(envp, "XAUTHORITY"), *home = env_lookup(envp, "HOME");
 	struct passwd *pw = getpwuid(getuid());
+	cleanup_fd int fd = -1;
+	struct stat st;
 	char host[256];
 	int n;
 
+	if (!home || home[0] != '/')
+		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
 	if (xa && xa[0] == '/')
 		path = xstrdup(xa);
-	else if ((home && home[0] == '/') || (pw && pw->pw_dir && (home = pw->pw_dir)[0] == '/'))
+	else if (home)
 		path = xasprintf("%s/.Xauthority", home);
 	if (!path) {
 		strvec_push(&d->notes, "x11: no XAUTHORITY and no home: no cookie passed");
 		return;
 	}
-	if (fs_read_file_at(AT_FDCWD, path, DESKTOP_XAUTH_MAX, &text, &err) < 0) {
-		strvec_pushf(&d->notes, "x11: no cookie passed (%s)", err.buf);
+	/* Your own file, wherever XAUTHORITY points (a symlink is fine):
+	 * read as data, capped. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    fs_read_fd(fd, DESKTOP_XAUTH_MAX, &text, path, &err) < 0) {
+		strvec_pushf(&d->notes, "x11: no cookie passed ('%s': %s)", path,
+			     err.len ? err.buf : fd < 0 ? strerror(errno) : "not a regular file");
 		return;
 	}
 	if (gethostname(host, sizeof(host)) < 0)
@@ -352,6 +362,7 @@ static void gather_x11(struct desktop *d, const char *const *envp, desktop_writa
 		if (!desktop_x11_abstract(net.buf, m))
 			break;
 	d->x11_inside = m;
+	d->x11_screen = xstrdup(strchr(strchr(display, ':'), '.') ? strchr(strchr(display, ':'), '.') : "");
 	gather_xauth(d, envp, (unsigned)n);
 }
 

@@ -52,6 +52,7 @@
 struct desktop {
 	char *x11_socket;        /* the caller's X socket, or NULL */
 	unsigned x11_inside;     /* its display number inside */
+	char *x11_screen;        /* DISPLAY's screen (".1"), or "" */
 	struct strbuf xauth;     /* the Xauthority inside; empty: none */
 	char *wayland_socket;    /* the caller's Wayland socket, or NULL */
 	char *pulse_socket;      /* the PulseAudio socket, or NULL */

@@ -774,7 +774,7 @@ static int execute(struct launch *L, const char *exe)
 	cleanup_strvec struct strvec bargs = STRVEC_INIT;
 	cleanup_free int *fds = NULL;
 	struct guard_record rec = { -1, NULL };
-	struct run_service links = { links_attach, L->links };
+	struct run_service links = { links_attach, links_detach, L->links };
 	struct git_guard guard;
 	struct run_spec spec;
 	size_t nr_fds;

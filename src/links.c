@@ -823,6 +823,25 @@ int links_attach(struct evloop *loop, void *links, struct strbuf *err)
 	return 0;
 }
 
+void links_detach(void *links)
+{
+	struct links *L = links;
+	size_t i;
+
+	if (!L->loop)
+		return;	/* never attached */
+	for (i = 0; i < LINKS_MAX_CLIENTS; i++)
+		if (L->clients[i].fd >= 0)
+			evloop_del(L->loop, L->clients[i].fd);
+	for (i = 0; i < LINKS_MAX_JOBS; i++)
+		if (L->jobs[i].kind != JOB_FREE)
+			evloop_del(L->loop, L->jobs[i].kind == JOB_PORTAL ? L->jobs[i].call.fd :
+				   L->jobs[i].fd);
+	evloop_del(L->loop, L->listen_fd);
+	evloop_del(L->loop, L->timer_fd);
+	L->loop = NULL;
+}
+
 /* ---- inside the sandbox ---- */
 
 bool links_is_client(const char *argv0)

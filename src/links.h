@@ -96,8 +96,10 @@ int links_check_url(const char *url, size_t len, struct strbuf *out, struct strb
 struct links;
 struct links *links_new(struct links_opener *o, bool verbose, struct strbuf *err);
 const char *links_socket_path(const struct links *L);
-/* Add the service's sources to the launcher's loop (run.h). */
+/* Add the service's sources to the launcher's loop, and let go of it
+ * (run.h). */
 int links_attach(struct evloop *loop, void *links, struct strbuf *err);
+void links_detach(void *links);
 /* Close everything, remove the socket and its directory. A running
  * xdg-open is left to finish on its own. */
 void links_free(struct links *L);

@@ -441,7 +441,7 @@ static void plan_desktop(struct plan *p, const struct desktop *d)
 		add_op(p, PLAN_RO_BIND, d->x11_socket, dest, -1,
 		       "--socket=x11: your X server, under a number with no abstract socket on the "
 		       "host (any X client can read other windows and type into them)");
-		strvec_pushf(&p->env, "DISPLAY=:%u", d->x11_inside);
+		strvec_pushf(&p->env, "DISPLAY=:%u%s", d->x11_inside, d->x11_screen ? d->x11_screen : "");
 		if (d->xauth.len) {
 			add_data(p, d->xauth.buf, d->xauth.len, DESKTOP_XAUTHORITY,
 				 "--socket=x11: your X cookie, for this one display");

@@ -530,6 +530,8 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 out:
 	if (w.pidfd >= 0)
 		close(w.pidfd);
+	for (i = 0; i < spec->nr_services; i++)
+		spec->services[i].detach(spec->services[i].data);
 	evloop_release(&loop);
 	restore_signals(&sigs);
 	return ret;

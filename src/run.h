@@ -20,10 +20,13 @@ enum run_flags {
 };
 
 /* A source of events for the launcher's loop while the sandbox runs (the
- * link service, links.h): attach adds its descriptors to the loop. Its
- * handlers never end the loop, and never block it. */
+ * link service, links.h): attach adds its descriptors to the loop; detach,
+ * when the sandbox has ended, lets go of the loop before it is released
+ * (the service's descriptors are still its own). Its handlers never end
+ * the loop, and never block it. */
 struct run_service {
 	int (*attach)(struct evloop *loop, void *data, struct strbuf *err);
+	void (*detach)(void *data);
 	void *data;
 };
 

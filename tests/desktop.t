@@ -357,6 +357,8 @@ time.sleep(600)' >"$W/x99.out" 2>&1 &
 	ok "$([ -n "$m" ]; echo $?)" "with --socket=x11, a real Xlib client (XOpenDisplay through ctypes) connects to Xvfb ($out)"
 	t "... under a display number with no abstract socket on the host (:99 is taken there; inside :$m)" \
 		"$([ -n "$m" ] && [ "$m" != 99 ] && ! grep -q "@/tmp/.X11-unix/X$m\$" /proc/net/unix; echo $?)" "$out"
+	out=$(desk DISPLAY=":$d.0" XAUTHORITY="$W/xauth" -- "$v/bin/python" -c "$xclient" 2>&1)
+	is "$out" "DISPLAY=:$m.0 open" "DISPLAY with a screen (:$d.0): the same screen inside (:$m.0)"
 	out=$(desk "${xenv[@]}" -- "$v/bin/python" -c '
 import tkinter
 r = tkinter.Tk()
