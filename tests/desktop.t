@@ -445,7 +445,7 @@ print("pulse:", hello(ps[5:] if ps.startswith("unix:") else ps))
 for path in sys.argv[1:]:
     print(path.replace(sys.argv[1].rsplit("/", 1)[0], "RT"), hello(path))
 if rt:
-    print("inside:", sorted(os.listdir(rt)))'
+    print("inside:", sorted(os.listdir(rt)), "bus there:", hello(os.path.join(rt, "bus")))'
 out=$(desk "${aenv[@]}" -- "$v/bin/python" -c "$hello" "$rt/wayland-7" "$rt/pulse/native" "$rt/bus" 2>&1)
 t "without the permissions, neither the Wayland nor the PulseAudio socket is inside, by variable or by the host's path" \
 	"$([ "$out" = "wayland: unset
@@ -464,7 +464,8 @@ out=$(desk "${aenv[@]}" -- "$v/bin/python" -c "$hello" "$rt/wayland-7" "$rt/puls
 is "$(printf '%s\n' "$out" | sed -n 1,2p)" "wayland: hello wayland
 pulse: hello pulse" "with them, a client inside reaches the Wayland and PulseAudio stand-ins through WAYLAND_DISPLAY and PULSE_SERVER"
 t "... and only those two sockets: the caller's runtime directory is not there, nor the session bus beside them" \
-	"$(has "$out" "RT/bus errno 2" && has "$out" "RT/wayland-7 errno 2" && has "$out" "inside: ['pulse', 'wayland-0']"; echo $?)" "$out"
+	"$(has "$out" "RT/bus errno 2" && has "$out" "RT/wayland-7 errno 2" &&
+		has "$out" "inside: ['pulse', 'wayland-0'] bus there: errno 2"; echo $?)" "$out"
 out=$(desk XDG_RUNTIME_DIR="$p/run" WAYLAND_DISPLAY=wayland-0 VERBOSE=1 -- "$v/bin/python" -c "$hello" 2>&1)
 t "a Wayland socket in the project (XDG_RUNTIME_DIR there) is not bound: a sandbox could have put it there" \
 	"$(has "$out" "wayland: unset" && has "$out" "lies where a sandbox can write"; echo $?)" "$out"
