@@ -477,7 +477,9 @@ static void say_failed(const char *url, const char *how)
 static int on_portal(struct evloop *l, int fd, uint32_t events, void *data, struct strbuf *err);
 static int on_child(struct evloop *l, int fd, uint32_t events, void *data, struct strbuf *err);
 
-/* The host's xdg-open, by its absolute path, in a session of its own. */
+/* The host's xdg-open, by its absolute path, in a session of its own.
+ * Returns 0 when it runs and is watched, 1 when it runs unwatched (the job
+ * is done), -1 with why. */
 static int start_spawn(struct job *j, struct strbuf *why)
 {
 	struct links *L = j->L;
@@ -518,15 +520,16 @@ static int start_spawn(struct job *j, struct strbuf *why)
 	}
 	/* Our unreaped child: its pid cannot be reused before the pidfd. */
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0 || fcntl(pidfd, F_SETFD, FD_CLOEXEC) < 0 ||
-	    evloop_add(L->loop, pidfd, EPOLLIN, on_child, j, &err) < 0) {
-		/* Without a way to watch it: wait for it, it is short. */
+	if (pidfd < 0 || evloop_add(L->loop, pidfd, EPOLLIN, on_child, j, &err) < 0) {
+		/* Without a way to watch it, it is left to run, never waited
+		 * for here (the loop must not block): it started. */
 		if (pidfd >= 0)
 			close(pidfd);
-		strbuf_addf(why, "cannot watch xdg-open: %s", err.len ? err.buf : strerror(errno));
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return -1;
+		if (L->verbose)
+			warn("links: cannot watch xdg-open (%s): not waiting for it",
+			     err.len ? err.buf : strerror(errno));
+		job_answer(j, true);
+		return 1;
 	}
 	j->kind = JOB_SPAWN;
 	j->fd = pidfd;
@@ -555,20 +558,29 @@ static int start_portal(struct job *j, struct strbuf *why)
 	return 0;
 }
 
-/* The portal is not there (or the bus): the host's xdg-open instead. */
-static void fall_back(struct job *j, const char *why_portal)
+/* The link to the host's xdg-open; a job that is over is freed. */
+static void open_with_xdg_open(struct job *j)
 {
 	cleanup_strbuf struct strbuf why = STRBUF_INIT;
 
+	switch (start_spawn(j, &why)) {
+	case -1:
+		say_failed(j->url, why.buf);
+		/* fall through */
+	case 1:
+		job_free(j);
+	}
+}
+
+/* The portal is not there (or the bus): the host's xdg-open instead. */
+static void fall_back(struct job *j, const char *why_portal)
+{
 	evloop_del(j->L->loop, j->call.fd);
 	dbus_call_release(&j->call);
 	j->kind = JOB_FREE;
 	if (j->L->verbose)
 		warn("links: the portal cannot open it (%s): trying xdg-open", why_portal);
-	if (start_spawn(j, &why) < 0) {
-		say_failed(j->url, why.buf);
-		job_free(j);
-	}
+	open_with_xdg_open(j);
 }
 
 static int on_portal(struct evloop *l, int fd, uint32_t events, void *data, struct strbuf *err)
@@ -688,12 +700,8 @@ static void on_request(struct client *c)
 			return;
 		if (L->verbose)
 			warn("links: the portal cannot open it (%s): trying xdg-open", why.buf);
-		strbuf_reset(&why);
 	}
-	if (start_spawn(j, &why) < 0) {
-		say_failed(j->url, why.buf);
-		job_free(j);
-	}
+	open_with_xdg_open(j);
 }
 
 static int on_client(struct evloop *l, int fd, uint32_t events, void *data, struct strbuf *err)
