@@ -2,6 +2,7 @@
  * (links.h says what must hold). */
 #include "links.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -281,6 +282,54 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Link directories of ours that a killed launcher left in parent: those
+ * older than LINKS_STALE_S whose socket nobody listens on any more. Never
+ * followed through a symlink; another user's are not touched. */
+static void sweep_stale(const char *parent)
+{
+	int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = pfd >= 0 ? fdopendir(pfd) : NULL;
+	time_t now = time(NULL);
+	struct dirent *de;
+	int removed = 0;
+
+	if (!d) {
+		if (pfd >= 0)
+			close(pfd);
+		return;
+	}
+	while ((de = readdir(d)) && removed < LINKS_SWEEP_MAX) {
+		struct sockaddr_un sa;
+		struct stat st;
+		int fd, sk;
+
+		if (strncmp(de->d_name, "sandbox-venv-links.", 19) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+		    now - st.st_mtime < LINKS_STALE_S)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/socket", parent,
+				     de->d_name) >= sizeof(sa.sun_path))
+			continue;
+		sk = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (sk < 0)
+			continue;
+		if (connect(sk, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+		    (errno == ECONNREFUSED || errno == ENOENT)) {
+			fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0) {
+				unlinkat(fd, "socket", 0);
+				close(fd);
+			}
+			removed += unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) == 0;
+		}
+		close(sk);
+	}
+	closedir(d);
+}
+
 struct links *links_new(struct links_opener *o, bool verbose, struct strbuf *err)
 {
 	const char *rt = getenv("XDG_RUNTIME_DIR");
@@ -308,6 +357,7 @@ struct links *links_new(struct links_opener *o, bool verbose, struct strbuf *err
 	if (!rt || rt[0] != '/' || strlen(rt) > 60 || stat(rt, &st) < 0 || !S_ISDIR(st.st_mode) ||
 	    st.st_uid != geteuid() || (st.st_mode & 077))
 		rt = "/tmp";
+	sweep_stale(rt);
 	L->dir = xasprintf("%s/sandbox-venv-links.XXXXXX", rt);
 	if (!mkdtemp(L->dir)) {
 		strbuf_addf(err, "cannot make a directory for links in '%s': %s", rt, strerror(errno));

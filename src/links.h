@@ -65,6 +65,10 @@
 #define LINKS_SPAWN_MS 5000
 #define LINKS_MAX_CLIENTS 8
 #define LINKS_MAX_JOBS 4
+/* A killed launcher's directory is removed by a later one when it is this
+ * old and nobody listens on its socket; at most this many at a time. */
+#define LINKS_STALE_S 60
+#define LINKS_SWEEP_MAX 16
 
 /* The names of the helper inside (symlinks in LINKS_BIN_DIR), NULL-ended. */
 extern const char *const links_client_names[];
@@ -100,7 +104,8 @@ const char *links_socket_path(const struct links *L);
  * (run.h). */
 int links_attach(struct evloop *loop, void *links, struct strbuf *err);
 void links_detach(void *links);
-/* Close everything, remove the socket and its directory. A running
+/* Close everything, remove the socket and its directory (one a killed
+ * launcher left is removed by a later launch). A running
  * xdg-open is left to finish on its own. */
 void links_free(struct links *L);
 

@@ -294,6 +294,30 @@ out=$(desk DISPLAY=:0 PATH=/nonexistent -- "$v/bin/shell" -c 'xdg-open https://e
 ok "$(has "$out" "rc 4" && has "$out" "no xdg-open on your PATH"; echo $?)" \
 	"no session bus and no xdg-open: the link fails and that is said"
 
+# A launcher killed with SIGKILL leaves its link directory behind; a later
+# launch removes it once it is a minute old and nobody listens on it, and
+# keeps one whose launcher still runs.
+lrt=$W/lrt
+mkdir -p "$lrt/sandbox-venv-links.live" && chmod 700 "$lrt"
+"$SYSPY" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+print("ready", flush=True); time.sleep(120)' "$lrt/sandbox-venv-links.live/socket" >"$W/live.out" 2>&1 &
+bg_pids+=("$!")
+env -u DBUS_SESSION_BUS_ADDRESS DISPLAY=:0 XDG_RUNTIME_DIR="$lrt" "$v/bin/python" -c 'import time; time.sleep(30)' \
+	>/dev/null 2>&1 &
+gpid=$!
+wait_for sh -c "ls '$lrt'/sandbox-venv-links.*/socket | grep -qv live"
+kill -KILL "$gpid" 2>/dev/null
+wait "$gpid" 2>/dev/null
+wait_for grep -qs ready "$W/live.out"
+left=$(ls -d "$lrt"/sandbox-venv-links.* | grep -v live)
+touch -d '2 minutes ago' "$lrt"/sandbox-venv-links.*
+desk DISPLAY=:0 XDG_RUNTIME_DIR="$lrt" -- "$v/bin/python" -c pass >/dev/null 2>&1
+ok "$([ -n "$left" ] && [ ! -e "$left" ] && [ -S "$lrt/sandbox-venv-links.live/socket" ] &&
+	[ "$(ls "$lrt")" = sandbox-venv-links.live ]; echo $?)" \
+	"a killed launcher's link directory is removed by a later launch; one still listened on is kept (left: $(ls "$lrt" | tr '\n' ' '))"
+
 # Off: no desktop session, or --links=off recorded.
 out=$(desk -- "$v/bin/shell" -c 'command -v xdg-open; echo "browser=${BROWSER:-}"; test -e /run/sandbox-venv/links && echo socket' 2>&1)
 is "$out" "browser=" "without a desktop session (no DISPLAY, WAYLAND_DISPLAY or session bus) there is no xdg-open, BROWSER or link socket inside"
