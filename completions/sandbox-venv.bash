@@ -1,7 +1,8 @@
 # bash completion for sandbox-venv(1)
 #
 #   sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]
-#                (--network=MODE anywhere among them)
+#                (--network=MODE and the permissions --socket=, --device=,
+#                --links= anywhere among them)
 #   sandbox-venv --show|--check|--unwrap [VENV_DIR]
 #   sandbox-venv --list
 #   sandbox-venv -h|--help|--version
@@ -52,8 +53,12 @@ _sandbox_venv_bwrap_options="--assert-userns-disabled --bind
 --unshare-cgroup-try --unshare-ipc --unshare-net --unshare-pid
 --unshare-user --unshare-user-try --unshare-uts"
 
-# sandbox-venv's own options that may come anywhere in a wrap.
-_sandbox_venv_perms="--network=host --network=none --network=allow="
+# sandbox-venv's own options that may come anywhere in a wrap: the network
+# and the permissions, each exposes something (see sandbox-venv(1)).
+_sandbox_venv_perms="--network=host --network=none --network=allow=
+--socket=x11 --socket=wayland --socket=pulseaudio
+--nosocket=x11 --nosocket=wayland --nosocket=pulseaudio --device=dri
+--nodevice=dri --links=auto --links=off"
 
 _sandbox_venv_caps="cap_audit_control cap_audit_read cap_audit_write
 cap_block_suspend cap_bpf cap_checkpoint_restore cap_chown cap_dac_override

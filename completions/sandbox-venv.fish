@@ -1,7 +1,8 @@
 # fish completion for sandbox-venv(1)
 #
 #   sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]
-#                (--network=MODE anywhere among them)
+#                (--network=MODE and the permissions --socket=, --device=,
+#                --links= anywhere among them)
 #   sandbox-venv --show|--check|--unwrap [VENV_DIR]
 #   sandbox-venv --list
 #   sandbox-venv -h|--help|--version
@@ -136,6 +137,13 @@ complete -c sandbox-venv -n '__sandbox_venv_is cap' -a 'cap_audit_control cap_au
     cap_sys_module cap_sys_nice cap_sys_pacct cap_sys_ptrace cap_sys_rawio
     cap_sys_resource cap_sys_time cap_sys_tty_config cap_syslog
     cap_wake_alarm ALL'
+
+# The permissions (sandbox-venv(1), PERMISSIONS): each exposes something.
+complete -c sandbox-venv -n '__sandbox_venv_is first option' -l socket -x -a 'x11\t"other windows readable" wayland\t"own windows" pulseaudio\t"the microphone too"' -d 'Give a desktop socket'
+complete -c sandbox-venv -n '__sandbox_venv_is first option' -l nosocket -x -a 'x11 wayland pulseaudio' -d 'Take a desktop socket back'
+complete -c sandbox-venv -n '__sandbox_venv_is first option' -l device -x -a 'dri\t"the GPU"' -d 'Give a device'
+complete -c sandbox-venv -n '__sandbox_venv_is first option' -l nodevice -x -a dri -d 'Take a device back'
+complete -c sandbox-venv -n '__sandbox_venv_is first option' -l links -x -a 'auto off' -d 'Open links from inside in your browser'
 
 # bwrap options (see bwrap(1)), in the first place or after the venv.
 set -l __sv_opt '__sandbox_venv_is first option'

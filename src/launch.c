@@ -11,6 +11,7 @@
  *   gather       libraries, the caller's wishes, the network policy, .env
  *   open_binds   every directory the sandbox binds from writable ground, as
  *                fds opened without following symlinks
+ *   open_links   the link service, when the caller has a desktop (links.h)
  *   execute      the plan, the run, and the host-side work after it
  */
 #include "launch.h"
@@ -30,6 +31,7 @@
 
 #include "bwrapargs.h"
 #include "bwrapopts.h"
+#include "desktop.h"
 #include "dotenv.h"
 #include "fsutil.h"
 #include "gate.h"
@@ -37,6 +39,7 @@
 #include "guard.h"
 #include "init.h"
 #include "netpolicy.h"
+#include "links.h"
 #include "pip.h"
 #include "plan.h"
 #include "registry.h"
@@ -71,6 +74,8 @@ struct launch {
 	size_t nr_binds;
 	struct net_policy net;         /* recorded, or SANDBOX_NETWORK's */
 	struct proxy_config proxy;     /* for --network=allow= */
+	struct desktop desktop;        /* what the permissions give */
+	struct links *links;           /* the link service, or NULL */
 	struct plan_input in;
 	struct plan plan;
 };
@@ -93,6 +98,7 @@ static void launch_init(struct launch *L)
 	strbuf_init(&L->group, 0);
 	pip_config_init(&L->pipconf);
 	netpolicy_init(&L->net);
+	desktop_init(&L->desktop);
 	L->scp.mode = SCFILTER_DEFAULT;
 	strvec_init(&L->scp.allow);
 	L->proj = -1;
@@ -127,6 +133,8 @@ static void launch_release(struct launch *L)
 	scfilter_policy_release(&L->scp);
 	pip_config_release(&L->pipconf);
 	netpolicy_release(&L->net);
+	desktop_release(&L->desktop);
+	links_free(L->links);
 	plan_release(&L->plan);
 	policy_release(&L->policy);
 	venv_release(&L->venv);
@@ -791,6 +799,83 @@ static void open_binds(struct launch *L)
 		qsort(L->binds, L->nr_binds, sizeof(*L->binds), cmp_bind);
 }
 
+/* ---- open_links: the link service ---- */
+
+/* Can a sandbox of this launch write path (canonical)? The project, the
+ * venv (pip's sandbox), a shared pip cache, and what bwrap options bind
+ * writable, recorded or in BWRAP_ARGS. Where the host must not take a
+ * program (links.h) or a socket (desktop.h) from. */
+static bool sandbox_writable(const char *path, void *data)
+{
+	const struct launch *L = data;
+	const struct strvec *opts[] = { &L->pol->bwrap_args, &L->extra };
+	size_t k, i, n;
+
+	if (path_is_under(path, L->pol->project) || path_is_under(path, L->pol->venv) ||
+	    (L->pip_cache && path_is_under(path, L->pip_cache)))
+		return true;
+	for (k = 0; k < ARRAY_SIZE(opts); k++)
+		for (i = 0; i < opts[k]->nr; i += n ? n : 1) {
+			const char *o = opts[k]->v[i];
+			cleanup_free char *src = NULL;
+
+			n = bwrapopt_group_len(opts[k], i);
+			if (n < 2 || i + 1 >= opts[k]->nr ||
+			    (strcmp(o, "--bind") && strcmp(o, "--bind-try") &&
+			     strcmp(o, "--dev-bind") && strcmp(o, "--dev-bind-try")))
+				continue;
+			src = realpath(opts[k]->v[i + 1], NULL);
+			if (path_is_under(path, src ? src : opts[k]->v[i + 1]))
+				return true;
+		}
+	return false;
+}
+
+/* Is the sandbox's network cut or narrowed (--network=none or allow=,
+ * recorded or SANDBOX_NETWORK's; --unshare-net, --unshare-all without
+ * --share-net after it)? A link would be a way around it. */
+static bool network_cut(const struct launch *L)
+{
+	const struct strvec *opts[] = { &L->pol->bwrap_args, &L->extra };
+	bool cut = L->net.mode != NET_MODE_HOST;
+	size_t k, i, n;
+
+	for (k = 0; k < ARRAY_SIZE(opts); k++)
+		for (i = 0; i < opts[k]->nr; i += n ? n : 1) {
+			n = bwrapopt_group_len(opts[k], i);
+			if (!strcmp(opts[k]->v[i], "--unshare-net") ||
+			    !strcmp(opts[k]->v[i], "--unshare-all"))
+				cut = true;
+			else if (!strcmp(opts[k]->v[i], "--share-net"))
+				cut = false;
+		}
+	return cut;
+}
+
+/* Links from inside open on the host when the caller has a desktop and
+ * has not recorded --links=off, and the sandbox has the network: a link
+ * is a way out (the browser fetches what it names), so a sandbox whose
+ * network is cut gets none. A service that cannot start leaves the
+ * sandbox without links, and says so. */
+static void open_links(struct launch *L)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	struct links_opener op;
+
+	if (!links_wanted(&L->pol->perms, (const char *const *)environ))
+		return;
+	if (network_cut(L)) {
+		if (L->verbose)
+			warn("links: off, since the sandbox's network is cut (a link would be a way out)");
+		return;
+	}
+	links_opener_find(&op, (const char *const *)environ, sandbox_writable, L);
+	L->links = links_new(&op, L->verbose, &err);
+	links_opener_release(&op);
+	if (!L->links)
+		warn("links: %s: links from the sandbox are not opened", err.buf);
+}
+
 /* ---- execute ---- */
 
 /* Started from outside the project, the program runs in the project (the
@@ -836,6 +921,10 @@ static void build_plan(struct launch *L, const char *const *args)
 	L->in.group = L->group.buf;
 	L->in.binds = L->binds;
 	L->in.nr_binds = L->nr_binds;
+	desktop_gather(&L->desktop, &L->pol->perms, (const char *const *)environ,
+		       sandbox_writable, L);
+	L->in.desktop = &L->desktop;
+	L->in.links_socket = L->links ? links_socket_path(L->links) : NULL;
 	if (plan_build(&L->plan, &L->in, &err) < 0)
 		die("%s", err.buf);
 	say_outside(L, args);
@@ -847,7 +936,7 @@ static void build_plan(struct launch *L, const char *const *args)
 
 		if (op->type != PLAN_DATA)
 			continue;
-		op->fd = fs_memfd_data(op->dest, op->src, strlen(op->src), &err);
+		op->fd = fs_memfd_data(op->dest, op->src, op->len, &err);
 		if (op->fd < 0)
 			die("%s", err.buf);
 	}
@@ -904,6 +993,7 @@ static int execute(struct launch *L, const char *exe)
 	cleanup_strvec struct strvec bargs = STRVEC_INIT;
 	cleanup_free int *fds = NULL;
 	struct guard_record rec = { -1, NULL };
+	struct run_service links = { links_attach, links_detach, L->links };
 	struct git_guard guard;
 	struct after_run after;
 	struct run_spec spec;
@@ -923,13 +1013,19 @@ static int execute(struct launch *L, const char *exe)
 		die("%s", err.buf);
 	after = (struct after_run){ L, &guard, exe };
 	L->proxy = (struct proxy_config){ &L->net, L->verbose };
-	spec = (struct run_spec){ &bargs, fds, nr_fds, &L->plan.argv, &L->plan.env,
-				  L->verbose ? RUN_VERBOSE : 0, { -1, -1, -1 }, on_stop, &after,
-				  L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL };
+	spec = (struct run_spec){ .opts = &bargs, .fds = fds, .nr_fds = nr_fds,
+				  .argv = &L->plan.argv, .env = &L->plan.env,
+				  .flags = L->verbose ? RUN_VERBOSE : 0, .stdio = { -1, -1, -1 },
+				  .on_stop = on_stop, .stop_data = &after,
+				  .proxy = L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL,
+				  .services = L->links ? &links : NULL,
+				  .nr_services = L->links ? 1 : 0 };
 	if (run_sandbox(&spec, &status, &err) < 0) {
 		guard_record_done(L->v->state_fd, &rec);
+		links_free(steal_pointer(&L->links));
 		die("%s", err.buf);
 	}
+	links_free(steal_pointer(&L->links));	/* its socket and directory go now */
 	close_plan_fds(&L->plan);
 	if (host_work(&after, &err) < 0)
 		die("%s", err.buf);	/* the record stays: the next launch tries again */
@@ -973,8 +1069,9 @@ int launch_probe(struct venv *v, struct policy *pol, struct strbuf *err)
 	strvec_pushl(&L.plan.argv, INIT_PATH, "--version", NULL);
 	plan_to_args(&L.plan, &bargs);
 	fds = plan_fds(&L.plan, &nr_fds);
-	spec = (struct run_spec){ &bargs, fds, nr_fds, &L.plan.argv, &L.plan.env, 0,
-				  { null, null, out }, NULL, NULL, NULL };
+	spec = (struct run_spec){ .opts = &bargs, .fds = fds, .nr_fds = nr_fds,
+				  .argv = &L.plan.argv, .env = &L.plan.env,
+				  .stdio = { null, null, out } };
 	if (run_sandbox(&spec, &status, err) < 0)
 		goto done;
 	if (status != 0) {
@@ -1013,6 +1110,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 		warn("%s\nhint: run sandbox-venv on the venv to see it again", err.buf);
 	gather(&L, args);
 	open_binds(&L);
+	open_links(&L);
 	build_plan(&L, args);
 	status = execute(&L, exe);
 	launch_release(&L);

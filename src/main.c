@@ -7,6 +7,7 @@
  *   sandbox-venv --unwrap [VENV_DIR]             back to an ordinary venv
  *   sandbox-venv --list                          running sandboxes
  *   sandbox-venv --gate GATE [ARGS...]           what a gate runs (kernel)
+ *   xdg-open URL (a link to this binary)         inside: open a link (links.h)
  *
  * VENV_DIR defaults to $VIRTUAL_ENV, else the nearest .venv in the working
  * directory or its parents.
@@ -26,6 +27,7 @@
 #include "init.h"
 #include "landlock.h"
 #include "launch.h"
+#include "links.h"
 #include "state.h"
 #include "strvec.h"
 #include "util.h"
@@ -69,6 +71,20 @@ static const char usage[] =
 	"      --list               the sandboxes running now: pid, start, venv, entry point\n"
 	"  -h, --help               show this help\n"
 	"      --version            show the version\n"
+	"\n"
+	"Permissions, recorded like BWRAP_OPTS (--nosocket=, --nodevice= take one back):\n"
+	"      --socket=x11         your X server: any X program can read other windows\n"
+	"                           and type into them\n"
+	"      --socket=wayland     your Wayland compositor: the program's own windows\n"
+	"      --socket=pulseaudio  your sound server (PulseAudio, PipeWire): the\n"
+	"                           microphone too\n"
+	"      --device=dri         the GPU (/dev/dri, Mesa); not NVIDIA's own driver\n"
+	"      --links=auto|off     links opened from inside (xdg-open, webbrowser) go to\n"
+	"                           your browser, when you have a desktop session and the\n"
+	"                           sandbox the network (auto), or never (off); http,\n"
+	"                           https and mailto only\n"
+	"With a display socket, the sandbox also sees Tcl/Tk, fonts, the keyboard data\n"
+	"and icons; without a permission, none of it.\n"
 	"\n"
 	"Environment of a launch (from your shell, never from the project's .env):\n"
 	"  BWRAP_ARGS             more bwrap arguments, space- or newline-delimited\n"
@@ -376,6 +392,10 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], INIT_ROLE))
 		return init_main(argc - 2, argv + 2);
+	/* Inside a sandbox, xdg-open and the browsers' names are links to
+	 * this binary (links.h). */
+	if (argc >= 1 && links_is_client(argv[0]))
+		return links_client_main(argc, argv);
 	if (argc >= 3 && !strcmp(argv[1], "--gate")) {
 		cleanup_free char *exe = self_path();
 

@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "init.h"
 #include "libdeps.h"
+#include "links.h"
 
 /* Replaced by the multiarch triplet (x86_64-linux-gnu, ...). */
 #define MULTIARCH "@MULTIARCH@"
@@ -211,6 +212,7 @@ void plan_init(struct plan *p)
 	strvec_init(&p->extra);
 	strvec_init(&p->argv);
 	strvec_init(&p->notes);
+	strvec_init(&p->quiet);
 	p->seccomp_fd = -1;
 }
 
@@ -230,6 +232,7 @@ void plan_release(struct plan *p)
 	strvec_clear(&p->extra);
 	strvec_clear(&p->argv);
 	strvec_clear(&p->notes);
+	strvec_clear(&p->quiet);
 	plan_init(p);
 }
 
@@ -245,10 +248,23 @@ static struct plan_op *add_op(struct plan *p, enum plan_op_type type,
 	op = &p->ops[p->nr++];
 	op->type = type;
 	op->src = src ? xstrdup(src) : NULL;
+	op->len = src ? strlen(src) : 0;
 	op->dest = dest ? xstrdup(dest) : NULL;
 	op->fd = fd;
 	op->why = xstrdup(why);
 	return op;
+}
+
+/* A file written for the sandbox: len bytes of data, NULs allowed. */
+static void add_data(struct plan *p, const void *data, size_t len, const char *dest,
+		     const char *why)
+{
+	struct plan_op *op = add_op(p, PLAN_DATA, NULL, dest, -1, why);
+
+	op->src = xmalloc(len + 1);
+	memcpy(op->src, data, len);
+	op->src[len] = '\0';
+	op->len = len;
 }
 
 /* Is dest already provided inside: mounted, linked, or under a bound dir? */
@@ -341,16 +357,6 @@ restart:
 	mark_bound(p, cur.buf, S_ISDIR(st.st_mode));
 }
 
-static const char *env_get(const char *const *envp, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; *envp; envp++)
-		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
-
 /* The launcher's proxy (proxy.h), for every program that reads the usual
  * variables; last, so that .env and the caller's wishes do not win. */
 static void plan_proxy_env(struct plan *p)
@@ -411,7 +417,11 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 		}
 		strvec_push(&p->env, *e);
 	}
-	strvec_pushf(&p->env, "PATH=%s/bin:/usr/local/bin:/usr/bin:/bin", pol->venv);
+	/* The link helper's names last: a program of the venv's own wins. */
+	strvec_pushf(&p->env, "PATH=%s/bin:/usr/local/bin:/usr/bin:/bin%s", pol->venv,
+		     in->links_socket ? ":" LINKS_BIN_DIR : "");
+	if (in->links_socket)
+		strvec_push(&p->env, "BROWSER=" LINKS_BROWSER);
 	strvec_pushf(&p->env, "HOME=%s/home", pol->venv);
 	strvec_pushf(&p->env, "XDG_CACHE_HOME=%s/cache", pol->venv);
 	strvec_pushf(&p->env, "VIRTUAL_ENV=%s", pol->venv);
@@ -438,7 +448,7 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 		add_op(p, PLAN_SETENV, name, eq + 1, -1, "from the project's .env");
 	}
 	for (i = 0; i < in->pass_env->nr; i++) {
-		const char *v = env_get(in->envp, in->pass_env->v[i]);
+		const char *v = env_lookup(in->envp, in->pass_env->v[i]);
 
 		if (v)
 			add_op(p, PLAN_SETENV, in->pass_env->v[i], v, -1, "SANDBOX_PASS_ENV");
@@ -452,6 +462,69 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 	}
 	if (in->net && in->net->mode == NET_MODE_ALLOW)
 		plan_proxy_env(p);
+}
+
+/* What the permissions give (desktop.h): each socket alone, read-only. */
+static void plan_desktop(struct plan *p, const struct desktop *d)
+{
+	cleanup_free char *rt = desktop_runtime_dir();
+	size_t i;
+
+	for (i = 0; i < d->notes.nr; i++)
+		strvec_push(&p->quiet, d->notes.v[i]);
+	if (d->x11_socket) {
+		cleanup_free char *dest = xasprintf("/tmp/.X11-unix/X%u", d->x11_inside);
+
+		add_op(p, PLAN_RO_BIND, d->x11_socket, dest, -1,
+		       "--socket=x11: your X server, under a number with no abstract socket on the "
+		       "host (any X client can read other windows and type into them)");
+		strvec_pushf(&p->env, "DISPLAY=:%u%s", d->x11_inside, d->x11_screen ? d->x11_screen : "");
+		if (d->xauth.len) {
+			add_data(p, d->xauth.buf, d->xauth.len, DESKTOP_XAUTHORITY,
+				 "--socket=x11: your X cookie, for this one display");
+			strvec_push(&p->env, "XAUTHORITY=" DESKTOP_XAUTHORITY);
+		}
+	}
+	if (d->wayland_socket || d->pulse_socket)
+		strvec_pushf(&p->env, "XDG_RUNTIME_DIR=%s", rt);
+	if (d->wayland_socket) {
+		cleanup_free char *dest = xasprintf("%s/wayland-0", rt);
+
+		add_op(p, PLAN_RO_BIND, d->wayland_socket, dest, -1,
+		       "--socket=wayland: your compositor (the program's own windows)");
+		strvec_push(&p->env, "WAYLAND_DISPLAY=wayland-0");
+	}
+	if (d->pulse_socket) {
+		static const char conf[] = "enable-shm = no\nautospawn = no\n";
+		cleanup_free char *dest = xasprintf("%s/pulse/native", rt);
+
+		add_op(p, PLAN_RO_BIND, d->pulse_socket, dest, -1,
+		       "--socket=pulseaudio: your sound server (playing, and the microphone)");
+		add_data(p, conf, sizeof(conf) - 1, DESKTOP_PULSE_CONFIG,
+			 "--socket=pulseaudio: no shared memory with the server (it is not shared)");
+		strvec_pushf(&p->env, "PULSE_SERVER=unix:%s", dest);
+		strvec_push(&p->env, "PULSE_CLIENTCONFIG=" DESKTOP_PULSE_CONFIG);
+	}
+	if (d->dri) {
+		add_op(p, PLAN_DEV_BIND, "/dev/dri", "/dev/dri", -1, "--device=dri: the GPU");
+		for (i = 0; i < d->sys.nr; i++)
+			plan_expose(p, d->sys.v[i], "--device=dri: the GPU's ids, read by Mesa and libdrm");
+	}
+}
+
+/* Links (links.h): the launcher's socket, the helper's names. */
+static void plan_links(struct plan *p, const char *socket)
+{
+	size_t i;
+
+	add_op(p, PLAN_RO_BIND, socket, LINKS_SOCKET, -1,
+	       "links: where xdg-open inside hands a link to the launcher, which checks it");
+	for (i = 0; links_client_names[i]; i++) {
+		cleanup_free char *dest = xasprintf("%s/%s", LINKS_BIN_DIR, links_client_names[i]);
+
+		add_op(p, PLAN_SYMLINK, INIT_PATH, dest, -1,
+		       "links: this program, which hands the link to the launcher");
+	}
 }
 
 static bool has_fd(int fd)
@@ -498,13 +571,15 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	add_op(p, PLAN_DEV, NULL, "/dev", -1, "a minimal /dev: null, zero, random, tty, pts");
 	add_op(p, PLAN_TMPFS, NULL, "/tmp", -1, "private and empty, gone with the sandbox");
 	add_op(p, PLAN_TMPFS, NULL, "/var/tmp", -1, "private and empty, gone with the sandbox");
-	add_op(p, PLAN_DATA, in->passwd, "/etc/passwd", -1, "written for the sandbox: you, root, nobody");
-	add_op(p, PLAN_DATA, in->group, "/etc/group", -1, "written for the sandbox: your group, root, nogroup");
+	add_data(p, in->passwd, strlen(in->passwd), "/etc/passwd",
+		 "written for the sandbox: you, root, nobody");
+	add_data(p, in->group, strlen(in->group), "/etc/group",
+		 "written for the sandbox: your group, root, nogroup");
 	mark_bound(p, "/etc/passwd", false);
 	mark_bound(p, "/etc/group", false);
 	for (i = 0; in->pip && i < in->pip->nr_files; i++) {
-		add_op(p, PLAN_DATA, in->pip->files[i].content.buf, in->pip->files[i].dest, -1,
-		       "your pip configuration, read on the host (a pip launch)");
+		add_data(p, in->pip->files[i].content.buf, in->pip->files[i].content.len,
+			 in->pip->files[i].dest, "your pip configuration, read on the host (a pip launch)");
 		mark_bound(p, in->pip->files[i].dest, false);
 	}
 
@@ -513,6 +588,11 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 		plan_expose(p, pol->expose.v[i], "the base Python's prefix and standard library");
 	plan_expose(p, pol->python, "the venv's base Python");
 	plan_host_paths(&host, &host_why, false);
+	for (i = 0; i < host.nr; i++)
+		plan_expose(p, host.v[i], host_why.v[i]);
+	strvec_clear(&host);
+	strvec_clear(&host_why);
+	desktop_host_paths(&pol->perms, &host, &host_why, false);
 	for (i = 0; i < host.nr; i++)
 		plan_expose(p, host.v[i], host_why.v[i]);
 	for (i = 0; i < in->libs->nr; i++)
@@ -545,6 +625,11 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	if (has_fd(in->fd.git))
 		add_op(p, PLAN_RO_BIND_FD, NULL, git, in->fd.git,
 		       "read-only: git on the host runs its hooks and config");
+
+	if (in->desktop)
+		plan_desktop(p, in->desktop);
+	if (in->links_socket)
+		plan_links(p, in->links_socket);
 
 	if (in->cwd && path_is_under(in->cwd, pol->project))
 		add_op(p, PLAN_CHDIR, NULL, in->cwd, -1, "where you are");
@@ -627,6 +712,9 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 		case PLAN_BIND_FD:
 			strvec_pushl(args, "--bind-fd", fd_str(&tmp, op->fd), op->dest, NULL);
 			break;
+		case PLAN_DEV_BIND:
+			strvec_pushl(args, "--dev-bind", op->src, op->dest, NULL);
+			break;
 		case PLAN_SYMLINK:
 			strvec_pushl(args, "--symlink", op->src, op->dest, NULL);
 			break;
@@ -673,6 +761,7 @@ int *plan_fds(const struct plan *p, size_t *nr)
 		case PLAN_RO_BIND:
 		case PLAN_RO_BIND_TRY:
 		case PLAN_BIND:
+		case PLAN_DEV_BIND:
 		case PLAN_SYMLINK:
 		case PLAN_SETENV:
 		case PLAN_CHDIR:
@@ -701,6 +790,7 @@ void plan_explain(const struct plan *p, struct strbuf *out)
 		case PLAN_RO_BIND_FD:  what = "read-only"; break;
 		case PLAN_BIND:
 		case PLAN_BIND_FD:     what = "read-write"; break;
+		case PLAN_DEV_BIND:    what = "devices"; break;
 		case PLAN_SYMLINK:     what = "symlink"; break;
 		case PLAN_DATA:        what = "file"; break;
 		case PLAN_SETENV:      what = "variable"; break;
@@ -713,6 +803,8 @@ void plan_explain(const struct plan *p, struct strbuf *out)
 	if (p->unshare_net)
 		strbuf_addstr(out, PROG ": network    its own, loopback only (--unshare-net): "
 			      "--network=none or allow=\n");
+	for (i = 0; i < p->quiet.nr; i++)
+		strbuf_addf(out, PROG ": %-10s %s\n", "permission", p->quiet.v[i]);
 	if (p->disable_userns && userns_left_to_filter(p))
 		strbuf_addstr(out, PROG ": note: no --disable-userns, which would keep --cap-add "
 			      "from reaching the network; the filter refuses new user namespaces\n");

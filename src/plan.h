@@ -36,12 +36,20 @@
  *     share again (--share-net is refused); the caller's proxy variables
  *     stay out, and under allow= the program's point at the launcher's
  *     proxy, set last so that nothing before them wins.
+ *  8. The desktop is there only by permission (desktop.h): its sockets
+ *     are bound one by one, read-only, into the sandbox's fresh /tmp
+ *     (X11) or /run/user/UID (made by bwrap, read-only), never into a tree
+ *     a sandbox keeps (rule 2); the toolkit data only with a permission
+ *     that needs it. Links (links.h): the launcher's socket, read-only at
+ *     a fixed path, and the helper's names as symlinks to the init, at the
+ *     end of PATH.
  */
 #ifndef SV_PLAN_H
 #define SV_PLAN_H
 
 #include <stdbool.h>
 #include "netpolicy.h"
+#include "desktop.h"
 #include "pip.h"
 #include "state.h"
 #include "strbuf.h"
@@ -56,8 +64,9 @@ enum plan_op_type {
 	PLAN_BIND,          /* --bind SRC DEST */
 	PLAN_RO_BIND_FD,    /* --ro-bind-fd FD DEST */
 	PLAN_BIND_FD,       /* --bind-fd FD DEST */
+	PLAN_DEV_BIND,      /* --dev-bind SRC DEST: device nodes (/dev/dri) */
 	PLAN_SYMLINK,       /* --symlink SRC DEST (SRC is the link text) */
-	PLAN_DATA,          /* --ro-bind-data FD DEST, FD holding SRC's bytes */
+	PLAN_DATA,          /* --ro-bind-data FD DEST, FD holding SRC's len bytes */
 	PLAN_SETENV,        /* --setenv SRC DEST (name, value) */
 	PLAN_CHDIR,         /* --chdir DEST */
 };
@@ -65,6 +74,7 @@ enum plan_op_type {
 struct plan_op {
 	enum plan_op_type type;
 	char *src;
+	size_t len;          /* PLAN_DATA: src's length (it may hold NULs) */
 	char *dest;
 	int fd;
 	char *why;           /* for VERBOSE: why the sandbox has this */
@@ -82,6 +92,7 @@ struct plan {
 	struct strvec extra;     /* recorded, then BWRAP_ARGS: later ones win */
 	struct strvec argv;      /* the program and its arguments */
 	struct strvec notes;     /* for the caller to say (a variable held back) */
+	struct strvec quiet;     /* for VERBOSE only (a permission not given) */
 };
 
 /* A directory the driver opened for the plan, bound at its path: those
@@ -114,6 +125,8 @@ struct plan_input {
 		int venv, privbin, empty, home, cache, git, pyvenv_cfg;
 	} fd;                          /* -1 where absent; empty: an empty
 					* directory, shown for the state dir */
+	const struct desktop *desktop; /* what the permissions give, or NULL */
+	const char *links_socket;      /* the launcher's link socket, or NULL */
 	const struct plan_bind *binds; /* see struct plan_bind */
 	size_t nr_binds;
 	const char *passwd;            /* synthesized /etc/passwd content */

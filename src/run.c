@@ -63,8 +63,11 @@
  *     swapped in between; it runs under the same seccomp filter and
  *     Landlock domain as the program.
  * 10. One event loop (evloop.h) waits for everything: signals and bwrap's
- *     end through one signalfd, and the network proxy's listeners and
- *     connections (proxy.h), whose end is the sandbox's.
+ *     end through one signalfd, the network proxy's listeners and
+ *     connections (proxy.h), whose end is the sandbox's, and the sources
+ *     of the services that run beside the sandbox (run_spec.services: the
+ *     link service, links.h). It ends when bwrap does; what a service
+ *     still had going ends then.
  * 11. The proxy's socketpair: its sandbox end reaches the init only, which
  *     hands the listeners over on it and closes it before the program
  *     starts; the launcher's end never leaves the launcher.
@@ -628,6 +631,9 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 		goto out;
 	if (spec->proxy && !(px = proxy_start(&loop, spec->proxy, steal_fd(&px_mine), err)))
 		goto out;
+	for (i = 0; i < spec->nr_services; i++)
+		if (spec->services[i].attach(&loop, spec->services[i].data, err) < 0)
+			goto out;
 
 	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, stdio,
 				     ruleset, -1 };
@@ -668,6 +674,8 @@ out:
 	if (w.pidfd >= 0)
 		close(w.pidfd);
 	pty_finish(&pty);
+	for (i = 0; i < spec->nr_services; i++)
+		spec->services[i].detach(spec->services[i].data);
 	evloop_release(&loop);
 	restore_signals(&sigs);
 	return ret;

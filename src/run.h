@@ -12,11 +12,23 @@
 
 #include <stddef.h>
 #include "proxy.h"
+#include "evloop.h"
 #include "strbuf.h"
 #include "strvec.h"
 
 enum run_flags {
 	RUN_VERBOSE = 1 << 0,	/* print the command line and the Landlock state */
+};
+
+/* A source of events for the launcher's loop while the sandbox runs (the
+ * link service, links.h): attach adds its descriptors to the loop; detach,
+ * when the sandbox has ended, lets go of the loop before it is released
+ * (the service's descriptors are still its own). Its handlers never end
+ * the loop, and never block it. */
+struct run_service {
+	int (*attach)(struct evloop *loop, void *data, struct strbuf *err);
+	void (*detach)(void *data);
+	void *data;
 };
 
 struct run_spec {
@@ -34,6 +46,8 @@ struct run_spec {
 	int (*on_stop)(void *data);
 	void *stop_data;
 	const struct proxy_config *proxy; /* --network=allow=: the proxy; or NULL */
+	const struct run_service *services;
+	size_t nr_services;
 };
 
 /* Run bwrap with spec->opts (plus the init's own), then "--", the init and

@@ -45,6 +45,16 @@ void warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *env_lookup(const char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
 bool env_flag(const char *name)
 {
 	const char *v = getenv(name);

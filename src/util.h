@@ -55,6 +55,8 @@ static inline int steal_fd(int *fd)
 	return v;
 }
 
+/* The value of name in an environment array (NULL-ended), or NULL. */
+const char *env_lookup(const char *const *envp, const char *name);
 /* A yes/no variable of the caller's: set, and neither empty nor "0". */
 bool env_flag(const char *name);
 

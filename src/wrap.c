@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bwrapopts.h"
+#include "desktop.h"
 #include "fsutil.h"
 #include "gate.h"
 #include "launch.h"
@@ -433,6 +434,8 @@ int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *er
 	if (libdeps_add_file(&ld, pol->python, false, err) < 0)
 		goto out;
 	plan_host_paths(&host, NULL, true);
+	/* What the recorded permissions add: GL drivers, Xlib, ... */
+	desktop_host_paths(&pol->perms, &host, NULL, true);
 	for (i = 0; i < host.nr; i++)
 		if (collect_trusted(&ld, host.v[i], &skipped, err) < 0)
 			goto out;

@@ -292,6 +292,43 @@ if p=$(mkproj_pip desc) && install_probe "$p/.venv"; then
 		t descriptors "a console script: the program starts with descriptors 0, 1 and 2 only" 1 \
 			"the console script was not installed: $(tail -5 "$W/pip.out")"
 	fi
+	# With links on (a desktop session) and with --socket=x11: the link
+	# socket and the X socket are bound by path, never handed over as
+	# descriptors. The X server is a stand-in listener at a free number,
+	# with a cookie for it.
+	for xd in $(seq 300 400); do
+		[ -e "/tmp/.X11-unix/X$xd" ] || grep -q "@/tmp/.X11-unix/X$xd\$" /proc/net/unix || break
+	done
+	"$SV_PYTHON" - "$xd" "$W/xauth" "$(uname -n)" <<'PY' >"$W/xstub.out" 2>&1 &
+import os, socket, sys, time
+d, auth, host = sys.argv[1:4]
+e = lambda b: len(b).to_bytes(2, "big") + b
+open(auth, "wb").write((256).to_bytes(2, "big") + e(host.encode()) + e(d.encode()) +
+                       e(b"MIT-MAGIC-COOKIE-1") + e(os.urandom(16)))
+os.makedirs("/tmp/.X11-unix", exist_ok=True)
+s = socket.socket(socket.AF_UNIX)
+s.bind("/tmp/.X11-unix/X" + d)
+s.listen(1)
+print("ready", flush=True)
+try:
+    time.sleep(120)
+finally:
+    os.unlink("/tmp/.X11-unix/X" + d)
+PY
+	bg_pids+=("$!")
+	for _ in $(seq 50); do grep -qs ready "$W/xstub.out" && break; sleep 0.1; done
+	fd_python links "python -c with links on (DISPLAY set)" env DISPLAY=":$xd" "$v/bin/python" -c pass
+	pid1_judge links "python -c with links on"
+	"$SV" "$v" --socket=x11 >/dev/null 2>"$W/wrap.err" || sed 's/^/# --socket=x11: /' "$W/wrap.err"
+	out=$(cd "$p" && env DISPLAY=":$xd" XAUTHORITY="$W/xauth" "$v/bin/python" -c '
+import os
+print(os.environ.get("DISPLAY"), os.path.exists("/run/sandbox-venv/links"),
+      os.path.exists("/run/sandbox-venv/Xauthority"), os.path.exists("/tmp/.X11-unix/X" + os.environ.get("DISPLAY", ":")[1:]))' 2>&1)
+	t descriptors "with --socket=x11 and links on, the X socket, the cookie and the link socket are inside (what the next check lists)" \
+		"$([ "$out" = ":99 True True True" ] || [ "$out" = ":100 True True True" ]; echo $?)" "$out"
+	fd_python x11 "python -c with --socket=x11 and links on" env DISPLAY=":$xd" XAUTHORITY="$W/xauth" "$v/bin/python" -c pass
+	pid1_judge x11 "python -c with --socket=x11"
+	"$SV" "$v" --nosocket=x11 >/dev/null 2>&1
 	if [ -n "$helper" ] && is_gate "$v/bin/fd-list"; then
 		out=$(cd "$p" && "$v/bin/fd-list" 7<"$W" 8<"$secret" 9<"$somedir" </dev/null 2>&1)
 		fd_judge "a compiled entry point" "$(printf '%s\n' "$out" | grep -E '^[0-9]+ ')" "$out"
@@ -396,6 +433,14 @@ PY
 		got=$(grep -- '->' "$p/fdprobe.out" 2>/dev/null)
 		t descriptors "the launcher alone: bwrap gets none of the caller's descriptors" \
 			"$([ -n "$got" ] && ! printf '%s\n' "$got" | grep -qE -- "-> ($W|$secret|$somedir)\$"; echo $?)" \
+			"bwrap's descriptors:
+$got"
+		rm -f "$p/fdprobe.out"
+		(cd "$p" && DISPLAY=:0 "$probe_sv" --gate "$v/bin/python" -c pass \
+			7<"$W" 8<"$secret" 9<"$somedir" </dev/null >/dev/null 2>&1)
+		got=$(grep -- '->' "$p/fdprobe.out" 2>/dev/null)
+		t descriptors "the launcher alone, links on: bwrap gets no socket (the link service's stays in the launcher) and none of the caller's descriptors" \
+			"$([ -n "$got" ] && ! printf '%s\n' "$got" | grep -qE -- "-> (socket:.*|$W|$secret|$somedir)\$"; echo $?)" \
 			"bwrap's descriptors:
 $got"
 	else
