@@ -26,6 +26,12 @@
  *  7. The sandbox never outlives the launcher: when the lifeline closes,
  *     the init exits, and the kernel ends every process of its pid
  *     namespace with it.
+ *  8. Path rules (init.h, RULES): when the launcher hands them over, the
+ *     program starts inside a Landlock domain built from exactly those
+ *     rules (landlock.h). The init reads them before anything of the
+ *     sandbox runs, from a memory file sealed against every change (one
+ *     that is not is refused), and closes it; a rule or a confinement that
+ *     fails stops the launch: the program never runs unconfined.
  */
 #include "init.h"
 
@@ -41,6 +47,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+#include "landlock.h"
 #include "util.h"
 
 extern char **environ;
@@ -238,18 +246,23 @@ static void close_from_to(unsigned lo, unsigned hi)
 	closedir(d);
 }
 
-/* Everything but 0, 1, 2 and keep. */
-static void close_others(int keep)
+/* Everything but 0, 1, 2 and the two kept (-1: none). */
+static void close_others(int keep1, int keep2)
 {
-	if (keep < 3) {
-		close_from_to(3, ~0U);
-		return;
+	unsigned lo = 3;
+	int keep[2] = { keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keep); i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		close_from_to(lo, (unsigned)keep[i] - 1);
+		lo = (unsigned)keep[i] + 1;
 	}
-	close_from_to(3, (unsigned)keep - 1);
-	close_from_to((unsigned)keep + 1, ~0U);
+	close_from_to(lo, ~0U);
 }
 
-/* The lifeline's number: a descriptor above 2. */
+/* A descriptor's number: above 2. */
 static int parse_fd(const char *s)
 {
 	char *end;
@@ -262,6 +275,41 @@ static int parse_fd(const char *s)
 	return (int)v;
 }
 
+/* The rules' memory file: sealed, so that nothing can change them between
+ * the launcher and here. Read, then closed. */
+#define RULES_MAX_BYTES (4u << 20)
+#define RULES_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+static int read_rules(int fd, struct strbuf *out, struct strbuf *err)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+	int ret;
+
+	if (seals < 0 || (seals & RULES_SEALS) != RULES_SEALS) {
+		strbuf_addstr(err, "the landlock rules are not in a sealed memory file");
+		close(fd);
+		return -1;
+	}
+	ret = fs_read_fd(fd, RULES_MAX_BYTES, out, "the landlock rules", err);
+	close(fd);
+	return ret;
+}
+
+/* The path ruleset from the rules' descriptor, or -1 when there are none
+ * (RULES "-"); -2 with err when it cannot be built. */
+static int path_ruleset(int rules_fd, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf rules = STRBUF_INIT;
+	int fd;
+
+	if (rules_fd < 0)
+		return -1;
+	if (read_rules(rules_fd, &rules, err) < 0)
+		return -2;
+	fd = landlock_path_ruleset(landlock_abi(), rules.buf, rules.len, err);
+	return fd < 0 ? -2 : fd;
+}
+
 static int status_code(int st)
 {
 	if (WIFEXITED(st))
@@ -272,8 +320,9 @@ static int status_code(int st)
 }
 
 /* In the program's process: its dispositions, mask and loader variables,
- * then exec. */
-static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t ignored)
+ * the path domain (ruleset -1: none), then exec. */
+static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t ignored,
+			 int ruleset)
 {
 	sigset_t empty;
 
@@ -284,6 +333,10 @@ static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t 
 	set_program_dispositions(ignored);
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
+	if (ruleset >= 0 && (landlock_restrict(ruleset) < 0 || close(ruleset) < 0)) {
+		fprintf(stderr, PROG ": cannot enter the landlock domain: %s\n", strerror(errno));
+		_exit(127);
+	}
 	execvp(argv[0], argv);
 	fprintf(stderr, PROG ": cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -323,21 +376,29 @@ static int supervise(pid_t child, int sfd, int lifeline)
 
 int init_main(int argc, char **argv)
 {
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	sigset_t waited;
 	char **loader_env;
 	uint64_t ignored;
-	int n_loader, lifeline, sfd;
+	int n_loader, lifeline, rules_fd = -1, ruleset, sfd;
 	pid_t child;
 
-	if (argc < 4 || parse_mask(argv[0], &ignored) < 0 ||
-	    (lifeline = parse_fd(argv[1])) < 0 || strcmp(argv[2], "--")) {
+	if (argc < 5 || parse_mask(argv[0], &ignored) < 0 ||
+	    (lifeline = parse_fd(argv[1])) < 0 ||
+	    (strcmp(argv[2], "-") && (rules_fd = parse_fd(argv[2])) < 0) ||
+	    rules_fd == lifeline || strcmp(argv[3], "--")) {
 		fprintf(stderr, PROG ": usage: " PROG " " INIT_ROLE
-			" MASK LIFELINE -- PROGRAM [ARGS...]\n");
+			" MASK LIFELINE RULES -- PROGRAM [ARGS...]\n");
 		return 127;
 	}
-	close_others(lifeline);
+	close_others(lifeline, rules_fd);
 	if (fcntl(lifeline, F_SETFD, FD_CLOEXEC) < 0)
 		return 127;	/* no lifeline: no launcher to run for */
+	ruleset = path_ruleset(rules_fd, &err);
+	if (ruleset == -2) {
+		fprintf(stderr, PROG ": %s\n", err.buf);
+		return 127;
+	}
 	loader_env = xcalloc(INIT_ENV_MAX, sizeof(*loader_env));
 	n_loader = take_loader_env(loader_env);
 	if (n_loader < 0) {
@@ -356,12 +417,14 @@ int init_main(int argc, char **argv)
 	fflush(NULL);
 	child = fork();
 	if (child < 0) {
-		fprintf(stderr, PROG ": cannot start '%s': %s\n", argv[3], strerror(errno));
+		fprintf(stderr, PROG ": cannot start '%s': %s\n", argv[4], strerror(errno));
 		free_loader_env(loader_env);
 		return 127;
 	}
 	if (child == 0)
-		exec_program(argv + 3, loader_env, n_loader, ignored);
+		exec_program(argv + 4, loader_env, n_loader, ignored, ruleset);
+	if (ruleset >= 0)
+		close(ruleset);
 	free_loader_env(loader_env);
 	return supervise(child, sfd, lifeline);
 }

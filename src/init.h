@@ -2,10 +2,10 @@
  *
  * bwrap runs it as pid 1 (--as-pid-1) in place of the program:
  *
- *   INIT_PATH --init MASK LIFELINE -- PROGRAM [ARGS...]
+ *   INIT_PATH --init MASK LIFELINE RULES -- PROGRAM [ARGS...]
  *
  * It is this very binary, bound read-only into the sandbox. It closes
- * every descriptor but 0, 1, 2 and LIFELINE, gives the program the signal
+ * every descriptor but 0, 1, 2, LIFELINE and RULES, gives the program the signal
  * dispositions of the launcher's caller (MASK, in hex: bit N-1 set when
  * signal N was ignored; every other signal at its default), starts it in
  * the caller's process group with descriptors 0, 1 and 2 only, passes on
@@ -13,8 +13,12 @@
  * program's status (128+N for a death by signal N). LIFELINE is the read
  * end of a pipe whose write end only the launcher holds: when it closes,
  * the launcher is gone, and the init exits at once, which ends every
- * process of the sandbox. The init runs under the same seccomp filter as
- * the program; the allowlist mode always allows what it uses (scfilter.c).
+ * process of the sandbox. RULES is "-", or a sealed memory file of Landlock
+ * path rules (landlock.h) that the init reads and closes before anything
+ * else of the sandbox runs: the program then starts inside a domain built
+ * from them, which the init itself stays out of. The init runs under the
+ * same seccomp filter as the program; the allowlist mode always allows
+ * what it uses (scfilter.c).
  */
 #ifndef SV_INIT_H
 #define SV_INIT_H
@@ -44,8 +48,8 @@ bool init_is_forwarded(int sig);
 /* The mask of the signals the calling process ignores, as MASK above. */
 uint64_t init_ignored_signals(void);
 
-/* "sandbox-venv --init MASK LIFELINE -- PROGRAM [ARGS...]", argv starting
- * at MASK.
+/* "sandbox-venv --init MASK LIFELINE RULES -- PROGRAM [ARGS...]", argv
+ * starting at MASK.
  * Returns the exit status for main(). */
 int init_main(int argc, char **argv);
 

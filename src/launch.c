@@ -31,6 +31,7 @@
 #include "fsutil.h"
 #include "gate.h"
 #include "guard.h"
+#include "landlock.h"
 #include "plan.h"
 #include "registry.h"
 #include "run.h"
@@ -50,6 +51,7 @@ struct launch {
 	char *real;                    /* the gate's canonical path */
 	const char *name;              /* the entry point's name (in real) */
 	bool pip, verbose;
+	struct launch_layout layout;
 	int proj;                      /* the project, O_PATH */
 	struct strvec libs, dotenv, pass_env, extra;
 	struct scfilter_policy scp;
@@ -109,6 +111,38 @@ static void launch_release(struct launch *L)
 	plan_release(&L->plan);
 	policy_release(&L->pol);
 	venv_release(&L->v);
+}
+
+/* ---- layout: Landlock path rules, or one bind per file ---- */
+
+int launch_choose_layout(struct launch_layout *out, struct strbuf *err)
+{
+	const char *want = getenv(LAYOUT_ENV);
+
+	out->abi = landlock_abi();
+	out->forced = want && !strcmp(want, "binds");
+	if (want && want[0] && !out->forced && strcmp(want, "landlock")) {
+		strbuf_addf(err, LAYOUT_ENV "='%s': the layouts are 'landlock' and 'binds'", want);
+		return -1;
+	}
+	if (want && !strcmp(want, "landlock") && out->abi < LANDLOCK_PATHS_MIN_ABI) {
+		strbuf_addstr(err, LAYOUT_ENV "=landlock: this kernel has no Landlock "
+			      "(Linux 5.13 or later, with landlock among its LSMs)");
+		return -1;
+	}
+	out->layout = !out->forced && out->abi >= LANDLOCK_PATHS_MIN_ABI ?
+		      PLAN_LAYOUT_LANDLOCK : PLAN_LAYOUT_BINDS;
+	return 0;
+}
+
+void launch_describe_layout(const struct launch_layout *l, struct strbuf *out)
+{
+	if (l->layout == PLAN_LAYOUT_LANDLOCK)
+		strbuf_addf(out, "layout: whole system trees read-only, and Landlock path rules "
+			    "(ABI %d) that allow only the listed files", l->abi);
+	else
+		strbuf_addf(out, "layout: one read-only bind per listed file (%s)",
+			    l->forced ? LAYOUT_ENV "=binds" : "this kernel has no Landlock");
 }
 
 /* ---- hygiene: descriptors (DESIGN MUST 9) ---- */
@@ -351,6 +385,8 @@ static void gather(struct launch *L, const char *const *args)
 	}
 	if (read_dotenv(L->proj, L->pol.project, &L->dotenv, &err) < 0)
 		die("%s", err.buf);
+	if (launch_choose_layout(&L->layout, &err) < 0)
+		die("%s", err.buf);
 }
 
 /* ---- open_binds: what the sandbox binds from writable ground ---- */
@@ -585,6 +621,7 @@ static void build_plan(struct launch *L, const char *const *args)
 	L->in.group = L->group.buf;
 	L->in.binds = L->binds;
 	L->in.nr_binds = L->nr_binds;
+	L->in.layout = L->layout.layout;
 	if (plan_build(&L->plan, &L->in, &err) < 0)
 		die("%s", err.buf);
 	for (i = 0; i < L->plan.notes.nr; i++)
@@ -621,6 +658,7 @@ static int execute(struct launch *L, const char *exe)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_strvec struct strvec bargs = STRVEC_INIT;
+	cleanup_strbuf struct strbuf rules = STRBUF_INIT;
 	cleanup_free int *fds = NULL;
 	struct guard_record rec = { -1, NULL };
 	struct git_guard guard;
@@ -629,17 +667,22 @@ static int execute(struct launch *L, const char *exe)
 	int status;
 
 	plan_to_args(&L->plan, &bargs);
+	plan_rules_data(&L->plan, &rules);
 	fds = plan_fds(&L->plan, &nr_fds);
 	if (L->verbose) {
 		cleanup_strbuf struct strbuf why = STRBUF_INIT;
 
 		plan_explain(&L->plan, &why);
+		strbuf_addstr(&why, PROG ": ");
+		launch_describe_layout(&L->layout, &why);
+		strbuf_addch(&why, '\n');
 		fputs(why.buf, stderr);
 	}
 	guard_start(&guard, L->proj);
 	if (guard_record(L->v.state_fd, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
 	spec = (struct run_spec){ &bargs, fds, nr_fds, &L->plan.argv, &L->plan.env,
+				  L->layout.layout == PLAN_LAYOUT_LANDLOCK ? &rules : NULL,
 				  L->verbose ? RUN_VERBOSE : 0 };
 	if (run_sandbox(&spec, &status, &err) < 0) {
 		guard_record_done(L->v.state_fd, &rec);

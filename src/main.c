@@ -122,8 +122,16 @@ static int cmd_check(int argc, char **argv)
 	for (i = 0; i < findings.nr; i++)
 		printf("%s: %s\n", v.path, findings.v[i]);
 	{
+		cleanup_strbuf struct strbuf line = STRBUF_INIT;
+		struct launch_layout layout;
 		int abi = landlock_abi();
 
+		if (launch_choose_layout(&layout, &line) < 0) {
+			printf("%s: %s\n", v.path, line.buf);
+		} else {
+			launch_describe_layout(&layout, &line);
+			printf("%s: %s\n", v.path, line.buf);
+		}
 		if (abi < LANDLOCK_SCOPE_MIN_ABI)
 			printf("%s: note: this kernel has no Landlock scopes (ABI %d, scopes need %d): "
 			       "sandboxes can reach the host's abstract unix sockets and signal its "

@@ -56,6 +56,11 @@
  *     Landlock domain as the program.
  * 10. One event loop (evloop.h) waits for everything: signals and bwrap's
  *     end through one signalfd.
+ * 11. The Landlock layout's path rules (plan.h) reach the init in a memory
+ *     file sealed against every change, named on the init's command line
+ *     and read and closed by it before the program runs (init.h): nothing
+ *     of the sandbox can change them. The launcher never enters that
+ *     domain either.
  */
 #include "run.h"
 
@@ -253,7 +258,7 @@ static void child_exec_bwrap(const struct child_exec *c)
 			child_fail(c);
 	if (sigprocmask(SIG_SETMASK, c->mask, NULL) < 0)
 		child_fail(c);
-	if (c->ruleset >= 0 && landlock_scope_apply(c->ruleset) < 0)
+	if (c->ruleset >= 0 && landlock_restrict(c->ruleset) < 0)
 		child_fail(c);
 	execve(BWRAP_PATH, (char *const *)c->argv, (char *const *)c->envp);
 	child_fail(c);
@@ -413,6 +418,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	cleanup_fd int life_rd = -1;
 	cleanup_fd int life_wr = -1;
 	cleanup_fd int ruleset = -1;
+	cleanup_fd int rules_fd = -1;
 	cleanup_fd int sfd = -1;
 	struct waiting w = { -1, -1, -1, 0 };
 	struct signal_state sigs;
@@ -446,6 +452,12 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	if (ruleset == -2)
 		return -1;
 
+	if (spec->rules) {
+		rules_fd = fs_memfd_data("sandbox-venv-rules", spec->rules->buf, spec->rules->len, err);
+		if (rules_fd < 0)
+			return -1;
+	}
+
 	init_options(spec, info_wr, exe_fd, &all);
 	for (i = 0; i < all.nr; i++)
 		strbuf_add(&data, all.v[i], strlen(all.v[i]) + 1);
@@ -457,6 +469,10 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	strvec_pushl(&cmd, "--", INIT_PATH, INIT_ROLE, NULL);
 	strvec_pushf(&cmd, "%" PRIx64, init_ignored_signals());
 	strvec_pushf(&cmd, "%d", life_rd);
+	if (rules_fd >= 0)
+		strvec_pushf(&cmd, "%d", rules_fd);
+	else
+		strvec_push(&cmd, "-");
 	strvec_push(&cmd, "--");
 	strvec_pushv(&cmd, spec->argv->v);
 	if (spec->flags & RUN_VERBOSE) {
@@ -465,13 +481,15 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 
 	/* Exactly the named descriptors, and the init's own, go through. */
-	fds = xcalloc(spec->nr_fds + 4, sizeof(*fds));
+	fds = xcalloc(spec->nr_fds + 5, sizeof(*fds));
 	for (i = 0; i < spec->nr_fds; i++)
 		fds[nr++] = spec->fds[i];
 	fds[nr++] = args_fd;
 	fds[nr++] = exe_fd;
 	fds[nr++] = info_wr;
 	fds[nr++] = life_rd;
+	if (rules_fd >= 0)
+		fds[nr++] = rules_fd;
 
 	init_forwarded_set(&waited);
 	sigaddset(&waited, SIGCHLD);
@@ -500,6 +518,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	close_fd(&exe_fd);
 	close_fd(&info_wr);
 	close_fd(&life_rd);
+	close_fd(&rules_fd);
 	close_fd(&ruleset);
 
 	w.init_pid = read_init_pid(info_rd);

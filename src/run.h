@@ -24,6 +24,7 @@ struct run_spec {
 	size_t nr_fds;
 	const struct strvec *argv;   /* the program and its arguments */
 	const struct strvec *env;    /* bwrap's environment */
+	const struct strbuf *rules;  /* the init's path rules (landlock.h), or NULL */
 	unsigned int flags;          /* enum run_flags */
 };
 
