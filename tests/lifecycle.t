@@ -21,9 +21,19 @@ contains() {   # contains GOT FIXED-STRING "description"
 	fi
 }
 
+# sv_check ARGS...: --check's output without its layout line (core.t and
+# layout.t test that line); $? is --check's status.
+sv_check() {
+	local out rc
+	out=$("$SV" --check "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -v '^[^ ]*: layout: '
+	return $rc
+}
+
 check_intact() {   # check_intact VENV "description": --check exits 0, says intact
 	local got rc
-	got=$("$SV" --check "$1" 2>&1)
+	got=$(sv_check "$1")
 	rc=$?
 	if [ "$rc" -eq 0 ] && [ "$got" = "$(realpath "$1"): $intact_msg" ]; then
 		ok 0 "$2"
@@ -86,7 +96,7 @@ raw=$(dir_snapshot "$v/bin")
 "$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err"
 ok $? "wrapping a stdlib venv succeeds"
 check_intact "$v" "--check on a freshly wrapped venv: exit 0 and 'VENV: intact: ...'"
-out=$(cd "$p" && "$SV" --check 2>&1)
+out=$(cd "$p" && sv_check)
 is "$out" "$vr: $intact_msg" "--check without an argument audits ./.venv"
 
 # --- unwrap --------------------------------------------------------------------
@@ -203,7 +213,7 @@ replace "$v/bin/shell" "$(cat "$v/bin/shell"; echo 'echo extra')"
 echo '# edited' >>"$v/bin/activate"
 : >"$v/bin/.python.tmp.999"
 echo data >"$v/bin/README"
-out=$("$SV" --check "$v" 2>&1)
+out=$(sv_check "$v")
 is "$?" 1 "--check on a damaged venv exits 1"
 is "$out" "$vr: bin/.python.tmp.999: a leftover file
 $vr: bin/README: a file sandbox-venv did not write
