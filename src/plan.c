@@ -254,11 +254,27 @@ bool plan_proxy_has_credentials(const char *value)
 	return memchr(auth, '@', n) != NULL;
 }
 
+/* What a host path is (plan.c, host_entry()): the directories and links on
+ * the way to another path are looked up once per plan, since many share
+ * them (/lib, /usr/lib/x86_64-linux-gnu); last components each time. */
+struct host_entry {
+	mode_t mode;
+	char *target;        /* a symlink's */
+};
+
+static void host_entry_free(void *v)
+{
+	struct host_entry *h = v;
+
+	if (h)
+		free(h->target);
+	free(h);
+}
+
 void plan_init(struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	strvec_init(&p->env);
-	strvec_init(&p->bound);
 	strvec_init(&p->bound_dirs);
 	strvec_init(&p->extra);
 	strvec_init(&p->argv);
@@ -285,8 +301,10 @@ void plan_release(struct plan *p)
 	free(p->rules);
 	strvec_clear(&p->linked);
 	strvec_clear(&p->extra_mounts);
+	strmap_clear(&p->host_entries, host_entry_free);
+	strmap_clear(&p->rule_set, NULL);
 	strvec_clear(&p->env);
-	strvec_clear(&p->bound);
+	strmap_clear(&p->bound, NULL);
 	strvec_clear(&p->bound_dirs);
 	strvec_clear(&p->extra);
 	strvec_clear(&p->argv);
@@ -332,7 +350,7 @@ static bool is_covered(const struct plan *p, const char *dest)
 {
 	size_t i;
 
-	if (strvec_find(&p->bound, dest) >= 0)
+	if (strmap_get(&p->bound, dest))
 		return true;
 	for (i = 0; i < p->bound_dirs.nr; i++)
 		if (path_is_under(dest, p->bound_dirs.v[i]) && !linked_hides(p, dest, p->bound_dirs.v[i]))
@@ -342,20 +360,23 @@ static bool is_covered(const struct plan *p, const char *dest)
 
 static void mark_bound(struct plan *p, const char *dest, bool dir)
 {
-	strvec_push(dir ? &p->bound_dirs : &p->bound, dest);
+	if (dir)
+		strvec_push(&p->bound_dirs, dest);
+	else
+		strmap_put(&p->bound, dest, NULL);
 }
 
 /* In the Landlock layout: the program may do what c says at path. */
 static void allow(struct plan *p, enum landlock_class c, const char *path, const char *why)
 {
+	cleanup_free char *key = NULL;
 	struct plan_rule *r;
-	size_t i;
 
 	if (p->layout != PLAN_LAYOUT_LANDLOCK)
 		return;
-	for (i = 0; i < p->nr_rules; i++)
-		if (p->rules[i].access == c && !strcmp(p->rules[i].path, path))
-			return;
+	key = xasprintf("%c%s", (char)c, path);
+	if (!strmap_put(&p->rule_set, key, NULL))
+		return;
 	if (p->nr_rules == p->alloc_rules) {
 		p->alloc_rules = p->alloc_rules ? p->alloc_rules * 2 : 64;
 		p->rules = xrealloc(p->rules, p->alloc_rules * sizeof(*p->rules));
@@ -398,6 +419,42 @@ static void link_entry(struct plan *p, const char *dest, bool dir, const char *w
 	mark_bound(p, dest, dir);
 }
 
+static void host_entry_release(struct host_entry *h)
+{
+	FREE_AND_NULL(h->target);
+}
+#define cleanup_host_entry __attribute__((cleanup(host_entry_release)))
+
+/* lstat, and readlink for a symlink, into h: -1 when path is not there. */
+static int host_lookup(const char *path, struct host_entry *h)
+{
+	struct stat st;
+
+	host_entry_release(h);
+	if (lstat(path, &st) < 0 || (S_ISLNK(st.st_mode) && !(h->target = fs_readlink_at(AT_FDCWD, path))))
+		return -1;
+	h->mode = st.st_mode;
+	return 0;
+}
+
+static const struct host_entry *host_entry(struct plan *p, const char *path, bool on_the_way,
+					   struct host_entry *last)
+{
+	struct host_entry *h;
+	void **slot;
+
+	if (!on_the_way)
+		return host_lookup(path, last) < 0 ? NULL : last;
+	slot = strmap_get(&p->host_entries, path);
+	if (slot)
+		return *slot;
+	h = xcalloc(1, sizeof(*h));
+	if (host_lookup(path, h) < 0)
+		FREE_AND_NULL(h);
+	strmap_put(&p->host_entries, path, h);
+	return h;
+}
+
 /* plan_expose, and for the base Python's own files (EXPOSE_REAL) a bind
  * of their own even in a directory that shows links: their real path is
  * where Python finds its prefix, and what a venv made inside records. */
@@ -407,13 +464,13 @@ static void expose(struct plan *p, const char *path, const char *why, unsigned f
 {
 	cleanup_strbuf struct strbuf todo = STRBUF_INIT;
 	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
+	const struct host_entry *h = NULL;
+	struct host_entry last cleanup_host_entry = { 0, NULL };
 	unsigned hops = 0;
 	const char *s;
-	struct stat st;
 
-	if (path[0] != '/' || lstat(path, &st) < 0)
+	if (path[0] != '/')
 		return;
-	allow(p, LANDLOCK_READ, path, why);
 	strbuf_addstr(&todo, path);
 restart:
 	strbuf_reset(&cur);
@@ -442,13 +499,13 @@ restart:
 		strbuf_addch(&cur, '/');
 		strbuf_add(&cur, s, n);
 		s = e;
-		if (lstat(cur.buf, &st) < 0)
+		if (!(h = host_entry(p, cur.buf, s[strspn(s, "/")], &last)))
 			return;
-		if (S_ISLNK(st.st_mode)) {
-			cleanup_free char *target = fs_readlink_at(AT_FDCWD, cur.buf);
+		if (S_ISLNK(h->mode)) {
+			const char *target = h->target;
 			cleanup_strbuf struct strbuf next = STRBUF_INIT;
 
-			if (!target || ++hops > 40)
+			if (++hops > 40)
 				return;
 			if (!is_covered(p, cur.buf)) {
 				cleanup_free char *link_why = strcmp(cur.buf, path) ?
@@ -470,13 +527,16 @@ restart:
 			goto restart;
 		}
 		if (in_linked_dir(p, cur.buf) && !is_covered(p, cur.buf) &&
-		    (s[strspn(s, "/")] || !(flags & EXPOSE_REAL) || !S_ISREG(st.st_mode)))
-			link_entry(p, cur.buf, S_ISDIR(st.st_mode), why);
+		    (s[strspn(s, "/")] || !(flags & EXPOSE_REAL) || !S_ISREG(h->mode)))
+			link_entry(p, cur.buf, S_ISDIR(h->mode), why);
 	}
-	if (!cur.len || is_covered(p, cur.buf))
+	if (!cur.len)
+		return;
+	allow(p, LANDLOCK_READ, path, why);	/* it is there */
+	if (is_covered(p, cur.buf))
 		return;
 	add_op(p, PLAN_RO_BIND, cur.buf, cur.buf, -1, why);
-	mark_bound(p, cur.buf, S_ISDIR(st.st_mode));
+	mark_bound(p, cur.buf, S_ISDIR(h->mode));
 }
 
 void plan_expose(struct plan *p, const char *path, const char *why)

@@ -51,6 +51,7 @@
 #include "landlock.h"
 #include "state.h"
 #include "strbuf.h"
+#include "strmap.h"
 #include "strvec.h"
 
 enum plan_op_type {
@@ -98,8 +99,10 @@ struct plan {
 	size_t nr_rules, alloc_rules;
 	struct strvec linked;    /* directories that show only links (plan.c) */
 	struct strvec extra_mounts; /* where the caller's options mount */
+	struct strmap rule_set;  /* CLASS PATH of each rule, once */
+	struct strmap host_entries; /* host paths looked up (plan.c) */
 	struct strvec env;       /* bwrap's own environment */
-	struct strvec bound;     /* destinations mounted or linked so far */
+	struct strmap bound;     /* destinations mounted or linked so far */
 	struct strvec bound_dirs;/* those that are directories */
 	bool disable_userns;
 	int seccomp_fd;          /* -1 for none */
