@@ -46,6 +46,8 @@ static const char usage[] =
 	"  BWRAP_ARGS             more bwrap arguments, space- or newline-delimited\n"
 	"  SANDBOX_PASS_ENV       names of variables to pass into the sandbox\n"
 	"  SANDBOX_SECCOMP_ALLOW  allowlist of system calls; set but blank: no filter\n"
+	"  SANDBOX_LAYOUT         'binds': one bind per file even with Landlock;\n"
+	"                         'landlock': fail without Landlock\n"
 	"  SANDBOX_USE_PIP_CACHE  share ~/.cache/pip with the sandbox (insecure)\n"
 	"  VERBOSE                print each mount with its reason, then the bwrap command\n"
 	"\n"
