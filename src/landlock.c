@@ -149,7 +149,7 @@ void landlock_rules_add(struct strbuf *rules, enum landlock_class c, const char 
 	strbuf_add(rules, path, strlen(path) + 1);
 }
 
-static uint64_t handled_rights(int abi)
+uint64_t landlock_fs_rights(int abi)
 {
 	uint64_t r = 0;
 	size_t i;
@@ -160,12 +160,12 @@ static uint64_t handled_rights(int abi)
 	return r;
 }
 
-static uint64_t class_rights(char c)
+uint64_t landlock_class_rights(enum landlock_class c)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(classes); i++)
-		if ((char)classes[i].c == c)
+		if (classes[i].c == c)
 			return classes[i].rights;
 	return 0;
 }
@@ -195,11 +195,11 @@ static int add_records(int ruleset, uint64_t handled, const char *rules, size_t 
 	while (p < end) {
 		const char *path = p + 1;
 		const char *nul = memchr(path, '\0', (size_t)(end - path));
-		uint64_t rights = class_rights(p[0]) & handled;
+		uint64_t rights = landlock_class_rights((enum landlock_class)p[0]) & handled;
 		cleanup_fd int fd = -1;
 
 		if (!nul || path >= end || path[0] != '/' || nul - path > RULE_PATH_MAX ||
-		    !class_rights(p[0])) {
+		    !landlock_class_rights((enum landlock_class)p[0])) {
 			strbuf_addf(err, "malformed landlock rule at byte %zu", (size_t)(p - rules));
 			return -1;
 		}
@@ -245,7 +245,7 @@ static int add_std_fds(int ruleset, uint64_t handled, struct strbuf *err)
 
 int landlock_path_ruleset(int abi, const char *rules, size_t len, struct strbuf *err)
 {
-	struct sv_landlock_ruleset_attr attr = { .handled_access_fs = handled_rights(abi) };
+	struct sv_landlock_ruleset_attr attr = { .handled_access_fs = landlock_fs_rights(abi) };
 	cleanup_fd int ruleset = -1;
 
 	if (abi < LANDLOCK_PATHS_MIN_ABI) {

@@ -21,6 +21,7 @@
 #define SV_LANDLOCK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "strbuf.h"
 
 /* The Landlock ABI that introduced scopes, and file system rules. */
@@ -54,6 +55,12 @@ void landlock_rules_add(struct strbuf *rules, enum landlock_class c, const char 
  * else that fails is an error. Returns the ruleset's fd (close-on-exec),
  * or -1 with err. */
 int landlock_path_ruleset(int abi, const char *rules, size_t len, struct strbuf *err);
+
+/* The file system rights the ruleset handles on a kernel with ABI abi,
+ * and what class c allows before that cut (bits as in <linux/landlock.h>).
+ * Exported for the tests. */
+uint64_t landlock_fs_rights(int abi);
+uint64_t landlock_class_rights(enum landlock_class c);
 
 /* Confine the calling thread to the ruleset (no_new_privs is set first
  * when it is not yet). Only async-signal-safe calls: meant for a child
