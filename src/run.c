@@ -73,6 +73,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -258,7 +259,10 @@ static void child_exec_bwrap(const struct child_exec *c)
 			child_fail(c);
 	if (sigprocmask(SIG_SETMASK, c->mask, NULL) < 0)
 		child_fail(c);
-	if (c->ruleset >= 0 && landlock_restrict(c->ruleset) < 0)
+	/* no_new_privs whatever the caller's capabilities, as bwrap sets it
+	 * inside anyway. */
+	if (c->ruleset >= 0 &&
+	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || landlock_restrict(c->ruleset) < 0))
 		child_fail(c);
 	execve(BWRAP_PATH, (char *const *)c->argv, (char *const *)c->envp);
 	child_fail(c);
