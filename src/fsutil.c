@@ -119,6 +119,18 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data,
 	return fs_replace_at(dirfd, name, data, len, mode, FS_DURABLE, err);
 }
 
+/* The process's umask, read once (umask(2) can only read it by setting it). */
+static mode_t process_umask(void)
+{
+	static mode_t mask = (mode_t)-1;
+
+	if (mask == (mode_t)-1) {
+		mask = umask(022);
+		umask(mask);
+	}
+	return mask;
+}
+
 int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		  mode_t mode, unsigned flags, struct strbuf *err)
 {
@@ -135,7 +147,8 @@ int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		goto fail;
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
+	/* The mode exactly, whatever the umask took away at creation. */
+	if (((mode & process_umask()) && fchmod(fd, mode) < 0) || write_all(fd, data, len) < 0 ||
 	    ((flags & FS_DURABLE) && fsync(fd) < 0))
 		goto fail_unlink;
 	if (close(steal_fd(&fd)) < 0)

@@ -12,6 +12,13 @@
  *     (entry_name_reserved): a package cannot shadow what the host sources.
  *  4. Files that stay on the host side are copied, never hard-linked, into
  *     the private bin: a sandbox writing its copy cannot reach the host's.
+ *     (The first wrap moves the old bin/ whole: the host's bin/ then gets
+ *     new files, and the old ones are the private bin's alone.)
+ *  5. The originals are never lost: the first wrap's old bin/ becomes the
+ *     private bin by rename, and a wrap killed between the exchange and
+ *     that rename is finished by whatever opens the venv's state next
+ *     (gate_finish_first_wrap), before anything could reconcile the gates
+ *     against a private bin that is not there.
  */
 #include "gate.h"
 
@@ -27,7 +34,6 @@
 #include "fsutil.h"
 #include "state.h"
 
-#define NEW_BIN ".bin.sandbox-venv-new"
 #define ACTIVATE_MAX (1u << 20)
 
 void gate_render(const char *exe, struct strbuf *out)
@@ -260,10 +266,12 @@ static int link_into(int fromdir, int todir, const char *name, unsigned flags,
 /*
  * An activate script (or another plain file) of bin/: keep its original in
  * the state directory, give the host bin the original plus our block, and
- * the private bin a copy. Host bin is written only when host_fd >= 0.
+ * the private bin a copy. Host bin is written only when host_fd >= 0, the
+ * private bin only when priv_fd >= 0 (a first wrap moves the file there).
+ * flags: FS_DURABLE, unless the caller syncs before the files matter.
  */
-static int keep_data(struct venv *v, int from_fd, int host_fd, const char *name,
-		     const char *exe, struct strbuf *err)
+static int keep_data(struct venv *v, int from_fd, int host_fd, int priv_fd, const char *name,
+		     const char *exe, unsigned flags, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf orig = STRBUF_INIT;
 	cleanup_strbuf struct strbuf host = STRBUF_INIT;
@@ -278,11 +286,12 @@ static int keep_data(struct venv *v, int from_fd, int host_fd, const char *name,
 		return -1;
 	activate_strip(&orig);
 	activate_expected(name, orig.buf, orig.len, exe, v->path, &host);
-	if (fs_write_atomic_at(orig_fd, name, orig.buf, orig.len, st.st_mode & 0777, err) < 0 ||
-	    fs_write_atomic_at(v->privbin_fd, name, orig.buf, orig.len, st.st_mode & 0777, err) < 0)
+	if (fs_replace_at(orig_fd, name, orig.buf, orig.len, st.st_mode & 0777, flags, err) < 0 ||
+	    (priv_fd >= 0 &&
+	     fs_replace_at(priv_fd, name, orig.buf, orig.len, st.st_mode & 0777, flags, err) < 0))
 		return -1;
 	if (host_fd >= 0 &&
-	    fs_write_atomic_at(host_fd, name, host.buf, host.len, st.st_mode & 0777, err) < 0)
+	    fs_replace_at(host_fd, name, host.buf, host.len, st.st_mode & 0777, flags, err) < 0)
 		return -1;
 	return 0;
 }
@@ -461,10 +470,12 @@ static void note_shadowing(const char *name, struct strvec *notes)
 }
 
 /*
- * The first wrap, all at once: build the private bin and a directory of
- * gates beside bin/, then exchange that directory with bin/ in one
- * rename. A kill before the exchange leaves the venv as it was; after it,
- * wrapped. Both directories are new, so files go straight in (FS_FRESH).
+ * The first wrap, all at once: build a directory of gates beside bin/,
+ * exchange it with bin/ in one rename, then rename the old bin/, whole,
+ * into the private bin. A kill before the exchange leaves the venv as it
+ * was; after it, wrapped (gate_finish_first_wrap does the last rename if
+ * the kill came before it). The new directory is new, so files go
+ * straight in (FS_FRESH).
  */
 static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 		      struct strvec *done, struct strvec *notes, struct strbuf *err)
@@ -473,12 +484,10 @@ static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 	size_t i;
 
 	if (fs_remove_tree_at(v->state_fd, STATE_BIN, err) < 0 ||
-	    fs_mkdir_at(v->state_fd, STATE_BIN, 0755, err) < 0 ||
-	    reopen_dir(v->state_fd, STATE_BIN, &v->privbin_fd, err) < 0 ||
-	    fs_remove_tree_at(v->fd, NEW_BIN, err) < 0 ||
-	    fs_mkdir_at(v->fd, NEW_BIN, 0755, err) < 0)
+	    fs_remove_tree_at(v->fd, STATE_NEW_BIN, err) < 0 ||
+	    fs_mkdir_at(v->fd, STATE_NEW_BIN, 0755, err) < 0)
 		return -1;
-	gates = fs_open_dir_at(v->fd, NEW_BIN, err);
+	gates = fs_open_dir_at(v->fd, STATE_NEW_BIN, err);
 	if (gates < 0 || write_gate(gates, GATE_SHELL, exe, FS_FRESH, err) < 0)
 		return -1;
 	for (i = 0; i < l->names.nr; i++) {
@@ -491,15 +500,13 @@ static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 		case ENTRY_DATA:
 			/* A plain file named shell keeps its copies; the
 			 * host's bin/shell is the gate. */
-			if (keep_data(v, v->bin_fd, strcmp(name, GATE_SHELL) ? gates : -1, name,
-				      exe, err) < 0)
+			if (keep_data(v, v->bin_fd, strcmp(name, GATE_SHELL) ? gates : -1, -1, name,
+				      exe, 0, err) < 0)
 				return -1;
 			break;
 		case ENTRY_PROGRAM:
 			if (!strcmp(name, GATE_SHELL))
 				break;
-			if (link_into(v->bin_fd, v->privbin_fd, name, FS_FRESH, err) < 0)
-				return -1;
 			if (entry_name_shadows(name)) {
 				note_shadowing(name, notes);
 				break;
@@ -515,14 +522,37 @@ static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 		strbuf_addf(err, "cannot sync '%s': %s", v->path, strerror(errno));
 		return -1;
 	}
-	if (renameat2(v->fd, NEW_BIN, v->fd, "bin", RENAME_EXCHANGE) < 0) {
+	if (renameat2(v->fd, STATE_NEW_BIN, v->fd, "bin", RENAME_EXCHANGE) < 0) {
 		strbuf_addf(err, "cannot put the gates in place: %s", strerror(errno));
 		return -1;
 	}
-	/* NEW_BIN now holds the originals, hard-linked into the private bin. */
-	if (reopen_dir(v->fd, "bin", &v->bin_fd, err) < 0)
+	/* STATE_NEW_BIN now holds the originals: the private bin. */
+	if (reopen_dir(v->fd, "bin", &v->bin_fd, err) < 0 || gate_finish_first_wrap(v, err) < 0)
 		return -1;
-	return fs_remove_tree_at(v->fd, NEW_BIN, err);
+	return reopen_dir(v->state_fd, STATE_BIN, &v->privbin_fd, err);
+}
+
+int gate_finish_first_wrap(struct venv *v, struct strbuf *err)
+{
+	struct stat st;
+	int newbin;
+
+	if (fstatat(v->state_fd, STATE_BIN, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+		return 0;
+	newbin = openat(v->fd, STATE_NEW_BIN, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (newbin < 0)
+		return 0;
+	close(newbin);
+	if (fstatat(v->bin_fd, GATE_SHELL, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !is_gate_at(v->bin_fd, GATE_SHELL, &st, NULL))
+		return 0;	/* not exchanged yet: a first wrap is building it */
+	/* Another process may finish it at the same moment: either rename wins. */
+	if (renameat(v->fd, STATE_NEW_BIN, v->state_fd, STATE_BIN) < 0 && errno != ENOENT) {
+		strbuf_addf(err, "cannot move the entry points into '%s/%s/%s': %s", v->path,
+			    STATE_DIR, STATE_BIN, strerror(errno));
+		return -1;
+	}
+	return 1;
 }
 
 /* A gate as we would write it now. */
@@ -548,7 +578,8 @@ static int wrap_again(struct venv *v, const char *exe, const struct listing *l,
 		case ENTRY_SKIP:
 			break;
 		case ENTRY_DATA:
-			if (rewrite && keep_data(v, v->bin_fd, v->bin_fd, name, exe, err) < 0)
+			if (rewrite && keep_data(v, v->bin_fd, v->bin_fd, v->privbin_fd, name, exe,
+						 FS_DURABLE, err) < 0)
 				return -1;
 			break;
 		case ENTRY_GATE:
@@ -601,11 +632,13 @@ int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 	if (list_classified(v->bin_fd, &l, err) < 0)
 		goto out;
 	if (!has_gate(&l)) {
-		ret = first_wrap(v, exe, &l, done, notes, err);
+		ret = first_wrap(v, exe, &l, done, notes, err) < 0 ? -1 : 1;
 		goto out;
 	}
-	/* The old bin/ a first wrap killed after its exchange left behind. */
-	if (fs_remove_tree_at(v->fd, NEW_BIN, err) < 0)
+	/* A directory of that name in a wrapped venv is not ours (the first
+	 * wrap's was moved when the state was opened): pip's sandbox can
+	 * write the venv. */
+	if (fs_remove_tree_at(v->fd, STATE_NEW_BIN, err) < 0)
 		goto out;
 	if (wrap_again(v, exe, &l, true, done, notes, err) < 0)
 		goto out;
@@ -943,8 +976,8 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 	if (fstatat(v->bin_fd, GATE_SHELL, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) < 0)
 		strvec_pushf(findings, "bin/%s: missing", GATE_SHELL);
 	gate_stale_scripts(v, v->privbin_fd, "bin", findings);
-	if (fstatat(v->fd, NEW_BIN, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) == 0)
+	if (fstatat(v->fd, STATE_NEW_BIN, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) == 0)
 		strvec_pushf(findings, "%s: left by an interrupted wrap, with programs that run "
-			     "unsandboxed (hint: run 'sandbox-venv %s' again)", NEW_BIN, v->path);
+			     "unsandboxed (hint: run 'sandbox-venv %s' again)", STATE_NEW_BIN, v->path);
 	return 0;
 }

@@ -49,14 +49,23 @@ int gate_check_bin(struct venv *v, struct strbuf *err);
 
 /* Wrap time: for every program in bin/ that is not a gate, hard-link it
  * into the private bin and give bin/ a gate in its place. The first wrap
- * builds a new bin/ and exchanges it with the old one in one rename; later
- * ones rename each gate over its name, so a name is the old program or the
- * gate, never missing. Copy activate scripts into the private bin. Write
+ * builds a new bin/, exchanges it with the old one in one rename, and
+ * renames the old one, whole, into the private bin; later ones rename
+ * each gate over its name, so a name is the old program or the gate, never
+ * missing. Copy activate scripts into the private bin. Write
  * the shell gate. Names gated are appended to `done`; on a venv wrapped
  * before, each also gets a line in `notes` (it came by another route).
- * The caller has run gate_check_bin() first. */
+ * The caller has run gate_check_bin() first. Returns 1 when all it wrote
+ * is on disk (the first wrap syncs before its exchange), 0 when a sync is
+ * still due, -1 with err. */
 int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 		  struct strvec *notes, struct strbuf *err);
+
+/* A first wrap killed after its exchange, before the old bin/ became the
+ * private bin: do that rename. Called whenever the state is opened
+ * (venv.h). Returns 1 when it did, 0 when there was nothing to do, -1
+ * with err. */
+int gate_finish_first_wrap(struct venv *v, struct strbuf *err);
 
 /* After a sandbox wrote the private bin: gate each new entry point (after
  * its name is checked), remove gates whose entry point is gone, and never

@@ -43,6 +43,12 @@
  *  9. The program cannot stop the init: it is not dumpable, so it cannot
  *     be traced (an attach stops it), and as the namespace's pid 1 it
  *     takes no stop signal from inside.
+ *  10. Path rules (init.h, rules=): when the launcher hands them over, the
+ *      program starts inside a Landlock domain built from exactly those
+ *      rules (landlock.h). The init reads them before anything of the
+ *      sandbox runs, from a memory file sealed against every change (one
+ *      that is not is refused), and closes it; a rule or a confinement that
+ *      fails stops the launch: the program never runs unconfined.
  */
 #include "init.h"
 
@@ -62,6 +68,8 @@
 
 #include "proxy.h"
 #include "strbuf.h"
+#include "fsutil.h"
+#include "landlock.h"
 #include "util.h"
 
 extern char **environ;
@@ -294,9 +302,10 @@ static int parse_fd(const char *s)
 	return (int)v;
 }
 
-/* The options between LIFELINE and "--", each NAME=VALUE. */
+/* The options between CHANNEL and "--", each NAME=VALUE. */
 struct init_opts {
 	int proxy;      /* proxy=FD: hand the proxy's listeners over on FD */
+	int rules;      /* rules=FD: the Landlock path rules, a sealed memory file */
 };
 
 /* Parse argv[0..] up to "--" into o. Returns the index of "--", or -1. */
@@ -304,14 +313,52 @@ static int parse_opts(int argc, char **argv, struct init_opts *o)
 {
 	int i;
 
-	o->proxy = -1;
+	o->proxy = o->rules = -1;
 	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
 		if (str_has_prefix(argv[i], "proxy=") && o->proxy < 0 &&
 		    (o->proxy = parse_fd(argv[i] + 6)) >= 0)
 			continue;	/* once */
+		if (str_has_prefix(argv[i], "rules=") && o->rules < 0 &&
+		    (o->rules = parse_fd(argv[i] + 6)) >= 0)
+			continue;	/* once */
 		return -1;
 	}
 	return i < argc ? i : -1;
+}
+
+/* The rules' memory file: sealed, so that nothing can change them between
+ * the launcher and here. Read, then closed. */
+#define RULES_MAX_BYTES (4u << 20)
+#define RULES_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+static int read_rules(int fd, struct strbuf *out, struct strbuf *err)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+	int ret;
+
+	if (seals < 0 || (seals & RULES_SEALS) != RULES_SEALS) {
+		strbuf_addstr(err, "the landlock rules are not in a sealed memory file");
+		close(fd);
+		return -1;
+	}
+	ret = fs_read_fd(fd, RULES_MAX_BYTES, out, "the landlock rules", err);
+	close(fd);
+	return ret;
+}
+
+/* The path ruleset from the rules' descriptor, or -1 when there are none;
+ * -2 with err when it cannot be built. */
+static int path_ruleset(int rules_fd, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf rules = STRBUF_INIT;
+	int fd;
+
+	if (rules_fd < 0)
+		return -1;
+	if (read_rules(rules_fd, &rules, err) < 0)
+		return -2;
+	fd = landlock_path_ruleset(landlock_abi(), rules.buf, rules.len, err);
+	return fd < 0 ? -2 : fd;
 }
 
 static int status_code(int st)
@@ -348,8 +395,9 @@ static void own_group(void)
 }
 
 /* In the program's process: its session, dispositions, mask and loader
- * variables, then exec. */
-static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t ignored)
+ * variables, the path domain (ruleset -1: none), then exec. */
+static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t ignored,
+			 int ruleset)
 {
 	sigset_t empty;
 
@@ -362,6 +410,10 @@ static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t 
 	set_program_dispositions(ignored);
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
+	if (ruleset >= 0 && (landlock_restrict(ruleset) < 0 || close(ruleset) < 0)) {
+		fprintf(stderr, PROG ": cannot enter the landlock domain: %s\n", strerror(errno));
+		_exit(127);
+	}
 	execvp(argv[0], argv);
 	fprintf(stderr, PROG ": cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -559,20 +611,20 @@ int init_main(int argc, char **argv)
 	sigset_t waited, blocked;
 	char **loader_env;
 	uint64_t ignored;
-	int n_loader, chan, sfd, dashes = -1;
+	int n_loader, chan, sfd, ruleset, dashes = -1;
 	pid_t child;
 
 	if (argc < 4 || parse_mask(argv[0], &ignored) < 0 ||
 	    (chan = parse_fd(argv[1])) < 0 ||
 	    (dashes = parse_opts(argc - 2, argv + 2, &o)) < 0 || dashes + 3 >= argc ||
-	    o.proxy == chan) {
+	    o.proxy == chan || o.rules == chan || (o.proxy >= 0 && o.proxy == o.rules)) {
 		fprintf(stderr, PROG ": usage: " PROG " " INIT_ROLE
-			" MASK CHANNEL [proxy=FD] -- PROGRAM [ARGS...]\n");
+			" MASK CHANNEL [proxy=FD] [rules=FD] -- PROGRAM [ARGS...]\n");
 		return 127;
 	}
 	argv += dashes;	/* argv[2] is "--", argv[3] the program, as without options */
 	{
-		int keep[] = { chan, o.proxy };
+		int keep[] = { chan, o.proxy, o.rules };
 
 		close_others(keep, ARRAY_SIZE(keep));
 	}
@@ -588,6 +640,15 @@ int init_main(int argc, char **argv)
 		close(o.proxy);
 		if (r < 0) {
 			fprintf(stderr, PROG ": network: %s\n", err.buf);
+			return 127;
+		}
+	}
+	{
+		cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+		ruleset = path_ruleset(o.rules, &err);
+		if (ruleset == -2) {
+			fprintf(stderr, PROG ": %s\n", err.buf);
 			return 127;
 		}
 	}
@@ -620,7 +681,9 @@ int init_main(int argc, char **argv)
 		return 127;
 	}
 	if (child == 0)
-		exec_program(argv + 3, loader_env, n_loader, ignored);
+		exec_program(argv + 3, loader_env, n_loader, ignored, ruleset);
+	if (ruleset >= 0)
+		close(ruleset);
 	free_loader_env(loader_env);
 	return supervise(child, sfd, chan);
 }

@@ -5,8 +5,8 @@
  *   INIT_PATH --init MASK CHANNEL [OPTION...] -- PROGRAM [ARGS...]
  *
  * It is this very binary, bound read-only into the sandbox. It closes
- * every descriptor but 0, 1, 2 and CHANNEL, gives the program the signal
- * dispositions of the launcher's caller (MASK, in hex: bit N-1 set when
+ * every descriptor but 0, 1, 2, CHANNEL and its options' own, gives the
+ * program the signal dispositions of the launcher's caller (MASK, in hex: bit N-1 set when
  * signal N was ignored; every other signal at its default), starts it as
  * the leader of a session of its own, with the terminal on its 0, 1 or 2
  * (the sandbox's own: pty.h) as its controlling one, with descriptors 0, 1
@@ -26,6 +26,10 @@
  *              sandbox's network and hands them over on it (proxy.h),
  *              then closes its copies and FD. The program, as always,
  *              starts with 0, 1 and 2 only.
+ *   rules=FD   FD is a sealed memory file of Landlock path rules
+ *              (landlock.h) that the init reads and closes before anything
+ *              else of the sandbox runs: the program then starts inside a
+ *              domain built from them, which the init itself stays out of.
  */
 #ifndef SV_INIT_H
 #define SV_INIT_H

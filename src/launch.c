@@ -38,6 +38,7 @@
 #include "gitrepo.h"
 #include "guard.h"
 #include "init.h"
+#include "landlock.h"
 #include "netpolicy.h"
 #include "links.h"
 #include "pip.h"
@@ -62,6 +63,7 @@ struct launch {
 	char *real;                    /* the gate's canonical path */
 	const char *name;              /* the entry point's name (in real) */
 	bool pip, verbose;
+	struct launch_layout layout;
 	int proj;                      /* the project, O_PATH */
 	struct strvec libs, dotenv, pass_env, extra;
 	struct strvec git_targets;     /* gitrepo.h: bound read-only, guarded */
@@ -138,6 +140,38 @@ static void launch_release(struct launch *L)
 	plan_release(&L->plan);
 	policy_release(&L->policy);
 	venv_release(&L->venv);
+}
+
+/* ---- layout: Landlock path rules, or one bind per file ---- */
+
+int launch_choose_layout(struct launch_layout *out, struct strbuf *err)
+{
+	const char *want = getenv(LAYOUT_ENV);
+
+	out->abi = landlock_abi();
+	out->forced = want && !strcmp(want, "binds");
+	if (want && want[0] && !out->forced && strcmp(want, "landlock")) {
+		strbuf_addf(err, LAYOUT_ENV "='%s': the layouts are 'landlock' and 'binds'", want);
+		return -1;
+	}
+	if (want && !strcmp(want, "landlock") && out->abi < LANDLOCK_PATHS_MIN_ABI) {
+		strbuf_addstr(err, LAYOUT_ENV "=landlock: this kernel has no Landlock "
+			      "(Linux 5.13 or later, with landlock among its LSMs)");
+		return -1;
+	}
+	out->layout = !out->forced && out->abi >= LANDLOCK_PATHS_MIN_ABI ?
+		      PLAN_LAYOUT_LANDLOCK : PLAN_LAYOUT_BINDS;
+	return 0;
+}
+
+void launch_describe_layout(const struct launch_layout *l, struct strbuf *out)
+{
+	if (l->layout == PLAN_LAYOUT_LANDLOCK)
+		strbuf_addf(out, "layout: whole system trees read-only, and Landlock path rules "
+			    "(ABI %d) that allow only the listed files", l->abi);
+	else
+		strbuf_addf(out, "layout: one read-only bind per listed file (%s)",
+			    l->forced ? LAYOUT_ENV "=binds" : "this kernel has no Landlock");
 }
 
 /* ---- hygiene: descriptors (DESIGN MUST 9) ---- */
@@ -448,6 +482,8 @@ static void gather(struct launch *L, const char *const *args)
 			    err.len ? err.buf : strerror(errno));
 	}
 	if (read_dotenv(L->proj, L->v->state_fd, L->pol->project, &L->dotenv, &err) < 0)
+		die("%s", err.buf);
+	if (launch_choose_layout(&L->layout, &err) < 0)
 		die("%s", err.buf);
 }
 
@@ -925,6 +961,7 @@ static void build_plan(struct launch *L, const char *const *args)
 		       sandbox_writable, L);
 	L->in.desktop = &L->desktop;
 	L->in.links_socket = L->links ? links_socket_path(L->links) : NULL;
+	L->in.layout = L->layout.layout;
 	if (plan_build(&L->plan, &L->in, &err) < 0)
 		die("%s", err.buf);
 	say_outside(L, args);
@@ -991,6 +1028,7 @@ static int execute(struct launch *L, const char *exe)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_strvec struct strvec bargs = STRVEC_INIT;
+	cleanup_strbuf struct strbuf rules = STRBUF_INIT;
 	cleanup_free int *fds = NULL;
 	struct guard_record rec = { -1, NULL };
 	struct run_service links = { links_attach, links_detach, L->links };
@@ -1001,11 +1039,15 @@ static int execute(struct launch *L, const char *exe)
 	int status;
 
 	plan_to_args(&L->plan, &bargs);
+	plan_rules_data(&L->plan, &rules);
 	fds = plan_fds(&L->plan, &nr_fds);
 	if (L->verbose) {
 		cleanup_strbuf struct strbuf why = STRBUF_INIT;
 
 		plan_explain(&L->plan, &why);
+		strbuf_addstr(&why, PROG ": ");
+		launch_describe_layout(&L->layout, &why);
+		strbuf_addch(&why, '\n');
 		fputs(why.buf, stderr);
 	}
 	guard_start(&guard, L->proj, &L->git_targets);
@@ -1015,6 +1057,7 @@ static int execute(struct launch *L, const char *exe)
 	L->proxy = (struct proxy_config){ &L->net, L->verbose };
 	spec = (struct run_spec){ .opts = &bargs, .fds = fds, .nr_fds = nr_fds,
 				  .argv = &L->plan.argv, .env = &L->plan.env,
+				  .rules = L->layout.layout == PLAN_LAYOUT_LANDLOCK ? &rules : NULL,
 				  .flags = L->verbose ? RUN_VERBOSE : 0, .stdio = { -1, -1, -1 },
 				  .on_stop = on_stop, .stop_data = &after,
 				  .proxy = L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL,

@@ -13,13 +13,36 @@
  *     unless the sandbox created a .git (or a bare repository's HEAD) at
  *     the project's top where there was none: that is renamed aside when
  *     the sandbox ends, and said.
+ *  6. The layout (plan.h) is chosen from the kernel and the caller's own
+ *     environment only (LAYOUT_ENV; .env cannot set it, rule 3): Landlock
+ *     path rules wherever the kernel has Landlock, one bind per file where
+ *     it has not or where the caller asks for it. VERBOSE and --check say
+ *     which.
  */
 #ifndef SV_LAUNCH_H
 #define SV_LAUNCH_H
 
+#include "plan.h"
 #include "state.h"
 #include "strbuf.h"
 #include "venv.h"
+
+/* The caller's switch: "binds" forces the per-file layout, "landlock"
+ * insists on the Landlock layout (an error where the kernel has none);
+ * unset or empty, the kernel decides. */
+#define LAYOUT_ENV "SANDBOX_LAYOUT"
+
+struct launch_layout {
+	enum plan_layout layout;
+	int abi;              /* the kernel's Landlock ABI */
+	bool forced;          /* the per-file layout because LAYOUT_ENV says so */
+};
+
+/* The layout for launches from this environment, or -1 with err (a value
+ * of LAYOUT_ENV it does not know, or "landlock" without Landlock). */
+int launch_choose_layout(struct launch_layout *out, struct strbuf *err);
+/* One line, "layout: ...", without a newline. */
+void launch_describe_layout(const struct launch_layout *l, struct strbuf *out);
 
 /* Run the entry point whose gate is at gate_path with args, and return its
  * exit status once the sandbox has ended (after pip, with the gates

@@ -39,89 +39,6 @@
 
 /* ---- a small string-keyed hash table ---- */
 
-struct libdeps_slot {
-	char *key;   /* NULL: empty slot */
-	void *val;
-};
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-static struct libdeps_slot *map_slot(const struct libdeps_map *m, const char *key)
-{
-	size_t i = (size_t)hash_str(key) & (m->cap - 1);
-
-	while (m->slots[i].key && strcmp(m->slots[i].key, key) != 0)
-		i = (i + 1) & (m->cap - 1);
-	return &m->slots[i];
-}
-
-static void map_grow(struct libdeps_map *m)
-{
-	struct libdeps_map old = *m;
-	size_t i;
-
-	m->cap = old.cap ? old.cap * 2 : 64;
-	if (m->cap > SIZE_MAX / sizeof(*m->slots))
-		die("out of memory");
-	m->slots = xcalloc(m->cap, sizeof(*m->slots));
-	for (i = 0; i < old.cap; i++)
-		if (old.slots[i].key)
-			*map_slot(m, old.slots[i].key) = old.slots[i];
-	free(old.slots);
-}
-
-/* The value slot for key, or NULL when key is absent. */
-static void **map_get(const struct libdeps_map *m, const char *key)
-{
-	struct libdeps_slot *s;
-
-	if (!m->cap)
-		return NULL;
-	s = map_slot(m, key);
-	return s->key ? &s->val : NULL;
-}
-
-/* Insert key (copied) with val. Returns false when key was present (its
- * value unchanged). */
-static bool map_put(struct libdeps_map *m, const char *key, void *val)
-{
-	struct libdeps_slot *s;
-
-	if ((m->nr + 1) * 2 > m->cap)
-		map_grow(m);
-	s = map_slot(m, key);
-	if (s->key)
-		return false;
-	s->key = xstrdup(key);
-	s->val = val;
-	m->nr++;
-	return true;
-}
-
-static void map_clear(struct libdeps_map *m, void (*free_val)(void *))
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++) {
-		if (!m->slots[i].key)
-			continue;
-		free(m->slots[i].key);
-		if (free_val)
-			free_val(m->slots[i].val);
-	}
-	free(m->slots);
-	m->slots = NULL;
-	m->cap = m->nr = 0;
-}
 
 /* ---- files parsed, keyed by device and inode ---- */
 
@@ -176,9 +93,9 @@ void libdeps_release(struct libdeps *ld)
 {
 	strvec_clear(&ld->dirs);
 	strvec_clear(&ld->found);
-	map_clear(&ld->seen, seen_free);
-	map_clear(&ld->found_set, NULL);
-	map_clear(&ld->resolved, NULL);
+	strmap_clear(&ld->seen, seen_free);
+	strmap_clear(&ld->found_set, NULL);
+	strmap_clear(&ld->resolved, NULL);
 }
 
 const char *libdeps_multiarch_triplet(void)
@@ -235,7 +152,7 @@ static int add_dir_checked(struct libdeps *ld, const char *dir, struct strbuf *e
 	}
 	strvec_push_nodup(&ld->dirs, steal_pointer(&d));
 	/* Earlier "not found" answers may change now. */
-	map_clear(&ld->resolved, NULL);
+	strmap_clear(&ld->resolved, NULL);
 	return 0;
 }
 
@@ -442,7 +359,7 @@ static bool valid_name(const char *name)
 
 static void note_found(struct libdeps *ld, const char *path)
 {
-	if (map_put(&ld->found_set, path, NULL))
+	if (strmap_put(&ld->found_set, path, NULL))
 		strvec_push(&ld->found, path);
 }
 
@@ -478,7 +395,7 @@ static int visit_fd(struct libdeps *ld, int fd, const char *what,
 	}
 	snprintf(key, sizeof(key), "%llx:%llx", (unsigned long long)st.st_dev,
 		 (unsigned long long)st.st_ino);
-	slot = map_get(&ld->seen, key);
+	slot = strmap_get(&ld->seen, key);
 	if (slot) {
 		*out = *slot;
 		return 0;
@@ -495,7 +412,7 @@ static int visit_fd(struct libdeps *ld, int fd, const char *what,
 	f->state = ret == 0 ? SEEN_ELF : ret == 1 ? SEEN_NOT_ELF : SEEN_MALFORMED;
 	f->elf_class = f->info.elf_class;
 	f->machine = f->info.machine;
-	map_put(&ld->seen, key, f);
+	strmap_put(&ld->seen, key, f);
 	*out = f;
 	return 0;
 }
@@ -651,7 +568,7 @@ static int resolve_needed(struct libdeps *ld, struct seen_file *parent,
 						   parent->machine, name);
 
 		/* Same answer as last time: nothing new to add. */
-		if (!map_put(&ld->resolved, key, NULL))
+		if (!strmap_put(&ld->resolved, key, NULL))
 			return 0;
 	}
 	/* RUNPATH first, as the loader searches it: for a trusted file any

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "strbuf.h"
+#include "strmap.h"
 #include "strvec.h"
 
 /* ld.so.conf: include nesting, files read, bytes per file. */
@@ -41,21 +42,14 @@
 #define LIBDEPS_SCAN_MAX_DEPTH 64
 #define LIBDEPS_SCAN_MAX_ENTRIES 1000000
 
-/* Private: a string-keyed open-addressing hash table. */
-struct libdeps_slot;
-struct libdeps_map {
-	struct libdeps_slot *slots;
-	size_t cap;
-	size_t nr;
-};
 
 struct libdeps {
 	struct strvec dirs;    /* trusted search directories, in order */
 	struct strvec found;   /* absolute paths to expose, sorted, unique */
 	/* private bookkeeping */
-	struct libdeps_map seen;      /* "dev:ino" -> parsed file */
-	struct libdeps_map found_set; /* paths in found */
-	struct libdeps_map resolved;  /* "class:machine:name" looked up in dirs order */
+	struct strmap seen;      /* "dev:ino" -> parsed file */
+	struct strmap found_set; /* paths in found */
+	struct strmap resolved;  /* "class:machine:name" looked up in dirs order */
 };
 
 void libdeps_init(struct libdeps *ld);

@@ -91,6 +91,8 @@ static const char usage[] =
 	"  SANDBOX_NETWORK        --network's MODE for this launch, over the recorded one\n"
 	"  SANDBOX_PASS_ENV       names of variables to pass into the sandbox\n"
 	"  SANDBOX_SECCOMP_ALLOW  allowlist of system calls; set but blank: no filter\n"
+	"  SANDBOX_LAYOUT         'binds': one bind per file even with Landlock;\n"
+	"                         'landlock': fail without Landlock\n"
 	"  SANDBOX_USE_PIP_CACHE  share ~/.cache/pip with the sandbox (insecure); 0: off\n"
 	"  VERBOSE                print each mount with its reason, then the bwrap command;\n"
 	"                         empty or 0: off\n"
@@ -253,8 +255,10 @@ static int cmd_show(const char *given)
 static int cmd_check(const char *given)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_strbuf struct strbuf line = STRBUF_INIT;
 	cleanup_strvec struct strvec findings = STRVEC_INIT;
 	cleanup_free char *exe = self_path();
+	struct launch_layout layout;
 	struct venv v;
 	size_t i;
 	int abi;
@@ -264,7 +268,15 @@ static int cmd_check(const char *given)
 		die("%s", err.buf);
 	for (i = 0; i < findings.nr; i++)
 		printf("%s: %s\n", v.path, findings.v[i]);
-	/* Not a finding about the venv, but what this kernel leaves open. */
+	/* Not findings about the venv, but what this kernel and environment
+	 * give launches, on stderr: the layout when it is the fallback (or
+	 * with VERBOSE), and the scopes when they are missing. */
+	if (launch_choose_layout(&layout, &line) < 0) {
+		fprintf(stderr, "%s: %s\n", v.path, line.buf);
+	} else if (layout.layout != PLAN_LAYOUT_LANDLOCK || env_flag("VERBOSE")) {
+		launch_describe_layout(&layout, &line);
+		fprintf(stderr, "%s: %s\n", v.path, line.buf);
+	}
 	abi = landlock_abi();
 	if (abi < LANDLOCK_SCOPE_MIN_ABI)
 		fprintf(stderr, "%s: note: this kernel has no Landlock scopes (ABI %d, scopes need "

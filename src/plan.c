@@ -114,6 +114,61 @@ static const struct host_path {
 	{ "/etc/gitconfig", "git's system configuration", 0 },
 };
 
+/* The Landlock layout's whole trees: mounted read-only as they are on the
+ * host (a directory bound, a symlink mirrored); the path rules decide
+ * what in them the program may read or run. */
+static const char *const coarse_roots[] = {
+	"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+};
+
+/* Never mounted whole (plan.h, rule 8): the users' homes, root's, the
+ * session's runtime files, and /var (mail, databases, logs, caches). */
+static const char *const private_roots[] = { "/home", "/root", "/run/user", "/var" };
+
+/* The sandbox's PATH after the venv's bin, in order. */
+static const char *const path_dirs[] = { "/usr/local/bin", "/usr/bin", "/bin" };
+
+/* Directories the Landlock layout shows as links only: one for each entry
+ * the plan exposes, to the host's directory bound out of the way at
+ * PLAN_HOST_DIR. Any other name there is absent, as in the per-file
+ * layout: a program looked up on the PATH, a file of /etc that code
+ * probes for and then opens (/etc/debian_version, /etc/ld.so.preload). */
+static const char *const linked_dirs[] = { "/etc", "/usr/local/bin", "/usr/bin", "/bin" };
+#define PLAN_HOST_DIR "/run/sandbox-venv/host"
+
+/* bwrap's options, as the caller may add them (recorded, BWRAP_ARGS):
+ * how many arguments each takes and, for those that mount something at
+ * their last argument, what the Landlock layout allows there (0: nothing
+ * to allow). Parsing stops at an option not listed here. */
+static const struct bwrap_option {
+	const char *name;
+	unsigned nargs;
+	int allow;      /* enum landlock_class, or 0 */
+} bwrap_options[] = {
+	{ "--bind", 2, LANDLOCK_WRITE }, { "--bind-try", 2, LANDLOCK_WRITE },
+	{ "--bind-fd", 2, LANDLOCK_WRITE }, { "--bind-data", 2, LANDLOCK_WRITE },
+	{ "--file", 2, LANDLOCK_WRITE }, { "--tmpfs", 1, LANDLOCK_WRITE },
+	{ "--mqueue", 1, LANDLOCK_WRITE },
+	{ "--dev-bind", 2, LANDLOCK_DEV }, { "--dev-bind-try", 2, LANDLOCK_DEV },
+	{ "--dev", 1, LANDLOCK_DEV }, { "--proc", 1, LANDLOCK_PROC },
+	{ "--ro-bind", 2, LANDLOCK_READ }, { "--ro-bind-try", 2, LANDLOCK_READ },
+	{ "--ro-bind-fd", 2, LANDLOCK_READ }, { "--ro-bind-data", 2, LANDLOCK_READ },
+	{ "--symlink", 2, 0 }, { "--dir", 1, 0 }, { "--remount-ro", 1, 0 }, { "--chmod", 2, 0 },
+	{ "--setenv", 2, 0 }, { "--unsetenv", 1, 0 }, { "--chdir", 1, 0 }, { "--argv0", 1, 0 },
+	{ "--uid", 1, 0 }, { "--gid", 1, 0 }, { "--hostname", 1, 0 }, { "--cap-add", 1, 0 },
+	{ "--cap-drop", 1, 0 }, { "--perms", 1, 0 }, { "--size", 1, 0 }, { "--seccomp", 1, 0 },
+	{ "--add-seccomp-fd", 1, 0 }, { "--exec-label", 1, 0 }, { "--file-label", 1, 0 },
+	{ "--lock-file", 1, 0 }, { "--sync-fd", 1, 0 }, { "--block-fd", 1, 0 },
+	{ "--userns-block-fd", 1, 0 }, { "--info-fd", 1, 0 }, { "--json-status-fd", 1, 0 },
+	{ "--userns", 1, 0 }, { "--userns2", 1, 0 }, { "--pidns", 1, 0 },
+	{ "--unshare-all", 0, 0 }, { "--share-net", 0, 0 }, { "--unshare-user", 0, 0 },
+	{ "--unshare-user-try", 0, 0 }, { "--unshare-ipc", 0, 0 }, { "--unshare-pid", 0, 0 },
+	{ "--unshare-net", 0, 0 }, { "--unshare-uts", 0, 0 }, { "--unshare-cgroup", 0, 0 },
+	{ "--unshare-cgroup-try", 0, 0 }, { "--disable-userns", 0, 0 },
+	{ "--assert-userns-disabled", 0, 0 }, { "--clearenv", 0, 0 }, { "--new-session", 0, 0 },
+	{ "--die-with-parent", 0, 0 }, { "--as-pid-1", 0, 0 },
+};
+
 static int add_loaded_library(struct dl_phdr_info *info, size_t size, void *data)
 {
 	static const char *const system_dirs[] = {
@@ -203,16 +258,34 @@ bool plan_proxy_has_credentials(const char *value)
 	return memchr(auth, '@', n) != NULL;
 }
 
+/* What a host path is (plan.c, host_entry()): the directories and links on
+ * the way to another path are looked up once per plan, since many share
+ * them (/lib, /usr/lib/x86_64-linux-gnu); last components each time. */
+struct host_entry {
+	mode_t mode;
+	char *target;        /* a symlink's */
+};
+
+static void host_entry_free(void *v)
+{
+	struct host_entry *h = v;
+
+	if (h)
+		free(h->target);
+	free(h);
+}
+
 void plan_init(struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	strvec_init(&p->env);
-	strvec_init(&p->bound);
 	strvec_init(&p->bound_dirs);
 	strvec_init(&p->extra);
 	strvec_init(&p->argv);
 	strvec_init(&p->notes);
 	strvec_init(&p->quiet);
+	strvec_init(&p->linked);
+	strvec_init(&p->extra_mounts);
 	p->seccomp_fd = -1;
 }
 
@@ -226,8 +299,17 @@ void plan_release(struct plan *p)
 		free(p->ops[i].why);
 	}
 	free(p->ops);
+	for (i = 0; i < p->nr_rules; i++) {
+		free(p->rules[i].path);
+		free(p->rules[i].why);
+	}
+	free(p->rules);
+	strvec_clear(&p->linked);
+	strvec_clear(&p->extra_mounts);
+	strmap_clear(&p->host_entries, host_entry_free);
+	strmap_clear(&p->rule_set, NULL);
 	strvec_clear(&p->env);
-	strvec_clear(&p->bound);
+	strmap_clear(&p->bound, NULL);
 	strvec_clear(&p->bound_dirs);
 	strvec_clear(&p->extra);
 	strvec_clear(&p->argv);
@@ -255,7 +337,65 @@ static struct plan_op *add_op(struct plan *p, enum plan_op_type type,
 	return op;
 }
 
-/* A file written for the sandbox: len bytes of data, NULs allowed. */
+/* In the Landlock layout, a directory that shows only links (linked_dirs)
+ * hides what the bind d holding it shows: is dest below one? */
+static bool linked_hides(const struct plan *p, const char *dest, const char *d)
+{
+	size_t i;
+
+	for (i = 0; i < p->linked.nr; i++) {
+		const char *f = p->linked.v[i];
+
+		if (strcmp(f, d) && path_is_under(f, d) && strcmp(dest, f) && path_is_under(dest, f))
+			return true;
+	}
+	return false;
+}
+
+/* Is dest already provided inside: mounted, linked, or under a bound dir? */
+static bool is_covered(const struct plan *p, const char *dest)
+{
+	size_t i;
+
+	if (strmap_get(&p->bound, dest))
+		return true;
+	for (i = 0; i < p->bound_dirs.nr; i++)
+		if (path_is_under(dest, p->bound_dirs.v[i]) && !linked_hides(p, dest, p->bound_dirs.v[i]))
+			return true;
+	return false;
+}
+
+static void mark_bound(struct plan *p, const char *dest, bool dir)
+{
+	if (dir)
+		strvec_push(&p->bound_dirs, dest);
+	else
+		strmap_put(&p->bound, dest, NULL);
+}
+
+/* In the Landlock layout: the program may do what c says at path. */
+static void allow(struct plan *p, enum landlock_class c, const char *path, const char *why)
+{
+	cleanup_free char *key = NULL;
+	struct plan_rule *r;
+
+	if (p->layout != PLAN_LAYOUT_LANDLOCK)
+		return;
+	key = xasprintf("%c%s", (char)c, path);
+	if (!strmap_put(&p->rule_set, key, NULL))
+		return;
+	if (p->nr_rules == p->alloc_rules) {
+		p->alloc_rules = p->alloc_rules ? p->alloc_rules * 2 : 64;
+		p->rules = xrealloc(p->rules, p->alloc_rules * sizeof(*p->rules));
+	}
+	r = &p->rules[p->nr_rules++];
+	r->access = c;
+	r->path = xstrdup(path);
+	r->why = xstrdup(why);
+}
+
+/* A file written for the sandbox: len bytes of data, NULs allowed;
+ * readable in the Landlock layout too. */
 static void add_data(struct plan *p, const void *data, size_t len, const char *dest,
 		     const char *why)
 {
@@ -265,33 +405,90 @@ static void add_data(struct plan *p, const void *data, size_t len, const char *d
 	memcpy(op->src, data, len);
 	op->src[len] = '\0';
 	op->len = len;
+	allow(p, LANDLOCK_READ, dest, why);
 }
 
-/* Is dest already provided inside: mounted, linked, or under a bound dir? */
-static bool is_covered(const struct plan *p, const char *dest)
+/* Is dest an entry of a directory that shows only links? */
+static bool in_linked_dir(const struct plan *p, const char *dest)
 {
+	const char *slash = strrchr(dest, '/');
 	size_t i;
 
-	if (strvec_find(&p->bound, dest) >= 0)
-		return true;
-	for (i = 0; i < p->bound_dirs.nr; i++)
-		if (path_is_under(dest, p->bound_dirs.v[i]))
+	for (i = 0; slash && i < p->linked.nr; i++)
+		if (strlen(p->linked.v[i]) == (size_t)(slash - dest) &&
+		    !strncmp(p->linked.v[i], dest, (size_t)(slash - dest)))
 			return true;
 	return false;
 }
 
-static void mark_bound(struct plan *p, const char *dest, bool dir)
+/* dest, an entry of a directory that shows only links: a link to the
+ * host's entry, through that directory bound at PLAN_HOST_DIR. */
+static void link_entry(struct plan *p, const char *dest, bool dir, const char *why)
 {
-	strvec_push(dir ? &p->bound_dirs : &p->bound, dest);
+	cleanup_free char *parent = xstrndup(dest, (size_t)(strrchr(dest, '/') - dest));
+	cleanup_free char *host_dir = xasprintf(PLAN_HOST_DIR "%s", parent);
+	cleanup_free char *target = xasprintf(PLAN_HOST_DIR "%s", dest);
+
+	if (!is_covered(p, host_dir)) {
+		cleanup_free char *host_why = xasprintf("the host's %s, out of the way: the links "
+							"in %s lead there", parent, parent);
+
+		add_op(p, PLAN_RO_BIND, parent, host_dir, -1, host_why);
+		mark_bound(p, host_dir, true);
+	}
+	add_op(p, PLAN_SYMLINK, target, dest, -1, why);
+	mark_bound(p, dest, dir);
 }
 
-void plan_expose(struct plan *p, const char *path, const char *why)
+static void host_entry_release(struct host_entry *h)
+{
+	FREE_AND_NULL(h->target);
+}
+#define cleanup_host_entry __attribute__((cleanup(host_entry_release)))
+
+/* lstat, and readlink for a symlink, into h: -1 when path is not there. */
+static int host_lookup(const char *path, struct host_entry *h)
+{
+	struct stat st;
+
+	host_entry_release(h);
+	if (lstat(path, &st) < 0 || (S_ISLNK(st.st_mode) && !(h->target = fs_readlink_at(AT_FDCWD, path))))
+		return -1;
+	h->mode = st.st_mode;
+	return 0;
+}
+
+static const struct host_entry *host_entry(struct plan *p, const char *path, bool on_the_way,
+					   struct host_entry *last)
+{
+	struct host_entry *h;
+	void **slot;
+
+	if (!on_the_way)
+		return host_lookup(path, last) < 0 ? NULL : last;
+	slot = strmap_get(&p->host_entries, path);
+	if (slot)
+		return *slot;
+	h = xcalloc(1, sizeof(*h));
+	if (host_lookup(path, h) < 0)
+		FREE_AND_NULL(h);
+	strmap_put(&p->host_entries, path, h);
+	return h;
+}
+
+/* plan_expose, and for the base Python's own files (EXPOSE_REAL) a bind
+ * of their own even in a directory that shows links: their real path is
+ * where Python finds its prefix, and what a venv made inside records. */
+enum expose_flags { EXPOSE_REAL = 1 << 0 };
+
+static void expose(struct plan *p, const char *path, const char *why, unsigned flags)
 {
 	cleanup_strbuf struct strbuf todo = STRBUF_INIT;
 	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
+	const struct host_entry *h = NULL;
+	struct host_entry last cleanup_host_entry = { 0, NULL };
 	unsigned hops = 0;
 	const char *s;
-	struct stat st;
 
 	if (path[0] != '/')
 		return;
@@ -323,13 +520,13 @@ restart:
 		strbuf_addch(&cur, '/');
 		strbuf_add(&cur, s, n);
 		s = e;
-		if (lstat(cur.buf, &st) < 0)
+		if (!(h = host_entry(p, cur.buf, s[strspn(s, "/")], &last)))
 			return;
-		if (S_ISLNK(st.st_mode)) {
-			cleanup_free char *target = fs_readlink_at(AT_FDCWD, cur.buf);
+		if (S_ISLNK(h->mode)) {
+			const char *target = h->target;
 			cleanup_strbuf struct strbuf next = STRBUF_INIT;
 
-			if (!target || ++hops > 40)
+			if (++hops > 40)
 				return;
 			if (!is_covered(p, cur.buf)) {
 				cleanup_free char *link_why = strcmp(cur.buf, path) ?
@@ -350,11 +547,100 @@ restart:
 			strbuf_addstr(&todo, next.buf);
 			goto restart;
 		}
+		if (in_linked_dir(p, cur.buf) && !is_covered(p, cur.buf) &&
+		    (s[strspn(s, "/")] || !(flags & EXPOSE_REAL) || !S_ISREG(h->mode)))
+			link_entry(p, cur.buf, S_ISDIR(h->mode), why);
 	}
-	if (!cur.len || is_covered(p, cur.buf))
+	if (!cur.len)
+		return;
+	allow(p, LANDLOCK_READ, path, why);	/* it is there */
+	if (is_covered(p, cur.buf))
 		return;
 	add_op(p, PLAN_RO_BIND, cur.buf, cur.buf, -1, why);
-	mark_bound(p, cur.buf, S_ISDIR(st.st_mode));
+	mark_bound(p, cur.buf, S_ISDIR(h->mode));
+}
+
+void plan_expose(struct plan *p, const char *path, const char *why)
+{
+	expose(p, path, why, 0);
+}
+
+static bool is_private(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(private_roots); i++)
+		if (path_is_under(path, private_roots[i]))
+			return true;
+	return false;
+}
+
+/* The Landlock layout's mounts: the whole trees, then the directories
+ * that show only links. */
+static void mount_system_trees(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(coarse_roots); i++) {
+		const char *root = coarse_roots[i];
+		cleanup_free char *real = realpath(root, NULL);
+		struct stat st;
+
+		if (!real || is_private(real) || lstat(root, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			cleanup_free char *target = fs_readlink_at(AT_FDCWD, root);
+
+			if (!target)
+				continue;
+			add_op(p, PLAN_SYMLINK, target, root, -1, "a link into the trees below, as on the host");
+			mark_bound(p, root, false);
+		} else if (S_ISDIR(st.st_mode)) {
+			add_op(p, PLAN_RO_BIND, root, root, -1, "mounted whole, read-only: the landlock "
+			       "rules below allow only the listed paths in it");
+			mark_bound(p, root, true);
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(linked_dirs); i++) {
+		const char *d = linked_dirs[i];
+		struct stat st;
+
+		if (lstat(d, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		add_op(p, PLAN_TMPFS, NULL, d, -1, "only links to what the sandbox may use here, "
+		       "so that looking for anything else finds nothing");
+		add_op(p, PLAN_REMOUNT_RO, NULL, d, -1, "those links, read-only");
+		/* Listing it shows the links alone; what each leads to has its
+		 * own rule. */
+		allow(p, LANDLOCK_READ, d, "the links to what the sandbox may use");
+		strvec_push(&p->linked, d);
+		mark_bound(p, d, false);
+	}
+}
+
+/* The caller's options (recorded, then BWRAP_ARGS): what they mount is
+ * allowed as they mount it. */
+static void allow_extra(struct plan *p)
+{
+	size_t i = 0, k;
+
+	while (i < p->extra.nr) {
+		const struct bwrap_option *o = NULL;
+
+		for (k = 0; k < ARRAY_SIZE(bwrap_options); k++)
+			if (!strcmp(p->extra.v[i], bwrap_options[k].name))
+				o = &bwrap_options[k];
+		if (!o || p->extra.nr - i <= o->nargs)
+			return;	/* bwrap will say what is wrong */
+		if (o->allow) {
+			const char *dest = p->extra.v[i + o->nargs];
+
+			allow(p, (enum landlock_class)o->allow, dest,
+			      "mounted by an option recorded at wrap time or given in BWRAP_ARGS");
+			strvec_push(&p->extra_mounts, dest);
+		}
+		i += 1 + o->nargs;
+	}
 }
 
 /* The launcher's proxy (proxy.h), for every program that reads the usual
@@ -417,9 +703,17 @@ static void plan_env(struct plan *p, const struct plan_input *in)
 		}
 		strvec_push(&p->env, *e);
 	}
-	/* The link helper's names last: a program of the venv's own wins. */
-	strvec_pushf(&p->env, "PATH=%s/bin:/usr/local/bin:/usr/bin:/bin%s", pol->venv,
-		     in->links_socket ? ":" LINKS_BIN_DIR : "");
+	{
+		cleanup_strbuf struct strbuf path = STRBUF_INIT;
+
+		strbuf_addf(&path, "PATH=%s/bin", pol->venv);
+		for (i = 0; i < ARRAY_SIZE(path_dirs); i++)
+			strbuf_addf(&path, ":%s", path_dirs[i]);
+		/* The link helper's names last: a program of the venv's own wins. */
+		if (in->links_socket)
+			strbuf_addstr(&path, ":" LINKS_BIN_DIR);
+		strvec_push(&p->env, path.buf);
+	}
 	if (in->links_socket)
 		strvec_push(&p->env, "BROWSER=" LINKS_BROWSER);
 	strvec_pushf(&p->env, "HOME=%s/home", pol->venv);
@@ -519,6 +813,7 @@ static void plan_links(struct plan *p, const char *socket)
 
 	add_op(p, PLAN_RO_BIND, socket, LINKS_SOCKET, -1,
 	       "links: where xdg-open inside hands a link to the launcher, which checks it");
+	allow(p, LANDLOCK_READ, INIT_PATH, "links: the helper inside is this program");
 	for (i = 0; links_client_names[i]; i++) {
 		cleanup_free char *dest = xasprintf("%s/%s", LINKS_BIN_DIR, links_client_names[i]);
 
@@ -532,36 +827,14 @@ static bool has_fd(int fd)
 	return fd >= 0;
 }
 
-int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
+/* The kernel's file systems and the private ones; in the Landlock layout,
+ * the system trees. */
+static void plan_system(struct plan *p, const struct plan_input *in)
 {
-	const struct policy *pol = in->policy;
-	cleanup_free char *venv_bin = xasprintf("%s/bin", pol->venv);
-	cleanup_free char *home = xasprintf("%s/home", pol->venv);
-	cleanup_free char *cache = xasprintf("%s/cache", pol->venv);
-	cleanup_free char *state = xasprintf("%s/%s", pol->venv, STATE_DIR);
-	const char *how;
-	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", pol->venv);
-	cleanup_free char *git = xasprintf("%s/.git", pol->project);
-	cleanup_strvec struct strvec host = STRVEC_INIT;
-	cleanup_strvec struct strvec host_why = STRVEC_INIT;
 	size_t i;
 
-	if (!has_fd(in->fd.venv) || !has_fd(in->fd.privbin) || !has_fd(in->fd.home) ||
-	    !has_fd(in->fd.cache)) {
-		strbuf_addstr(err, "internal error: venv directories not opened");
-		return -1;
-	}
-	p->disable_userns = pol->disable_userns;
-	p->unshare_net = in->net && in->net->mode != NET_MODE_HOST;
-	if (p->unshare_net && (has_option(&pol->bwrap_args, "--share-net") ||
-			       has_option(in->bwrap_args, "--share-net"))) {
-		strbuf_addstr(err, "--share-net (recorded or in BWRAP_ARGS) would give the sandbox "
-			      "the host's network, against --network=none or allow=\nhint: drop it, or "
-			      "use --network=host");
-		return -1;
-	}
-
 	add_op(p, PLAN_PROC, NULL, "/proc", -1, "a new /proc: the sandbox's own processes only");
+	allow(p, LANDLOCK_PROC, "/proc", "the sandbox's own processes");
 	/* The kernel lets a writer whose uid is the host's root change these,
 	 * capabilities or not: read-only for a caller running as root. */
 	add_op(p, PLAN_RO_BIND, "/proc/sys", "/proc/sys", -1,
@@ -569,8 +842,13 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	add_op(p, PLAN_RO_BIND_TRY, "/proc/sysrq-trigger", "/proc/sysrq-trigger", -1,
 	       "read-only (reboots, crashes the host)");
 	add_op(p, PLAN_DEV, NULL, "/dev", -1, "a minimal /dev: null, zero, random, tty, pts");
+	allow(p, LANDLOCK_DEV, "/dev", "the minimal /dev, its terminals included");
 	add_op(p, PLAN_TMPFS, NULL, "/tmp", -1, "private and empty, gone with the sandbox");
+	allow(p, LANDLOCK_WRITE, "/tmp", "private, gone with the sandbox");
 	add_op(p, PLAN_TMPFS, NULL, "/var/tmp", -1, "private and empty, gone with the sandbox");
+	allow(p, LANDLOCK_WRITE, "/var/tmp", "private, gone with the sandbox");
+	if (p->layout == PLAN_LAYOUT_LANDLOCK)
+		mount_system_trees(p);
 	add_data(p, in->passwd, strlen(in->passwd), "/etc/passwd",
 		 "written for the sandbox: you, root, nobody");
 	add_data(p, in->group, strlen(in->group), "/etc/group",
@@ -582,11 +860,20 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 			 in->pip->files[i].dest, "your pip configuration, read on the host (a pip launch)");
 		mark_bound(p, in->pip->files[i].dest, false);
 	}
+}
 
-	/* The host, read-only: the interpreter, the table, the libraries. */
+/* The host, read-only: the interpreter, the table, the libraries. */
+static void plan_host(struct plan *p, const struct plan_input *in)
+{
+	const struct policy *pol = in->policy;
+	cleanup_strvec struct strvec host = STRVEC_INIT;
+	cleanup_strvec struct strvec host_why = STRVEC_INIT;
+	size_t i;
+
 	for (i = 0; i < pol->expose.nr; i++)
-		plan_expose(p, pol->expose.v[i], "the base Python's prefix and standard library");
-	plan_expose(p, pol->python, "the venv's base Python");
+		expose(p, pol->expose.v[i], "the base Python's prefix and standard library",
+		       EXPOSE_REAL);
+	expose(p, pol->python, "the venv's base Python", EXPOSE_REAL);
 	plan_host_paths(&host, &host_why, false);
 	for (i = 0; i < host.nr; i++)
 		plan_expose(p, host.v[i], host_why.v[i]);
@@ -598,21 +885,37 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	for (i = 0; i < in->libs->nr; i++)
 		plan_expose(p, in->libs->v[i], "a shared library that something above loads "
 			    "(found in ELF headers)");
-	if (in->pip_cache)
+	if (in->pip_cache) {
 		add_op(p, PLAN_BIND, in->pip_cache, in->pip_cache, -1,
 		       "the host's pip cache, shared on request (SANDBOX_USE_PIP_CACHE)");
+		allow(p, LANDLOCK_WRITE, in->pip_cache, "shared on request (SANDBOX_USE_PIP_CACHE)");
+	}
+}
 
-	/* The project read-write; the directories on the way to the venvs in
-	 * it, and the other venvs, pinned; then the venv. */
+/* The project read-write; the directories on the way to the venvs in it,
+ * and the other venvs, pinned (their mounts decide what may be written
+ * there: the project's rule covers them); then the venv. */
+static void plan_project(struct plan *p, const struct plan_input *in)
+{
+	const struct policy *pol = in->policy;
+	cleanup_free char *venv_bin = xasprintf("%s/bin", pol->venv);
+	cleanup_free char *home = xasprintf("%s/home", pol->venv);
+	cleanup_free char *cache = xasprintf("%s/cache", pol->venv);
+	cleanup_free char *state = xasprintf("%s/%s", pol->venv, STATE_DIR);
+	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", pol->venv);
+	cleanup_free char *git = xasprintf("%s/.git", pol->project);
+	enum plan_op_type venv_op = in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD;
+	const char *how = in->writable_venv ? "the venv, writable: this is pip" : "the venv, read-only";
+	size_t i;
+
 	add_op(p, PLAN_BIND, pol->project, pol->project, -1, "the project, read-write");
+	allow(p, LANDLOCK_WRITE, pol->project, "the project");
 	for (i = 0; i < in->nr_binds; i++)
 		add_op(p, in->binds[i].writable ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL,
 		       in->binds[i].path, in->binds[i].fd, in->binds[i].why);
-	how = in->writable_venv ? "the venv, writable: this is pip" : "the venv, read-only";
-	add_op(p, in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, pol->venv,
-	       in->fd.venv, how);
-	add_op(p, in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, venv_bin,
-	       in->fd.privbin, "the real entry points, over the host's gates");
+	add_op(p, venv_op, NULL, pol->venv, in->fd.venv, how);
+	allow(p, in->writable_venv ? LANDLOCK_WRITE : LANDLOCK_READ, pol->venv, how);
+	add_op(p, venv_op, NULL, venv_bin, in->fd.privbin, "the real entry points, over the host's gates");
 	/* Seen empty, and a mountpoint: not renamed, not replaced, and its
 	 * lock cannot be taken from inside. */
 	if (has_fd(in->fd.empty))
@@ -621,7 +924,9 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	if (in->writable_venv && has_fd(in->fd.pyvenv_cfg))
 		add_op(p, PLAN_RO_BIND_FD, NULL, cfg, in->fd.pyvenv_cfg, "read-only, even to pip");
 	add_op(p, PLAN_BIND_FD, NULL, home, in->fd.home, "HOME inside: the venv's own");
+	allow(p, LANDLOCK_WRITE, home, "HOME inside");
 	add_op(p, PLAN_BIND_FD, NULL, cache, in->fd.cache, "~/.cache inside: the venv's own");
+	allow(p, LANDLOCK_WRITE, cache, "~/.cache inside");
 	if (has_fd(in->fd.git))
 		add_op(p, PLAN_RO_BIND_FD, NULL, git, in->fd.git,
 		       "read-only: git on the host runs its hooks and config");
@@ -635,14 +940,39 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 		add_op(p, PLAN_CHDIR, NULL, in->cwd, -1, "where you are");
 	else
 		add_op(p, PLAN_CHDIR, NULL, pol->project, -1, "you are outside the project");
+}
 
+int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
+{
+	const struct policy *pol = in->policy;
+
+	if (!has_fd(in->fd.venv) || !has_fd(in->fd.privbin) || !has_fd(in->fd.home) ||
+	    !has_fd(in->fd.cache)) {
+		strbuf_addstr(err, "internal error: venv directories not opened");
+		return -1;
+	}
+	p->disable_userns = pol->disable_userns;
+	p->layout = in->layout;
+	p->unshare_net = in->net && in->net->mode != NET_MODE_HOST;
+	if (p->unshare_net && (has_option(&pol->bwrap_args, "--share-net") ||
+			       has_option(in->bwrap_args, "--share-net"))) {
+		strbuf_addstr(err, "--share-net (recorded or in BWRAP_ARGS) would give the sandbox "
+			      "the host's network, against --network=none or allow=\nhint: drop it, or "
+			      "use --network=host");
+		return -1;
+	}
+	plan_system(p, in);
+	plan_host(p, in);
+	plan_project(p, in);
 	plan_env(p, in);
 
 	strvec_pushv(&p->extra, pol->bwrap_args.v);
 	strvec_pushv(&p->extra, in->bwrap_args->v);
+	if (p->layout == PLAN_LAYOUT_LANDLOCK)
+		allow_extra(p);
 
 	if (in->entry) {
-		strvec_pushf(&p->argv, "%s/%s", venv_bin, in->entry);
+		strvec_pushf(&p->argv, "%s/bin/%s", pol->venv, in->entry);
 	} else {
 		strvec_push(&p->argv, "/bin/bash");
 		if (!in->args[0])
@@ -665,6 +995,16 @@ static const char *fd_str(struct strvec *keep, int fd)
 static bool userns_left_to_filter(const struct plan *p)
 {
 	return p->seccomp_fd >= 0 && strvec_find(&p->extra, "--cap-add") >= 0;
+}
+
+static bool under_extra_mount(const struct plan *p, const char *dest)
+{
+	size_t i;
+
+	for (i = 0; i < p->extra_mounts.nr; i++)
+		if (path_is_under(dest, p->extra_mounts.v[i]))
+			return true;
+	return false;
 }
 
 void plan_to_args(const struct plan *p, struct strvec *args)
@@ -735,11 +1075,18 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 		case PLAN_CHDIR:
 			strvec_pushl(args, "--chdir", op->dest, NULL);
 			break;
+		case PLAN_REMOUNT_RO:
+			break;	/* below */
 		}
 	}
 	if (p->seccomp_fd >= 0)
 		strvec_pushl(args, "--seccomp", fd_str(&tmp, p->seccomp_fd), NULL);
 	strvec_pushv(args, p->extra.v);
+	/* After the caller's options, which may mount into these; not where
+	 * one mounted over them (it is no mountpoint of ours any more). */
+	for (i = 0; i < p->nr; i++)
+		if (p->ops[i].type == PLAN_REMOUNT_RO && !under_extra_mount(p, p->ops[i].dest))
+			strvec_pushl(args, "--remount-ro", p->ops[i].dest, NULL);
 }
 
 int *plan_fds(const struct plan *p, size_t *nr)
@@ -765,12 +1112,24 @@ int *plan_fds(const struct plan *p, size_t *nr)
 		case PLAN_SYMLINK:
 		case PLAN_SETENV:
 		case PLAN_CHDIR:
+		case PLAN_REMOUNT_RO:
 			break;
 		}
 	}
 	if (p->seccomp_fd >= 0)
 		fds[(*nr)++] = p->seccomp_fd;
 	return fds;
+}
+
+static const char *access_words(enum landlock_class c)
+{
+	switch (c) {
+	case LANDLOCK_READ:  return "read and execute";
+	case LANDLOCK_WRITE: return "read, write and execute";
+	case LANDLOCK_DEV:   return "read, write and device ioctls";
+	case LANDLOCK_PROC:  return "read and write files";
+	}
+	return "?";
 }
 
 void plan_explain(const struct plan *p, struct strbuf *out)
@@ -795,11 +1154,15 @@ void plan_explain(const struct plan *p, struct strbuf *out)
 		case PLAN_DATA:        what = "file"; break;
 		case PLAN_SETENV:      what = "variable"; break;
 		case PLAN_CHDIR:       what = "chdir"; break;
+		case PLAN_REMOUNT_RO:  what = "remount"; break;
 		}
 		/* A variable by its name: the command line below has the value. */
 		strbuf_addf(out, PROG ": %-10s %s: %s\n", what,
 			    op->type == PLAN_SETENV ? op->src : op->dest, op->why);
 	}
+	for (i = 0; i < p->nr_rules; i++)
+		strbuf_addf(out, PROG ": %-10s %s: %s: %s\n", "landlock", p->rules[i].path,
+			    access_words(p->rules[i].access), p->rules[i].why);
 	if (p->unshare_net)
 		strbuf_addstr(out, PROG ": network    its own, loopback only (--unshare-net): "
 			      "--network=none or allow=\n");
@@ -812,4 +1175,12 @@ void plan_explain(const struct plan *p, struct strbuf *out)
 		if (p->extra.v[i][0] == '-')
 			strbuf_addf(out, PROG ": %-10s %s: recorded at wrap time or given in BWRAP_ARGS\n",
 				    "option", p->extra.v[i]);
+}
+
+void plan_rules_data(const struct plan *p, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_rules; i++)
+		landlock_rules_add(out, p->rules[i].access, p->rules[i].path);
 }

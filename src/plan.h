@@ -43,6 +43,18 @@
  *     that needs it. Links (links.h): the launcher's socket, read-only at
  *     a fixed path, and the helper's names as symlinks to the init, at the
  *     end of PATH.
+ *  9. Both layouts expose the same host files. The per-file layout binds
+ *     each one (PLAN_LAYOUT_BINDS). The Landlock layout mounts a few whole
+ *     system trees read-only (/usr, /etc and the top-level links into
+ *     them) and gives the sandbox's init a path rule for each file the
+ *     per-file layout binds, read and execute only; only the project, the
+ *     venv's home and cache, /tmp, /var/tmp, /dev, /proc, the venv for
+ *     pip, and what the caller binds get more. The directories on the
+ *     sandbox's PATH show only the programs it may run, so a lookup of any
+ *     other finds nothing, as in the per-file layout.
+ * 10. Secrets stay unmounted: no whole tree is mounted from /home, /root,
+ *     /run/user or /var (private_roots), so nothing there is mounted in
+ *     the Landlock layout that the per-file layout does not mount too.
  */
 #ifndef SV_PLAN_H
 #define SV_PLAN_H
@@ -51,8 +63,10 @@
 #include "netpolicy.h"
 #include "desktop.h"
 #include "pip.h"
+#include "landlock.h"
 #include "state.h"
 #include "strbuf.h"
+#include "strmap.h"
 #include "strvec.h"
 
 enum plan_op_type {
@@ -69,6 +83,20 @@ enum plan_op_type {
 	PLAN_DATA,          /* --ro-bind-data FD DEST, FD holding SRC's len bytes */
 	PLAN_SETENV,        /* --setenv SRC DEST (name, value) */
 	PLAN_CHDIR,         /* --chdir DEST */
+	PLAN_REMOUNT_RO,    /* --remount-ro DEST, after the caller's options */
+};
+
+/* How the host's files reach the sandbox (plan.h, rule 7). */
+enum plan_layout {
+	PLAN_LAYOUT_BINDS,      /* one read-only bind per exposed file */
+	PLAN_LAYOUT_LANDLOCK,   /* whole trees read-only, Landlock path rules inside */
+};
+
+/* In the Landlock layout: what the program may do at a path (inside). */
+struct plan_rule {
+	enum landlock_class access;
+	char *path;
+	char *why;           /* for VERBOSE */
 };
 
 struct plan_op {
@@ -81,10 +109,17 @@ struct plan_op {
 };
 
 struct plan {
+	enum plan_layout layout;
 	struct plan_op *ops;
 	size_t nr, alloc;
+	struct plan_rule *rules; /* the Landlock layout's path rules */
+	size_t nr_rules, alloc_rules;
+	struct strvec linked;    /* directories that show only links (plan.c) */
+	struct strvec extra_mounts; /* where the caller's options mount */
+	struct strmap rule_set;  /* CLASS PATH of each rule, once */
+	struct strmap host_entries; /* host paths looked up (plan.c) */
 	struct strvec env;       /* bwrap's own environment */
-	struct strvec bound;     /* destinations mounted or linked so far */
+	struct strmap bound;     /* destinations mounted or linked so far */
 	struct strvec bound_dirs;/* those that are directories */
 	bool disable_userns;
 	bool unshare_net;        /* --network=none or allow= */
@@ -131,6 +166,7 @@ struct plan_input {
 	size_t nr_binds;
 	const char *passwd;            /* synthesized /etc/passwd content */
 	const char *group;             /* synthesized /etc/group content */
+	enum plan_layout layout;
 };
 
 void plan_init(struct plan *p);
@@ -146,8 +182,12 @@ void plan_expose(struct plan *p, const char *path, const char *why);
 void plan_to_args(const struct plan *p, struct strvec *args);
 /* The descriptors the options name, for run.h; *nr of them, allocated. */
 int *plan_fds(const struct plan *p, size_t *nr);
-/* For VERBOSE: one line per operation, what and why (no values). */
+/* For VERBOSE: one line per operation and path rule, what and why (no
+ * values). */
 void plan_explain(const struct plan *p, struct strbuf *out);
+/* The path rules as the sandbox's init reads them (landlock.h); empty in
+ * the per-file layout. */
+void plan_rules_data(const struct plan *p, struct strbuf *out);
 
 /* The host paths of the exposure table, for this machine; with code_only,
  * just the programs and library directories, whose needs are collected.

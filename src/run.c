@@ -71,6 +71,11 @@
  * 11. The proxy's socketpair: its sandbox end reaches the init only, which
  *     hands the listeners over on it and closes it before the program
  *     starts; the launcher's end never leaves the launcher.
+ * 12. The Landlock layout's path rules (plan.h) reach the init in a memory
+ *     file sealed against every change, named on the init's command line
+ *     (rules=) and read and closed by it before the program runs (init.h):
+ *     nothing of the sandbox can change them. The launcher never enters
+ *     that domain either.
  */
 #include "run.h"
 
@@ -83,6 +88,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -289,7 +295,10 @@ static void child_exec_bwrap(const struct child_exec *c)
 			child_fail(c);
 	if (sigprocmask(SIG_SETMASK, c->mask, NULL) < 0)
 		child_fail(c);
-	if (c->ruleset >= 0 && landlock_scope_apply(c->ruleset) < 0)
+	/* no_new_privs whatever the caller's capabilities, as bwrap sets it
+	 * inside anyway. */
+	if (c->ruleset >= 0 &&
+	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || landlock_restrict(c->ruleset) < 0))
 		child_fail(c);
 	execve(BWRAP_PATH, (char *const *)c->argv, (char *const *)c->envp);
 	child_fail(c);
@@ -527,6 +536,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	cleanup_fd int chan_in = -1;
 	cleanup_fd int chan = -1;
 	cleanup_fd int ruleset = -1;
+	cleanup_fd int rules_fd = -1;
 	cleanup_fd int sfd = -1;
 	cleanup_fd int px_mine = -1;
 	cleanup_fd int px_theirs = -1;
@@ -572,6 +582,12 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	if (ruleset == -2)
 		return -1;
 
+	if (spec->rules) {
+		rules_fd = fs_memfd_data("sandbox-venv-rules", spec->rules->buf, spec->rules->len, err);
+		if (rules_fd < 0)
+			return -1;
+	}
+
 	init_options(spec, info_wr, exe_fd, &all);
 	for (i = 0; i < all.nr; i++)
 		strbuf_add(&data, all.v[i], strlen(all.v[i]) + 1);
@@ -585,6 +601,8 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	strvec_pushf(&cmd, "%d", chan_in);
 	if (px_theirs >= 0)
 		strvec_pushf(&cmd, "proxy=%d", px_theirs);
+	if (rules_fd >= 0)
+		strvec_pushf(&cmd, "rules=%d", rules_fd);
 	strvec_push(&cmd, "--");
 	strvec_pushv(&cmd, spec->argv->v);
 	if (spec->flags & RUN_VERBOSE) {
@@ -593,7 +611,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 
 	/* Exactly the named descriptors, and the init's own, go through. */
-	fds = xcalloc(spec->nr_fds + 5, sizeof(*fds));
+	fds = xcalloc(spec->nr_fds + 6, sizeof(*fds));
 	for (i = 0; i < spec->nr_fds; i++)
 		fds[nr++] = spec->fds[i];
 	fds[nr++] = args_fd;
@@ -602,6 +620,8 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	fds[nr++] = chan_in;
 	if (px_theirs >= 0)
 		fds[nr++] = px_theirs;
+	if (rules_fd >= 0)
+		fds[nr++] = rules_fd;
 
 	memcpy(stdio, spec->stdio, sizeof(stdio));
 	if (pty_open(&pty, stdio, err) < 0)
@@ -645,6 +665,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	close_fd(&info_wr);
 	close_fd(&chan_in);
 	close_fd(&px_theirs);
+	close_fd(&rules_fd);
 	close_fd(&ruleset);
 	if (pty_start(&pty, &loop, err) < 0) {
 		kill(w.bwrap, SIGKILL);

@@ -37,6 +37,7 @@ struct run_spec {
 	size_t nr_fds;
 	const struct strvec *argv;   /* the program and its arguments */
 	const struct strvec *env;    /* bwrap's environment */
+	const struct strbuf *rules;  /* the init's path rules (landlock.h), or NULL */
 	unsigned int flags;          /* enum run_flags */
 	int stdio[3];                /* bwrap's 0, 1, 2; -1: the launcher's */
 	/* When the whole sandbox has stopped (Ctrl-Z), before the launcher

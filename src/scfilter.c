@@ -450,6 +450,8 @@ static const char *const startup_calls[] = {
 	"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "clone", "wait4", "kill",
 	"getpid", "exit", "exit_group", "close_range", "fcntl", "signalfd4", "poll",
 	"ppoll", "getdents64", "prctl", "setpgid", "getpgid",
+	/* The init's path domain (landlock.h). */
+	"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
 };
 
 static bool is_startup_call(const char *name)

@@ -16,6 +16,9 @@
  *   $venv/.sandbox-venv/runs/ID    host-side work of a running launch
  *                                  (guard.h)
  *   $venv/home, $venv/cache        the sandbox's $HOME and ~/.cache
+ *   $venv/.bin.sandbox-venv-new    only during a first wrap: the gates
+ *                                  before they become bin/, then the old
+ *                                  bin/ before it becomes the private bin
  *
  * No sandbox can write $venv/bin (it is covered by the private bin inside)
  * nor see $venv/.sandbox-venv (covered by the empty directory): only pip's
@@ -44,6 +47,7 @@
 #define STATE_ORIG "orig"
 #define STATE_EMPTY "empty"
 #define STATE_RUNS "runs"
+#define STATE_NEW_BIN ".bin.sandbox-venv-new"   /* in $venv, not in STATE_DIR */
 #define STATE_FORMAT_STR "1"
 #define STATE_MAX_BYTES (4u << 20)
 

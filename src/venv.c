@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "gate.h"
 #include "state.h"
 
 void venv_init(struct venv *v)
@@ -189,7 +190,8 @@ int venv_open_state(struct venv *v, bool create, struct strbuf *err)
 			return -1;
 	}
 	if (v->privbin_fd < 0) {
-		if (create && fs_mkdir_at(v->state_fd, STATE_BIN, 0755, err) < 0)
+		if (gate_finish_first_wrap(v, err) < 0 ||
+		    (create && fs_mkdir_at(v->state_fd, STATE_BIN, 0755, err) < 0))
 			return -1;
 		v->privbin_fd = fs_open_dir_at(v->state_fd, STATE_BIN, err);
 		if (v->privbin_fd < 0)

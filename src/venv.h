@@ -27,7 +27,8 @@ void venv_release(struct venv *v);
 /* Check that path is a usable venv directory and open it and its bin/.
  * Errors carry a hint after a newline where the user can act. */
 int venv_open(const char *path, struct venv *v, struct strbuf *err);
-/* Open (creating when create is true) the state directory and its bin/. */
+/* Open (creating when create is true) the state directory and its bin/,
+ * after finishing a first wrap that was killed half-way (gate.h). */
 int venv_open_state(struct venv *v, bool create, struct strbuf *err);
 /* Take the exclusive lock on the venv's state (blocks). */
 int venv_lock(struct venv *v, struct strbuf *err);

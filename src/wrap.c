@@ -318,20 +318,21 @@ out:
 	return ret;
 }
 
-/* Run bwrap with args; on failure put its first line of stderr in err. */
-static int run_bwrap(const struct strvec *args, struct strbuf *out_err)
+/* Start bwrap with args, its stderr into a pipe: *err_fd. Returns its pid,
+ * or -1 with errno. */
+static pid_t bwrap_start(const struct strvec *args, int *err_fd)
 {
 	int pipefd[2];
 	pid_t pid;
-	int status;
-	cleanup_strbuf struct strbuf msg = STRBUF_INIT;
-	cleanup_strbuf struct strbuf dummy = STRBUF_INIT;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -1;
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
 		return -1;
+	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
 		static char *const envp[] = { (char *)"PATH=/usr/bin:/bin", NULL };
@@ -343,8 +344,20 @@ static int run_bwrap(const struct strvec *args, struct strbuf *out_err)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	fs_read_fd(pipefd[0], 65536, &msg, "bwrap", &dummy);
-	close(pipefd[0]);
+	*err_fd = pipefd[0];
+	return pid;
+}
+
+/* Wait for a bwrap_start()ed bwrap: 0 when it succeeded, 1 with its first
+ * line of stderr in out_err when it failed, -1 with errno. */
+static int bwrap_finish(pid_t pid, int err_fd, struct strbuf *out_err)
+{
+	cleanup_strbuf struct strbuf msg = STRBUF_INIT;
+	cleanup_strbuf struct strbuf dummy = STRBUF_INIT;
+	int status;
+
+	fs_read_fd(err_fd, 65536, &msg, "bwrap", &dummy);
+	close(err_fd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
@@ -356,27 +369,49 @@ static int run_bwrap(const struct strvec *args, struct strbuf *out_err)
 	return 1;
 }
 
-int wrap_probe_bwrap(bool *disable_userns, struct strbuf *err)
+/* Run bwrap with args: bwrap_finish()'s answer. */
+static int run_bwrap(const struct strvec *args, struct strbuf *out_err)
+{
+	int err_fd;
+	pid_t pid = bwrap_start(args, &err_fd);
+
+	return pid < 0 ? -1 : bwrap_finish(pid, err_fd, out_err);
+}
+
+void wrap_probe_start(struct wrap_probe *p)
+{
+	cleanup_strvec struct strvec args = STRVEC_INIT;
+
+	p->pid = -1;
+	if (access(BWRAP_PATH, X_OK) < 0)
+		return;
+	/* Usually one run answers both questions: bwrap makes a sandbox here,
+	 * and it knows --disable-userns. */
+	strvec_pushl(&args, "bwrap", "--unshare-user", "--disable-userns", "--unshare-pid",
+		     "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--",
+		     "/bin/sh", "-c", ":", NULL);
+	p->pid = bwrap_start(&args, &p->err_fd);
+}
+
+int wrap_probe_finish(struct wrap_probe *p, bool *disable_userns, struct strbuf *err)
 {
 	cleanup_strvec struct strvec args = STRVEC_INIT;
 	cleanup_strbuf struct strbuf msg = STRBUF_INIT;
 	int r;
 
 	if (access(BWRAP_PATH, X_OK) < 0) {
+		if (p->pid > 0)
+			bwrap_finish(p->pid, p->err_fd, &msg);
 		strbuf_addf(err, "cannot run '%s': %s\n"
 			    "hint: install bubblewrap (Debian, Ubuntu: sudo apt install bubblewrap; "
 			    "Fedora: sudo dnf install bubblewrap)", BWRAP_PATH, strerror(errno));
 		return -1;
 	}
-	/* Usually one run answers both questions: bwrap makes a sandbox here,
-	 * and it knows --disable-userns. */
-	strvec_pushl(&args, "bwrap", "--unshare-user", "--disable-userns", "--unshare-pid",
-		     "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--",
-		     "/bin/sh", "-c", ":", NULL);
-	if (run_bwrap(&args, &msg) == 0) {
+	if (p->pid > 0 && bwrap_finish(p->pid, p->err_fd, &msg) == 0) {
 		*disable_userns = true;
 		return 0;
 	}
+	p->pid = -1;
 	strbuf_reset(&msg);
 	strvec_clear(&args);
 	strvec_pushl(&args, "bwrap", "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/",
@@ -416,45 +451,57 @@ static int collect_trusted(struct libdeps *ld, const char *path, size_t *skipped
 	return 0;
 }
 
-int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *err)
+int wrap_scan_host_libs(const struct policy *pol, struct libdeps *ld, struct strbuf *err)
 {
-	cleanup_strbuf struct strbuf out = STRBUF_INIT;
-	cleanup_free char *venv_lib = xasprintf("%s/lib", v->path);
-	cleanup_free char *privbin = xasprintf("%s/%s/%s", v->path, STATE_DIR, STATE_BIN);
 	cleanup_strvec struct strvec host = STRVEC_INIT;
-	struct libdeps ld;
 	size_t i, skipped = 0;
-	int ret = -1;
 
-	libdeps_init(&ld);
-	if (libdeps_add_system_dirs(&ld, "/", err) < 0)
-		goto out;
+	if (libdeps_add_system_dirs(ld, "/", err) < 0)
+		return -1;
 	for (i = 0; i < pol->lib_dirs.nr; i++)
-		libdeps_add_dir(&ld, pol->lib_dirs.v[i]);
-	if (libdeps_add_file(&ld, pol->python, false, err) < 0)
-		goto out;
+		libdeps_add_dir(ld, pol->lib_dirs.v[i]);
+	if (libdeps_add_file(ld, pol->python, false, err) < 0)
+		return -1;
 	plan_host_paths(&host, NULL, true);
 	/* What the recorded permissions add: GL drivers, Xlib, ... */
 	desktop_host_paths(&pol->perms, &host, NULL, true);
 	for (i = 0; i < host.nr; i++)
-		if (collect_trusted(&ld, host.v[i], &skipped, err) < 0)
-			goto out;
+		if (collect_trusted(ld, host.v[i], &skipped, err) < 0)
+			return -1;
 	for (i = 0; i < pol->expose.nr; i++) {
 		cleanup_free char *dynload = xasprintf("%s/lib-dynload", pol->expose.v[i]);
 
 		/* The standard library's extension modules are all in lib-dynload. */
-		if (collect_trusted(&ld, is_dir(dynload) ? dynload : pol->expose.v[i],
+		if (collect_trusted(ld, is_dir(dynload) ? dynload : pol->expose.v[i],
 				    &skipped, err) < 0)
-			goto out;
+			return -1;
 	}
+	return 0;
+}
+
+int wrap_write_libs(struct venv *v, struct libdeps *ld, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf out = STRBUF_INIT;
+	cleanup_free char *venv_lib = xasprintf("%s/lib", v->path);
+	cleanup_free char *privbin = xasprintf("%s/%s/%s", v->path, STATE_DIR, STATE_BIN);
+	size_t skipped = 0;
+
 	/* Hostile ground: the venv. Parsed, never run; resolved only into
 	 * the trusted directories above. */
-	if (libdeps_scan_tree(&ld, venv_lib, false, &skipped, err) < 0 ||
-	    libdeps_scan_tree(&ld, privbin, false, &skipped, err) < 0)
-		goto out;
-	libs_format(&ld.found, &out);
-	ret = fs_write_atomic_at(v->state_fd, STATE_LIBS, out.buf, out.len, 0644, err);
-out:
+	if (libdeps_scan_tree(ld, venv_lib, false, &skipped, err) < 0 ||
+	    libdeps_scan_tree(ld, privbin, false, &skipped, err) < 0)
+		return -1;
+	libs_format(&ld->found, &out);
+	return fs_write_atomic_at(v->state_fd, STATE_LIBS, out.buf, out.len, 0644, err);
+}
+
+int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *err)
+{
+	struct libdeps ld;
+	int ret;
+
+	libdeps_init(&ld);
+	ret = wrap_scan_host_libs(pol, &ld, err) < 0 ? -1 : wrap_write_libs(v, &ld, err);
 	libdeps_release(&ld);
 	return ret;
 }
@@ -732,17 +779,22 @@ int wrap_check(struct venv *v, const char *exe, struct strvec *findings, struct 
 }
 
 /* The end of every change, under the lock: gates match the private bin,
- * the library cache and the stamp are current, the notes are said. */
+ * the library cache and the stamp are current, the notes are said.
+ * host_libs: the host part of the library scan, when the caller did it
+ * (else NULL); synced: what the caller wrote is on disk already. */
 static int settle(struct venv *v, const struct policy *pol, const char *exe,
-		  struct strvec *notes, struct strbuf *err)
+		  struct libdeps *host_libs, bool synced, struct strvec *notes, struct strbuf *err)
 {
+	int changes = gate_reconcile(v, exe, notes, err);
 	size_t i;
 
-	if (gate_reconcile(v, exe, notes, err) < 0 || wrap_update_libs(v, pol, err) < 0)
+	if (changes < 0 ||
+	    (host_libs ? wrap_write_libs(v, host_libs, err) : wrap_update_libs(v, pol, err)) < 0)
 		return -1;
 	hint_files(v, true);
-	/* The gates were written without an fsync each; one for all. */
-	if (syncfs(v->fd) < 0) {
+	/* The gates were written without an fsync each; one for all (unless
+	 * the caller's sync covered them all and no gate was written since). */
+	if ((changes || !synced) && syncfs(v->fd) < 0) {
 		strbuf_addf(err, "cannot sync '%s': %s", v->path, strerror(errno));
 		return -1;
 	}
@@ -829,11 +881,14 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strvec struct strvec notes = STRVEC_INIT;
 	cleanup_strvec struct strvec options = STRVEC_INIT;
+	struct wrap_probe probe;
+	struct libdeps host_libs;
 	struct policy pol;
 	bool disable_userns = false;
-	int ret = -1;
+	int ret = -1, synced, scanned;
 
 	policy_init(&pol);
+	libdeps_init(&host_libs);
 	{
 		/* Wrapped before? Then the real python links are in the private
 		 * bin, and the recorded options are kept. */
@@ -854,9 +909,13 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 			}
 		pol.perms = recorded;
 	}
-	if (wrap_make_policy(v, &options, &pol, err) < 0 ||
-	    gate_check_bin(v, err) < 0 ||
-	    wrap_probe_bwrap(&disable_userns, err) < 0)
+	if (wrap_make_policy(v, &options, &pol, err) < 0 || gate_check_bin(v, err) < 0)
+		goto out;
+	/* Nothing is written before bwrap has said yes; meanwhile, what the
+	 * host's trusted paths need (it reads only). */
+	wrap_probe_start(&probe);
+	scanned = wrap_scan_host_libs(&pol, &host_libs, err);
+	if (wrap_probe_finish(&probe, &disable_userns, scanned < 0 ? &text : err) < 0 || scanned < 0)
 		goto out;
 	pol.disable_userns = disable_userns;
 	find_other_venvs(v, &pol, &notes);
@@ -870,8 +929,8 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	 * library cache is written leaves it to the first launch. */
 	policy_format(&pol, &text);
 	if (fs_write_atomic_at(v->state_fd, STATE_POLICY, text.buf, text.len, 0644, err) < 0 ||
-	    gate_wrap_bin(v, exe, gated, &notes, err) < 0 ||
-	    settle(v, &pol, exe, &notes, err) < 0)
+	    (synced = gate_wrap_bin(v, exe, gated, &notes, err)) < 0 ||
+	    settle(v, &pol, exe, &host_libs, synced, &notes, err) < 0)
 		goto out;
 	{
 		/* So that the sandboxes of a project holding this venv see it
@@ -885,6 +944,7 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	ret = 0;
 out:
 	venv_unlock(v);
+	libdeps_release(&host_libs);
 	policy_release(&pol);
 	return ret;
 }
@@ -897,7 +957,7 @@ int wrap_reconcile(struct venv *v, const char *exe, struct strbuf *err)
 
 	policy_init(&pol);
 	if (venv_lock(v, err) < 0 || wrap_read_policy(v, &pol, err) < 0 ||
-	    settle(v, &pol, exe, &notes, err) < 0)
+	    settle(v, &pol, exe, NULL, false, &notes, err) < 0)
 		goto out;
 	ret = 0;
 out:

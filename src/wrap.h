@@ -14,6 +14,8 @@
 #ifndef SV_WRAP_H
 #define SV_WRAP_H
 
+#include <sys/types.h>
+#include "libdeps.h"
 #include "state.h"
 #include "strbuf.h"
 #include "strvec.h"
@@ -40,10 +42,24 @@ int wrap_recorded_project(struct venv *v);
 int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		     struct policy *pol, struct strbuf *err);
 /* Check that bwrap makes a sandbox here; learn whether it supports
- * --disable-userns. Errors carry a hint. (The options to record are tried
- * in a launch's own layout: launch_probe.) */
-int wrap_probe_bwrap(bool *disable_userns, struct strbuf *err);
-/* Collect the host libraries the sandbox needs and write the cache. */
+ * --disable-userns. The first run starts in the background
+ * (wrap_probe_start) while the caller reads what it needs; finishing it
+ * waits. Errors carry a hint. (The options to record are tried in a
+ * launch's own layout: launch_probe.) */
+struct wrap_probe {
+	pid_t pid;              /* the first run, or -1 */
+	int err_fd;             /* its stderr */
+};
+void wrap_probe_start(struct wrap_probe *p);
+int wrap_probe_finish(struct wrap_probe *p, bool *disable_userns, struct strbuf *err);
+
+/* Collect the host libraries the sandbox needs and write the cache. In two
+ * parts, so that a wrap does the first while bwrap is probed: what the
+ * trusted host paths need (the interpreter, the table in plan.c, the
+ * standard library's modules), into ld (libdeps_init()ed); then what the
+ * venv's lib/ and private bin need, and the write. */
+int wrap_scan_host_libs(const struct policy *pol, struct libdeps *ld, struct strbuf *err);
+int wrap_write_libs(struct venv *v, struct libdeps *ld, struct strbuf *err);
 int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *err);
 /* Read the recorded policy of a wrapped venv. */
 int wrap_read_policy(struct venv *v, struct policy *pol, struct strbuf *err);

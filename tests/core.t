@@ -107,7 +107,9 @@ like "$err" '^/usr/bin/bwrap ' "VERBOSE=1 prints the bwrap command line"
 like "$err" "^sandbox-venv: read-write $p: the project, read-write\$" \
 	"... and before it, each mount with why: the project"
 like "$err" "^sandbox-venv: read-only  $v: the venv, read-only\$" "... the venv"
-like "$err" '^sandbox-venv: read-only  /etc/ssl/certs: TLS certificates$' "... a host path of the table"
+like "$err" '^sandbox-venv: \(read-only \|landlock  \) /etc/ssl/certs: \(read and execute: \)\?TLS certificates$' \
+	"... a host path of the table, bound or allowed"
+like "$err" '^sandbox-venv: layout: ' "... and the layout"
 like "$err" '^sandbox-venv: tmpfs      /tmp: private and empty' "... the private /tmp"
 err=$("$v/bin/python" -c pass 2>&1 >/dev/null)
 is "$err" "" "without VERBOSE a successful launch prints nothing on stderr"

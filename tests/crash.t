@@ -140,6 +140,30 @@ is "$mixed" 0 "$first_kills kills of a first wrap ($(spread); $unwrapped left it
 delays=()
 is "$broken" 0 "... each venv worked, and wrapping again completed it"
 
+
+# The first wrap's last window, made by hand: the gates are in place, and
+# the old bin/ has not yet become the private bin. Whatever opens the venv
+# next (a launch, --check, a wrap) finishes the move; nothing is lost.
+newbin=.bin.sandbox-venv-new
+for opener in launch check wrap; do
+	p=$SV_TMP/crash-window-$opener
+	cp -a "$tpl" "$p"
+	v=$p/.venv
+	"$SV" "$v" >/dev/null 2>&1
+	mv "$v/.sandbox-venv/bin" "$v/$newbin"
+	case $opener in
+	launch) out=$("$v/bin/tool1" -c 'import os; print(os.environ["HOME"])' 2>&1) ;;
+	check) out=$("$SV" --check "$v" 2>&1) ;;
+	wrap) out=$("$SV" "$v" 2>&1) ;;
+	esac
+	after=$(cd "$v/.sandbox-venv/bin" 2>/dev/null && ls | grep -v -e '^activate' -e '^Activate' | sort | tr '\n' ' ')
+	ok "$([ ! -e "$v/$newbin" ] && [ -z "$(ungated "$v")" ] && works_sandboxed "$v" &&
+		[ "$after" = "$(echo "$before" | tr ' ' '\n' | grep -v -e '^activate' -e '^Activate' -e '^$' | sort | tr '\n' ' ')" ]
+		echo $?)" "a first wrap killed between its exchange and its last rename: the next $opener finishes it, every entry point kept"
+	[ -n "$after" ] || printf '%s\n' "$out" | sed 's/^/#   /' | head -5
+	rm -rf "$p"
+done
+
 echo "# first-wrap phase: ${SECONDS}s"
 # --- pip, killed while it installs or reconciles ------------------------------
 SECONDS=0

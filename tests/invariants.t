@@ -474,6 +474,56 @@ if : 2>/dev/null >/proc/self/fd/0/planted-by-sandbox; then echo "create DONE"; e
 			! printf '%s\n' "$out" | grep -q -e "SECRET-FD0-$$" -e '^list: .*probe-secret'; echo $?)" "$out"
 	t descriptors "stdin from a host directory: nothing can be created in it through fd 0 (host)" \
 		"$([ ! -e "$fd0dir/planted-by-sandbox" ]; echo $?)" "$out"
+
+	# A file redirected in (< file) and one appended to (>> file), both
+	# outside the project: with Landlock path rules, reopening them through
+	# /proc/self/fd allows what the redirection did and no more (README,
+	# "not protected": the per-file layout has no such rules).
+	redir_in=$W/redirected-in
+	redir_app=$W/appended-to
+	echo "IN-$$" >"$redir_in"
+	echo "APPENDED-SECRET-$$" >"$redir_app"
+	out=$(cd "$p" && "$v/bin/python" -c '
+import errno, os, sys
+def report(id, fn):
+    try:
+        fn()
+        r = "DONE"
+    except OSError as e:
+        r = "blocked " + errno.errorcode.get(e.errno, str(e.errno))
+    os.write(2, ("%s %s\n" % (id, r)).encode())
+def put(path, mode, text):
+    def fn():
+        with open(path, mode) as f:
+            f.write(text)
+    return fn
+def get(path):
+    def fn():
+        with open(path) as f:
+            os.write(2, ("got " + f.read()).encode())
+    return fn
+report("w0", put("/proc/self/fd/0", "a", "PLANTED-BY-SANDBOX\n"))
+report("t0", put("/proc/self/fd/0", "w", ""))
+report("r0", get("/dev/stdin"))
+report("r1", get("/proc/self/fd/1"))
+report("t1", put("/proc/self/fd/1", "w", ""))
+report("w1", put("/dev/stdout", "a", "appended-through-reopen\n"))
+' <"$redir_in" 2>&1 >>"$redir_app")
+	if [ "$(VERBOSE=1 "$v/bin/python" -c pass 2>&1 | grep -c '^sandbox-venv: landlock   ')" -gt 0 ]; then
+		t descriptors "< file outside the project: not reopened for writing through /proc/self/fd/0" \
+			"$(blocked "$out" w0 EACCES && blocked "$out" t0 EACCES &&
+				[ "$(cat "$redir_in")" = "IN-$$" ]; echo $?)" "$out"
+		t descriptors ">> file outside the project: not reopened for reading or truncating through /proc/self/fd/1" \
+			"$(blocked "$out" r1 EACCES && blocked "$out" t1 EACCES &&
+				! grep -q "got APPENDED-SECRET" <<<"$out" && grep -q "APPENDED-SECRET-$$" "$redir_app"
+				echo $?)" "$out"
+		t descriptors "control: each reopens as the caller opened it (/dev/stdin reads, /dev/stdout appends)" \
+			"$(grep -q "^got IN-$$" <<<"$out" && grep -q '^appended-through-reopen$' "$redir_app"; echo $?)" "$out"
+	else
+		tskip descriptors "< file: reopened for writing through /proc/self/fd/0: possible in the per-file layout (no Landlock path rules; README, not protected)"
+		tskip descriptors ">> file: reopened for reading through /proc/self/fd/1: possible in the per-file layout (README, not protected)"
+		tskip descriptors "control: reopening as the caller opened it: per-file layout"
+	fi
 else
 	t descriptors "make the descriptor test project (venv with pip and the probe)" 1
 fi

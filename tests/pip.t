@@ -152,8 +152,14 @@ if [ -n "$whl" ]; then
 	check "the wheel console script got a gate" is_gate "$v/bin/wheel"
 	out=$("$v/bin/wheel" version 2>&1)
 	like "$out" '^wheel ' "the wheel gate runs"
-	check "/usr/share/python-wheels is not visible without the bind" \
-		"$v/bin/python" -c 'import os, sys; sys.exit(os.path.exists("/usr/share/python-wheels"))'
+	check "/usr/share/python-wheels cannot be listed without the bind" \
+		"$v/bin/python" -c '
+import os, sys
+try:
+    os.listdir("/usr/share/python-wheels")
+except OSError:
+    sys.exit(0)
+sys.exit(1)'
 else
 	skip "no wheel in /usr/share/python-wheels"
 fi

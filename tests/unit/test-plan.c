@@ -22,7 +22,8 @@ struct fixture {
 	struct plan plan;
 };
 
-static void fixture_init(struct fixture *f, bool pip, const char *entry, const char *cwd)
+static void fixture_build(struct fixture *f, bool pip, const char *entry, const char *cwd,
+			  enum plan_layout layout, const char *const *extra)
 {
 	static const char *const args[] = { "-c", "pass", NULL };
 	static const char *const no_args[] = { NULL };
@@ -47,6 +48,9 @@ static void fixture_init(struct fixture *f, bool pip, const char *entry, const c
 	strvec_push(&f->bwrap_args, "--setenv");
 	strvec_push(&f->bwrap_args, "X");
 	strvec_push(&f->bwrap_args, "per-launch");
+	if (extra)
+		strvec_pushv(&f->bwrap_args, extra);
+	f->in.layout = layout;
 	f->in.policy = &f->pol;
 	f->in.libs = &f->libs;
 	f->in.envp = caller_env;
@@ -75,6 +79,11 @@ static void fixture_init(struct fixture *f, bool pip, const char *entry, const c
 	if (plan_build(&f->plan, &f->in, &err) < 0)
 		printf("# plan_build: %s\n", err.buf);
 	strbuf_release(&err);
+}
+
+static void fixture_init(struct fixture *f, bool pip, const char *entry, const char *cwd)
+{
+	fixture_build(f, pip, entry, cwd, PLAN_LAYOUT_BINDS, NULL);
 }
 
 static void fixture_release(struct fixture *f)
@@ -278,6 +287,132 @@ static void test_expose(void)
 	plan_release(&p);
 }
 
+/* The rule for path in the Landlock layout, or NULL. */
+static const struct plan_rule *find_rule(const struct plan *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_rules; i++)
+		if (!strcmp(p->rules[i].path, path))
+			return &p->rules[i];
+	return NULL;
+}
+
+static bool rule_is(const struct plan *p, const char *path, enum landlock_class c)
+{
+	const struct plan_rule *r = find_rule(p, path);
+
+	return r && r->access == c;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* Index in args of the pair "opt value", or -1. */
+static long find_arg_pair(const struct strvec *args, const char *opt, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < args->nr; i++)
+		if (!strcmp(args->v[i], opt) && !strcmp(args->v[i + 1], value))
+			return (long)i;
+	return -1;
+}
+
+static void test_landlock(bool pip)
+{
+	static const char *const private[] = { "/home", "/root", "/run/user", "/var" };
+	cleanup_strvec struct strvec args = STRVEC_INIT;
+	cleanup_strbuf struct strbuf data = STRBUF_INIT;
+	const char *mode = pip ? "pip" : "plain";
+	struct fixture f;
+	size_t i, j, file_binds = 0;
+	bool stray = false;
+
+	fixture_build(&f, pip, "python", "/p", PLAN_LAYOUT_LANDLOCK, NULL);
+	ok(f.plan.layout == PLAN_LAYOUT_LANDLOCK && f.plan.nr_rules > 0,
+	   "landlock %s: the plan carries path rules", mode);
+	ok(rule_is(&f.plan, "/p", LANDLOCK_WRITE) && rule_is(&f.plan, "/p/.venv/home", LANDLOCK_WRITE) &&
+	   rule_is(&f.plan, "/p/.venv/cache", LANDLOCK_WRITE) && rule_is(&f.plan, "/tmp", LANDLOCK_WRITE) &&
+	   rule_is(&f.plan, "/var/tmp", LANDLOCK_WRITE),
+	   "landlock %s: the project, home, cache, /tmp and /var/tmp writable", mode);
+	ok(rule_is(&f.plan, "/p/.venv", pip ? LANDLOCK_WRITE : LANDLOCK_READ),
+	   "landlock %s: the venv %s", mode, pip ? "writable (pip)" : "read-only");
+	ok(rule_is(&f.plan, "/dev", LANDLOCK_DEV) && rule_is(&f.plan, "/proc", LANDLOCK_PROC),
+	   "landlock %s: /dev with device ioctls, /proc", mode);
+	ok(!exists("/usr/bin/python3.11") || rule_is(&f.plan, "/usr/bin/python3.11", LANDLOCK_READ),
+	   "landlock %s: the interpreter read and execute", mode);
+	ok((!exists("/usr/bin/git") || rule_is(&f.plan, "/usr/bin/git", LANDLOCK_READ)) &&
+	   (!exists("/etc/hosts") || rule_is(&f.plan, "/etc/hosts", LANDLOCK_READ)) &&
+	   !find_rule(&f.plan, "/etc/shadow") && !find_rule(&f.plan, "/usr") &&
+	   !find_rule(&f.plan, "/usr/bin/gcc"),
+	   "landlock %s: the table's paths read and execute, nothing else of /etc or /usr", mode);
+	ok(find_op(&f.plan, PLAN_RO_BIND, "/usr") >= 0 && find_op(&f.plan, PLAN_TMPFS, "/etc") >= 0 &&
+	   find_op(&f.plan, PLAN_TMPFS, "/usr/bin") > find_op(&f.plan, PLAN_RO_BIND, "/usr"),
+	   "landlock %s: /usr whole and read-only; /etc and /usr/bin shown as links", mode);
+	for (i = 0; i < f.plan.nr; i++) {
+		const struct plan_op *op = &f.plan.ops[i];
+
+		if (op->type == PLAN_RO_BIND && str_has_prefix(op->dest, "/usr/") &&
+		    !str_has_prefix(op->dest, "/usr/bin/python"))
+			file_binds++;
+		for (j = 0; op->dest && op->type != PLAN_SETENV && j < ARRAY_SIZE(private); j++)
+			if (under(op->dest, private[j]) && strcmp(op->dest, "/var/tmp")) {
+				stray = true;
+				printf("#   mounted below %s: %s\n", private[j], op->dest);
+			}
+	}
+	ok(file_binds == 0, "landlock %s: no file of /usr bound on its own (but the interpreter's)", mode);
+	ok(!stray, "landlock %s: nothing mounted below /home, /root, /run/user, /var but /var/tmp",
+	   mode);
+	plan_to_args(&f.plan, &args);
+	ok(find_arg_pair(&args, "--remount-ro", "/etc") > strvec_find(&args, "per-launch") &&
+	   find_arg_pair(&args, "--remount-ro", "/usr/bin") > strvec_find(&args, "per-launch"),
+	   "landlock %s: the links made read-only after the caller's options", mode);
+	plan_rules_data(&f.plan, &data);
+	ok(data.len > 3 && !memcmp(data.buf, "p/proc", 7), "landlock %s: the rules' records, "
+	   "class then path, each ending in NUL", mode);
+	fixture_release(&f);
+}
+
+static void test_landlock_extra(void)
+{
+	static const char *const usr[] = { "--ro-bind", "/usr", "/usr", NULL };
+	static const char *const into[] = { "--bind", "/srv/cc", "/usr/bin/cc", "--unshare-net",
+					    "--dev-bind", "/dev/dri", "/dev/dri", NULL };
+	static const char *const odd[] = { "--no-such-option", "--bind", "/a", "/b", NULL };
+	cleanup_strvec struct strvec args = STRVEC_INIT;
+	struct fixture f;
+
+	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, usr);
+	plan_to_args(&f.plan, &args);
+	ok(rule_is(&f.plan, "/usr", LANDLOCK_READ) && find_arg_pair(&args, "--remount-ro", "/usr/bin") < 0,
+	   "landlock: the caller's --ro-bind /usr /usr is allowed, and covers the links in /usr/bin");
+	fixture_release(&f);
+	strvec_clear(&args);
+
+	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, into);
+	plan_to_args(&f.plan, &args);
+	ok(rule_is(&f.plan, "/usr/bin/cc", LANDLOCK_WRITE) && rule_is(&f.plan, "/dev/dri", LANDLOCK_DEV) &&
+	   find_arg_pair(&args, "--remount-ro", "/usr/bin") > find_arg_pair(&args, "--bind", "/srv/cc"),
+	   "landlock: the caller's binds are allowed as bound, and one into /usr/bin comes first");
+	fixture_release(&f);
+
+	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, odd);
+	ok(!find_rule(&f.plan, "/b"), "landlock: after an option it does not know, no rule from "
+	   "the caller's options (bwrap refuses them)");
+	fixture_release(&f);
+
+	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_BINDS, into);
+	ok(f.plan.nr_rules == 0 && find_op(&f.plan, PLAN_TMPFS, "/etc") < 0,
+	   "binds: no rules, no links");
+	fixture_release(&f);
+}
+
 int main(void)
 {
 	test_environment();
@@ -285,5 +420,8 @@ int main(void)
 	test_mounts(true);
 	test_shell();
 	test_expose();
+	test_landlock(false);
+	test_landlock(true);
+	test_landlock_extra();
 	return done_testing();
 }

@@ -1,0 +1,304 @@
+#!/bin/bash
+# layout.t - the two layouts (src/plan.h, rule 7): whole read-only trees
+# with Landlock path rules applied by the sandbox's init, and one bind per
+# file where the kernel has no Landlock or the caller asks for it
+# (SANDBOX_LAYOUT=binds; tests/run-all runs this file both ways). What each
+# layout says about itself; the init's handoff of the rules; secrets left
+# unmounted; and the probes that must still take their fallback when a
+# file is there but not allowed (EACCES) instead of absent (ENOENT).
+. "$(dirname "$0")/lib.sh"
+
+p=$(new_project layout) || { ok 1 "a wrapped venv with pip"; done_testing; exit; }
+v=$p/.venv
+uid=$(id -u)
+
+# The layout this environment's launches take, as --check says it.
+layout=$(VERBOSE=1 "$SV" --check "$v" 2>&1 | sed -n 's/^[^ ]*: layout: //p')
+case $layout in
+whole*) landlock=1 ;;
+*) landlock= ;;
+esac
+like "$layout" '.' "--check names the layout: $layout"
+err=$(cd "$p" && VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
+like "$err" "^sandbox-venv: layout: $layout\$" "... and VERBOSE names the same one"
+
+# --- the switch --------------------------------------------------------------------
+out=$(SANDBOX_LAYOUT=binds "$SV" --check "$v" 2>&1)
+like "$out" ': layout: one read-only bind per listed file (SANDBOX_LAYOUT=binds)$' \
+	"SANDBOX_LAYOUT=binds: --check says the fallback is forced"
+err=$(cd "$p" && SANDBOX_LAYOUT=binds VERBOSE=1 "$v/bin/python" -c 'print("ran")' 2>&1)
+like "$err" '^sandbox-venv: layout: one read-only bind per listed file (SANDBOX_LAYOUT=binds)$' \
+	"... and a launch takes it"
+unlike "$err" '^sandbox-venv: landlock   ' "... with no path rules"
+like "$err" '^ran$' "... and runs"
+err=$(cd "$p" && SANDBOX_LAYOUT=bogus "$v/bin/python" -c 'print("ran")' 2>&1)
+like "$err" "SANDBOX_LAYOUT='bogus': the layouts are 'landlock' and 'binds'" \
+	"an unknown SANDBOX_LAYOUT stops the launch"
+unlike "$err" '^ran$' "... before the program runs"
+printf 'SANDBOX_LAYOUT=binds\n' >"$p/.env"
+err=$(cd "$p" && VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
+like "$err" "^sandbox-venv: layout: $layout\$" "SANDBOX_LAYOUT in the project's .env changes nothing"
+like "$err" "'SANDBOX_LAYOUT' is sandbox policy" "... and is named as ignored"
+rm -f "$p/.env"
+if [ -n "$landlock" ]; then
+	err=$(cd "$p" && VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
+	like "$err" "^sandbox-venv: landlock   /usr/bin/git: read and execute: " \
+		"VERBOSE names each path rule with its reason"
+	like "$err" "^sandbox-venv: landlock   $p: read, write and execute: the project\$" \
+		"... the project's among them"
+else
+	skip "no Landlock path rules in this layout ($layout)"
+	skip "no Landlock path rules in this layout"
+fi
+
+# --- what the program sees: the same files either way ---------------------------
+cat >"$p/probe.py" <<'PY'
+"""One probe per name: prints a short, deterministic result."""
+import errno, os, shutil, subprocess, sys
+
+
+def outcome(fn):
+    try:
+        fn()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def which():
+    print(shutil.which("git"), shutil.which("gcc"), shutil.which("sv-no-such-tool"))
+
+
+def run_missing():
+    # Code that catches FileNotFoundError for a tool that is not there.
+    try:
+        subprocess.run(["gcc", "--version"], stdout=subprocess.DEVNULL)
+        print("ran")
+    except FileNotFoundError:
+        print("FileNotFoundError")
+    except OSError as e:
+        print(type(e).__name__)
+
+
+def pager():
+    # pydoc looks for less, then more, when both ends are a terminal.
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.pop("PAGER", None)
+        os.environ.pop("MANPAGER", None)
+        os.environ["TERM"] = "xterm"
+        import pydoc
+        p = pydoc.getpager()
+        print("PAGER", getattr(p, "__name__", "?"), flush=True)
+        os._exit(0)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    words = out.decode(errors="replace").split()
+    print(words[words.index("PAGER") + 1] if "PAGER" in words else "no answer: %r" % out)
+
+
+def find_library():
+    import ctypes.util
+    print(ctypes.util.find_library("c"), ctypes.util.find_library("sv_no_such_lib"))
+
+
+def etc():
+    # Files of /etc that code probes for, then opens.
+    print(outcome(lambda: open("/etc/shadow").read()), os.path.exists("/etc/shadow"),
+          outcome(lambda: open("/etc/hostname").read()))
+
+
+def visible(path):
+    # A host file that is there in the Landlock layout but not allowed.
+    print(os.path.exists(path), outcome(lambda: open(path, "rb").read(1)))
+
+
+def writable():
+    def w(path):
+        def fn():
+            with open(path, "w") as f:
+                f.write("x")
+            os.unlink(path)
+        return fn
+    print(outcome(w("written")), outcome(w("/tmp/x")), outcome(w("/var/tmp/x")),
+          outcome(w(os.environ["HOME"] + "/x")), outcome(w(sys.prefix + "/x")),
+          outcome(w("/usr/x")), outcome(w("/etc/x")), outcome(w("/usr/bin/x")))
+
+
+if __name__ == "__main__":
+    globals()[sys.argv[1]](*sys.argv[2:])
+PY
+probe() { (cd "$p" && "$v/bin/python" probe.py "$@" 2>&1); }
+
+is "$(probe which)" "/usr/bin/git None None" \
+	"shutil.which finds the tools the sandbox may run, and no other (gcc) on the PATH"
+is "$(probe run_missing)" FileNotFoundError \
+	"running a tool that is not allowed raises FileNotFoundError, as for one that is not there"
+is "$(probe pager)" ttypager "pydoc's pager: neither less nor more, so its own"
+like "$(probe find_library)" '^libc\.so\.6 None$' \
+	"ctypes.util.find_library finds libc (ldconfig -p) and says None for a missing library"
+is "$(probe etc)" "ENOENT False ENOENT" "/etc shows only its listed files: /etc/shadow, /etc/hostname absent"
+lic=$(ls /usr/share/common-licenses/* 2>/dev/null | head -1)
+if [ -z "$lic" ]; then
+	skip "no /usr/share/common-licenses to probe"
+elif [ -n "$landlock" ]; then
+	is "$(probe visible "$lic")" "True EACCES" \
+		"the documented change: an unlisted file under /usr is there, but opening it fails with EACCES"
+else
+	is "$(probe visible "$lic")" "False ENOENT" "an unlisted file under /usr is absent"
+fi
+is "$(probe writable)" "ok ok ok ok EROFS EROFS EROFS EROFS" \
+	"writable: the project, /tmp, /var/tmp, HOME; not the venv, /usr, /etc, the PATH's links"
+
+# setuptools looking for a compiler: an optional extension is skipped.
+mkdir -p "$p/optext/optext"
+cat >"$p/optext/setup.py" <<'PY'
+from setuptools import Extension, setup
+setup(name="optext", version="1.0", packages=["optext"],
+      ext_modules=[Extension("optext._speedups", ["optext/_speedups.c"], optional=True)])
+PY
+echo 'int x;' >"$p/optext/optext/_speedups.c"
+echo 'try:
+    from . import _speedups
+    KIND = "compiled"
+except ImportError:
+    KIND = "pure"' >"$p/optext/optext/__init__.py"
+out=$(cd "$p" && "$v/bin/pip" install -q --no-index --no-build-isolation ./optext 2>&1)
+rc=$?
+ok $rc "pip installs a package whose C extension is optional, with no compiler inside"
+[ $rc -eq 0 ] || printf '%s\n' "$out" | tail -8 | sed 's/^/#   /'
+is "$(cd "$p" && "$v/bin/python" -c 'import optext; print(optext.KIND)' 2>&1)" pure \
+	"... and it runs without the extension"
+
+# pip looking for version control tools: git is there, hg is not.
+if command -v git >/dev/null 2>&1; then
+	mkdir -p "$p/gitpkg/gitpkg"
+	echo 'from setuptools import setup
+setup(name="gitpkg", version="1.0", packages=["gitpkg"])' >"$p/gitpkg/setup.py"
+	: >"$p/gitpkg/gitpkg/__init__.py"
+	git -C "$p/gitpkg" init -q && git -C "$p/gitpkg" add . &&
+		git -C "$p/gitpkg" -c user.name=t -c user.email=t@example.org commit -q -m init
+	out=$(cd "$p" && "$v/bin/pip" install -q --no-index --no-build-isolation \
+		"git+file://$p/gitpkg#egg=gitpkg" 2>&1)
+	rc=$?
+	ok $rc "pip installs from a git repository in the project (git+file://)"
+	[ $rc -eq 0 ] || printf '%s\n' "$out" | tail -8 | sed 's/^/#   /'
+else
+	skip "git is not installed"
+fi
+out=$(cd "$p" && "$v/bin/pip" install -q --no-index "hg+file://$p/nothing#egg=nothing" 2>&1)
+like "$out" "Cannot find command 'hg'" "pip says hg is missing, as it would outside"
+
+# --- secrets stay unmounted (plan.h, rule 8) -----------------------------------------
+# What is mounted below /home, /root, /run/user and /var in the Landlock
+# layout is mounted in the per-file layout too (the pip cache when shared
+# on request, a base Python kept in a home), and a path rule there names
+# only something the plan bound or linked. The pip cache is a fresh one
+# in a directory of the real home, removed at the end.
+real_home=$("$SV_PYTHON" -c 'import os, pwd; print(pwd.getpwuid(os.getuid()).pw_dir)')
+H=$(mktemp -d "$real_home/.sv-layout.XXXXXX" 2>/dev/null) && mkdir -p "$H/.cache/pip" || H=
+lib_trap=$(trap -p EXIT)
+trap '[ -z "$H" ] || rm -rf "$H"; [ -z "$lib_trap" ] || { chmod -R u+w "$SV_TMP"; rm -rf "$SV_TMP"; } 2>/dev/null' EXIT
+MOUNTS='
+import sys
+with open("/proc/self/mountinfo") as f:
+    for line in f:
+        point = line.split()[4].replace("\\040", " ")
+        if any(point == d or point.startswith(d + "/") for d in sys.argv[1].split(":")):
+            print(point)'
+private=/home:/root:/run/user:/var
+# private_judge PROJECT VENV WHAT
+private_judge() {
+	local pr=$1 ve=$2 what=$3 in_ll in_binds extra ops rules bad= r
+	in_ll=$(cd "$pr" && HOME=$H SANDBOX_USE_PIP_CACHE=1 "$ve/bin/python" -c "$MOUNTS" "$private" 2>&1 | sort)
+	in_binds=$(cd "$pr" && HOME=$H SANDBOX_USE_PIP_CACHE=1 SANDBOX_LAYOUT=binds \
+		"$ve/bin/python" -c "$MOUNTS" "$private" 2>&1 | sort)
+	extra=$(comm -23 <(printf '%s\n' "$in_ll") <(printf '%s\n' "$in_binds") | grep -vx /var/tmp)
+	is "$extra" "" "$what: no mount below /home, /root, /run/user, /var that the per-file layout lacks"
+	ops=$(cd "$pr" && HOME=$H SANDBOX_USE_PIP_CACHE=1 VERBOSE=1 "$ve/bin/python" -c pass 2>&1)
+	rules=$(printf '%s\n' "$ops" | sed -n 's/^sandbox-venv: landlock   \([^:]*\): .*/\1/p')
+	ops=$(printf '%s\n' "$ops" | sed -n 's/^sandbox-venv: \(read-only \|read-write\|symlink   \) \([^:]*\): .*/\2/p')
+	while read -r r; do
+		case $r in /home|/home/*|/root|/root/*|/run/user|/run/user/*|/var|/var/*) ;; *) continue ;; esac
+		[ "$r" = /var/tmp ] || [[ $r == "$pr" || $r == "$pr"/* ]] && continue
+		printf '%s\n' "$ops" | grep -qxF -e "$r" || bad="$bad $r"
+	done <<<"$rules"
+	is "$bad" "" "$what: no path rule there but for what the plan bound or linked"
+}
+if [ -z "$landlock" ]; then
+	skip "secrets unmounted: compared from the Landlock layout"
+	skip "secrets unmounted: compared from the Landlock layout"
+elif [ -z "$H" ]; then
+	skip "secrets unmounted: cannot make a directory in $real_home"
+	skip "secrets unmounted: cannot make a directory in $real_home"
+else
+	private_judge "$p" "$v" "with the pip cache shared"
+fi
+
+# --- the init's handoff (src/init.h) ---------------------------------------------------
+# The rules reach the init in a sealed memory file; one it could change
+# is refused, a malformed one stops the start, and the program runs
+# confined to the rules given.
+if [ -n "$landlock" ]; then
+	init_run() {   # init_run SEAL(0|1) RULES-AS-PYTHON-BYTES PROGRAM...
+		"$SV_PYTHON" - "$SV" "$@" <<'PY'
+import fcntl, os, subprocess, sys
+sv, seal, rules, prog = sys.argv[1], sys.argv[2] == "1", eval(sys.argv[3]), sys.argv[4:]
+fd = os.memfd_create("rules", os.MFD_ALLOW_SEALING)
+os.write(fd, rules)
+os.lseek(fd, 0, 0)
+if seal:
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK |
+                fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+life_r, life_w = os.pipe()
+r = subprocess.run([sv, "--init", "0", str(life_r), str(fd), "--"] + prog,
+                   pass_fds=(life_r, fd), capture_output=True, text=True)
+print(r.returncode, (r.stdout + r.stderr).strip().replace("\n", " | "))
+PY
+	}
+	readable='b"r/usr\0r/lib\0r/lib64\0r/etc/ld.so.cache\0"'
+	out=$(init_run 1 "$readable" /usr/bin/cat /etc/hostname)
+	like "$out" "^1 .*Permission denied" "init: the program runs confined to the rules (cat /etc/hostname refused)"
+	out=$(init_run 1 "$readable" /usr/bin/true)
+	is "$out" "0 " "... and what they allow runs"
+	out=$(init_run 0 "$readable" /usr/bin/true)
+	like "$out" "^127 .*not in a sealed memory file" "init: rules in a memory file that is not sealed are refused"
+	out=$(init_run 1 'b"x/usr\0"' /usr/bin/true)
+	like "$out" "^127 .*malformed landlock rule" "init: a malformed rule stops the start"
+	out=$(init_run 1 'b"r/usr"' /usr/bin/true)
+	like "$out" "^127 .*malformed landlock rule" "init: a rule without its end stops the start"
+else
+	for n in 1 2 3 4 5; do skip "the init's handoff: no Landlock path rules in this layout"; done
+fi
+
+# --- a base Python kept in a home (pyenv) ------------------------------------------
+pyenv=${SV_PYENV:-$HOME/.pyenv/versions/3.11.7/bin/python3.11}
+if [ -x "$pyenv" ] && "$pyenv" -c pass 2>/dev/null; then
+	pe=$SV_TMP/layout-pyenv
+	mkdir -p "$pe"
+	if "$pyenv" -m venv --without-pip "$pe/.venv" >/dev/null 2>&1 && "$SV" "$pe/.venv" >/dev/null 2>&1; then
+		out=$(cd "$pe" && "$pe/.venv/bin/python" -c 'import sys, ssl, sqlite3; print(sys.base_prefix)' 2>&1)
+		is "$out" "$(cd "$(dirname "$pyenv")/.." && pwd -P)" "a pyenv-based venv runs, with ssl and sqlite3"
+		if [ -n "$landlock" ] && [ -n "$H" ]; then
+			private_judge "$pe" "$pe/.venv" "a pyenv-based venv"
+		else
+			skip "a pyenv-based venv, secrets unmounted: compared from the Landlock layout"
+			skip "a pyenv-based venv, secrets unmounted: compared from the Landlock layout"
+		fi
+	else
+		ok 1 "a pyenv-based venv: cannot make or wrap it"
+	fi
+else
+	for n in 1 2 3; do skip "no pyenv Python at $pyenv readable by $(id -un) (SV_PYENV names another)"; done
+fi
+
+done_testing
