@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -19,6 +20,8 @@
 #include "util.h"
 
 #define RUNS_DIR STATE_RUNS
+/* A record still being made (.tmp-*) is left alone while this young. */
+#define RECORD_TMP_AGE_S 60
 #define RECORD_MAX (1u << 20)
 #define COMMONDIR_MAX 4096
 /* git reads at most 255 bytes of HEAD. */
@@ -536,9 +539,14 @@ static int recover_one(int runs, const char *name, int proj, const char *project
 	cleanup_strbuf struct strbuf why = STRBUF_INIT;
 	cleanup_fd int fd = openat(runs, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct git_guard g = { { false, 0, 0, 0 }, false, 0755, NULL, 0 };
+	struct stat st;
 	int ret = 1;
 
 	if (fd < 0)
+		return 1;
+	/* A record being made is locked a moment after it is created: one
+	 * that young may be another launch's, not a dead one's. */
+	if (name[0] == '.' && (fstat(fd, &st) < 0 || time(NULL) - st.st_mtime < RECORD_TMP_AGE_S))
 		return 1;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK ? 0 : 1;

@@ -142,7 +142,6 @@ sandbox-venv .venv --uid 0 ==> run uid0
 sandbox-venv .venv --unshare-net --uid 0 --cap-add cap_net_bind_service ==> run low_port
 SANDBOX_PASS_ENV=OPENAI_API_KEY .venv/bin/my-ai-prog ==> run pass_env
 BWRAP_ARGS='--ro-bind /usr/share/python-wheels /usr/share/python-wheels' .venv/bin/pip install --no-index --find-links /usr/share/python-wheels wheel ==> run debian_wheels
-BWRAP_ARGS='--ro-bind /tmp/.X11-unix/X0 /tmp/.X11-unix/X8 --setenv DISPLAY :8' .venv/bin/my-gui ==> run x11
 sandbox-venv .venv --ro-bind ~/.vscode-server/extensions ~/.vscode-server/extensions ==> run vscode
 sandbox-venv .venv --ro-bind /opt/pycharm/plugins/python/helpers /opt/pycharm/plugins/python/helpers ==> skip PyCharm is not installed here (/opt/pycharm); the same recorded --ro-bind of an IDE's directory is run for VS Code's path
 .venv/bin/pip install debugpy ==> skip no network access to PyPI, and no debugpy wheel or Debian package (python3-debugpy) on this machine
@@ -153,16 +152,29 @@ make              # ./sandbox-venv, warnings are errors ==> covered Makefile :: 
 make check        # the whole suite (see Quick start) ==> covered Makefile :: SAN_B=build-san tests/run-all :: make check runs tests/run-all, which runs this file
 make check-san    # the ASan/UBSan part alone ==> covered Makefile :: SAN_B=build-san tests/run-all :: make check runs the same sanitizer build and tests (SAN_B)
 tests/run-all shell core.t   # one shell test ==> run run_all_core
-for t in tests/attacks.t tests/invariants.t; do SV=./sandbox-venv SV_HELPERS=build/tests bash $t; done | grep -o 'attack\[[a-z]*\]' | sort | uniq -c ==> covered tests/attacks.t :: attack[ :: tests/run-all runs attacks.t and invariants.t (every tests/*.t); the pipeline counts the attack[class] labels of their test names
+for t in tests/attacks.t tests/invariants.t tests/desktop.t; do SV=./sandbox-venv SV_HELPERS=build/tests bash $t; done | grep -o 'attack\[[a-z]*\]' | sort | uniq -c ==> covered tests/attacks.t :: attack[ :: tests/run-all runs attacks.t, invariants.t and desktop.t (every tests/*.t); the pipeline counts the attack[class] labels of their test names
 .venv/bin/pip install -e . ==> run pip_editable
 .venv/bin/python -m myproject ==> run run_module
 .venv/bin/shell -c 'python -m unittest' ==> run unittest
 sandbox-venv --show .venv ==> run show
 sandbox-venv .venv --setenv PYTHONDONTWRITEBYTECODE 1 ==> run setenv
 sandbox-venv --reset .venv ==> run reset
-sandbox-venv .venv --unshare-net ==> run unshare_net
 BWRAP_ARGS='--ro-bind /usr /usr' .venv/bin/pip install ./pkg ==> run compiler
 VERBOSE=1 .venv/bin/python -c pass ==> run verbose
+sandbox-venv .venv --network=none  # no network (or allow=HOST,...: see Network) ==> run unshare_net
+sandbox-venv .venv --network=none                       # no network at all ==> run unshare_net
+sandbox-venv .venv --network=none ==> run unshare_net
+sandbox-venv .venv --network=allow=api.example.com      # that host, port 443 ==> covered tests/network.t :: "$SV" "$v" --network=allow=allowed.test :: network.t records allow= for a host its hosts file names, and tests that port 443 alone is let through
+sandbox-venv .venv --network=allow=api.example.com ==> covered tests/network.t :: "$SV" "$v" --network=allow=allowed.test :: network.t records allow= for a host its hosts file names, and tests that port 443 alone is let through
+sandbox-venv .venv --network=allow=*.example.com,10.1.2.3:5432 ==> covered tests/network.t :: SANDBOX_NETWORK=allow=*.allowed.test :: network.t tests a *.DOMAIN entry and IP:PORT entries (there are no outside hosts here)
+SANDBOX_NETWORK=none .venv/bin/python untrusted.py      # one launch ==> covered tests/network.t :: SANDBOX_NETWORK=none overrides a recorded allow= for one launch :: network.t runs a launch with SANDBOX_NETWORK=none over a recorded allow=
+SANDBOX_NETWORK=none .venv/bin/python untrusted.py ==> covered tests/network.t :: SANDBOX_NETWORK=none overrides a recorded allow= for one launch :: network.t runs a launch with SANDBOX_NETWORK=none over a recorded allow=
+sandbox-venv: network: blocked evil.example:443 (not allowed by --network) ==> covered tests/network.t :: (not allowed by --network) :: network.t checks the words of a refusal, for its own host names
+sandbox-venv .venv --socket=x11 ==> covered tests/desktop.t :: recipe: sandbox-venv .venv --socket=x11 :: desktop.t records it and connects a real Xlib client to an Xvfb of its own
+sandbox-venv .venv --socket=wayland ==> covered tests/desktop.t :: recipe: sandbox-venv .venv --socket=wayland :: desktop.t records it and reaches a compositor's socket of its own
+sandbox-venv .venv --socket=pulseaudio ==> covered tests/desktop.t :: recipe: sandbox-venv .venv --socket=pulseaudio :: desktop.t records it and reaches a sound server's socket of its own
+sandbox-venv .venv --device=dri ==> covered tests/desktop.t :: recipe: sandbox-venv .venv --device=dri :: desktop.t records it and checks what the sandbox then sees of /dev/dri
+sandbox-venv .venv --links=off ==> covered tests/desktop.t :: recipe: sandbox-venv .venv --links=off :: desktop.t records it and checks that no xdg-open, BROWSER or link socket is inside
 TABLE
 
 # === the fixtures ====================================================================
@@ -517,34 +529,6 @@ ex_debian_wheels() {
 	doc_run "$P" "$text"
 	ran
 	check "docs: ... wheel's entry point is gated" is_gate "$P/.venv/bin/wheel"
-}
-
-ex_x11() {
-	need_main
-	if ! command -v Xvfb >/dev/null 2>&1; then
-		skip "docs: not runnable here: $text: no Xvfb"
-		return
-	fi
-	# An Xvfb of our own stands in for the host's display :0.
-	local n xvfb=
-	for n in $(seq 70 99); do
-		[ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] && continue
-		Xvfb ":$n" -nolisten tcp >/dev/null 2>&1 &
-		xvfb=$!
-		for _ in $(seq 50); do [ -S "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
-		[ -S "/tmp/.X11-unix/X$n" ] && break
-		kill "$xvfb" 2>/dev/null
-		xvfb=
-	done
-	if [ -z "$xvfb" ]; then
-		ok 1 "docs: run: $text: cannot start Xvfb"
-		return
-	fi
-	doc_run "$P" "${text//X11-unix\/X0 /X11-unix\/X$n }"
-	ran "the host's X0 is Xvfb's X$n here"
-	is "$out" "x11 setup status 1" "docs: ... the program completes the X11 handshake"
-	kill "$xvfb" 2>/dev/null
-	wait "$xvfb" 2>/dev/null
 }
 
 ex_vscode() {
