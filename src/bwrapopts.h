@@ -39,6 +39,10 @@ struct bwrapopt {
 	unsigned nargs;
 	enum bwrapopt_arg arg[BWRAPOPT_MAX_ARGS];
 	const char *refused;    /* NULL, or why a user may not give it */
+	/* What it mounts at its last argument, for the Landlock layout's
+	 * path rules (plan.c): an enum landlock_class ('r', 'w', 'd', 'p'),
+	 * or 0 when it mounts nothing. */
+	char mounts;
 };
 
 /* The table's entry for name, or NULL. */

@@ -136,39 +136,6 @@ static const char *const path_dirs[] = { "/usr/local/bin", "/usr/bin", "/bin" };
 static const char *const linked_dirs[] = { "/etc", "/usr/local/bin", "/usr/bin", "/bin" };
 #define PLAN_HOST_DIR "/run/sandbox-venv/host"
 
-/* bwrap's options, as the caller may add them (recorded, BWRAP_ARGS):
- * how many arguments each takes and, for those that mount something at
- * their last argument, what the Landlock layout allows there (0: nothing
- * to allow). Parsing stops at an option not listed here. */
-static const struct bwrap_option {
-	const char *name;
-	unsigned nargs;
-	int allow;      /* enum landlock_class, or 0 */
-} bwrap_options[] = {
-	{ "--bind", 2, LANDLOCK_WRITE }, { "--bind-try", 2, LANDLOCK_WRITE },
-	{ "--bind-fd", 2, LANDLOCK_WRITE }, { "--bind-data", 2, LANDLOCK_WRITE },
-	{ "--file", 2, LANDLOCK_WRITE }, { "--tmpfs", 1, LANDLOCK_WRITE },
-	{ "--mqueue", 1, LANDLOCK_WRITE },
-	{ "--dev-bind", 2, LANDLOCK_DEV }, { "--dev-bind-try", 2, LANDLOCK_DEV },
-	{ "--dev", 1, LANDLOCK_DEV }, { "--proc", 1, LANDLOCK_PROC },
-	{ "--ro-bind", 2, LANDLOCK_READ }, { "--ro-bind-try", 2, LANDLOCK_READ },
-	{ "--ro-bind-fd", 2, LANDLOCK_READ }, { "--ro-bind-data", 2, LANDLOCK_READ },
-	{ "--symlink", 2, 0 }, { "--dir", 1, 0 }, { "--remount-ro", 1, 0 }, { "--chmod", 2, 0 },
-	{ "--setenv", 2, 0 }, { "--unsetenv", 1, 0 }, { "--chdir", 1, 0 }, { "--argv0", 1, 0 },
-	{ "--uid", 1, 0 }, { "--gid", 1, 0 }, { "--hostname", 1, 0 }, { "--cap-add", 1, 0 },
-	{ "--cap-drop", 1, 0 }, { "--perms", 1, 0 }, { "--size", 1, 0 }, { "--seccomp", 1, 0 },
-	{ "--add-seccomp-fd", 1, 0 }, { "--exec-label", 1, 0 }, { "--file-label", 1, 0 },
-	{ "--lock-file", 1, 0 }, { "--sync-fd", 1, 0 }, { "--block-fd", 1, 0 },
-	{ "--userns-block-fd", 1, 0 }, { "--info-fd", 1, 0 }, { "--json-status-fd", 1, 0 },
-	{ "--userns", 1, 0 }, { "--userns2", 1, 0 }, { "--pidns", 1, 0 },
-	{ "--unshare-all", 0, 0 }, { "--share-net", 0, 0 }, { "--unshare-user", 0, 0 },
-	{ "--unshare-user-try", 0, 0 }, { "--unshare-ipc", 0, 0 }, { "--unshare-pid", 0, 0 },
-	{ "--unshare-net", 0, 0 }, { "--unshare-uts", 0, 0 }, { "--unshare-cgroup", 0, 0 },
-	{ "--unshare-cgroup-try", 0, 0 }, { "--disable-userns", 0, 0 },
-	{ "--assert-userns-disabled", 0, 0 }, { "--clearenv", 0, 0 }, { "--new-session", 0, 0 },
-	{ "--die-with-parent", 0, 0 }, { "--as-pid-1", 0, 0 },
-};
-
 static int add_loaded_library(struct dl_phdr_info *info, size_t size, void *data)
 {
 	static const char *const system_dirs[] = {
@@ -622,24 +589,23 @@ static void mount_system_trees(struct plan *p)
  * allowed as they mount it. */
 static void allow_extra(struct plan *p)
 {
-	size_t i = 0, k;
+	size_t i, n;
 
-	while (i < p->extra.nr) {
-		const struct bwrap_option *o = NULL;
+	for (i = 0; i < p->extra.nr; i += n) {
+		const struct bwrapopt *o = bwrapopt_find(p->extra.v[i]);
 
-		for (k = 0; k < ARRAY_SIZE(bwrap_options); k++)
-			if (!strcmp(p->extra.v[i], bwrap_options[k].name))
-				o = &bwrap_options[k];
-		if (!o || p->extra.nr - i <= o->nargs)
+		if (!o && !bwrapopt_known(p->extra.v[i]))
 			return;	/* bwrap will say what is wrong */
-		if (o->allow) {
-			const char *dest = p->extra.v[i + o->nargs];
+		n = bwrapopt_group_len(&p->extra, i);
+		if (i + n > p->extra.nr)
+			return;
+		if (o && o->mounts) {
+			const char *dest = p->extra.v[i + n - 1];
 
-			allow(p, (enum landlock_class)o->allow, dest,
+			allow(p, (enum landlock_class)o->mounts, dest,
 			      "mounted by an option recorded at wrap time or given in BWRAP_ARGS");
 			strvec_push(&p->extra_mounts, dest);
 		}
-		i += 1 + o->nargs;
 	}
 }
 
