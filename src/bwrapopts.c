@@ -232,3 +232,17 @@ size_t bwrapopt_group_len(const struct strvec *args, size_t i)
 
 	return n < 0 ? 1 : 1 + (size_t)n;
 }
+
+bool bwrapopt_net_cut(const struct strvec *args, bool cut)
+{
+	size_t i, n;
+
+	for (i = 0; i < args->nr; i += n) {
+		n = bwrapopt_group_len(args, i);
+		if (!strcmp(args->v[i], "--unshare-net") || !strcmp(args->v[i], "--unshare-all"))
+			cut = true;
+		else if (!strcmp(args->v[i], "--share-net"))
+			cut = false;
+	}
+	return cut;
+}

@@ -62,4 +62,9 @@ int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_f
  * args must have passed bwrapopt_check. */
 size_t bwrapopt_group_len(const struct strvec *args, size_t i);
 
+/* Do these checked options, read in order, leave the sandbox without the
+ * host's network (--unshare-net, --unshare-all, not undone by a later
+ * --share-net)? `cut` is the answer before them. */
+bool bwrapopt_net_cut(const struct strvec *args, bool cut);
+
 #endif

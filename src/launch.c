@@ -872,20 +872,8 @@ static bool sandbox_writable(const char *path, void *data)
  * --share-net after it)? A link would be a way around it. */
 static bool network_cut(const struct launch *L)
 {
-	const struct strvec *opts[] = { &L->pol->bwrap_args, &L->extra };
-	bool cut = L->net.mode != NET_MODE_HOST;
-	size_t k, i, n;
-
-	for (k = 0; k < ARRAY_SIZE(opts); k++)
-		for (i = 0; i < opts[k]->nr; i += n ? n : 1) {
-			n = bwrapopt_group_len(opts[k], i);
-			if (!strcmp(opts[k]->v[i], "--unshare-net") ||
-			    !strcmp(opts[k]->v[i], "--unshare-all"))
-				cut = true;
-			else if (!strcmp(opts[k]->v[i], "--share-net"))
-				cut = false;
-		}
-	return cut;
+	return bwrapopt_net_cut(&L->extra, bwrapopt_net_cut(&L->pol->bwrap_args,
+							    L->net.mode != NET_MODE_HOST));
 }
 
 /* Links from inside open on the host when the caller has a desktop and

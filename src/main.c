@@ -244,7 +244,7 @@ static int cmd_show(const char *given)
 	{
 		cleanup_strbuf struct strbuf perms = STRBUF_INIT;
 
-		perms_show(&pol.perms, &perms);
+		perms_show(&pol.perms, bwrapopt_net_cut(&pol.bwrap_args, false), &perms);
 		fputs(perms.buf, stdout);
 	}
 	policy_release(&pol);

@@ -143,12 +143,15 @@ int perms_record(struct perms *p, const char *key, const char *value, struct str
 	return perms_apply(p, opt, err) < 0 ? -1 : 1;
 }
 
-void perms_show(const struct perms *p, struct strbuf *out)
+void perms_show(const struct perms *p, bool options_cut_net, struct strbuf *out)
 {
 	size_t i;
 	bool any = false;
 
-	strbuf_addf(out, "network  %s\n", p->network ? p->network : "host");
+	if (options_cut_net && (!p->network || !strcmp(p->network, "host")))
+		strbuf_addstr(out, "network  none (the recorded options unshare it)\n");
+	else
+		strbuf_addf(out, "network  %s\n", p->network ? p->network : "host");
 	for (i = 0; i < ARRAY_SIZE(sockets); i++)
 		if (p->sockets & sockets[i].bit) {
 			strbuf_addf(out, "socket   %s\n", sockets[i].name);

@@ -51,6 +51,8 @@ void perms_format(const struct perms *p, struct strbuf *out);
 int perms_record(struct perms *p, const char *key, const char *value, struct strbuf *err);
 
 /* For --show: one "KEY VALUE" line per permission, defaults included. */
-void perms_show(const struct perms *p, struct strbuf *out);
+/* options_cut_net: the recorded bwrap options cut the network themselves
+ * (bwrapopt_net_cut), which the network line then says. */
+void perms_show(const struct perms *p, bool options_cut_net, struct strbuf *out);
 
 #endif

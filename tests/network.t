@@ -142,6 +142,13 @@ err() { cat "$W/err"; }
 # --- none ----------------------------------------------------------------------------
 is "$("$SV" --show "$v" | grep '^network')" "network  none" "--network=none is recorded"
 is "$(probe -- ifaces)" "IFACES lo" "none: the sandbox has a loopback interface only"
+# The raw bwrap option cuts it too, and --show says so rather than "host".
+"$SV" "$v" --network=host --unshare-net >/dev/null 2>&1
+is "$("$SV" --show "$v" | grep '^network')" "network  none (the recorded options unshare it)" \
+	"--show: --network=host with --unshare-net recorded says the network is cut"
+"$SV" --reset "$v" --network=none >/dev/null 2>&1
+is "$("$SV" --show "$v" | grep -E '^(network|option)')" "option   (none recorded)
+network  none" "... and --reset with --network=none records that alone again"
 is "$(probe SANDBOX_NETWORK=host -- direct 127.0.0.1 9999)" "CONNECTED hello from the host" \
 	"(control: the host's loopback server answers a sandbox sharing the network)"
 is "$(probe -- direct 127.0.0.1 9999)" "FAIL ECONNREFUSED" \
