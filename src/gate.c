@@ -105,14 +105,20 @@ static const char *const shadowing[] = {
 	"chsh", "chfn", "scp", "sftp", "git", "kinit", "kpasswd", "secret-tool",
 	"systemd-ask-password", "pass", "gopass", "op", "bw", "keyring", "sshpass",
 	"vault", "aws-vault", "age", "rage",
+	/* ... or take a token or password on their input, as CI scripts feed
+	 * them (echo $TOKEN | docker login --password-stdin). */
+	"docker", "podman", "buildah", "skopeo", "nerdctl", "kubectl", "helm", "mysql",
+	"mariadb", "psql", "mongosh", "redis-cli", "rsync", "ftp", "lftp", "telnet",
+	"htpasswd", "openssl", "gh", "glab", "npm", "npx", "yarn", "pnpm", "curl", "wget",
+	"smbclient", "ldapsearch", "ldapmodify",
 };
 
 /* Whole families: sudo, sudoedit, sudo-rs; ssh, ssh-add, ssh-askpass;
- * gpg, gpg2, gpg-agent; pinentry-curses; git's credential helpers and
- * remote helpers (run by the host's git with the credentials). */
+ * gpg, gpg2, gpg-agent; pinentry-curses; every git-NAME, which the host's
+ * git runs for "git NAME" from PATH (git-lfs, with the credentials; the
+ * credential and remote helpers). */
 static const char *const shadowing_prefixes[] = {
-	"sudo", "ssh", "gpg", "pinentry", "git-credential-", "git-remote-",
-	"ksshaskpass", "x11-ssh-askpass",
+	"sudo", "ssh", "gpg", "pinentry", "git-", "ksshaskpass", "x11-ssh-askpass",
 };
 
 bool entry_name_shadows(const char *name)

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -280,35 +281,6 @@ static void rtrim(struct strbuf *sb)
 		strbuf_setlen(sb, sb->len - 1);
 }
 
-/* path (absolute) with "." and ".." taken out, lexically. */
-static char *normalize(const char *path)
-{
-	cleanup_strbuf struct strbuf out = STRBUF_INIT;
-	const char *p = path;
-
-	while (*p) {
-		const char *e;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		e = strchrnul(p, '/');
-		n = (size_t)(e - p);
-		if (n == 0 || (n == 1 && p[0] == '.')) {
-			/* nothing */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			char *slash = strrchr(out.buf, '/');
-
-			strbuf_setlen(&out, slash ? (size_t)(slash - out.buf) : 0);
-		} else {
-			strbuf_addch(&out, '/');
-			strbuf_add(&out, p, n);
-		}
-		p = e;
-	}
-	return xstrdup(out.len ? out.buf : "/");
-}
-
 /* abs (normalized) relative to project, when it lies below it and not in
  * .git; else NULL. */
 static const char *below(const char *abs, const char *project)
@@ -335,6 +307,40 @@ static void add_path(struct strvec *out, const char *rel)
 	strvec_push(out, rel);
 }
 
+/* A directory of the repository's own (its git directory, its common
+ * one) that lies in the work tree, as written and as git reaches it:
+ * git init --separate-git-dir into the project, a .git symlink to one of
+ * its directories. A sandbox could write its config otherwise. */
+static void add_repo_dir(struct strvec *out, const char *path, const char *project)
+{
+	cleanup_free char *lexical = path_normalize(path);
+	cleanup_free char *real = realpath(path, NULL);
+	const char *rel;
+	int hops;
+
+	if ((rel = below(lexical, project)))
+		add_path(out, rel);
+	if (real && (rel = below(real, project)))
+		add_path(out, rel);
+	/* A symlink to what does not exist yet: where it leads, as git would
+	 * create it. */
+	for (hops = 0; !real && hops < 8; hops++) {
+		cleanup_free char *target = fs_readlink_at(AT_FDCWD, lexical);
+		char *slash, *next;
+
+		if (!target)
+			break;
+		slash = strrchr(lexical, '/');
+		*slash = '\0';
+		next = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", lexical, target);
+		free(lexical);
+		lexical = path_normalize(next);
+		free(next);
+		if ((rel = below(lexical, project)))
+			add_path(out, rel);
+	}
+}
+
 /* "PATH/.git" for each work tree a module's config names, at any depth
  * below modules/. dir_path: the absolute path of dir. */
 static void module_worktrees(int dir, const char *dir_path, const char *project, int depth,
@@ -348,7 +354,7 @@ static void module_worktrees(int dir, const char *dir_path, const char *project,
 	if (wt && wt[0]) {
 		cleanup_free char *joined = wt[0] == '/' ? xstrdup(wt) :
 					    xasprintf("%s/%s", dir_path, wt);
-		cleanup_free char *abs = normalize(joined);
+		cleanup_free char *abs = path_normalize(joined);
 		const char *rel = below(abs, project);
 
 		if (rel) {
@@ -389,13 +395,23 @@ static int open_gitdir(int proj, const char *project, char **path)
 		*path = xasprintf("%s/.git", project);
 		return fd;
 	}
+	if (errno == ELOOP || errno == ENOTDIR) {
+		cleanup_free char *target = fs_readlink_at(proj, ".git");
+
+		if (target) {	/* a symlink, which git follows */
+			joined = target[0] == '/' ? xstrdup(target) :
+				 xasprintf("%s/%s", project, target);
+			*path = path_normalize(joined);
+			return open(*path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		}
+	}
 	if (fs_read_file_at(proj, ".git", GITFILE_MAX, &text, &ignored) < 0 ||
 	    !str_has_prefix(text.buf, "gitdir: "))
 		return -1;
 	rtrim(&text);
 	joined = text.buf[8] == '/' ? xstrdup(text.buf + 8) :
 		 xasprintf("%s/%s", project, text.buf + 8);
-	*path = normalize(joined);
+	*path = path_normalize(joined);
 	return open(*path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
@@ -413,7 +429,7 @@ static int open_common(int gitdir, const char *gitdir_path, char **path)
 	}
 	rtrim(&text);
 	joined = text.buf[0] == '/' ? xstrdup(text.buf) : xasprintf("%s/%s", gitdir_path, text.buf);
-	*path = normalize(joined);
+	*path = path_normalize(joined);
 	return open(*path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
@@ -462,9 +478,11 @@ void gitrepo_exec_paths(int proj, const char *project, const char *home, struct 
 
 	if (gitdir < 0)
 		return;
+	add_repo_dir(out, gitdir_path, project);
 	common = open_common(gitdir, gitdir_path, &common_path);
 	if (common < 0)
 		return;
+	add_repo_dir(out, common_path, project);
 	/* Submodules: only in a repository that has or had some. */
 	modules = openat(common, "modules", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (modules >= 0 || fstatat(proj, ".gitmodules", &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -474,7 +492,7 @@ void gitrepo_exec_paths(int proj, const char *project, const char *home, struct 
 		gitlinks(gitdir, format && !strcasecmp(format, "sha256") ? 32 : 20, &links);
 		for (i = 0; i < links.nr; i++) {
 			cleanup_free char *joined = xasprintf("%s/%s", project, links.v[i]);
-			cleanup_free char *abs = normalize(joined);
+			cleanup_free char *abs = path_normalize(joined);
 			const char *rel = below(abs, project);
 
 			if (rel) {
@@ -494,10 +512,7 @@ void gitrepo_exec_paths(int proj, const char *project, const char *home, struct 
 		cleanup_free char *joined = hooks[0] == '/' ? xstrdup(hooks) :
 			str_has_prefix(hooks, "~/") && home ? xasprintf("%s/%s", home, hooks + 2) :
 			xasprintf("%s/%s", project, hooks);
-		cleanup_free char *abs = normalize(joined);
-		const char *rel = below(abs, project);
 
-		if (rel)
-			add_path(out, rel);
+		add_repo_dir(out, joined, project);	/* and where a symlink leads */
 	}
 }

@@ -19,10 +19,14 @@
  *  2. core.hooksPath is read as git reads it: the system's, the user's and
  *     the repository's config, the last one set winning; "~/" is the home
  *     directory, a relative path the top of the work tree.
- *  3. Paths come back relative to the project, normalized, never with
+ *  3. The repository's own directory and its common one count too when
+ *     they lie in the work tree (a gitfile naming one, a .git symlink), and
+ *     every such directory and the hooks directory come back as written
+ *     and where their symlinks lead (git follows them), existing or not.
+ *  4. Paths come back relative to the project, normalized, never with
  *     "..", never into .git (bound read-only already), at most
  *     GITREPO_PATHS_MAX of them; the reading is bounded in size.
- *  4. Nothing here runs git: the files are parsed.
+ *  5. Nothing here runs git: the files are parsed.
  */
 #ifndef SV_GITREPO_H
 #define SV_GITREPO_H

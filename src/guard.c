@@ -54,7 +54,10 @@ static bool valid_head(int dir)
 		n = readlinkat(dir, "HEAD", buf, sizeof(buf) - 1);
 		return n >= 5 && !memcmp(buf, "refs/", 5);
 	}
-	/* git opens whatever it is; a FIFO must not hang us. */
+	/* git opens whatever it is: a FIFO or a device there would hang or
+	 * feed it, so one counts as a HEAD (and is set aside with it). */
+	if (!S_ISREG(st.st_mode))
+		return !S_ISDIR(st.st_mode);
 	fd = openat(dir, "HEAD", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return false;

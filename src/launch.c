@@ -66,6 +66,11 @@ struct launch {
 	struct launch_layout layout;
 	int proj;                      /* the project, O_PATH */
 	struct strvec libs, dotenv, pass_env, extra;
+	/* The recorded options and BWRAP_ARGS as bwrap gets them: a source
+	 * where a sandbox writes is a descriptor (pin_sources). */
+	struct strvec recorded_pinned, extra_pinned;
+	int *source_fds;
+	size_t nr_source_fds;
 	struct strvec git_targets;     /* gitrepo.h: bound read-only, guarded */
 	struct scfilter_policy scp;
 	struct pip_config pipconf;
@@ -95,6 +100,8 @@ static void launch_init(struct launch *L)
 	strvec_init(&L->pass_env);
 	strvec_init(&L->extra);
 	strvec_init(&L->git_targets);
+	strvec_init(&L->recorded_pinned);
+	strvec_init(&L->extra_pinned);
 	strvec_init(&L->bind_paths);
 	strbuf_init(&L->passwd, 0);
 	strbuf_init(&L->group, 0);
@@ -118,6 +125,11 @@ static void launch_release(struct launch *L)
 	for (i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	for (i = 0; i < L->nr_source_fds; i++)
+		close(L->source_fds[i]);
+	free(L->source_fds);
+	strvec_clear(&L->recorded_pinned);
+	strvec_clear(&L->extra_pinned);
 	for (i = 0; i < L->nr_binds; i++)
 		close(L->binds[i].fd);
 	free(L->binds);
@@ -789,6 +801,123 @@ static int cmp_bind(const void *a, const void *b)
 	return strcmp(((const struct plan_bind *)a)->path, ((const struct plan_bind *)b)->path);
 }
 
+/* ---- the caller's options: host paths where a sandbox writes ---- */
+
+/* Open rel below root one component at a time, following no symlink (a
+ * sandbox may have put one in place of any of them since the option was
+ * given). Returns an O_PATH descriptor, or -1 with errno (ENOENT: it is
+ * not there; ELOOP: a symlink is on the way). */
+static int open_nofollow(int root, const char *rel)
+{
+	cleanup_free char *copy = xstrdup(rel);
+	char *save = NULL, *name = strtok_r(copy, "/", &save);
+	int cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	while (cur >= 0 && name) {
+		char *next = strtok_r(NULL, "/", &save);
+		int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (next ? O_DIRECTORY : 0));
+		int saved = errno;
+		struct stat st;
+
+		close(cur);
+		if (fd >= 0 && !next && (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
+			close(fd);
+			fd = -1;
+			saved = ELOOP;
+		}
+		if (fd < 0)
+			errno = saved == ENOTDIR ? ELOOP : saved;
+		cur = fd;
+		name = next;
+	}
+	return cur;
+}
+
+/* Where a sandbox of this launch can write, and which holds path: the
+ * project or the venv; *rel gets the rest of path. -1: neither. */
+static int writable_root(const struct launch *L, const char *path, const char **rel)
+{
+	const char *roots[] = { L->pol->project, L->v->path };
+	int fds[] = { L->proj, L->v->fd };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(roots); i++)
+		if (path_is_under(path, roots[i])) {
+			*rel = path + strlen(roots[i]);
+			return fds[i];
+		}
+	return -1;
+}
+
+/* The options in args (what: "the recorded options", "BWRAP_ARGS") into
+ * out, as bwrap gets them: a host path (SRC) in the project or the venv,
+ * which a sandbox can replace with a symlink to anything of yours, is
+ * opened here without following one, and bound from that descriptor;
+ * bwrap, given the path, would follow it. */
+static void pin_sources(struct launch *L, const struct strvec *args, const char *what,
+			struct strvec *out)
+{
+	size_t i, k, n;
+
+	for (i = 0; i < args->nr; i += n) {
+		const struct bwrapopt *o = bwrapopt_find(args->v[i]);
+		cleanup_free char *given = NULL;
+		cleanup_free char *lexical = NULL;
+		cleanup_free char *real = NULL;
+		const char *rel = NULL;
+		bool try;
+		int root, fd;
+
+		n = bwrapopt_group_len(args, i);
+		if (!o || !o->nargs || o->arg[0] != BWRAPOPT_SRC || i + n > args->nr) {
+			for (k = 0; k < n && i + k < args->nr; k++)
+				strvec_push(out, args->v[i + k]);
+			continue;
+		}
+		if (args->v[i + 1][0] == '/') {
+			given = xstrdup(args->v[i + 1]);
+		} else {
+			cleanup_free char *cwd = getcwd(NULL, 0);
+
+			if (!cwd)
+				die("cannot tell where you are: %s", strerror(errno));
+			given = xasprintf("%s/%s", cwd, args->v[i + 1]);	/* as bwrap sees it */
+		}
+		lexical = path_normalize(given);
+		real = realpath(lexical, NULL);
+		root = writable_root(L, lexical, &rel);
+		if (root < 0 && real)	/* a host symlink that leads there */
+			root = writable_root(L, real, &rel);
+		if (root < 0) {
+			for (k = 0; k < n; k++)
+				strvec_push(out, args->v[i + k]);
+			continue;
+		}
+		try = !strcmp(o->name, "--bind-try") || !strcmp(o->name, "--ro-bind-try");
+		if (strcmp(o->name, "--bind") && strcmp(o->name, "--ro-bind") && !try)
+			die_hint("bind it with --bind or --ro-bind, or from a place no sandbox writes",
+				 "%s: %s %s: a sandbox can write there, and %s would follow whatever it "
+				 "put in its place", what, o->name, args->v[i + 1], o->name);
+		fd = open_nofollow(root, rel);
+		if (fd < 0 && errno == ENOENT && try)
+			continue;	/* as bwrap does */
+		if (fd < 0 && errno == ELOOP)
+			die_hint("look at what is there: a sandbox may have made it; bind what it "
+				 "should be by its own path",
+				 "%s: %s %s: a symlink is on the way, in '%s', where a sandbox can write: "
+				 "not followed", what, o->name, args->v[i + 1],
+				 root == L->proj ? L->pol->project : L->v->path);
+		if (fd < 0)
+			die("%s: %s %s: %s", what, o->name, args->v[i + 1], strerror(errno));
+		L->source_fds = xrealloc(L->source_fds, (L->nr_source_fds + 1) * sizeof(int));
+		L->source_fds[L->nr_source_fds++] = fd;
+		strvec_push(out, strcmp(o->name, "--bind") && strcmp(o->name, "--bind-try") ?
+			    "--ro-bind-fd" : "--bind-fd");
+		strvec_pushf(out, "%d", fd);
+		strvec_push(out, args->v[i + 2]);
+	}
+}
+
 static void open_binds(struct launch *L)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
@@ -823,6 +952,8 @@ static void open_binds(struct launch *L)
 	}
 	open_git_targets(L);
 	open_other_venvs(L);
+	pin_sources(L, &L->pol->bwrap_args, "the recorded options", &L->recorded_pinned);
+	pin_sources(L, &L->extra, "BWRAP_ARGS", &L->extra_pinned);
 	/* The way from the project to this venv (tox's .tox/py311). */
 	if (path_is_under(L->v->path, L->pol->project)) {
 		int fd = open_below_project(L, L->v->path, true);
@@ -935,7 +1066,10 @@ static void build_plan(struct launch *L, const char *const *args)
 	L->in.envp = (const char *const *)environ;
 	L->in.dotenv = &L->dotenv;
 	L->in.pass_env = &L->pass_env;
-	L->in.bwrap_args = &L->extra;
+	L->in.recorded_args = &L->recorded_pinned;
+	L->in.bwrap_args = &L->extra_pinned;
+	L->in.source_fds = L->source_fds;
+	L->in.nr_source_fds = L->nr_source_fds;
 	L->in.cwd = L->cwd;
 	L->in.args = args;
 	L->in.pip_cache = L->pip_cache;

@@ -745,8 +745,10 @@ static void plan_desktop(struct plan *p, const struct desktop *d)
 			strvec_push(&p->env, "XAUTHORITY=" DESKTOP_XAUTHORITY);
 		}
 	}
-	if (d->wayland_socket || d->pulse_socket)
+	if (d->wayland_socket || d->pulse_socket) {
 		strvec_pushf(&p->env, "XDG_RUNTIME_DIR=%s", rt);
+		allow(p, LANDLOCK_READ, rt, "the sockets a permission gives, read-only");
+	}
 	if (d->wayland_socket) {
 		cleanup_free char *dest = xasprintf("%s/wayland-0", rt);
 
@@ -911,6 +913,7 @@ static void plan_project(struct plan *p, const struct plan_input *in)
 int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 {
 	const struct policy *pol = in->policy;
+	const struct strvec *recorded = in->recorded_args ? in->recorded_args : &pol->bwrap_args;
 
 	if (!has_fd(in->fd.venv) || !has_fd(in->fd.privbin) || !has_fd(in->fd.home) ||
 	    !has_fd(in->fd.cache)) {
@@ -919,8 +922,10 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	}
 	p->disable_userns = pol->disable_userns;
 	p->layout = in->layout;
+	p->source_fds = in->source_fds;
+	p->nr_source_fds = in->nr_source_fds;
 	p->unshare_net = in->net && in->net->mode != NET_MODE_HOST;
-	if (p->unshare_net && (has_option(&pol->bwrap_args, "--share-net") ||
+	if (p->unshare_net && (has_option(recorded, "--share-net") ||
 			       has_option(in->bwrap_args, "--share-net"))) {
 		strbuf_addstr(err, "--share-net (recorded or in BWRAP_ARGS) would give the sandbox "
 			      "the host's network, against --network=none or allow=\nhint: drop it, or "
@@ -932,7 +937,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	plan_project(p, in);
 	plan_env(p, in);
 
-	strvec_pushv(&p->extra, pol->bwrap_args.v);
+	strvec_pushv(&p->extra, recorded->v);
 	strvec_pushv(&p->extra, in->bwrap_args->v);
 	if (p->layout == PLAN_LAYOUT_LANDLOCK)
 		allow_extra(p);
@@ -1057,7 +1062,7 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 
 int *plan_fds(const struct plan *p, size_t *nr)
 {
-	int *fds = xcalloc(p->nr + 1, sizeof(*fds));
+	int *fds = xcalloc(p->nr + p->nr_source_fds + 1, sizeof(*fds));
 	size_t i;
 
 	*nr = 0;
@@ -1082,6 +1087,8 @@ int *plan_fds(const struct plan *p, size_t *nr)
 			break;
 		}
 	}
+	for (i = 0; i < p->nr_source_fds; i++)
+		fds[(*nr)++] = p->source_fds[i];
 	if (p->seccomp_fd >= 0)
 		fds[(*nr)++] = p->seccomp_fd;
 	return fds;

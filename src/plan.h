@@ -124,6 +124,8 @@ struct plan {
 	bool disable_userns;
 	bool unshare_net;        /* --network=none or allow= */
 	int seccomp_fd;          /* -1 for none */
+	const int *source_fds;   /* named by the caller's options (plan_input) */
+	size_t nr_source_fds;
 	struct strvec extra;     /* recorded, then BWRAP_ARGS: later ones win */
 	struct strvec argv;      /* the program and its arguments */
 	struct strvec notes;     /* for the caller to say (a variable held back) */
@@ -148,7 +150,11 @@ struct plan_input {
 	const char *const *envp;       /* the caller's environment */
 	const struct strvec *dotenv;   /* KEY=VALUE from the project's .env */
 	const struct strvec *pass_env; /* names the user passes on purpose */
+	const struct strvec *recorded_args; /* the policy's options as bwrap gets them,
+					     * or NULL: the policy's own */
 	const struct strvec *bwrap_args; /* split BWRAP_ARGS */
+	const int *source_fds;         /* descriptors those options name */
+	size_t nr_source_fds;
 	const char *cwd;               /* the caller's working directory */
 	const char *entry;             /* name in bin/, or NULL for the shell */
 	const char *const *args;       /* arguments after the entry's name */

@@ -1,5 +1,6 @@
 /* util.c - errors, allocation and scope-bound cleanup. */
 #include "util.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -161,4 +162,32 @@ bool str_has_control(const char *s)
 int strcmp_ptr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *path_normalize(const char *path)
+{
+	cleanup_strbuf struct strbuf out = STRBUF_INIT;
+	const char *p = path;
+
+	while (*p) {
+		const char *e;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		e = strchrnul(p, '/');
+		n = (size_t)(e - p);
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(out.buf, '/');
+
+			strbuf_setlen(&out, slash ? (size_t)(slash - out.buf) : 0);
+		} else {
+			strbuf_addch(&out, '/');
+			strbuf_add(&out, p, n);
+		}
+		p = e;
+	}
+	return xstrdup(out.len ? out.buf : "/");
 }

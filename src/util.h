@@ -66,6 +66,8 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 /* path is dir or lies below it (both absolute and clean; "/" holds all). */
 bool path_is_under(const char *path, const char *dir);
+/* path (absolute) with "//", "." and ".." taken out, lexically; allocated. */
+char *path_normalize(const char *path);
 /* True when s contains a byte below 0x20 or 0x7f. */
 bool str_has_control(const char *s);
 

@@ -371,7 +371,16 @@ time.sleep(600)' >"$W/x99.out" 2>&1 &
 	out2=$(desk "${xenv[@]}" SANDBOX_PASS_ENV="DISPLAY XAUTHORITY" -- "$v/bin/python" -c "$xclient" 2>&1)
 	t "without --socket=x11, XOpenDisplay fails inside, even with DISPLAY and XAUTHORITY passed in" \
 		"$(has "$out" "DISPLAY=None failed" && has "$out2" "DISPLAY=:$d failed"; echo $?)" "$out / $out2"
-	out=$(desk "${xenv[@]}" -- "$v/bin/python" -c 'import os; print(os.path.exists("/tmp/.X11-unix"), [os.path.exists(p) for p in ("/usr/share/tcltk", "/usr/share/fonts", "/etc/fonts", "/usr/share/X11/xkb")])' 2>&1)
+	# "There" is readable: in the Landlock layout the rest of /usr exists but
+# cannot be listed or read.
+out=$(desk "${xenv[@]}" -- "$v/bin/python" -c '
+import os
+def there(p):
+    try:
+        os.listdir(p); return True
+    except OSError:
+        return False
+print(there("/tmp/.X11-unix"), [there(p) for p in ("/usr/share/tcltk", "/usr/share/fonts", "/etc/fonts", "/usr/share/X11/xkb")])' 2>&1)
 	t "without a permission, no X socket and none of the toolkit data (Tcl/Tk, fonts, xkb) is inside" \
 		"$([ "$out" = "False [False, False, False, False]" ]; echo $?)" "$out"
 
@@ -509,7 +518,12 @@ else
 		"with --device=dri on a machine without /dev/dri: Mesa's drivers are inside, and VERBOSE says there is no GPU"
 fi
 "$SV" "$v" --nodevice=dri >/dev/null 2>&1
-out=$("$v/bin/python" -c 'import os; print(os.path.exists("/usr/lib/" + os.uname().machine + "-linux-gnu/dri"))' 2>&1)
-is "$out" "False" "--nodevice=dri: no GL drivers either"
+out=$("$v/bin/python" -c '
+import os
+try:
+    os.listdir("/usr/lib/" + os.uname().machine + "-linux-gnu/dri"); print(True)
+except OSError:
+    print(False)' 2>&1)
+is "$out" "False" "--nodevice=dri: no GL drivers either (none readable)"
 
 done_testing

@@ -357,9 +357,12 @@ print(os.environ.get("DISPLAY"), os.path.exists("/run/sandbox-venv/links"),
 		tskip descriptors "shell -c 'exec ./fd-list', --network=allow=: no fd-list helper"
 	fi
 	pid1_judge allow "python -c, --network=allow="
+	# (Its one socket is the launcher's channel, there without allow= too.)
 	all=$(grep '^pid1 ' "$p/fdlist.allow" 2>/dev/null)
-	t descriptors "python -c, --network=allow=: the sandbox's pid 1 holds no socket (listeners and the launcher's socket handed over and closed)" \
-		"$([ -n "$all" ] && ! printf '%s\n' "$all" | grep -q 'socket:'; echo $?)" "$all"
+	plain=$(grep '^pid1 ' "$p/fdlist.pyc" 2>/dev/null | grep -c 'socket:')
+	t descriptors "python -c, --network=allow=: the sandbox's pid 1 holds no socket more than without it (listeners and the launcher's socket handed over and closed)" \
+		"$( { [ -n "$all" ] || grep -q '^pid1-unreadable' "$p/fdlist.allow"; } &&
+			[ "$(printf '%s\n' "$all" | grep -c 'socket:')" -le "$plain" ]; echo $?)" "$all"
 
 	# Seen from the host: no process of the launch but the launcher itself
 	# (bwrap, the init, the program) holds a descriptor the caller had open.
@@ -431,6 +434,7 @@ PY
 		(cd "$p" && "$probe_sv" --gate "$v/bin/python" -c pass \
 			7<"$W" 8<"$secret" 9<"$somedir" </dev/null >/dev/null 2>&1)
 		got=$(grep -- '->' "$p/fdprobe.out" 2>/dev/null)
+		sockets_off=$(printf '%s\n' "$got" | grep -c -- '-> socket:')
 		t descriptors "the launcher alone: bwrap gets none of the caller's descriptors" \
 			"$([ -n "$got" ] && ! printf '%s\n' "$got" | grep -qE -- "-> ($W|$secret|$somedir)\$"; echo $?)" \
 			"bwrap's descriptors:
@@ -439,8 +443,10 @@ $got"
 		(cd "$p" && DISPLAY=:0 "$probe_sv" --gate "$v/bin/python" -c pass \
 			7<"$W" 8<"$secret" 9<"$somedir" </dev/null >/dev/null 2>&1)
 		got=$(grep -- '->' "$p/fdprobe.out" 2>/dev/null)
-		t descriptors "the launcher alone, links on: bwrap gets no socket (the link service's stays in the launcher) and none of the caller's descriptors" \
-			"$([ -n "$got" ] && ! printf '%s\n' "$got" | grep -qE -- "-> (socket:.*|$W|$secret|$somedir)\$"; echo $?)" \
+		# (One socket is the init's channel, there with links off too.)
+		t descriptors "the launcher alone, links on: bwrap gets no socket more than with links off (the link service's stays in the launcher) and none of the caller's descriptors" \
+			"$([ -n "$got" ] && [ "$(printf '%s\n' "$got" | grep -c -- '-> socket:')" -eq "$sockets_off" ] &&
+				! printf '%s\n' "$got" | grep -qE -- "-> ($W|$secret|$somedir)\$"; echo $?)" \
 			"bwrap's descriptors:
 $got"
 	else
@@ -1229,6 +1235,100 @@ else
 	tskip git "core.hooksPath: no git, or no project"
 fi
 
+# The repository's own directory in the work tree, wherever git is told
+# it is: a gitfile naming a directory of the project (git init
+# --separate-git-dir), a .git symlink to one, and a hooks directory reached
+# through a symlink (there, and not there yet). Its config or hooks,
+# written from inside, never run on the host.
+repo_dir_case() {   # repo_dir_case LAYOUT "what"
+	local P pw out
+	P=$(mkproj "git-$1") || { t git "$2: make the project" 1; return; }
+	pw=$W/pwned-git-$1
+	case $1 in
+	gitfile) hgit -C "$P" init -q --separate-git-dir="$P/.repo" ;;
+	symlink) hgit -C "$P" init -q && mv "$P/.git" "$P/gitmeta" && ln -s gitmeta "$P/.git" ;;
+	hooklink) hgit -C "$P" init -q && mkdir -p "$P/scripts/hooks" && ln -s scripts/hooks "$P/.githooks" &&
+		hgit -C "$P" config core.hooksPath .githooks ;;
+	hooklink-missing) hgit -C "$P" init -q && ln -s scripts/hooks "$P/.githooks" &&
+		hgit -C "$P" config core.hooksPath .githooks ;;
+	esac
+	out=$(cd "$P" && .venv/bin/python - "$pw" "$1" <<'PY' 2>&1
+import os, sys
+pwned, layout = sys.argv[1], sys.argv[2]
+def put(path, text, mode=0o644):
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "a") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        print(path, "DONE")
+    except OSError as e:
+        print(path, "blocked", e.errno)
+if layout in ("gitfile", "symlink"):
+    d = ".repo" if layout == "gitfile" else "gitmeta"
+    put(d + "/config", "[core]\n\tfsmonitor = touch %s\n" % pwned)
+    put(d + "/hooks/pre-commit", "#!/bin/sh\ntouch %s\n" % pwned, 0o755)
+else:
+    put("scripts/hooks/pre-commit", "#!/bin/sh\ntouch %s\n" % pwned, 0o755)
+PY
+)
+	(cd "$P" && GIT_CONFIG_GLOBAL=/dev/null git status >/dev/null 2>&1;
+	 GIT_CONFIG_GLOBAL=/dev/null git -c user.name=t -c user.email=t@t commit -q --allow-empty -m t) >/dev/null 2>&1
+	t git "$2: what a sandbox writes there never runs on the host" "$([ ! -e "$pw" ]; echo $?)" "inside: $out"
+}
+if [ -n "$have_git" ]; then
+	repo_dir_case gitfile "a gitfile naming a directory of the project (git init --separate-git-dir)"
+	repo_dir_case symlink "a .git symlink to a directory of the project"
+	repo_dir_case hooklink "core.hooksPath through a symlink to a directory of the project"
+	repo_dir_case hooklink-missing "core.hooksPath through a symlink to a directory not there yet"
+	# A project with no repository at its top made to look like a bare one
+	# whose HEAD is a FIFO: git's discovery would open it and hang.
+	if P=$(mkproj git-fifo-head); then
+		(cd "$P" && .venv/bin/python -c 'import os; os.mkfifo("HEAD"); os.mkdir("objects"); os.mkdir("refs")') >/dev/null 2>&1
+		(cd "$P" && GIT_CEILING_DIRECTORIES=$W timeout -k 2 10 git status) >/dev/null 2>&1
+		rc=$?
+		t git "a FIFO HEAD with objects/ and refs/ at a top without a repository is set aside: host git does not hang" \
+			"$([ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && [ ! -p "$P/HEAD" ]; echo $?)" "git status: $rc; top: $(ls -A "$P" | tr '\n' ' ')"
+	fi
+else
+	tskip git "the repository's own directory in the work tree: no git"
+fi
+
+# === the caller's options: host paths a sandbox can replace =============================
+# A recorded bind (or one in BWRAP_ARGS) whose source lies in the project: a
+# sandbox replaces it with a symlink to a directory of the caller's; the
+# next launch must not bind what the symlink leads to.
+if P=$(mkproj opt-src); then
+	sec=$W/opt-secret
+	mkdir -p "$sec" "$P/data" "$P/out" && echo OPTSECRET >"$sec/key" && : >"$P/data/f"
+	"$SV" "$P/.venv" --ro-bind "$P/data" /data --bind "$P/out" /out >/dev/null 2>"$W/opt.err"
+	out=$(cd "$P" && .venv/bin/python -c 'import os; print(sorted(os.listdir("/data")), os.access("/out", os.W_OK))' 2>&1)
+	t paths "(control: a recorded bind of the project's data works: $out)" \
+		"$([ "$out" = "['f'] True" ]; echo $?)" "$(cat "$W/opt.err")"
+	(cd "$P" && .venv/bin/shell -c "rm -rf data out && ln -s '$sec' data && ln -s '$sec' out") >/dev/null 2>&1
+	out=$(cd "$P" && .venv/bin/python -c '
+import os
+try:
+    print(open("/data/key").read().strip())
+except OSError as e:
+    print("blocked", e.errno)
+try:
+    open("/out/planted", "w").write("x"); print("planted")
+except OSError as e:
+    print("blocked", e.errno)' 2>&1)
+	t paths "recorded binds of project paths, replaced by symlinks from inside: the next launch binds no host directory" \
+		"$([ ! -e "$sec/planted" ] && ! printf '%s\n' "$out" | grep -q OPTSECRET; echo $?)" "$out"
+	t paths "... and it says why it stops" \
+		"$(printf '%s\n' "$out" | grep -q 'a symlink is on the way'; echo $?)" "$out"
+	rm -rf "$P/data" "$P/out" && mkdir -p "$P/d2" && ln -s "$sec" "$P/d2/a" &&
+		"$SV" --reset "$P/.venv" >/dev/null 2>&1
+	out=$(cd "$P" && BWRAP_ARGS='--ro-bind d2/a /x' .venv/bin/python -c 'print(open("/x/key").read().strip())' 2>&1)
+	t paths "BWRAP_ARGS binding a project path through a symlink (made inside): not followed" \
+		"$(! printf '%s\n' "$out" | grep -q OPTSECRET && printf '%s\n' "$out" | grep -q 'BWRAP_ARGS: --ro-bind d2/a: a symlink is on the way'; echo $?)" "$out"
+else
+	tskip paths "the caller's options: no project"
+fi
+
 # === shadowing host tools ===============================================================
 if P=$(mkproj_pip shadow); then
 	v=$P/.venv
@@ -1240,11 +1340,13 @@ setup(name="svshadow", version="1.0", packages=["svshadow"],
                                         "git = svshadow:main", "sv-shadow-normal = svshadow:main",
                                         "sudoedit = svshadow:main", "ssh-askpass = svshadow:main",
                                         "git-credential-store = svshadow:main",
-                                        "gpg-agent = svshadow:main", "pass = svshadow:main"]})
+                                        "gpg-agent = svshadow:main", "pass = svshadow:main",
+                                        "docker = svshadow:main", "psql = svshadow:main",
+                                        "git-lfs = svshadow:main"]})
 PY
 	printf 'def main():\n    print("shadow")\n' >"$P/pkg-shadow/svshadow/__init__.py"
 	(cd "$P" && "$v/bin/pip" install "${pip_opts[@]}" ./pkg-shadow) >/dev/null 2>"$W/shadow.err"
-	for n in sudo ssh git sudoedit ssh-askpass git-credential-store gpg-agent pass; do
+	for n in sudo ssh git sudoedit ssh-askpass git-credential-store gpg-agent pass docker psql git-lfs; do
 		t shadowing "a console script named $n gets no entry in bin/ on the host (no gate, no program)" \
 			"$([ ! -e "$v/bin/$n" ] && [ ! -L "$v/bin/$n" ]; echo $?)" "$(ls -l "$v/bin/$n" 2>&1)"
 	done

@@ -14,7 +14,7 @@ pyver=$("$SV_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 check_intact() {   # check_intact VENV "description": --check exits 0 and prints nothing
 	local got rc
-	got=$(sv_check "$1")
+	got=$("$SV" --check "$1" 2>&1)
 	rc=$?
 	if [ "$rc" -eq 0 ] && [ -z "$got" ]; then
 		ok 0 "$2"
@@ -199,7 +199,7 @@ replace "$v/bin/shell" "$(cat "$v/bin/shell"; echo 'echo extra')"
 echo '# edited' >>"$v/bin/activate"
 : >"$v/bin/.python.tmp.999"
 echo data >"$v/bin/README"
-out=$(sv_check "$v")
+out=$("$SV" --check "$v" 2>&1)
 is "$?" 1 "--check on a damaged venv exits 1"
 is "$out" "$vr: bin/.python.tmp.999: a leftover file
 $vr: bin/README: a file sandbox-venv did not write
