@@ -305,3 +305,34 @@ int fs_remove_tree_at(int dirfd, const char *name, struct strbuf *err)
 {
 	return remove_tree(dirfd, name, 0, err);
 }
+
+/* Open rel below root one component at a time, following no symlink (a
+ * sandbox may have put one in place of any of them since the option was
+ * given). Returns an O_PATH descriptor, or -1 with errno (ENOENT: it is
+ * not there; ELOOP: a symlink is on the way). */
+int fs_open_nofollow(int root, const char *rel)
+{
+	cleanup_free char *copy = xstrdup(rel);
+	char *save = NULL, *name = strtok_r(copy, "/", &save);
+	int cur = openat(root, root == AT_FDCWD && rel[0] == '/' ? "/" : ".",
+			 O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	while (cur >= 0 && name) {
+		char *next = strtok_r(NULL, "/", &save);
+		int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (next ? O_DIRECTORY : 0));
+		int saved = errno;
+		struct stat st;
+
+		close(cur);
+		if (fd >= 0 && !next && (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
+			close(fd);
+			fd = -1;
+			saved = ELOOP;
+		}
+		if (fd < 0)
+			errno = saved == ENOTDIR ? ELOOP : saved;
+		cur = fd;
+		name = next;
+	}
+	return cur;
+}

@@ -63,4 +63,9 @@ int fs_remove_tree_at(int dirfd, const char *name, struct strbuf *err);
 /* The target of the symlink dirfd/name, allocated, or NULL with errno. */
 char *fs_readlink_at(int dirfd, const char *name);
 
+/* Open rel below root (AT_FDCWD and an absolute rel: from /) one component at a time,
+ * following no symlink, the last one included. Returns an O_PATH
+ * descriptor, or -1 with errno (ELOOP: a symlink is on the way). */
+int fs_open_nofollow(int root, const char *rel);
+
 #endif

@@ -96,14 +96,15 @@ static void parse_section(const char **p, const char *end, struct strbuf *sec)
 		(*p)++;
 }
 
-char *gitrepo_config_get(const char *text, size_t len, const char *section,
-			 const char *key)
+/* Each "section key value" of config text, in order, to fn. */
+static void config_each(const char *text, size_t len,
+			void (*fn)(const char *section, const char *key, const char *value, void *data),
+			void *data)
 {
 	cleanup_strbuf struct strbuf sec = STRBUF_INIT;
 	cleanup_strbuf struct strbuf name = STRBUF_INIT;
 	cleanup_strbuf struct strbuf val = STRBUF_INIT;
 	const char *p = text, *end = text + len;
-	char *found = NULL;
 
 	while (p < end) {
 		while (p < end && isspace((unsigned char)*p))
@@ -139,12 +140,32 @@ char *gitrepo_config_get(const char *text, size_t len, const char *section,
 			while (p < end && *p != '\n')
 				p++;
 		}
-		if (!strcmp(sec.buf, section) && !strcmp(name.buf, key)) {
-			free(found);
-			found = xstrdup(val.buf);
-		}
+		fn(sec.buf, name.buf, val.buf, data);
 	}
-	return found;
+}
+
+struct config_query {
+	const char *section, *key;
+	char *found;
+};
+
+static void config_match(const char *section, const char *key, const char *value, void *data)
+{
+	struct config_query *q = data;
+
+	if (!strcmp(section, q->section) && !strcmp(key, q->key)) {
+		free(q->found);
+		q->found = xstrdup(value);
+	}
+}
+
+char *gitrepo_config_get(const char *text, size_t len, const char *section,
+			 const char *key)
+{
+	struct config_query q = { section, key, NULL };
+
+	config_each(text, len, config_match, &q);
+	return q.found;
 }
 
 /* dirfd/name, a regular file (symlinks followed, as git does), into out:
@@ -307,6 +328,24 @@ static void add_path(struct strvec *out, const char *rel)
 	strvec_push(out, rel);
 }
 
+/* path (normalized) with its longest existing part resolved (realpath)
+ * and the rest as it is. */
+static char *resolve_existing(const char *path)
+{
+	cleanup_free char *head = xstrdup(path);
+	char *slash;
+
+	while ((slash = strrchr(head, '/')) && slash != head) {
+		cleanup_free char *real = NULL;
+
+		*slash = '\0';
+		real = realpath(head, NULL);
+		if (real)
+			return xasprintf("%s%s", strcmp(real, "/") ? real : "", path + strlen(head));
+	}
+	return xstrdup(path);
+}
+
 /* A directory of the repository's own (its git directory, its common
  * one) that lies in the work tree, as written and as git reaches it:
  * git init --separate-git-dir into the project, a .git symlink to one of
@@ -322,6 +361,12 @@ static void add_repo_dir(struct strvec *out, const char *path, const char *proje
 		add_path(out, rel);
 	if (real && (rel = below(real, project)))
 		add_path(out, rel);
+	if (!real) {	/* not there yet: where its existing part leads */
+		cleanup_free char *partial = resolve_existing(lexical);
+
+		if ((rel = below(partial, project)))
+			add_path(out, rel);
+	}
 	/* A symlink to what does not exist yet: where it leads, as git would
 	 * create it. */
 	for (hops = 0; !real && hops < 8; hops++) {
@@ -433,44 +478,259 @@ static int open_common(int gitdir, const char *gitdir_path, char **path)
 	return open(*path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* core.hooksPath as git takes it: system, global (both places), then the
- * repository's own; the last one set wins. */
-static char *hooks_path(int common, int gitdir, const char *home)
+/* The last value of section.key in a config file and in the files it
+ * includes (include.path; includeIf.*.path taken whatever its condition,
+ * which can only add places to protect), as git reads them in order. */
+struct last_value {
+	const char *section, *key, *home, *dir;
+	int depth;
+	char **v;
+};
+
+static void last_file(const char *path, const struct last_value *parent);
+
+static void last_cb(const char *section, const char *key, const char *value, void *data)
+{
+	const struct last_value *lv = data;
+
+	if (!strcmp(section, lv->section) && !strcmp(key, lv->key)) {
+		free(*lv->v);
+		*lv->v = xstrdup(value);
+	} else if (!strcmp(key, "path") && value[0] && lv->depth < 10 &&
+		   (!strcmp(section, "include") || str_has_prefix(section, "includeif."))) {
+		cleanup_free char *path = value[0] == '/' ? xstrdup(value) :
+			str_has_prefix(value, "~/") && lv->home ? xasprintf("%s/%s", lv->home, value + 2) :
+			xasprintf("%s/%s", lv->dir, value);
+
+		last_file(path, lv);
+	}
+}
+
+static void last_file(const char *path, const struct last_value *parent)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_free char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	struct last_value lv = *parent;
+
+	if (slash)
+		*slash = '\0';
+	lv.dir = dir;
+	lv.depth++;
+	if (read_regular(AT_FDCWD, path, CONFIG_MAX, &text) == 0)
+		config_each(text.buf, text.len, last_cb, &lv);
+}
+
+/* core.hooksPath as git takes it: the system's config, the global one
+ * (both places, or GIT_CONFIG_GLOBAL), the repository's, its work tree's,
+ * then GIT_CONFIG_COUNT's; each with what it includes; the last one set
+ * wins. */
+static char *hooks_path(const char *common_path, const char *gitdir_path, const char *home)
 {
 	cleanup_free char *xdg = NULL;
+	cleanup_free char *user = home ? xasprintf("%s/.gitconfig", home) : NULL;
+	cleanup_free char *repo = xasprintf("%s/config", common_path);
+	cleanup_free char *worktree = xasprintf("%s/config.worktree", gitdir_path);
 	const char *xdg_home = getenv("XDG_CONFIG_HOME");
-	char *v = NULL, *next;
-	int i;
+	const char *sys = getenv("GIT_CONFIG_SYSTEM");
+	const char *global = getenv("GIT_CONFIG_GLOBAL");
+	const char *count = getenv("GIT_CONFIG_COUNT");
+	char *v = NULL;
+	struct last_value lv = { "core", "hookspath", home, "/", 0, &v };
+	long i, n;
 
 	if (xdg_home && xdg_home[0] == '/')
 		xdg = xasprintf("%s/git/config", xdg_home);
 	else if (home)
 		xdg = xasprintf("%s/.config/git/config", home);
-	for (i = 0; i < 5; i++) {
-		cleanup_free char *user = i == 2 && home ? xasprintf("%s/.gitconfig", home) : NULL;
+	if (!env_flag("GIT_CONFIG_NOSYSTEM"))
+		last_file(sys && sys[0] ? sys : "/etc/gitconfig", &lv);
+	if (global && global[0]) {
+		last_file(global, &lv);
+	} else {
+		if (xdg)
+			last_file(xdg, &lv);
+		if (user)
+			last_file(user, &lv);
+	}
+	last_file(repo, &lv);
+	last_file(worktree, &lv);
+	n = count ? strtol(count, NULL, 10) : 0;
+	for (i = 0; i < n && i < 1000; i++) {
+		char name[64];
+		const char *k, *val;
 
-		switch (i) {
-		case 0: next = config_file_get(AT_FDCWD, "/etc/gitconfig", "core", "hookspath"); break;
-		case 1: next = xdg ? config_file_get(AT_FDCWD, xdg, "core", "hookspath") : NULL; break;
-		case 2: next = user ? config_file_get(AT_FDCWD, user, "core", "hookspath") : NULL; break;
-		case 3: next = config_file_get(common, "config", "core", "hookspath"); break;
-		default: next = config_file_get(gitdir, "config.worktree", "core", "hookspath"); break;
-		}
-		if (next) {
+		snprintf(name, sizeof(name), "GIT_CONFIG_KEY_%ld", i);
+		k = getenv(name);
+		snprintf(name, sizeof(name), "GIT_CONFIG_VALUE_%ld", i);
+		val = getenv(name);
+		if (k && val && !strcasecmp(k, "core.hookspath")) {
 			free(v);
-			v = next;
+			v = xstrdup(val);
 		}
 	}
 	return v;
 }
 
-void gitrepo_exec_paths(int proj, const char *project, const char *home, struct strvec *out)
+/* The files a config includes (include.path, includeIf.*.path), which git
+ * reads as config: relative to the config's directory dir_path. */
+struct includes {
+	const char *dir_path, *home, *project;
+	struct strvec *out;
+};
+
+static void include_path(const char *section, const char *key, const char *value, void *data)
+{
+	struct includes *in = data;
+	cleanup_free char *path = NULL;
+
+	if (strcmp(key, "path") || (strcmp(section, "include") && !str_has_prefix(section, "includeif.")) ||
+	    !value[0])
+		return;
+	path = value[0] == '/' ? xstrdup(value) :
+	       str_has_prefix(value, "~/") && in->home ? xasprintf("%s/%s", in->home, value + 2) :
+	       xasprintf("%s/%s", in->dir_path, value);
+	add_repo_dir(in->out, path, in->project);
+}
+
+static void config_includes(int dirfd, const char *name, const char *dir_path, const char *home,
+			    const char *project, struct strvec *out)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	struct includes in = { dir_path, home, project, out };
+
+	if (read_regular(dirfd, name, CONFIG_MAX, &text) == 0)
+		config_each(text.buf, text.len, include_path, &in);
+}
+
+/* Each entry of the directory dir_path (a hooks directory, a repository's
+ * worktrees/) handed to fn with its full path. */
+static void each_entry(const char *dir_path, void (*fn)(const char *path, void *data), void *data)
+{
+	DIR *d = opendir(dir_path);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && n++ < MODULES_DIRS) {
+		cleanup_free char *path = NULL;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		path = xasprintf("%s/%s", dir_path, de->d_name);
+		fn(path, data);
+	}
+	closedir(d);
+}
+
+struct each_ctx {
+	const char *project;
+	struct strvec *out;
+};
+
+/* A hook that is a symlink into the work tree: what it leads to. */
+static void hook_entry(const char *path, void *data)
+{
+	struct each_ctx *c = data;
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		add_repo_dir(c->out, path, c->project);
+}
+
+/* A linked work tree in the project: its .git, which its gitdir file
+ * names, and which git in that work tree follows. */
+static void worktree_entry(const char *path, void *data)
+{
+	struct each_ctx *c = data;
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_free char *gitdir = xasprintf("%s/gitdir", path);
+
+	if (read_regular(AT_FDCWD, gitdir, GITFILE_MAX, &text) < 0)
+		return;
+	rtrim(&text);
+	if (text.buf[0] == '/')
+		add_repo_dir(c->out, text.buf, c->project);
+}
+
+/* Config keys whose value git runs as a program (by the shell: the first
+ * word is the program), "section.*" for any subsection. */
+static const char *const program_keys[] = {
+	"core.fsmonitor", "core.editor", "core.pager", "core.sshcommand", "core.askpass",
+	"sequence.editor", "gpg.program", "gpg.*.program", "filter.*.clean",
+	"filter.*.smudge", "filter.*.process", "diff.external", "diff.*.command",
+	"diff.*.textconv", "merge.*.driver", "credential.helper", "alias.*", "pager.*",
+	"interactive.difffilter", "uploadpack.packobjectshook", "core.gitproxy",
+};
+
+static bool runs_program(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(program_keys); i++) {
+		const char *k = program_keys[i], *dot = strrchr(k, '.');
+		size_t n = (size_t)(dot - k);
+
+		if (strcmp(dot + 1, key) && strcmp(dot + 1, "*"))
+			continue;
+		if (n > 2 && !strcmp(k + n - 2, ".*")) {	/* section.*.key */
+			if (!strncmp(section, k, n - 1) && strchr(section, '.'))
+				return true;
+		} else if (strlen(section) == n && !strncmp(section, k, n)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+struct programs {
+	const char *top_path, *project;
+	struct strvec *out;
+};
+
+/* A program a config value names by a path into the work tree (relative:
+ * from its top, as git runs it there). */
+static void program_cb(const char *section, const char *key, const char *value, void *data)
+{
+	const struct programs *pr = data;
+	cleanup_free char *word = NULL;
+	cleanup_free char *path = NULL;
+	const char *v = value;
+
+	if (!runs_program(section, key))
+		return;
+	if (*v == '!')
+		v++;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	word = xstrndup(v, strcspn(v, " \t;&|<>"));
+	if (!strchr(word, '/') || strstr(word, "://"))
+		return;	/* a name looked up on PATH, or a URL */
+	path = word[0] == '/' ? xstrdup(word) : xasprintf("%s/%s", pr->top_path, word);
+	add_repo_dir(pr->out, path, pr->project);
+}
+
+static void config_programs(int dirfd, const char *name, const char *top_path,
+			    const char *project, struct strvec *out)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	struct programs pr = { top_path, project, out };
+
+	if (read_regular(dirfd, name, CONFIG_MAX, &text) == 0)
+		config_each(text.buf, text.len, program_cb, &pr);
+}
+
+/* The repository whose work tree's top is top (top_path): what of it
+ * lies in the project. */
+static void exec_paths_at(int top, const char *top_path, const char *project, const char *home,
+			  struct strvec *out)
 {
 	cleanup_free char *gitdir_path = NULL;
 	cleanup_free char *common_path = NULL;
 	cleanup_free char *format = NULL;
 	cleanup_free char *hooks = NULL;
-	cleanup_fd int gitdir = open_gitdir(proj, project, &gitdir_path);
+	cleanup_fd int gitdir = open_gitdir(top, top_path, &gitdir_path);
 	cleanup_fd int common = -1;
 	cleanup_fd int modules = -1;
 	struct stat st;
@@ -485,13 +745,13 @@ void gitrepo_exec_paths(int proj, const char *project, const char *home, struct 
 	add_repo_dir(out, common_path, project);
 	/* Submodules: only in a repository that has or had some. */
 	modules = openat(common, "modules", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (modules >= 0 || fstatat(proj, ".gitmodules", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (modules >= 0 || fstatat(top, ".gitmodules", &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		cleanup_strvec struct strvec links = STRVEC_INIT;
 
 		format = config_file_get(common, "config", "extensions", "objectformat");
 		gitlinks(gitdir, format && !strcasecmp(format, "sha256") ? 32 : 20, &links);
 		for (i = 0; i < links.nr; i++) {
-			cleanup_free char *joined = xasprintf("%s/%s", project, links.v[i]);
+			cleanup_free char *joined = xasprintf("%s/%s", top_path, links.v[i]);
 			cleanup_free char *abs = path_normalize(joined);
 			const char *rel = below(abs, project);
 
@@ -507,12 +767,51 @@ void gitrepo_exec_paths(int proj, const char *project, const char *home, struct 
 
 		module_worktrees(modules, modules_path, project, 0, &seen, out);
 	}
-	hooks = hooks_path(common, gitdir, home);
-	if (hooks && hooks[0]) {
-		cleanup_free char *joined = hooks[0] == '/' ? xstrdup(hooks) :
-			str_has_prefix(hooks, "~/") && home ? xasprintf("%s/%s", home, hooks + 2) :
-			xasprintf("%s/%s", project, hooks);
+	config_includes(common, "config", common_path, home, project, out);
+	config_includes(gitdir, "config.worktree", gitdir_path, home, project, out);
+	config_programs(common, "config", top_path, project, out);
+	config_programs(gitdir, "config.worktree", top_path, project, out);
+	{
+		struct each_ctx c = { project, out };
+		cleanup_free char *worktrees = xasprintf("%s/worktrees", common_path);
+		cleanup_free char *joined = NULL;
 
-		add_repo_dir(out, joined, project);	/* and where a symlink leads */
+		each_entry(worktrees, worktree_entry, &c);
+		hooks = hooks_path(common_path, gitdir_path, home);
+		if (hooks && hooks[0]) {
+			joined = hooks[0] == '/' ? xstrdup(hooks) :
+				 str_has_prefix(hooks, "~/") && home ? xasprintf("%s/%s", home, hooks + 2) :
+				 xasprintf("%s/%s", top_path, hooks);
+			add_repo_dir(out, joined, project);	/* and where a symlink leads */
+		} else {
+			joined = xasprintf("%s/hooks", common_path);
+		}
+		each_entry(joined, hook_entry, &c);	/* hooks that lead into the work tree */
+	}
+}
+
+void gitrepo_exec_paths(int proj, const char *project, const char *home, struct strvec *out)
+{
+	cleanup_free char *up = xstrdup(project);
+	struct stat st;
+	char *slash;
+
+	if (fstatat(proj, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		exec_paths_at(proj, project, project, home, out);
+		return;
+	}
+	/* A project inside a bigger repository (a monorepo): git in the
+	 * project works on that one, and follows what of it lies here. */
+	while ((slash = strrchr(up, '/'))) {
+		cleanup_fd int top = -1;
+
+		*slash = '\0';
+		top = open(up[0] ? up : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (top >= 0 && fstatat(top, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			exec_paths_at(top, up[0] ? up : "/", project, home, out);
+			return;
+		}
+		if (!up[0])
+			break;
 	}
 }

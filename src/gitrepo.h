@@ -19,10 +19,12 @@
  *  2. core.hooksPath is read as git reads it: the system's, the user's and
  *     the repository's config, the last one set winning; "~/" is the home
  *     directory, a relative path the top of the work tree.
- *  3. The repository's own directory and its common one count too when
- *     they lie in the work tree (a gitfile naming one, a .git symlink), and
- *     every such directory and the hooks directory come back as written
- *     and where their symlinks lead (git follows them), existing or not.
+ *  3. So do the repository's own directory and its common one when they
+ *     lie in the work tree (a gitfile naming one, a .git symlink), the .git
+ *     of each linked work tree there (worktrees/NAME/gitdir), the files the
+ *     repository's config includes (include.path, includeIf.*.path) and
+ *     the hooks that are symlinks; each comes back as written and where its
+ *     symlinks lead (git follows them), existing or not.
  *  4. Paths come back relative to the project, normalized, never with
  *     "..", never into .git (bound read-only already), at most
  *     GITREPO_PATHS_MAX of them; the reading is bounded in size.

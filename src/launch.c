@@ -248,7 +248,14 @@ static void find_venv(struct launch *L, const char *gate_path)
 		die_hint("recreate the venv with an installed Python (python3 -I -m venv --clear DIR), "
 			 "then run sandbox-venv on it",
 			 "the base Python of this venv, '%s', is gone", L->pol->python);
-	L->proj = open(L->pol->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* Not following a symlink: one on the way may be a sandbox's (a
+	 * project inside another's), and the project is bound from this. */
+	L->proj = fs_open_nofollow(AT_FDCWD, L->pol->project);
+	if (L->proj < 0 && errno == ELOOP)
+		die_hint("run sandbox-venv on the venv again if the project moved; look at what is "
+			 "there: a sandbox of another project may have made it",
+			 "a symlink is now on the way to the project '%s': not followed",
+			 L->pol->project);
 	if (L->proj < 0)
 		die("cannot open project directory '%s': %s", L->pol->project, strerror(errno));
 }
@@ -803,36 +810,6 @@ static int cmp_bind(const void *a, const void *b)
 
 /* ---- the caller's options: host paths where a sandbox writes ---- */
 
-/* Open rel below root one component at a time, following no symlink (a
- * sandbox may have put one in place of any of them since the option was
- * given). Returns an O_PATH descriptor, or -1 with errno (ENOENT: it is
- * not there; ELOOP: a symlink is on the way). */
-static int open_nofollow(int root, const char *rel)
-{
-	cleanup_free char *copy = xstrdup(rel);
-	char *save = NULL, *name = strtok_r(copy, "/", &save);
-	int cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	while (cur >= 0 && name) {
-		char *next = strtok_r(NULL, "/", &save);
-		int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (next ? O_DIRECTORY : 0));
-		int saved = errno;
-		struct stat st;
-
-		close(cur);
-		if (fd >= 0 && !next && (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
-			close(fd);
-			fd = -1;
-			saved = ELOOP;
-		}
-		if (fd < 0)
-			errno = saved == ENOTDIR ? ELOOP : saved;
-		cur = fd;
-		name = next;
-	}
-	return cur;
-}
-
 /* Where a sandbox of this launch can write, and which holds path: the
  * project or the venv; *rel gets the rest of path. -1: neither. */
 static int writable_root(const struct launch *L, const char *path, const char **rel)
@@ -849,6 +826,62 @@ static int writable_root(const struct launch *L, const char *path, const char **
 	return -1;
 }
 
+/* path with the symlinks on its way followed as long as they lie outside
+ * the places a sandbox writes (the host's own: /home -> /var/home, a link
+ * in your home to the project), and no further: the rest, lexically. */
+static char *resolve_outside(const struct launch *L, const char *path)
+{
+	char *cur = path_normalize(path);
+	const char *rel;
+	int hops;
+
+	for (hops = 0; hops < 40 && writable_root(L, cur, &rel) < 0; hops++) {
+		char *e = cur, *next = NULL;
+
+		while (!next && *e) {
+			cleanup_free char *prefix = NULL;
+			cleanup_free char *target = NULL;
+
+			e = strchrnul(e + 1, '/');
+			prefix = xstrndup(cur, (size_t)(e - cur));
+			target = fs_readlink_at(AT_FDCWD, prefix);
+			if (target) {
+				char *slash = strrchr(prefix, '/');
+
+				*slash = '\0';
+				next = target[0] == '/' ? xasprintf("%s%s", target, e) :
+				       xasprintf("%s/%s%s", prefix, target, e);
+			}
+		}
+		if (!next)
+			break;	/* no symlink on the way: not where a sandbox writes */
+		free(cur);
+		cur = path_normalize(next);
+		free(next);
+	}
+	return cur;
+}
+
+/* A read-write bind of a place that holds what the sandbox must see
+ * read-only (the project holds the venv and .git; the venv its entry
+ * points and state) would be a second, writable view of it. */
+static void refuse_second_view(const struct launch *L, const char *opt, const char *given,
+			       const char *path, const char *what)
+{
+	cleanup_free char *git = xasprintf("%s/.git", L->pol->project);
+	cleanup_free char *home = xasprintf("%s/home", L->v->path);
+	cleanup_free char *cache = xasprintf("%s/cache", L->v->path);
+
+	if (path_is_under(L->pol->project, path) || path_is_under(L->v->path, path) ||
+	    path_is_under(path, git) ||
+	    (path_is_under(path, L->v->path) && !path_is_under(path, home) &&
+	     !path_is_under(path, cache)))
+		die_hint("bind it read-only (--ro-bind), or bind a directory of the project that "
+			 "holds neither",
+			 "%s: %s %s: it holds the venv or .git, which the sandbox sees read-only; "
+			 "read-write elsewhere, they could be changed from inside", what, opt, given);
+}
+
 /* The options in args (what: "the recorded options", "BWRAP_ARGS") into
  * out, as bwrap gets them: a host path (SRC) in the project or the venv,
  * which a sandbox can replace with a symlink to anything of yours, is
@@ -863,7 +896,6 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 		const struct bwrapopt *o = bwrapopt_find(args->v[i]);
 		cleanup_free char *given = NULL;
 		cleanup_free char *lexical = NULL;
-		cleanup_free char *real = NULL;
 		const char *rel = NULL;
 		bool try;
 		int root, fd;
@@ -883,11 +915,11 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 				die("cannot tell where you are: %s", strerror(errno));
 			given = xasprintf("%s/%s", cwd, args->v[i + 1]);	/* as bwrap sees it */
 		}
-		lexical = path_normalize(given);
-		real = realpath(lexical, NULL);
+		lexical = resolve_outside(L, given);
+		if (!strcmp(o->name, "--bind") || !strcmp(o->name, "--bind-try") ||
+		    !strcmp(o->name, "--dev-bind") || !strcmp(o->name, "--dev-bind-try"))
+			refuse_second_view(L, o->name, args->v[i + 1], lexical, what);
 		root = writable_root(L, lexical, &rel);
-		if (root < 0 && real)	/* a host symlink that leads there */
-			root = writable_root(L, real, &rel);
 		if (root < 0) {
 			for (k = 0; k < n; k++)
 				strvec_push(out, args->v[i + k]);
@@ -898,7 +930,7 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 			die_hint("bind it with --bind or --ro-bind, or from a place no sandbox writes",
 				 "%s: %s %s: a sandbox can write there, and %s would follow whatever it "
 				 "put in its place", what, o->name, args->v[i + 1], o->name);
-		fd = open_nofollow(root, rel);
+		fd = fs_open_nofollow(root, rel);
 		if (fd < 0 && errno == ENOENT && try)
 			continue;	/* as bwrap does */
 		if (fd < 0 && errno == ELOOP)
@@ -926,6 +958,7 @@ static void open_binds(struct launch *L)
 	cleanup_free char *cfg = xasprintf("%s/pyvenv.cfg", L->v->path);
 
 	L->in.fd.venv = L->v->fd;
+	L->in.fd.project = L->proj;
 	/* A first wrap's probe: the entry points are still in bin/. */
 	L->in.fd.privbin = L->v->privbin_fd >= 0 ? L->v->privbin_fd : L->v->bin_fd;
 	L->in.fd.home = open_path_fd(L->v->fd, "home", true, false, h, &err);
@@ -1217,7 +1250,7 @@ int launch_probe(struct venv *v, struct policy *pol, struct strbuf *err)
 	L.v = v;
 	L.pol = pol;
 	L.verbose = false;
-	L.proj = open(pol->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	L.proj = fs_open_nofollow(AT_FDCWD, pol->project);
 	if (L.proj < 0 || null < 0 || out < 0) {
 		strbuf_addf(err, "cannot try the sandbox: %s", strerror(errno));
 		goto done;

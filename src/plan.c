@@ -876,7 +876,10 @@ static void plan_project(struct plan *p, const struct plan_input *in)
 	const char *how = in->writable_venv ? "the venv, writable: this is pip" : "the venv, read-only";
 	size_t i;
 
-	add_op(p, PLAN_BIND, pol->project, pol->project, -1, "the project, read-write");
+	if (has_fd(in->fd.project))
+		add_op(p, PLAN_BIND_FD, NULL, pol->project, in->fd.project, "the project, read-write");
+	else
+		add_op(p, PLAN_BIND, pol->project, pol->project, -1, "the project, read-write");
 	allow(p, LANDLOCK_WRITE, pol->project, "the project");
 	for (i = 0; i < in->nr_binds; i++)
 		add_op(p, in->binds[i].writable ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL,

@@ -164,6 +164,7 @@ struct plan_input {
 	const struct net_policy *net;  /* the network policy; NULL: host */
 	struct {
 		int venv, privbin, empty, home, cache, git, pyvenv_cfg;
+		int project;           /* -1: bound by its path */
 	} fd;                          /* -1 where absent; empty: an empty
 					* directory, shown for the state dir */
 	const struct desktop *desktop; /* what the permissions give, or NULL */

@@ -911,6 +911,15 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	}
 	if (wrap_make_policy(v, &options, &pol, err) < 0 || gate_check_bin(v, err) < 0)
 		goto out;
+	/* Every gate starts this binary: one a sandbox can replace would run
+	 * what it put there on the host, at the next launch. */
+	if (path_is_under(exe, pol.project) || path_is_under(exe, v->path)) {
+		strbuf_addf(err, "this sandbox-venv, '%s', lies in the project '%s', which its "
+			    "sandboxes can write: a gate would start whatever a sandbox put in its "
+			    "place\nhint: install it (make install) or run it from outside the project",
+			    exe, pol.project);
+		goto out;
+	}
 	/* Nothing is written before bwrap has said yes; meanwhile, what the
 	 * host's trusted paths need (it reads only). */
 	wrap_probe_start(&probe);

@@ -1241,24 +1241,40 @@ fi
 # through a symlink (there, and not there yet). Its config or hooks,
 # written from inside, never run on the host.
 repo_dir_case() {   # repo_dir_case LAYOUT "what"
-	local P pw out
-	P=$(mkproj "git-$1") || { t git "$2: make the project" 1; return; }
+	local P pw out gcg=/dev/null
+	if [ "$1" = parent ]; then
+		P=$(mkproj "git-parent/p") || { t git "$2: make the project" 1; return; }
+	else
+		P=$(mkproj "git-$1") || { t git "$2: make the project" 1; return; }
+	fi
 	pw=$W/pwned-git-$1
 	case $1 in
+	parent) hgit -C "$W/git-parent" init -q && hgit -C "$W/git-parent" config core.hooksPath p/.githooks ;;
+	global-include) hgit -C "$P" init -q && gcg=$W/git-global-include.cfg &&
+		printf '[include]\n\tpath = %s\n' "$W/git-global-inc2.cfg" >"$gcg" &&
+		printf '[core]\n\thooksPath = .githooks\n' >"$W/git-global-inc2.cfg" ;;
+	program) hgit -C "$P" init -q && mkdir -p "$P/tools" && printf '#!/bin/sh\nexit 1\n' >"$P/tools/fsmonitor" &&
+		chmod +x "$P/tools/fsmonitor" && hgit -C "$P" config core.fsmonitor tools/fsmonitor ;;
 	gitfile) hgit -C "$P" init -q --separate-git-dir="$P/.repo" ;;
 	symlink) hgit -C "$P" init -q && mv "$P/.git" "$P/gitmeta" && ln -s gitmeta "$P/.git" ;;
 	hooklink) hgit -C "$P" init -q && mkdir -p "$P/scripts/hooks" && ln -s scripts/hooks "$P/.githooks" &&
 		hgit -C "$P" config core.hooksPath .githooks ;;
 	hooklink-missing) hgit -C "$P" init -q && ln -s scripts/hooks "$P/.githooks" &&
 		hgit -C "$P" config core.hooksPath .githooks ;;
+	include) hgit -C "$P" init -q && : >"$P/.gitconfig" && hgit -C "$P" config include.path ../.gitconfig ;;
+	hookfile) hgit -C "$P" init -q && mkdir -p "$P/tools" && printf '#!/bin/sh\nexit 0\n' >"$P/tools/pre-commit" &&
+		chmod +x "$P/tools/pre-commit" && ln -s ../../tools/pre-commit "$P/.git/hooks/pre-commit" ;;
+	worktree) hgit -C "$P" init -q && hgit -C "$P" -c user.name=t -c user.email=t@t commit -q --allow-empty -m t &&
+		hgit -C "$P" worktree add -q wt1 ;;
 	esac
-	out=$(cd "$P" && .venv/bin/python - "$pw" "$1" <<'PY' 2>&1
+	out=$(cd "$P" && GIT_CONFIG_GLOBAL=$gcg .venv/bin/python - "$pw" "$1" <<'PY' 2>&1
 import os, sys
 pwned, layout = sys.argv[1], sys.argv[2]
 def put(path, text, mode=0o644):
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "a") as f:
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
             f.write(text)
         os.chmod(path, mode)
         print(path, "DONE")
@@ -1268,12 +1284,34 @@ if layout in ("gitfile", "symlink"):
     d = ".repo" if layout == "gitfile" else "gitmeta"
     put(d + "/config", "[core]\n\tfsmonitor = touch %s\n" % pwned)
     put(d + "/hooks/pre-commit", "#!/bin/sh\ntouch %s\n" % pwned, 0o755)
+elif layout in ("parent", "global-include"):
+    put(".githooks/pre-commit", "#!/bin/sh\ntouch %s\n" % pwned, 0o755)
+elif layout == "program":
+    put("tools/fsmonitor", "#!/bin/sh\ntouch %s\nexit 1\n" % pwned, 0o755)
+elif layout == "include":
+    put(".gitconfig", "[core]\n\tfsmonitor = touch %s\n" % pwned)
+elif layout == "hookfile":
+    put("tools/pre-commit", "#!/bin/sh\ntouch %s\n" % pwned, 0o755)
+elif layout == "worktree":
+    # the work tree's .git repointed at a repository of the sandbox's
+    import subprocess
+    subprocess.run(["git", "init", "-q", "--bare", "evil.git"])
+    for k, v in (("core.bare", "false"), ("core.worktree", os.path.abspath("wt1")),
+                 ("core.fsmonitor", "touch " + pwned)):
+        subprocess.run(["git", "config", "--file", "evil.git/config", k, v])
+    try:
+        with open("wt1/.git", "w") as f:
+            f.write("gitdir: %s\n" % os.path.abspath("evil.git"))
+        print("wt1/.git DONE")
+    except OSError as e:
+        print("wt1/.git blocked", e.errno)
 else:
     put("scripts/hooks/pre-commit", "#!/bin/sh\ntouch %s\n" % pwned, 0o755)
 PY
 )
-	(cd "$P" && GIT_CONFIG_GLOBAL=/dev/null git status >/dev/null 2>&1;
-	 GIT_CONFIG_GLOBAL=/dev/null git -c user.name=t -c user.email=t@t commit -q --allow-empty -m t) >/dev/null 2>&1
+	[ "$1" = worktree ] && (cd "$P/wt1" && GIT_CONFIG_GLOBAL=/dev/null git status >/dev/null 2>&1)
+	(cd "$P" && GIT_CONFIG_GLOBAL=$gcg git status >/dev/null 2>&1;
+	 GIT_CONFIG_GLOBAL=$gcg git -c user.name=t -c user.email=t@t commit -q --allow-empty -m t) >/dev/null 2>&1
 	t git "$2: what a sandbox writes there never runs on the host" "$([ ! -e "$pw" ]; echo $?)" "inside: $out"
 }
 if [ -n "$have_git" ]; then
@@ -1281,6 +1319,12 @@ if [ -n "$have_git" ]; then
 	repo_dir_case symlink "a .git symlink to a directory of the project"
 	repo_dir_case hooklink "core.hooksPath through a symlink to a directory of the project"
 	repo_dir_case hooklink-missing "core.hooksPath through a symlink to a directory not there yet"
+	repo_dir_case include "include.path naming a file of the work tree (a shared .gitconfig)"
+	repo_dir_case hookfile "a hook in .git/hooks that is a symlink to a script of the work tree"
+	repo_dir_case worktree "a linked work tree in the project (git worktree add), its .git repointed"
+	repo_dir_case parent "a project inside a bigger repository whose core.hooksPath lies in the project"
+	repo_dir_case global-include "core.hooksPath from a file your global config includes (GIT_CONFIG_GLOBAL)"
+	repo_dir_case program "core.fsmonitor naming a program of the work tree"
 	# A project with no repository at its top made to look like a bare one
 	# whose HEAD is a FIFO: git's discovery would open it and hang.
 	if P=$(mkproj git-fifo-head); then
@@ -1325,6 +1369,41 @@ except OSError as e:
 	out=$(cd "$P" && BWRAP_ARGS='--ro-bind d2/a /x' .venv/bin/python -c 'print(open("/x/key").read().strip())' 2>&1)
 	t paths "BWRAP_ARGS binding a project path through a symlink (made inside): not followed" \
 		"$(! printf '%s\n' "$out" | grep -q OPTSECRET && printf '%s\n' "$out" | grep -q 'BWRAP_ARGS: --ro-bind d2/a: a symlink is on the way'; echo $?)" "$out"
+	# The same through a link of yours to the project (as /home -> /var/home).
+	"$SV" --reset "$P/.venv" >/dev/null 2>&1
+	rm -rf "$P/d2" && mkdir -p "$P/data" && : >"$P/data/f" && ln -sfn "$P" "$W/plink"
+	"$SV" "$P/.venv" --ro-bind "$W/plink/data" /data >/dev/null 2>"$W/opt.err"
+	rm -rf "$P/data" && ln -s "$sec" "$P/data"
+	out=$(cd "$P" && .venv/bin/python -c 'print(open("/data/key").read().strip())' 2>&1)
+	t paths "a recorded bind reaching the project through a link of yours, its source replaced from inside: not followed" \
+		"$(! printf '%s\n' "$out" | grep -q OPTSECRET && printf '%s\n' "$out" | grep -q 'a symlink is on the way'; echo $?)" "$out"
+	# A second, writable view of what is read-only inside.
+	[ -e "$P/.git" ] || hgit -C "$P" init -q
+	for src in "$P" "$P/.git" "$P/.venv/bin"; do
+		"$SV" --reset "$P/.venv" --bind "$src" /view >/dev/null 2>"$W/view.err"
+		rc=$?
+		t paths "--bind P${src#"$P"} /view (it holds the venv or .git) is refused" \
+			"$([ "$rc" -ne 0 ] && grep -q 'which the sandbox sees read-only' "$W/view.err"; echo $?)" "$(cat "$W/view.err")"
+	done
+	"$SV" --reset "$P/.venv" >/dev/null 2>&1
+	# The binary every gate starts, kept in the project.
+	cp "$SV" "$P/sv-copy" 2>/dev/null
+	"$P/sv-copy" "$P/.venv" >/dev/null 2>"$W/copy.err"
+	rc=$?
+	t paths "wrapping with a sandbox-venv that lies in the project is refused" \
+		"$([ "$rc" -ne 0 ] && grep -q 'lies in the project' "$W/copy.err"; echo $?)" "$(cat "$W/copy.err")"
+	rm -f "$P/sv-copy"
+	# A project (--project) inside another, replaced from that one's sandbox.
+	mkdir -p "$P/inner" "$W/v-inner"
+	if "$SV_PYTHON" -m venv --without-pip "$W/v-inner/.venv" >/dev/null 2>&1 &&
+		"$SV" --project "$P/inner" "$W/v-inner/.venv" >/dev/null 2>&1; then
+		(cd "$P" && .venv/bin/shell -c "rm -rf inner && ln -s '$sec' inner") >/dev/null 2>&1
+		out=$(cd "$W/v-inner" && .venv/bin/python -c 'import os; print(os.listdir("."))' 2>&1)
+		t paths "a project inside another's, replaced by a symlink from that one's sandbox: its launch stops" \
+			"$(! printf '%s\n' "$out" | grep -q "'key'" && printf '%s\n' "$out" | grep -q 'a symlink is now on the way'; echo $?)" "$out"
+	else
+		t paths "make a project inside another" 1
+	fi
 else
 	tskip paths "the caller's options: no project"
 fi
