@@ -139,6 +139,10 @@ int perms_record(struct perms *p, const char *key, const char *value, struct str
 	if (strcmp(key, "network") && strcmp(key, "socket") && strcmp(key, "device") &&
 	    strcmp(key, "links"))
 		return 0;
+	if (str_has_control(value)) {	/* messages are one line */
+		strbuf_addf(err, "a '%s' record with a control character", key);
+		return -1;
+	}
 	opt = xasprintf("--%s=%s", key, value);
 	return perms_apply(p, opt, err) < 0 ? -1 : 1;
 }
