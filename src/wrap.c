@@ -640,7 +640,14 @@ out:
  * sandboxes (plan.c sets SANDBOX_VENV_READ_ONLY for the others).
  */
 #define HINT_MODULE "_sandbox_venv_read_only"
-static const char hint_pth[] = "import " HINT_MODULE "\n";
+/* The module only where it may have something to say: a sandbox that is
+ * not pip's, running something that names pip. Importing it elsewhere
+ * would compile it at every start (site-packages is read-only inside, so
+ * no .pyc is kept): some milliseconds of every python. */
+static const char hint_pth[] =
+	"import os, sys; os.environ.get('SANDBOX_VENV_READ_ONLY') and "
+	"'pip' in ' '.join(getattr(sys, 'orig_argv', None) or getattr(sys, 'argv', [])) and "
+	"__import__('" HINT_MODULE "')\n";
 static const char hint_py[] =
 	"# Written by sandbox-venv into a wrapped venv's site-packages, with the .pth\n"
 	"# that imports it; removed by --unwrap. Inside a sandbox that is not pip's,\n"
