@@ -388,6 +388,9 @@ static void add_repo_dir(struct strvec *out, const char *path, const char *proje
 
 /* "PATH/.git" for each work tree a module's config names, at any depth
  * below modules/. dir_path: the absolute path of dir. */
+static void config_programs(int dirfd, const char *name, const char *top_path,
+			    const char *project, struct strvec *out);
+
 static void module_worktrees(int dir, const char *dir_path, const char *project, int depth,
 			     size_t *seen, struct strvec *out)
 {
@@ -407,6 +410,8 @@ static void module_worktrees(int dir, const char *dir_path, const char *project,
 
 			add_path(out, git);
 		}
+		/* What the module's own config runs, from its work tree. */
+		config_programs(dir, "config", abs, project, out);
 	}
 	if (depth >= MODULES_DEPTH || fd < 0 || !(d = fdopendir(fd)))
 		return;
@@ -485,6 +490,8 @@ struct last_value {
 	const char *section, *key, *home, *dir;
 	int depth;
 	char **v;
+	const char *project;    /* a config file read that lies here ... */
+	struct strvec *out;     /* ... is added to this */
 };
 
 static void last_file(const char *path, const struct last_value *parent);
@@ -517,6 +524,8 @@ static void last_file(const char *path, const struct last_value *parent)
 		*slash = '\0';
 	lv.dir = dir;
 	lv.depth++;
+	if (lv.out)	/* git reads it as config, wherever it is named from */
+		add_repo_dir(lv.out, path, lv.project);
 	if (read_regular(AT_FDCWD, path, CONFIG_MAX, &text) == 0)
 		config_each(text.buf, text.len, last_cb, &lv);
 }
@@ -525,7 +534,8 @@ static void last_file(const char *path, const struct last_value *parent)
  * (both places, or GIT_CONFIG_GLOBAL), the repository's, its work tree's,
  * then GIT_CONFIG_COUNT's; each with what it includes; the last one set
  * wins. */
-static char *hooks_path(const char *common_path, const char *gitdir_path, const char *home)
+static char *hooks_path(const char *common_path, const char *gitdir_path, const char *home,
+			const char *project, struct strvec *out)
 {
 	cleanup_free char *xdg = NULL;
 	cleanup_free char *user = home ? xasprintf("%s/.gitconfig", home) : NULL;
@@ -536,7 +546,7 @@ static char *hooks_path(const char *common_path, const char *gitdir_path, const 
 	const char *global = getenv("GIT_CONFIG_GLOBAL");
 	const char *count = getenv("GIT_CONFIG_COUNT");
 	char *v = NULL;
-	struct last_value lv = { "core", "hookspath", home, "/", 0, &v };
+	struct last_value lv = { "core", "hookspath", home, "/", 0, &v, project, out };
 	long i, n;
 
 	if (xdg_home && xdg_home[0] == '/')
@@ -654,32 +664,45 @@ static void worktree_entry(const char *path, void *data)
 		add_repo_dir(c->out, text.buf, c->project);
 }
 
-/* Config keys whose value git runs as a program (by the shell: the first
- * word is the program), "section.*" for any subsection. */
+/* Where git's config names programs it runs: every key of these sections
+ * ("name.*": with any subsection), and these keys. */
+static const char *const program_sections[] = {
+	"alias", "filter.*", "diff.*", "merge.*", "mergetool.*", "difftool.*", "gpg",
+	"gpg.*", "credential", "credential.*", "sendemail", "sendemail.*", "trailer.*",
+	"web", "browser.*", "man.*", "pager", "sequence", "interactive",
+};
 static const char *const program_keys[] = {
 	"core.fsmonitor", "core.editor", "core.pager", "core.sshcommand", "core.askpass",
-	"sequence.editor", "gpg.program", "gpg.*.program", "filter.*.clean",
-	"filter.*.smudge", "filter.*.process", "diff.external", "diff.*.command",
-	"diff.*.textconv", "merge.*.driver", "credential.helper", "alias.*", "pager.*",
-	"interactive.difffilter", "uploadpack.packobjectshook", "core.gitproxy",
+	"core.gitproxy", "core.alternaterefscommand", "diff.external",
+	"uploadpack.packobjectshook", "remote.*.uploadpack", "remote.*.receivepack",
+	"submodule.*.update", "protocol.*.helper",
 };
+
+/* Does section (name or name.sub) match pattern (name, or name.* for any
+ * subsection)? */
+static bool section_is(const char *section, const char *pattern)
+{
+	size_t n = strlen(pattern);
+
+	if (n > 2 && !strcmp(pattern + n - 2, ".*"))
+		return !strncmp(section, pattern, n - 1) && section[n - 1];
+	return !strcmp(section, pattern);
+}
 
 static bool runs_program(const char *section, const char *key)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(program_keys); i++) {
-		const char *k = program_keys[i], *dot = strrchr(k, '.');
-		size_t n = (size_t)(dot - k);
-
-		if (strcmp(dot + 1, key) && strcmp(dot + 1, "*"))
-			continue;
-		if (n > 2 && !strcmp(k + n - 2, ".*")) {	/* section.*.key */
-			if (!strncmp(section, k, n - 1) && strchr(section, '.'))
-				return true;
-		} else if (strlen(section) == n && !strncmp(section, k, n)) {
+	for (i = 0; i < ARRAY_SIZE(program_sections); i++)
+		if (section_is(section, program_sections[i]))
 			return true;
-		}
+	for (i = 0; i < ARRAY_SIZE(program_keys); i++) {
+		cleanup_free char *sec = xstrdup(program_keys[i]);
+		char *dot = strrchr(sec, '.');
+
+		*dot = '\0';
+		if (!strcmp(dot + 1, key) && section_is(section, sec))
+			return true;
 	}
 	return false;
 }
@@ -694,21 +717,30 @@ struct programs {
 static void program_cb(const char *section, const char *key, const char *value, void *data)
 {
 	const struct programs *pr = data;
-	cleanup_free char *word = NULL;
-	cleanup_free char *path = NULL;
 	const char *v = value;
 
 	if (!runs_program(section, key))
 		return;
-	if (*v == '!')
-		v++;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	word = xstrndup(v, strcspn(v, " \t;&|<>"));
-	if (!strchr(word, '/') || strstr(word, "://"))
-		return;	/* a name looked up on PATH, or a URL */
-	path = word[0] == '/' ? xstrdup(word) : xasprintf("%s/%s", pr->top_path, word);
-	add_repo_dir(pr->out, path, pr->project);
+	/* Every word that names a path: the program, and what a shell
+	 * command runs ("!sh tools/x", "f(){ ./tools/x; }; f"). */
+	while (*v) {
+		size_t n = strcspn(v, " \t;&|<>()'\"`$={}!");
+		cleanup_free char *word = n ? xstrndup(v, n) : NULL;
+
+		v += n ? n : 1;
+		if (!word || !strchr(word, '/') || strstr(word, "://"))
+			continue;
+		{
+			cleanup_free char *path = word[0] == '/' ? xstrdup(word) :
+						  xasprintf("%s/%s", pr->top_path, word);
+			cleanup_free char *from_top = xasprintf("%s/%s", pr->top_path, word);
+
+			add_repo_dir(pr->out, path, pr->project);
+			/* "$(git rev-parse --show-toplevel)/tools/x" */
+			if (word[0] == '/')
+				add_repo_dir(pr->out, from_top, pr->project);
+		}
+	}
 }
 
 static void config_programs(int dirfd, const char *name, const char *top_path,
@@ -777,7 +809,7 @@ static void exec_paths_at(int top, const char *top_path, const char *project, co
 		cleanup_free char *joined = NULL;
 
 		each_entry(worktrees, worktree_entry, &c);
-		hooks = hooks_path(common_path, gitdir_path, home);
+		hooks = hooks_path(common_path, gitdir_path, home, project, out);
 		if (hooks && hooks[0]) {
 			joined = hooks[0] == '/' ? xstrdup(hooks) :
 				 str_has_prefix(hooks, "~/") && home ? xasprintf("%s/%s", home, hooks + 2) :

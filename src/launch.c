@@ -826,40 +826,114 @@ static int writable_root(const struct launch *L, const char *path, const char **
 	return -1;
 }
 
-/* path with the symlinks on its way followed as long as they lie outside
- * the places a sandbox writes (the host's own: /home -> /var/home, a link
- * in your home to the project), and no further: the rest, lexically. */
+static bool inside_by_inode(const struct launch *L, const char *path);
+
+/* The components of path onto todo, last first (todo is a stack). */
+static void push_components(struct strvec *todo, const char *path)
+{
+	cleanup_strvec struct strvec parts = STRVEC_INIT;
+	const char *p = path;
+	size_t i;
+
+	while (*p) {
+		const char *e = strchrnul(p, '/');
+
+		if (e > p)
+			strvec_push_nodup(&parts, xstrndup(p, (size_t)(e - p)));
+		p = *e ? e + 1 : e;
+	}
+	for (i = parts.nr; i > 0; i--)
+		strvec_push(todo, parts.v[i - 1]);
+}
+
+/* path with the symlinks on its way followed, as the kernel would, as
+ * long as they lie outside the places a sandbox writes (the host's own:
+ * /home -> /var/home, a link in your home to the project, /dev/fd), and
+ * no further. NULL when a ".." comes after the way enters such a place:
+ * where it leads would depend on what a sandbox put there. */
 static char *resolve_outside(const struct launch *L, const char *path)
 {
-	char *cur = path_normalize(path);
+	cleanup_strvec struct strvec todo = STRVEC_INIT;	/* components, last first */
+	cleanup_strbuf struct strbuf cur = STRBUF_INIT;	/* resolved so far */
 	const char *rel;
-	int hops;
+	bool inside = false;
+	int hops = 0;
 
-	for (hops = 0; hops < 40 && writable_root(L, cur, &rel) < 0; hops++) {
-		char *e = cur, *next = NULL;
+	push_components(&todo, path);
+	while (todo.nr) {
+		cleanup_free char *c = xstrdup(todo.v[todo.nr - 1]);
+		cleanup_free char *target = NULL;
+		size_t keep = cur.len;
 
-		while (!next && *e) {
-			cleanup_free char *prefix = NULL;
-			cleanup_free char *target = NULL;
+		strvec_pop(&todo);
+		if (!strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			char *slash = strrchr(cur.buf, '/');
 
-			e = strchrnul(e + 1, '/');
-			prefix = xstrndup(cur, (size_t)(e - cur));
-			target = fs_readlink_at(AT_FDCWD, prefix);
-			if (target) {
-				char *slash = strrchr(prefix, '/');
-
-				*slash = '\0';
-				next = target[0] == '/' ? xasprintf("%s%s", target, e) :
-				       xasprintf("%s/%s%s", prefix, target, e);
-			}
+			if (inside)
+				return NULL;
+			strbuf_setlen(&cur, slash ? (size_t)(slash - cur.buf) : 0);
+			continue;
 		}
-		if (!next)
-			break;	/* no symlink on the way: not where a sandbox writes */
-		free(cur);
-		cur = path_normalize(next);
-		free(next);
+		strbuf_addf(&cur, "/%s", c);
+		if (inside || writable_root(L, cur.buf, &rel) >= 0) {
+			inside = true;
+			continue;
+		}
+		target = fs_readlink_at(AT_FDCWD, cur.buf);
+		if (!target)
+			continue;
+		/* A symlink in the project reached by another path (a bind
+		 * mount of it) is a sandbox's to have made. */
+		if (++hops > 40 || inside_by_inode(L, cur.buf))
+			return NULL;
+		strbuf_setlen(&cur, target[0] == '/' ? 0 : keep);
+		push_components(&todo, target);
 	}
-	return cur;
+	return xstrdup(cur.len ? cur.buf : "/");
+}
+
+/* Is path, or a directory above it, the project or the venv, by inode:
+ * a bind mount of the project elsewhere, a /proc link to it? */
+static bool inside_by_inode(const struct launch *L, const char *path)
+{
+	struct stat proj, venv, st;
+	int fd, up, depth;
+
+	if (fstat(L->proj, &proj) < 0 || fstat(L->v->fd, &venv) < 0)
+		return false;
+	/* The directory that holds it, not what its last component (perhaps a
+	 * symlink a sandbox made) leads to. */
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		cleanup_free char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+
+		close(fd);
+		if (slash)
+			*slash = '\0';
+		fd = open(slash && dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	for (depth = 0; fd >= 0 && depth < 256; depth++) {
+		if (fstat(fd, &st) < 0)
+			break;
+		if ((st.st_dev == proj.st_dev && st.st_ino == proj.st_ino) ||
+		    (st.st_dev == venv.st_dev && st.st_ino == venv.st_ino)) {
+			close(fd);
+			return true;
+		}
+		up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = up;
+		if (fd >= 0 && fstat(fd, &proj) == 0 && st.st_dev == proj.st_dev &&
+		    st.st_ino == proj.st_ino)
+			break;	/* "/": its own parent */
+		fstat(L->proj, &proj);
+	}
+	if (fd >= 0)
+		close(fd);
+	return false;
 }
 
 /* A read-write bind of a place that holds what the sandbox must see
@@ -916,10 +990,19 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 			given = xasprintf("%s/%s", cwd, args->v[i + 1]);	/* as bwrap sees it */
 		}
 		lexical = resolve_outside(L, given);
+		if (!lexical)
+			die("%s: %s %s: a '..' after the way enters the project or the venv, a "
+			    "symlink in them reached by another path (a bind mount), or too many "
+			    "symlinks: where it leads is not followed", what, o->name, args->v[i + 1]);
 		if (!strcmp(o->name, "--bind") || !strcmp(o->name, "--bind-try") ||
 		    !strcmp(o->name, "--dev-bind") || !strcmp(o->name, "--dev-bind-try"))
 			refuse_second_view(L, o->name, args->v[i + 1], lexical, what);
 		root = writable_root(L, lexical, &rel);
+		if (root < 0 && inside_by_inode(L, lexical))
+			die_hint("name it by its path in the project (or the venv)",
+				 "%s: %s %s: it lies in the project or the venv through another path "
+				 "(a bind mount, a /proc link), where a sandbox can replace it",
+				 what, o->name, args->v[i + 1]);
 		if (root < 0) {
 			for (k = 0; k < n; k++)
 				strvec_push(out, args->v[i + k]);

@@ -100,3 +100,10 @@ long strvec_find(const struct strvec *sv, const char *s)
 			return (long)i;
 	return -1;
 }
+
+void strvec_pop(struct strvec *sv)
+{
+	sv->nr--;
+	free((char *)sv->v[sv->nr]);
+	sv->v[sv->nr] = NULL;
+}

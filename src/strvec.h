@@ -24,6 +24,8 @@ void strvec_push_nodup(struct strvec *sv, char *s);
 void strvec_pushf(struct strvec *sv, const char *fmt, ...) ATTR_PRINTF(2, 3);
 void strvec_pushl(struct strvec *sv, ...) __attribute__((sentinel));
 void strvec_pushv(struct strvec *sv, const char *const *v);
+/* Drop the last string (sv->nr > 0). */
+void strvec_pop(struct strvec *sv);
 void strvec_clear(struct strvec *sv);
 const char **strvec_detach(struct strvec *sv);
 /* Index of s in sv, or -1. */

@@ -924,6 +924,28 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 		goto out;
 	/* Every gate starts this binary: one a sandbox can replace would run
 	 * what it put there on the host, at the next launch. */
+	{
+		/* ... or in the project of another wrapped venv (a checkout
+		 * with a venv of its own), whose sandboxes can replace it. */
+		cleanup_strvec struct strvec all = STRVEC_INIT;
+		size_t k;
+
+		registry_below("/", v->path, &all);
+		for (k = 0; k < all.nr; k++) {
+			cleanup_free char *parent = xstrdup(all.v[k]);
+			char *slash = strrchr(parent, '/');
+
+			if (slash && slash != parent)
+				*slash = '\0';
+			if (path_is_under(exe, parent)) {
+				strbuf_addf(err, "this sandbox-venv, '%s', lies beside the wrapped venv "
+					    "'%s', whose sandboxes can write there: a gate would start "
+					    "whatever one put in its place\nhint: install it (make "
+					    "install) or run it from elsewhere", exe, all.v[k]);
+				goto out;
+			}
+		}
+	}
 	if (path_is_under(exe, pol.project) || path_is_under(exe, v->path)) {
 		strbuf_addf(err, "this sandbox-venv, '%s', lies in the project '%s', which its "
 			    "sandboxes can write: a gate would start whatever a sandbox put in its "

@@ -1255,6 +1255,11 @@ repo_dir_case() {   # repo_dir_case LAYOUT "what"
 		printf '[core]\n\thooksPath = .githooks\n' >"$W/git-global-inc2.cfg" ;;
 	program) hgit -C "$P" init -q && mkdir -p "$P/tools" && printf '#!/bin/sh\nexit 1\n' >"$P/tools/fsmonitor" &&
 		chmod +x "$P/tools/fsmonitor" && hgit -C "$P" config core.fsmonitor tools/fsmonitor ;;
+	filter) hgit -C "$P" init -q && mkdir -p "$P/tools" && printf '#!/bin/sh\ncat\n' >"$P/tools/fsmonitor" &&
+		chmod +x "$P/tools/fsmonitor" && hgit -C "$P" config filter.fmt.clean 'sh tools/fsmonitor %f' &&
+		echo '* filter=fmt' >"$P/.gitattributes" ;;
+	dotfile) hgit -C "$P" init -q && gcg=$W/git-global-dotfile.cfg && : >"$P/shared.gitconfig" &&
+		printf '[include]\n\tpath = %s\n' "$P/shared.gitconfig" >"$gcg" ;;
 	gitfile) hgit -C "$P" init -q --separate-git-dir="$P/.repo" ;;
 	symlink) hgit -C "$P" init -q && mv "$P/.git" "$P/gitmeta" && ln -s gitmeta "$P/.git" ;;
 	hooklink) hgit -C "$P" init -q && mkdir -p "$P/scripts/hooks" && ln -s scripts/hooks "$P/.githooks" &&
@@ -1286,7 +1291,9 @@ if layout in ("gitfile", "symlink"):
     put(d + "/hooks/pre-commit", "#!/bin/sh\ntouch %s\n" % pwned, 0o755)
 elif layout in ("parent", "global-include"):
     put(".githooks/pre-commit", "#!/bin/sh\ntouch %s\n" % pwned, 0o755)
-elif layout == "program":
+elif layout == "dotfile":
+    put("shared.gitconfig", "[core]\n\tfsmonitor = touch %s\n" % pwned)
+elif layout in ("program", "filter"):
     put("tools/fsmonitor", "#!/bin/sh\ntouch %s\nexit 1\n" % pwned, 0o755)
 elif layout == "include":
     put(".gitconfig", "[core]\n\tfsmonitor = touch %s\n" % pwned)
@@ -1311,6 +1318,7 @@ PY
 )
 	[ "$1" = worktree ] && (cd "$P/wt1" && GIT_CONFIG_GLOBAL=/dev/null git status >/dev/null 2>&1)
 	(cd "$P" && GIT_CONFIG_GLOBAL=$gcg git status >/dev/null 2>&1;
+	 [ "$1" = filter ] && GIT_CONFIG_GLOBAL=$gcg git add tools >/dev/null 2>&1;
 	 GIT_CONFIG_GLOBAL=$gcg git -c user.name=t -c user.email=t@t commit -q --allow-empty -m t) >/dev/null 2>&1
 	t git "$2: what a sandbox writes there never runs on the host" "$([ ! -e "$pw" ]; echo $?)" "inside: $out"
 }
@@ -1325,6 +1333,8 @@ if [ -n "$have_git" ]; then
 	repo_dir_case parent "a project inside a bigger repository whose core.hooksPath lies in the project"
 	repo_dir_case global-include "core.hooksPath from a file your global config includes (GIT_CONFIG_GLOBAL)"
 	repo_dir_case program "core.fsmonitor naming a program of the work tree"
+	repo_dir_case filter "a filter driver run as a shell command ('sh tools/x %f') from the work tree"
+	repo_dir_case dotfile "a file of the project your global config includes (a dotfiles repository)"
 	# A project with no repository at its top made to look like a bare one
 	# whose HEAD is a FIFO: git's discovery would open it and hang.
 	if P=$(mkproj git-fifo-head); then
@@ -1377,6 +1387,15 @@ except OSError as e:
 	out=$(cd "$P" && .venv/bin/python -c 'print(open("/data/key").read().strip())' 2>&1)
 	t paths "a recorded bind reaching the project through a link of yours, its source replaced from inside: not followed" \
 		"$(! printf '%s\n' "$out" | grep -q OPTSECRET && printf '%s\n' "$out" | grep -q 'a symlink is on the way'; echo $?)" "$out"
+	# The same through a path the kernel resolves differently from its
+	# letters (/dev/fd/.. is /proc/self, whose cwd is the project).
+	"$SV" --reset "$P/.venv" >/dev/null 2>&1
+	out=$(cd "$P" && BWRAP_ARGS='--ro-bind /dev/fd/../cwd/data /data' .venv/bin/python -c 'print(open("/data/key").read().strip())' 2>&1)
+	t paths "BWRAP_ARGS naming the project as /dev/fd/../cwd, its source replaced from inside: not followed" \
+		"$(! printf '%s\n' "$out" | grep -q OPTSECRET; echo $?)" "$out"
+	out=$(cd "$P" && BWRAP_ARGS='--bind /dev/fd/../cwd /src' .venv/bin/python -c 'print("ran")' 2>&1)
+	t paths "--bind /dev/fd/../cwd /src (the project by another name) is refused" \
+		"$(! printf '%s\n' "$out" | grep -q '^ran'; echo $?)" "$out"
 	# A second, writable view of what is read-only inside.
 	[ -e "$P/.git" ] || hgit -C "$P" init -q
 	for src in "$P" "$P/.git" "$P/.venv/bin"; do
