@@ -157,32 +157,6 @@ bool bwrapopt_known(const char *arg)
 	return bwrapopt_find(arg) || (str_has_prefix(arg, "--") && help_arity(arg) >= 0);
 }
 
-/* path made absolute against dir, with "." and ".." folded. */
-static char *absolute(const char *dir, const char *path)
-{
-	cleanup_strbuf struct strbuf out = STRBUF_INIT;
-	cleanup_free char *joined = xasprintf("%s/%s", dir, path);
-	const char *s = joined;
-
-	while (*s) {
-		const char *e;
-
-		while (*s == '/')
-			s++;
-		e = strchrnul(s, '/');
-		if (e - s == 2 && s[0] == '.' && s[1] == '.') {
-			char *slash = strrchr(out.buf, '/');
-
-			strbuf_setlen(&out, slash ? (size_t)(slash - out.buf) : 0);
-		} else if (e > s && !(e - s == 1 && s[0] == '.')) {
-			strbuf_addch(&out, '/');
-			strbuf_add(&out, s, (size_t)(e - s));
-		}
-		s = e;
-	}
-	return out.len ? strbuf_detach(&out, NULL) : xstrdup("/");
-}
-
 int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_from,
 		   struct strbuf *err)
 {
@@ -214,10 +188,10 @@ int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_f
 			const char *a = args->v[i + 1 + j];
 
 			if (o->arg[j] == BWRAPOPT_SRC && a[0] != '/') {
-				char *abs = absolute(absolute_from, a);
+				cleanup_free char *joined = xasprintf("%s/%s", absolute_from, a);
 
 				free((char *)args->v[i + 1 + j]);
-				args->v[i + 1 + j] = abs;
+				args->v[i + 1 + j] = path_normalize(joined);
 			}
 		}
 		i += 1 + (size_t)n;

@@ -476,31 +476,6 @@ struct rp_entry {
 	char *path;
 };
 
-/* dir with "." and ".." folded (dir is absolute). */
-static char *fold_path(const char *dir)
-{
-	cleanup_strbuf struct strbuf out = STRBUF_INIT;
-	const char *s = dir;
-
-	while (*s) {
-		const char *e;
-
-		while (*s == '/')
-			s++;
-		e = strchrnul(s, '/');
-		if (e - s == 2 && s[0] == '.' && s[1] == '.') {
-			char *slash = strrchr(out.buf, '/');
-
-			strbuf_setlen(&out, slash ? (size_t)(slash - out.buf) : 0);
-		} else if (e > s && !(e - s == 1 && s[0] == '.')) {
-			strbuf_addch(&out, '/');
-			strbuf_add(&out, s, (size_t)(e - s));
-		}
-		s = e;
-	}
-	return out.len ? strbuf_detach(&out, NULL) : xstrdup("/");
-}
-
 /* The RUNPATH of f, entry by entry, in its order: $ORIGIN expanded for a
  * trusted file, against the directory of its real path (as the loader
  * expands it for a program); other $ tokens and relative entries dropped.
@@ -534,7 +509,7 @@ static size_t runpath_entries(const struct libdeps *ld, const struct seen_file *
 			continue;
 		}
 		*out = xrealloc(*out, (n + 1) * sizeof(**out));
-		(*out)[n].path = fold_path(dir);
+		(*out)[n].path = path_normalize(dir);
 		(*out)[n].dir = strvec_find(&ld->dirs, (*out)[n].path);
 		if ((*out)[n].dir < 0 && !f->trusted)
 			free((*out)[n].path);
