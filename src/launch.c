@@ -48,6 +48,7 @@
 #include "scfilter.h"
 #include "state.h"
 #include "venv.h"
+#include "view.h"
 #include "wrap.h"
 
 extern char **environ;
@@ -83,6 +84,8 @@ struct launch {
 	struct proxy_config proxy;     /* for --network=allow= */
 	struct desktop desktop;        /* what the permissions give */
 	struct links *links;           /* the link service, or NULL */
+	int views[8];                  /* view.h: bound in place of link tmpfses */
+	size_t nr_views;
 	struct plan_input in;
 	struct plan plan;
 };
@@ -127,6 +130,8 @@ static void launch_release(struct launch *L)
 			close(fds[i]);
 	for (i = 0; i < L->nr_source_fds; i++)
 		close(L->source_fds[i]);
+	for (i = 0; i < L->nr_views; i++)
+		close(L->views[i]);
 	free(L->source_fds);
 	strvec_clear(&L->recorded_pinned);
 	strvec_clear(&L->extra_pinned);
@@ -1169,6 +1174,30 @@ static void say_outside(const struct launch *L, const char *const *args)
 		}
 }
 
+/* The directories of links, as the host keeps them (view.h), in a state
+ * directory of the caller's own. */
+static void use_views(struct launch *L)
+{
+	struct stat st;
+	size_t i;
+
+	if (L->plan.layout != PLAN_LAYOUT_LANDLOCK || fstat(L->v->state_fd, &st) < 0 ||
+	    st.st_uid != geteuid())
+		return;
+	for (i = 0; i < L->plan.linked.nr && L->nr_views < ARRAY_SIZE(L->views); i++) {
+		cleanup_free struct plan_view_entry *e = NULL;
+		const char *dir = L->plan.linked.v[i];
+		size_t nr;
+		int fd;
+
+		if (plan_view_entries(&L->plan, dir, &e, &nr) < 0 ||
+		    (fd = view_open(L->v->state_fd, e, nr)) < 0)
+			continue;
+		L->views[L->nr_views++] = fd;
+		plan_use_view(&L->plan, dir, fd);
+	}
+}
+
 static void build_plan(struct launch *L, const char *const *args)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
@@ -1202,6 +1231,7 @@ static void build_plan(struct launch *L, const char *const *args)
 	L->in.layout = L->layout.layout;
 	if (plan_build(&L->plan, &L->in, &err) < 0)
 		die("%s", err.buf);
+	use_views(L);
 	say_outside(L, args);
 	for (i = 0; i < L->plan.notes.nr; i++)
 		warn("%s", L->plan.notes.v[i]);
@@ -1215,7 +1245,8 @@ static void build_plan(struct launch *L, const char *const *args)
 		if (op->fd < 0)
 			die("%s", err.buf);
 	}
-	if (scfilter_build_fd(&L->scp, &L->plan.seccomp_fd, &err) < 0)
+	if (scfilter_build_fd_cached(&L->scp, L->v->state_fd, STATE_FILTER, &L->plan.seccomp_fd,
+				     &err) < 0)
 		die("%s", err.buf);
 }
 

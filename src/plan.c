@@ -256,15 +256,19 @@ void plan_init(struct plan *p)
 	p->seccomp_fd = -1;
 }
 
+static void op_free(struct plan_op *op)
+{
+	free(op->src);
+	free(op->dest);
+	free(op->why);
+}
+
 void plan_release(struct plan *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nr; i++) {
-		free(p->ops[i].src);
-		free(p->ops[i].dest);
-		free(p->ops[i].why);
-	}
+	for (i = 0; i < p->nr; i++)
+		op_free(&p->ops[i]);
 	free(p->ops);
 	for (i = 0; i < p->nr_rules; i++) {
 		free(p->rules[i].path);
@@ -1159,4 +1163,135 @@ void plan_rules_data(const struct plan *p, struct strbuf *out)
 
 	for (i = 0; i < p->nr_rules; i++)
 		landlock_rules_add(out, p->rules[i].access, p->rules[i].path);
+}
+
+/* ---- Directories of links that the host keeps (view.h) ---- */
+
+/* dest is an entry of dir itself, not deeper. */
+static bool entry_of(const char *dest, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(dest, dir, n) && dest[n] == '/' && dest[n + 1] &&
+	       !strchr(dest + n + 1, '/');
+}
+
+/* What an op leaves in the directory that dest is an entry of; 0: none
+ * the directory can hold before bwrap runs. */
+static int view_kind(const struct plan_op *op)
+{
+	struct stat st;
+
+	switch (op->type) {
+	case PLAN_SYMLINK:
+		return PLAN_VIEW_LINK;
+	case PLAN_DATA:
+		return PLAN_VIEW_FILE;
+	case PLAN_RO_BIND:
+	case PLAN_RO_BIND_TRY:
+	case PLAN_BIND:
+	case PLAN_DEV_BIND:
+		if (stat(op->src, &st) < 0)
+			return 0;
+		return S_ISDIR(st.st_mode) ? PLAN_VIEW_MOUNT_DIR : PLAN_VIEW_MOUNT_FILE;
+	case PLAN_RO_BIND_FD:
+	case PLAN_BIND_FD:
+		if (fstat(op->fd, &st) < 0)
+			return 0;
+		return S_ISDIR(st.st_mode) ? PLAN_VIEW_MOUNT_DIR : PLAN_VIEW_MOUNT_FILE;
+	case PLAN_TMPFS:
+	case PLAN_PROC:
+	case PLAN_DEV:
+		return PLAN_VIEW_MOUNT_DIR;
+	case PLAN_SETENV:
+	case PLAN_CHDIR:
+	case PLAN_REMOUNT_RO:
+		break;
+	}
+	return 0;
+}
+
+static int cmp_view_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct plan_view_entry *)a)->name,
+		      ((const struct plan_view_entry *)b)->name);
+}
+
+int plan_view_entries(const struct plan *p, const char *dir, struct plan_view_entry **out,
+		      size_t *nr)
+{
+	cleanup_free struct plan_view_entry *e = NULL;
+	size_t i, n = 0;
+	bool made = false;
+
+	*out = NULL;
+	*nr = 0;
+	for (i = 0; i < p->extra_mounts.nr; i++)
+		if (path_is_under(p->extra_mounts.v[i], dir))
+			return -1;
+	e = xcalloc(p->nr + 1, sizeof(*e));
+	for (i = 0; i < p->nr; i++) {
+		const struct plan_op *op = &p->ops[i];
+		int kind;
+
+		if (op->type == PLAN_SETENV || op->type == PLAN_CHDIR ||
+		    !path_is_under(op->dest, dir))
+			continue;
+		if (!strcmp(op->dest, dir)) {
+			if (op->type != PLAN_TMPFS && op->type != PLAN_REMOUNT_RO)
+				return -1;
+			made |= op->type == PLAN_TMPFS;
+			continue;
+		}
+		if (!entry_of(op->dest, dir) || op->type == PLAN_REMOUNT_RO ||
+		    !(kind = view_kind(op)))
+			return -1;
+		e[n].kind = (enum plan_view_kind)kind;
+		e[n].name = op->dest + strlen(dir) + 1;
+		if (kind == PLAN_VIEW_LINK || kind == PLAN_VIEW_FILE) {
+			e[n].data = op->src;
+			e[n].len = op->len;
+		}
+		n++;
+	}
+	if (!made)
+		return -1;
+	qsort(e, n, sizeof(*e), cmp_view_entry);
+	for (i = 1; i < n; i++)
+		if (!strcmp(e[i - 1].name, e[i].name))
+			return -1;	/* two things at one name: bwrap's order decides */
+	*out = steal_pointer(&e);
+	*nr = n;
+	return 0;
+}
+
+void plan_use_view(struct plan *p, const char *dir, int fd)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->nr; i++) {
+		struct plan_op *op = &p->ops[i];
+		bool gone = op->type != PLAN_SETENV && op->type != PLAN_CHDIR &&
+			    ((!strcmp(op->dest, dir) &&
+			      (op->type == PLAN_TMPFS || op->type == PLAN_REMOUNT_RO)) ||
+			     (entry_of(op->dest, dir) &&
+			      (op->type == PLAN_SYMLINK || op->type == PLAN_DATA)));
+
+		if (gone && op->type == PLAN_TMPFS) {
+			/* In its place: bwrap binds the directory whole. */
+			free(op->src);
+			free(op->why);
+			op->type = PLAN_RO_BIND_FD;
+			op->src = NULL;
+			op->fd = fd;
+			op->why = xstrdup("only links to what the sandbox may use here, made once "
+					  "on the host and bound read-only");
+			gone = false;
+		}
+		if (gone)
+			op_free(op);
+		else
+			p->ops[n++] = *op;
+	}
+	p->nr = n;
 }

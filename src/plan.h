@@ -51,7 +51,9 @@
  *     venv's home and cache, /tmp, /var/tmp, /dev, /proc, the venv for
  *     pip, and what the caller binds get more. The directories on the
  *     sandbox's PATH show only the programs it may run, so a lookup of any
- *     other finds nothing, as in the per-file layout.
+ *     other finds nothing, as in the per-file layout. bwrap makes them
+ *     (a tmpfs, a link at a time), or the host keeps them made (view.h:
+ *     plan_view_entries(), plan_use_view()), with the same entries.
  * 10. Secrets stay unmounted: no whole tree is mounted from /home, /root,
  *     /run/user or /var (private_roots), so nothing there is mounted in
  *     the Landlock layout that the per-file layout does not mount too.
@@ -195,6 +197,33 @@ void plan_explain(const struct plan *p, struct strbuf *out);
 /* The path rules as the sandbox's init reads them (landlock.h); empty in
  * the per-file layout. */
 void plan_rules_data(const struct plan *p, struct strbuf *out);
+
+/* A directory that shows only links (rule 9), as a directory the host
+ * keeps and bwrap binds whole (view.h), instead of a tmpfs that bwrap
+ * fills one link at a time: what it holds. */
+enum plan_view_kind {
+	PLAN_VIEW_LINK = 'l',      /* a symlink; data is its text */
+	PLAN_VIEW_FILE = 'f',      /* a read-only file; data is its content */
+	PLAN_VIEW_MOUNT_FILE = 'm',/* an empty file, mounted on later */
+	PLAN_VIEW_MOUNT_DIR = 'd', /* an empty directory, mounted on later */
+};
+
+struct plan_view_entry {
+	enum plan_view_kind kind;
+	const char *name;          /* an entry of the directory */
+	const char *data;
+	size_t len;
+};
+
+/* The entries of p->linked's directory dir, sorted by name, or -1 when
+ * bwrap has to make it: something is mounted at it or deeper below it
+ * than one entry, or one of the caller's options mounts there. *out is
+ * allocated; its strings are the plan's. */
+int plan_view_entries(const struct plan *p, const char *dir, struct plan_view_entry **out,
+		      size_t *nr);
+/* dir is bound read-only from fd instead: its tmpfs, its remount and the
+ * links and files in it go; what is mounted on its entries stays. */
+void plan_use_view(struct plan *p, const char *dir, int fd);
 
 /* The host paths of the exposure table, for this machine; with code_only,
  * just the programs and library directories, whose needs are collected.

@@ -29,11 +29,13 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <linux/netlink.h>
 #include <unistd.h>
 
@@ -583,12 +585,11 @@ static void add_newer_prefix(struct strbuf *prog)
 	strbuf_add(prog, prefix, sizeof(prefix));
 }
 
-/* Export the filter as BPF and return it in a sealed memfd. */
-static int export_sealed(scmp_filter_ctx ctx, struct strbuf *err)
+/* Export the filter as BPF, after the prefix, into prog. */
+static int export_prog(scmp_filter_ctx ctx, struct strbuf *prog, struct strbuf *err)
 {
 	const size_t max = BPF_MAXINSNS * sizeof(struct sock_filter);
 	cleanup_strbuf struct strbuf bpf = STRBUF_INIT;
-	cleanup_strbuf struct strbuf prog = STRBUF_INIT;
 	cleanup_fd int tmp = memfd_create("sandbox-venv-bpf", MFD_CLOEXEC);
 	int r;
 
@@ -613,33 +614,32 @@ static int export_sealed(scmp_filter_ctx ctx, struct strbuf *err)
 			    bpf.len);
 		return -1;
 	}
-	add_newer_prefix(&prog);
-	strbuf_add(&prog, bpf.buf, bpf.len);
-	if (prog.len > max) {
+	add_newer_prefix(prog);
+	strbuf_add(prog, bpf.buf, bpf.len);
+	if (prog->len > max) {
 		strbuf_addf(err, "cannot export seccomp filter: %zu instructions, more than %d",
-			    prog.len / sizeof(struct sock_filter), BPF_MAXINSNS);
+			    prog->len / sizeof(struct sock_filter), BPF_MAXINSNS);
 		return -1;
 	}
-	return fs_memfd_data("sandbox-venv-seccomp", prog.buf, prog.len, err);
+	return 0;
 }
 
-int scfilter_build_fd(const struct scfilter_policy *p, int *fd_out, struct strbuf *err)
+/* The BPF program for a policy with a filter (not OFF), into prog. */
+static int build_prog(const struct scfilter_policy *p, struct strbuf *prog, struct strbuf *err)
 {
 	cleanup_seccomp scmp_filter_ctx ctx = NULL;
 	struct build b = { .err = err };
 	uint32_t def;
-	int r, fd;
+	int r;
 
-	*fd_out = -1;
 	switch (p->mode) {
-	case SCFILTER_OFF:
-		return 0;
 	case SCFILTER_DEFAULT:
 		def = SCMP_ACT_ALLOW;
 		break;
 	case SCFILTER_ALLOWLIST:
 		def = SCMP_ACT_ERRNO(EPERM);
 		break;
+	case SCFILTER_OFF:
 	default:
 		strbuf_addstr(err, "invalid seccomp mode");
 		return -1;
@@ -660,7 +660,106 @@ int scfilter_build_fd(const struct scfilter_policy *p, int *fd_out, struct strbu
 		return -1;
 	if (p->mode == SCFILTER_ALLOWLIST && apply_allowlist(&b, p) < 0)
 		return -1;
-	fd = export_sealed(ctx, err);
+	return export_prog(ctx, prog, err);
+}
+
+int scfilter_build_fd(const struct scfilter_policy *p, int *fd_out, struct strbuf *err)
+{
+	return scfilter_build_fd_cached(p, -1, NULL, fd_out, err);
+}
+
+/* What a kept filter was built for: the policy, by this very binary (its
+ * table) and library, for this kernel (what libseccomp found it can do).
+ * Any change and the filter is built again. */
+static void cache_key(const struct scfilter_policy *p, struct strbuf *key)
+{
+	const struct scmp_version *lib = seccomp_version();
+	struct utsname u;
+	struct stat st;
+	size_t i;
+
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	if (stat("/proc/self/exe", &st) < 0)
+		memset(&st, 0, sizeof(st));
+	strbuf_addf(key, "sandbox-venv seccomp filter\n"
+		    "program %ju %ju %jd %jd.%09ld\n"
+		    "libseccomp %u.%u.%u\n"
+		    "kernel %s %s %s\n"
+		    "mode %d",
+		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+		    (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		    lib ? lib->major : 0, lib ? lib->minor : 0, lib ? lib->micro : 0,
+		    u.release, u.version, u.machine, (int)p->mode);
+	for (i = 0; i < p->allow.nr; i++)
+		strbuf_addf(key, " %s", p->allow.v[i]);
+	strbuf_addch(key, '\n');
+}
+
+/* The program kept in dirfd/name for this key, checked against its sum
+ * (a file cut short by a crash is not a filter), into prog; or -1. */
+static int cache_read(int dirfd, const char *name, const struct strbuf *key,
+		      struct strbuf *prog)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	const size_t max = BPF_MAXINSNS * sizeof(struct sock_filter);
+	unsigned long long sum;
+	const char *body;
+	size_t len;
+	int used = 0;
+
+	if (fs_read_file_at(dirfd, name, key->len + 64 + max, &text, &ignored) < 0 ||
+	    text.len <= key->len || memcmp(text.buf, key->buf, key->len) ||
+	    sscanf(text.buf + key->len, "bpf %zu %16llx%n", &len, &sum, &used) != 2 ||
+	    used <= 0 || text.buf[key->len + (size_t)used] != '\n')
+		return -1;
+	/* Not "\n" in the format: it would eat the program's first bytes
+	 * when they look like white space (BPF_LD | BPF_W | BPF_ABS is ' '). */
+	body = text.buf + key->len + (size_t)used + 1;
+	if (len == 0 || len > max || len % sizeof(struct sock_filter) ||
+	    (size_t)(text.buf + text.len - body) != len || hash_bytes(body, len) != sum)
+		return -1;
+	strbuf_add(prog, body, len);
+	return 0;
+}
+
+/* Keep prog for the next launch; a directory we cannot write is no
+ * error (a venv of another user's): the filter is built each time. */
+static void cache_write(int dirfd, const char *name, const struct strbuf *key,
+			const struct strbuf *prog)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+
+	strbuf_add(&text, key->buf, key->len);
+	strbuf_addf(&text, "bpf %zu %016llx\n", prog->len,
+		    (unsigned long long)hash_bytes(prog->buf, prog->len));
+	strbuf_add(&text, prog->buf, prog->len);
+	fs_replace_at(dirfd, name, text.buf, text.len, 0644, 0, &ignored);
+}
+
+int scfilter_build_fd_cached(const struct scfilter_policy *p, int dirfd, const char *name,
+			     int *fd_out, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf key = STRBUF_INIT;
+	cleanup_strbuf struct strbuf prog = STRBUF_INIT;
+	bool cached = dirfd >= 0 && name;
+	int fd;
+
+	*fd_out = -1;
+	if (p->mode == SCFILTER_OFF)
+		return 0;
+	if (cached)
+		cache_key(p, &key);
+	if (!cached || cache_read(dirfd, name, &key, &prog) < 0) {
+		strbuf_reset(&prog);
+		if (build_prog(p, &prog, err) < 0)
+			return -1;
+		if (cached)
+			cache_write(dirfd, name, &key, &prog);
+	}
+	fd = fs_memfd_data("sandbox-venv-seccomp", prog.buf, prog.len, err);
 	if (fd < 0)
 		return -1;
 	*fd_out = fd;

@@ -67,6 +67,15 @@ void scfilter_policy_release(struct scfilter_policy *p);
  * allowed (bwrap execs the program after installing the filter). */
 int scfilter_build_fd(const struct scfilter_policy *p, int *fd_out, struct strbuf *err);
 
+/* The same, with the program kept in dirfd/name (the venv's state, which
+ * no sandbox can see or write: state.h) and taken from there when it was
+ * built for the same policy by this binary, its libseccomp and this
+ * kernel, and its sum matches; otherwise built and kept there for the
+ * next launch. A directory that cannot be written is no error. dirfd < 0
+ * or name NULL: built, not kept. */
+int scfilter_build_fd_cached(const struct scfilter_policy *p, int dirfd, const char *name,
+			     int *fd_out, struct strbuf *err);
+
 /* The argument test of a row: which calls of the system call the row's
  * action applies to. Every comparison is on the full 64-bit register unless
  * the name says otherwise. */

@@ -15,6 +15,13 @@
  *                                  .sandbox-venv in every sandbox
  *   $venv/.sandbox-venv/runs/ID    host-side work of a running launch
  *                                  (guard.h)
+ *   $venv/.sandbox-venv/filter     the seccomp filter as last built, with
+ *                                  what it was built for (scfilter.h): a
+ *                                  cache
+ *   $venv/.sandbox-venv/views/H/   a directory of links (root/) and the
+ *                                  list it was made from (manifest), bound
+ *                                  read-only at /etc, /usr/bin, ... in the
+ *                                  Landlock layout (view.h): a cache
  *   $venv/home, $venv/cache        the sandbox's $HOME and ~/.cache
  *   $venv/.bin.sandbox-venv-new    only during a first wrap: the gates
  *                                  before they become bin/, then the old
@@ -47,6 +54,7 @@
 #define STATE_ORIG "orig"
 #define STATE_EMPTY "empty"
 #define STATE_RUNS "runs"
+#define STATE_FILTER "filter"
 #define STATE_NEW_BIN ".bin.sandbox-venv-new"   /* in $venv, not in STATE_DIR */
 #define STATE_FORMAT_STR "1"
 #define STATE_MAX_BYTES (4u << 20)

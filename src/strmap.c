@@ -12,20 +12,9 @@ struct strmap_slot {
 	void *val;
 };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static struct strmap_slot *slot_of(const struct strmap *m, const char *key)
 {
-	size_t i = (size_t)hash_str(key) & (m->cap - 1);
+	size_t i = (size_t)hash_bytes(key, strlen(key)) & (m->cap - 1);
 
 	while (m->slots[i].key && strcmp(m->slots[i].key, key) != 0)
 		i = (i + 1) & (m->cap - 1);

@@ -191,3 +191,15 @@ char *path_normalize(const char *path)
 	}
 	return xstrdup(out.len ? out.buf : "/");
 }
+
+uint64_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n--) {
+		h ^= *b++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

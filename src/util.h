@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #define PROG "sandbox-venv"
@@ -70,5 +71,8 @@ bool path_is_under(const char *path, const char *dir);
 char *path_normalize(const char *path);
 /* True when s contains a byte below 0x20 or 0x7f. */
 bool str_has_control(const char *s);
+/* FNV-1a over n bytes: for hash tables and checksums, not against an
+ * adversary. */
+uint64_t hash_bytes(const void *p, size_t n);
 
 #endif

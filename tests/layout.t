@@ -204,6 +204,38 @@ fi
 out=$(cd "$p" && "$v/bin/pip" install -q --no-index "hg+file://$p/nothing#egg=nothing" 2>&1)
 like "$out" "Cannot find command 'hg'" "pip says hg is missing, as it would outside"
 
+# --- the directories of links, kept by the host (src/view.h) ---------------------------
+# /etc, /usr/bin and /usr/local/bin show the same entries, links and files
+# whether the launch binds the directories the venv's state keeps or bwrap
+# makes them one link at a time (a state the launch cannot use for them:
+# views/ is a file here).
+listing='for d in /etc /usr/bin /usr/local/bin; do for f in "$d"/* "$d"/.[!.]*; do
+	[ -e "$f" ] || [ -L "$f" ] || continue
+	printf "%s %s %s\n" "$f" "$(stat -c %F "$f")" "$(readlink "$f")"
+done; done; cat /etc/passwd /etc/group'
+if [ -n "$landlock" ]; then
+	kept=$(cd "$p" && "$v/bin/shell" -c "$listing" 2>&1)
+	err=$(cd "$p" && VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
+	like "$err" '^sandbox-venv: read-only  /etc: only links .*made once on the host' \
+		"views: /etc is the directory the venv's state keeps, bound read-only"
+	n=$(ls "$v/.sandbox-venv/views" 2>/dev/null | grep -cE '^[0-9a-f]{16}$')
+	ok "$([ "$n" -ge 2 ]; echo $?)" "views: kept in the venv's state ($n of them)"
+	mv "$v/.sandbox-venv/views" "$v/.sandbox-venv/views.aside" && : >"$v/.sandbox-venv/views"
+	made=$(cd "$p" && "$v/bin/shell" -c "$listing" 2>&1)
+	err=$(cd "$p" && VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
+	like "$err" '^sandbox-venv: tmpfs      /etc: only links' \
+		"views: where the state cannot hold them, bwrap makes the directories, and the launch goes on"
+	rm -f "$v/.sandbox-venv/views" && mv "$v/.sandbox-venv/views.aside" "$v/.sandbox-venv/views"
+	like "$kept" '^/usr/bin/git symbolic link ' "views: the listing has the links (git among them)"
+	is "$kept" "$made" "views: the same entries, kinds, link targets and files either way"
+else
+	skip "views: only the Landlock layout shows directories of links ($layout)"
+	skip "views: only the Landlock layout"
+	skip "views: only the Landlock layout"
+	skip "views: only the Landlock layout"
+	skip "views: only the Landlock layout"
+fi
+
 # --- secrets stay unmounted (plan.h, rule 8) -----------------------------------------
 # What is mounted below /home, /root, /run/user and /var in the Landlock
 # layout is mounted in the per-file layout too (the pip cache when shared

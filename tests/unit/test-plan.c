@@ -414,6 +414,82 @@ static void test_landlock_extra(void)
 	fixture_release(&f);
 }
 
+static const struct plan_view_entry *find_entry(const struct plan_view_entry *e, size_t nr,
+					       const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(e[i].name, name))
+			return &e[i];
+	return NULL;
+}
+
+/* The directories of links as the host keeps them (view.h). */
+static void test_views(void)
+{
+	static const char *const into[] = { "--bind", "/srv/cc", "/usr/bin/cc", NULL };
+	cleanup_strvec struct strvec args = STRVEC_INIT;
+	struct plan_view_entry *e = NULL;
+	const struct plan_view_entry *x;
+	struct fixture f;
+	size_t i, nr = 0, links = 0;
+	long at;
+	bool sorted = true, all_in = true;
+
+	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, NULL);
+	at = plan_view_entries(&f.plan, "/etc", &e, &nr);
+	ok(at == 0 && nr > 2, "views: /etc can be made on the host (%zu entries)", nr);
+	x = find_entry(e, nr, "passwd");
+	ok(x && x->kind == PLAN_VIEW_FILE && x->len == strlen(f.in.passwd) &&
+	   !memcmp(x->data, f.in.passwd, x->len), "views: /etc/passwd is a file with the plan's content");
+	for (i = 0; i < nr; i++) {
+		sorted &= i == 0 || strcmp(e[i - 1].name, e[i].name) < 0;
+		links += e[i].kind == PLAN_VIEW_LINK;
+		all_in &= !strchr(e[i].name, '/');
+	}
+	ok(sorted && all_in && links > 0, "views: entries sorted, each straight in the directory, "
+	   "%zu links", links);
+	at = find_op(&f.plan, PLAN_TMPFS, "/etc");
+	plan_use_view(&f.plan, "/etc", 77);
+	plan_to_args(&f.plan, &args);
+	ok(at >= 0 && find_op(&f.plan, PLAN_RO_BIND_FD, "/etc") == at &&
+	   find_op(&f.plan, PLAN_TMPFS, "/etc") < 0 && find_op(&f.plan, PLAN_REMOUNT_RO, "/etc") < 0 &&
+	   find_op(&f.plan, PLAN_DATA, "/etc/passwd") < 0 &&
+	   find_arg_pair(&args, "--ro-bind-fd", "77") >= 0 &&
+	   find_arg_pair(&args, "--remount-ro", "/etc") < 0,
+	   "views: /etc is bound whole from its descriptor where its tmpfs was; no link, file "
+	   "or remount of it is left");
+	for (i = 0, links = 0; i < f.plan.nr; i++)
+		links += f.plan.ops[i].type == PLAN_SYMLINK && !strncmp(f.plan.ops[i].dest, "/etc/", 5);
+	ok(links == 0 && rule_is(&f.plan, "/etc", LANDLOCK_READ),
+	   "views: no link into /etc is left for bwrap, and the path rules are as they were");
+	free(e);
+	e = NULL;
+	if (exists("/usr/bin/python3.11")) {
+		ok(plan_view_entries(&f.plan, "/usr/bin", &e, &nr) == 0 &&
+		   (x = find_entry(e, nr, "python3.11")) && x->kind == PLAN_VIEW_MOUNT_FILE,
+		   "views: the interpreter bound into /usr/bin leaves an empty file to mount on");
+		free(e);
+		e = NULL;
+	} else {
+		skip("views: /usr/bin/python3.11 is not on this host");
+	}
+	fixture_release(&f);
+
+	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, into);
+	ok(plan_view_entries(&f.plan, "/usr/bin", &e, &nr) < 0 &&
+	   plan_view_entries(&f.plan, "/etc", &e, &nr) == 0,
+	   "views: not where the caller's options mount (bwrap makes /usr/bin), elsewhere yes");
+	free(e);
+	fixture_release(&f);
+
+	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_BINDS, NULL);
+	ok(f.plan.linked.nr == 0 && plan_view_entries(&f.plan, "/etc", &e, &nr) < 0,
+	   "views: none in the per-file layout");
+	fixture_release(&f);
+}
+
 int main(void)
 {
 	test_environment();
@@ -424,5 +500,6 @@ int main(void)
 	test_landlock(false);
 	test_landlock(true);
 	test_landlock_extra();
+	test_views();
 	return done_testing();
 }

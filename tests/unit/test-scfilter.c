@@ -551,6 +551,90 @@ static int export_default(const char *path)
 	return 0;
 }
 
+/* The program an fd holds. */
+static void fd_text(int fd, struct strbuf *out)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	strbuf_reset(out);
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) == 0)
+		fs_read_fd(fd, 1 << 20, out, "filter", &err);
+}
+
+static ino_t kept_ino(int dir)
+{
+	struct stat st;
+
+	return fstatat(dir, "filter", &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_ino : 0;
+}
+
+/* The filter kept in the venv's state (scfilter_build_fd_cached). */
+static void test_cache(void)
+{
+	cleanup_strbuf struct strbuf fresh = STRBUF_INIT;
+	cleanup_strbuf struct strbuf got = STRBUF_INIT;
+	cleanup_strbuf struct strbuf kept = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	char tmpl[] = "/tmp/test-scfilter.XXXXXX";
+	char *path = mkdtemp(tmpl);
+	int dir = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	struct scfilter_policy p;
+	ino_t ino;
+	int fd = -1;
+
+	if (dir < 0) {
+		skip("cache: no temporary directory");
+		return;
+	}
+	scfilter_parse(NULL, &p, &err);
+	scfilter_build_fd(&p, &fd, &err);
+	fd_text(fd, &fresh);
+	close(fd);
+	ok(scfilter_build_fd_cached(&p, dir, "filter", &fd, &err) == 0 && (ino = kept_ino(dir)),
+	   "cache: built, and kept");
+	fd_text(fd, &got);
+	close(fd);
+	ok(fresh.len && got.len == fresh.len && !memcmp(got.buf, fresh.buf, got.len),
+	   "cache: the program is the one built without a cache");
+	ok(scfilter_build_fd_cached(&p, dir, "filter", &fd, &err) == 0 && kept_ino(dir) == ino,
+	   "cache: the next launch takes it as kept (the file is not written again)");
+	fd_text(fd, &got);
+	close(fd);
+	ok(got.len == fresh.len && !memcmp(got.buf, fresh.buf, got.len),
+	   "cache: ... and gets the same program");
+
+	/* A kept program changed in one byte (its sum no longer matches):
+	 * built again, never installed as it is. */
+	fs_read_file_at(dir, "filter", 1 << 20, &kept, &err);
+	kept.buf[kept.len - 1] ^= 0x01;
+	fs_write_atomic_at(dir, "filter", kept.buf, kept.len, 0644, &err);
+	ino = kept_ino(dir);
+	ok(scfilter_build_fd_cached(&p, dir, "filter", &fd, &err) == 0 && kept_ino(dir) != ino,
+	   "cache: a kept program that fails its sum is built again and kept anew");
+	fd_text(fd, &got);
+	close(fd);
+	ok(got.len == fresh.len && !memcmp(got.buf, fresh.buf, got.len),
+	   "cache: ... and what is installed is the fresh program");
+
+	/* Another policy: its own program, not the kept one. */
+	scfilter_policy_release(&p);
+	scfilter_parse(allow_list, &p, &err);
+	scfilter_build_fd(&p, &fd, &err);
+	fd_text(fd, &fresh);
+	close(fd);
+	ino = kept_ino(dir);
+	ok(scfilter_build_fd_cached(&p, dir, "filter", &fd, &err) == 0 && kept_ino(dir) != ino,
+	   "cache: another policy (SANDBOX_SECCOMP_ALLOW) does not take the kept program");
+	fd_text(fd, &got);
+	close(fd);
+	ok(got.len == fresh.len && !memcmp(got.buf, fresh.buf, got.len),
+	   "cache: ... it gets its own");
+	scfilter_policy_release(&p);
+	unlinkat(dir, "filter", 0);
+	close(dir);
+	rmdir(path);
+}
+
 int main(int argc, char **argv)
 {
 	const char *b = getenv("B");
@@ -564,6 +648,7 @@ int main(int argc, char **argv)
 	helper = xasprintf("%s/tests/try-syscall", b && *b ? b : "build");
 	test_parse();
 	test_table();
+	test_cache();
 	if (access(helper, X_OK) < 0)
 		skip("no helper: build it with 'make tests'");
 	else
