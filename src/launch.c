@@ -1174,15 +1174,22 @@ static void say_outside(const struct launch *L, const char *const *args)
 		}
 }
 
-/* The directories of links, as the host keeps them (view.h), in a state
- * directory of the caller's own. */
-static void use_views(struct launch *L)
+/* What the launch keeps in the venv's state to go faster (the filter,
+ * the views) it keeps only in a state directory of the caller's own: a
+ * root caller takes nothing made by the owner of another's venv. */
+static int own_state(const struct launch *L)
 {
 	struct stat st;
+
+	return fstat(L->v->state_fd, &st) == 0 && st.st_uid == geteuid() ? L->v->state_fd : -1;
+}
+
+/* The directories of links, as the host keeps them (view.h). */
+static void use_views(struct launch *L)
+{
 	size_t i;
 
-	if (L->plan.layout != PLAN_LAYOUT_LANDLOCK || fstat(L->v->state_fd, &st) < 0 ||
-	    st.st_uid != geteuid())
+	if (L->plan.layout != PLAN_LAYOUT_LANDLOCK || own_state(L) < 0)
 		return;
 	for (i = 0; i < L->plan.linked.nr && L->nr_views < ARRAY_SIZE(L->views); i++) {
 		cleanup_free struct plan_view_entry *e = NULL;
@@ -1245,7 +1252,7 @@ static void build_plan(struct launch *L, const char *const *args)
 		if (op->fd < 0)
 			die("%s", err.buf);
 	}
-	if (scfilter_build_fd_cached(&L->scp, L->v->state_fd, STATE_FILTER, &L->plan.seccomp_fd,
+	if (scfilter_build_fd_cached(&L->scp, own_state(L), STATE_FILTER, &L->plan.seccomp_fd,
 				     &err) < 0)
 		die("%s", err.buf);
 }

@@ -794,6 +794,43 @@ else
 	t root "make the project for the root payload" 1
 fi
 
+# What a launch keeps in the venv's state to go faster (the filter, the
+# directories of links) is taken only from a state directory of the
+# caller's own: a root caller running a venv whose state another user owns
+# takes no filter that user could have put there. The forged filter allows
+# everything; the caller's own state proves it would be taken there.
+if [ "$(id -u)" -ne 0 ]; then
+	tskip root "a kept filter in a state that is not root's: only root can give the state to another user"
+	tskip root "... (the forged filter would be taken from root's own state)"
+elif P=$(new_project inv-kept) && (cd "$P" && "$P/.venv/bin/python" -c pass) &&
+	[ -f "$P/.venv/.sandbox-venv/filter" ]; then
+	"$SV_PYTHON" - "$P/.venv/.sandbox-venv/filter" <<'PY'
+import struct, sys
+path = sys.argv[1]
+data = open(path, "rb").read()
+key = data[:data.index(b"\nbpf ") + 1]
+prog = struct.pack("<HBBI", 0x06, 0, 0, 0x7fff0000)   # BPF_RET | BPF_K: SECCOMP_RET_ALLOW
+h = 0xcbf29ce484222325
+for b in prog:
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+open(path, "wb").write(key + b"bpf %d %016x\n" % (len(prog), h) + prog)
+PY
+	keyctl='import ctypes, os; libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall(250, 0x7fff, 0, 0, 0, 0)
+print("keyctl", "EPERM" if r < 0 and ctypes.get_errno() == 1 else "reached")'
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$keyctl" 2>&1)
+	t root "(a forged allow-all filter in root's own state is taken: the test can fail)" \
+		"$(printf '%s\n' "$out" | grep -q '^keyctl reached'; echo $?)" "$out"
+	chown 65534 "$P/.venv/.sandbox-venv"
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$keyctl" 2>&1)
+	t root "a forged filter in a venv state that another user owns is not taken by root: keyctl refused" \
+		"$(printf '%s\n' "$out" | grep -q '^keyctl EPERM'; echo $?)" "$out"
+	chown 0 "$P/.venv/.sandbox-venv"
+else
+	t root "make the project for the kept filter" 1
+	t root "make the project for the kept filter" 1
+fi
+
 # rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that
 # are not in ALLOWED (nor /dev and below), one per line.
 rw_offenders() {
