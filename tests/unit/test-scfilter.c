@@ -579,7 +579,7 @@ static void test_cache(void)
 	char *path = mkdtemp(tmpl);
 	int dir = path ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	struct scfilter_policy p;
-	ino_t ino;
+	ino_t ino = 0;
 	int fd = -1;
 
 	if (dir < 0) {
