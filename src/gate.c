@@ -909,6 +909,8 @@ void gate_stale_scripts(struct venv *v, int dirfd, const char *shown, struct str
 {
 	cleanup_strvec struct strvec names = STRVEC_INIT;
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_free char *last = NULL;	/* the interpreter looked at last, */
+	bool last_moved = false;	/* and whether its venv moved */
 	size_t i;
 
 	if (list_dir(dirfd, &names, &ignored) < 0)
@@ -928,9 +930,16 @@ void gate_stale_scripts(struct venv *v, int dirfd, const char *shown, struct str
 		if (!interp || interp[0] != '/' || !(bin = strstr(interp, "/bin/python")) ||
 		    path_is_under(interp, v->path))
 			continue;
-		/* Another venv's python, or one that is gone: a venv that moved. */
-		cfg = xasprintf("%.*s/pyvenv.cfg", (int)(bin - interp), interp);
-		if (stat(cfg, &st) == 0 || stat(interp, &st) < 0)
+		/* Another venv's python, or one that is gone: a venv that moved.
+		 * Scripts name the same few interpreters: each is looked at once
+		 * in a row. */
+		if (!last || strcmp(last, interp)) {
+			cfg = xasprintf("%.*s/pyvenv.cfg", (int)(bin - interp), interp);
+			last_moved = stat(cfg, &st) == 0 || stat(interp, &st) < 0;
+			free(last);
+			last = xstrdup(interp);
+		}
+		if (last_moved)
 			strvec_pushf(out, "%s/%s: its #! line names '%s', where the venv was made: "
 				     "venvs cannot be moved (recreate it where it is: python3 -I -m "
 				     "venv --clear DIR, and install again)", shown, names.v[i], interp);

@@ -8,11 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
+/* One line, in one write: lines of launches running side by side do not
+ * mix, and a thousand warnings cost a thousand writes. */
 static void vreport(const char *fmt, va_list ap)
 {
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs(PROG ": (out of memory for a message)\n", stderr);
+		return;
+	}
+	fprintf(stderr, PROG ": %s\n", msg);
+	free(msg);
 }
 
 void die(const char *fmt, ...)
