@@ -55,6 +55,7 @@
 #define STATE_EMPTY "empty"
 #define STATE_RUNS "runs"
 #define STATE_FILTER "filter"
+#define STATE_VIEWS "views"
 #define STATE_NEW_BIN ".bin.sandbox-venv-new"   /* in $venv, not in STATE_DIR */
 #define STATE_FORMAT_STR "1"
 #define STATE_MAX_BYTES (4u << 20)

@@ -12,9 +12,10 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "state.h"
 #include "util.h"
 
-#define VIEWS_DIR "views"
+#define VIEWS_DIR STATE_VIEWS
 #define VIEW_ROOT "root"
 #define VIEW_MANIFEST "manifest"
 #define VIEW_MAGIC "sandbox-venv view 1\n"

@@ -886,6 +886,16 @@ static int probe_layout(struct venv *v, struct policy *pol, struct strbuf *err)
 	return -1;
 }
 
+/* A first wrap: what a launch keeps in the state to go faster (the
+ * filter, the views) was not made by a launch of ours, since none ran:
+ * a sandbox of another venv could have put it there while this one was
+ * an unwrapped directory of its project. It goes; launches make it. */
+static int drop_kept(struct venv *v, struct strbuf *err)
+{
+	return fs_remove_tree_at(v->state_fd, STATE_FILTER, err) < 0 ||
+	       fs_remove_tree_at(v->state_fd, STATE_VIEWS, err) < 0 ? -1 : 0;
+}
+
 int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	      const struct strvec *perms, bool reset, struct strvec *gated, struct strbuf *err)
 {
@@ -972,6 +982,7 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	policy_format(&pol, &text);
 	if (fs_write_atomic_at(v->state_fd, STATE_POLICY, text.buf, text.len, 0644, err) < 0 ||
 	    (synced = gate_wrap_bin(v, exe, gated, &notes, err)) < 0 ||
+	    (synced == 1 && drop_kept(v, err) < 0) ||
 	    settle(v, &pol, exe, &host_libs, synced, &notes, err) < 0)
 		goto out;
 	{

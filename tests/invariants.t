@@ -831,6 +831,23 @@ else
 	t root "make the project for the kept filter" 1
 fi
 
+# A venv directory not wrapped yet is writable from another venv's
+# sandbox in the same project: a filter and a view put in its state there
+# must not outlive its first wrap.
+if P=$(new_project inv-plant) && "$SV_PYTHON" -m venv --without-pip "$P/.v2" >/dev/null; then
+	# Planted as a sandbox could in a venv of the project it does not see as one
+	# (a .tox env made later): from the host here, the same files.
+	mkdir -p "$P/.v2/.sandbox-venv/views/0000000000000000/root" &&
+		echo planted >"$P/.v2/.sandbox-venv/filter"
+	planted=$(ls -A "$P/.v2/.sandbox-venv" 2>/dev/null | tr '\n' ' ')
+	"$SV" "$P/.v2" >/dev/null 2>&1
+	t paths "a filter and views planted in an unwrapped venv's state by a sandbox are gone after its first wrap" \
+		"$([ -n "$planted" ] && [ ! -e "$P/.v2/.sandbox-venv/filter" ] && [ ! -e "$P/.v2/.sandbox-venv/views" ]; echo $?)" \
+		"planted: $planted; after: $(ls -A "$P/.v2/.sandbox-venv" 2>&1 | tr '\n' ' ')"
+else
+	t paths "make the project for the planted state" 1
+fi
+
 # rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that
 # are not in ALLOWED (nor /dev and below), one per line.
 rw_offenders() {
