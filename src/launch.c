@@ -413,12 +413,13 @@ static void load_libs(struct launch *L)
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 
-	if (fs_read_file_at(L->v->state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0) {
+	/* Missing, or not sealed: a sandbox could have written it (seal.h). */
+	if (venv_read_sealed(L->v, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0) {
 		strbuf_reset(&err);
 		if (venv_lock(L->v, &err) < 0 || wrap_update_libs(L->v, L->pol, &err) < 0)
 			die("%s", err.buf);
 		venv_unlock(L->v);
-		if (fs_read_file_at(L->v->state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0)
+		if (venv_read_sealed(L->v, STATE_LIBS, STATE_MAX_BYTES, &text, &err) < 0)
 			die("%s", err.buf);
 	}
 	if (libs_parse(text.buf, text.len, &L->libs, &err) < 0)
@@ -1176,20 +1177,25 @@ static void say_outside(const struct launch *L, const char *const *args)
 
 /* What the launch keeps in the venv's state to go faster (the filter,
  * the views) it keeps only in a state directory of the caller's own: a
- * root caller takes nothing made by the owner of another's venv. */
-static int own_state(const struct launch *L)
+ * root caller takes nothing made by the owner of another's venv. And
+ * only under the seal of the caller's key (seal.h): the key, or NULL. */
+static const struct seal_key *own_state(struct launch *L)
 {
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 	struct stat st;
 
-	return fstat(L->v->state_fd, &st) == 0 && st.st_uid == geteuid() ? L->v->state_fd : -1;
+	if (fstat(L->v->state_fd, &st) < 0 || st.st_uid != geteuid())
+		return NULL;
+	return venv_key(L->v, false, &ignored);
 }
 
 /* The directories of links, as the host keeps them (view.h). */
 static void use_views(struct launch *L)
 {
+	const struct seal_key *key = own_state(L);
 	size_t i;
 
-	if (L->plan.layout != PLAN_LAYOUT_LANDLOCK || own_state(L) < 0)
+	if (L->plan.layout != PLAN_LAYOUT_LANDLOCK || !key)
 		return;
 	for (i = 0; i < L->plan.linked.nr && L->nr_views < ARRAY_SIZE(L->views); i++) {
 		cleanup_free struct plan_view_entry *e = NULL;
@@ -1198,7 +1204,7 @@ static void use_views(struct launch *L)
 		int fd;
 
 		if (plan_view_entries(&L->plan, dir, &e, &nr) < 0 ||
-		    (fd = view_open(L->v->state_fd, e, nr)) < 0)
+		    (fd = view_open(L->v->state_fd, key, e, nr)) < 0)
 			continue;
 		L->views[L->nr_views++] = fd;
 		plan_use_view(&L->plan, dir, fd);
@@ -1252,8 +1258,8 @@ static void build_plan(struct launch *L, const char *const *args)
 		if (op->fd < 0)
 			die("%s", err.buf);
 	}
-	if (scfilter_build_fd_cached(&L->scp, own_state(L), STATE_FILTER, &L->plan.seccomp_fd,
-				     &err) < 0)
+	if (scfilter_build_fd_cached(&L->scp, L->v->state_fd, STATE_FILTER, own_state(L),
+				     &L->plan.seccomp_fd, &err) < 0)
 		die("%s", err.buf);
 }
 
@@ -1376,7 +1382,7 @@ int launch_probe(struct venv *v, struct policy *pol, struct strbuf *err)
 		strbuf_addf(err, "cannot try the sandbox: %s", strerror(errno));
 		goto done;
 	}
-	if (fs_read_file_at(v->state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &why) == 0)
+	if (venv_read_sealed(v, STATE_LIBS, STATE_MAX_BYTES, &text, &why) == 0)
 		libs_parse(text.buf, text.len, &L.libs, &why);
 	/* The network as recorded: --unshare-net is tried too. */
 	if (pol->perms.network && netpolicy_parse(pol->perms.network, &L.net, err) < 0)

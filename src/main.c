@@ -226,7 +226,8 @@ static int cmd_show(const char *given)
 	open_venv(given, &v, true);
 	policy_init(&pol);
 	if (venv_open_state(&v, false, &err) < 0 || wrap_read_policy(&v, &pol, &err) < 0)
-		die_hint(xasprintf("run: sandbox-venv '%s'", v.path), "'%s' is not wrapped", v.path);
+		die_hint(xasprintf("run: sandbox-venv '%s'", v.path), "'%s' is not wrapped: %s",
+			 v.path, err.buf);
 	printf("venv     %s\nproject  %s\npython   %s\n", pol.venv, pol.project, pol.python);
 	for (i = 0; i < pol.bwrap_args.nr; i += n) {
 		cleanup_strbuf struct strbuf line = STRBUF_INIT;

@@ -18,28 +18,27 @@
 #define REGISTRY_LOCK "venvs.lock"
 #define REGISTRY_MAX_BYTES (4u << 20)
 
-/* The user's home from the password database, else $HOME. */
-static const char *user_home(void)
+/* uid's home from the password database, else (the caller's) $HOME. */
+static const char *user_home(uid_t uid)
 {
-	struct passwd *pw = getpwuid(getuid());
-	const char *h = getenv("HOME");
+	struct passwd *pw = getpwuid(uid);
+	const char *h = uid == getuid() ? getenv("HOME") : NULL;
 
 	if (pw && pw->pw_dir && pw->pw_dir[0] == '/')
 		return pw->pw_dir;
 	return h && h[0] == '/' ? h : NULL;
 }
 
-/* ~/.local/state/sandbox-venv, opened (created when create is true). */
-static int open_dir(bool create, struct strbuf *err)
+int registry_dir(uid_t uid, bool create, struct strbuf *err)
 {
 	static const char *const parts[] = { ".local", "state", "sandbox-venv" };
-	const char *home = user_home();
+	const char *home = user_home(uid);
 	int fd, next;
 	size_t i;
 
 	if (!home) {
-		strbuf_addstr(err, "cannot find your home directory to record the venv in\n"
-			      "hint: set HOME to a directory you own");
+		strbuf_addf(err, "cannot find the home directory of user %u to keep the state of "
+			    "sandbox-venv in\nhint: set HOME to a directory you own", (unsigned)uid);
 		return -1;
 	}
 	fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -53,8 +52,11 @@ static int open_dir(bool create, struct strbuf *err)
 	if (fd < 0 || i < ARRAY_SIZE(parts)) {
 		if (create)
 			strbuf_addf(err, "cannot create '%s/.local/state/sandbox-venv', where the "
-				    "wrapped venvs are listed: %s\nhint: your home must be writable",
-				    home, strerror(errno));
+				    "wrapped venvs are listed and their seals kept: %s\nhint: your "
+				    "home must be writable", home, strerror(errno));
+		else
+			strbuf_addf(err, "cannot open '%s/.local/state/sandbox-venv': %s", home,
+				    strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -89,7 +91,7 @@ static int update(const char *venv, bool add, struct strbuf *err)
 {
 	cleanup_strvec struct strvec list = STRVEC_INIT;
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
-	cleanup_fd int dir = open_dir(true, err);
+	cleanup_fd int dir = registry_dir(getuid(), true, err);
 	cleanup_fd int lock = -1;
 	size_t i;
 
@@ -133,7 +135,7 @@ void registry_below(const char *dir, const char *self, struct strvec *out)
 {
 	cleanup_strvec struct strvec list = STRVEC_INIT;
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	cleanup_fd int fd = open_dir(false, &ignored);
+	cleanup_fd int fd = registry_dir(getuid(), false, &ignored);
 	size_t i;
 
 	if (fd < 0 || read_list(fd, &list, &ignored) < 0)

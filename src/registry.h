@@ -17,8 +17,16 @@
 #ifndef SV_REGISTRY_H
 #define SV_REGISTRY_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "strbuf.h"
 #include "strvec.h"
+
+/* ~/.local/state/sandbox-venv of user uid, opened (made first when create
+ * is true): the list, and the key of the seals (seal.h). The home comes
+ * from the password database (for the caller, else from HOME). */
+int registry_dir(uid_t uid, bool create, struct strbuf *err);
 
 /* Add or remove venv (a canonical path). Errors carry a hint. */
 int registry_add(const char *venv, struct strbuf *err);

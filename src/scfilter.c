@@ -665,7 +665,7 @@ static int build_prog(const struct scfilter_policy *p, struct strbuf *prog, stru
 
 int scfilter_build_fd(const struct scfilter_policy *p, int *fd_out, struct strbuf *err)
 {
-	return scfilter_build_fd_cached(p, -1, NULL, fd_out, err);
+	return scfilter_build_fd_cached(p, -1, NULL, NULL, fd_out, err);
 }
 
 /* What a kept filter was built for: the policy, by this very binary (its
@@ -696,29 +696,30 @@ static void cache_key(const struct scfilter_policy *p, struct strbuf *key)
 	strbuf_addch(key, '\n');
 }
 
-/* The program kept in dirfd/name for this key, checked against its sum
- * (a file cut short by a crash is not a filter), into prog; or -1. */
-static int cache_read(int dirfd, const char *name, const struct strbuf *key,
-		      struct strbuf *prog)
+/* The program kept in dirfd/name for this key, under its seal (one a
+ * sandbox wrote, or a file cut short by a crash, is not a filter), into
+ * prog; or -1. */
+static int cache_read(int dirfd, const char *name, const struct seal_key *seal,
+		      const struct strbuf *key, struct strbuf *prog)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 	const size_t max = BPF_MAXINSNS * sizeof(struct sock_filter);
-	unsigned long long sum;
 	const char *body;
 	size_t len;
 	int used = 0;
 
-	if (fs_read_file_at(dirfd, name, key->len + 64 + max, &text, &ignored) < 0 ||
+	if (fs_read_file_at(dirfd, name, key->len + 64 + max + SEAL_TRAILER_LEN, &text,
+			    &ignored) < 0 || seal_check(seal, name, &text) < 0 ||
 	    text.len <= key->len || memcmp(text.buf, key->buf, key->len) ||
-	    sscanf(text.buf + key->len, "bpf %zu %16llx%n", &len, &sum, &used) != 2 ||
+	    sscanf(text.buf + key->len, "bpf %zu%n", &len, &used) != 1 ||
 	    used <= 0 || text.buf[key->len + (size_t)used] != '\n')
 		return -1;
 	/* Not "\n" in the format: it would eat the program's first bytes
 	 * when they look like white space (BPF_LD | BPF_W | BPF_ABS is ' '). */
 	body = text.buf + key->len + (size_t)used + 1;
 	if (len == 0 || len > max || len % sizeof(struct sock_filter) ||
-	    (size_t)(text.buf + text.len - body) != len || hash_bytes(body, len) != sum)
+	    (size_t)(text.buf + text.len - body) != len)
 		return -1;
 	strbuf_add(prog, body, len);
 	return 0;
@@ -726,25 +727,25 @@ static int cache_read(int dirfd, const char *name, const struct strbuf *key,
 
 /* Keep prog for the next launch; a directory we cannot write is no
  * error (a venv of another user's): the filter is built each time. */
-static void cache_write(int dirfd, const char *name, const struct strbuf *key,
-			const struct strbuf *prog)
+static void cache_write(int dirfd, const char *name, const struct seal_key *seal,
+			const struct strbuf *key, const struct strbuf *prog)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 
 	strbuf_add(&text, key->buf, key->len);
-	strbuf_addf(&text, "bpf %zu %016llx\n", prog->len,
-		    (unsigned long long)hash_bytes(prog->buf, prog->len));
+	strbuf_addf(&text, "bpf %zu\n", prog->len);
 	strbuf_add(&text, prog->buf, prog->len);
+	seal_add(seal, name, &text);
 	fs_replace_at(dirfd, name, text.buf, text.len, 0644, 0, &ignored);
 }
 
 int scfilter_build_fd_cached(const struct scfilter_policy *p, int dirfd, const char *name,
-			     int *fd_out, struct strbuf *err)
+			     const struct seal_key *seal, int *fd_out, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf key = STRBUF_INIT;
 	cleanup_strbuf struct strbuf prog = STRBUF_INIT;
-	bool cached = dirfd >= 0 && name;
+	bool cached = dirfd >= 0 && name && seal;
 	int fd;
 
 	*fd_out = -1;
@@ -752,12 +753,12 @@ int scfilter_build_fd_cached(const struct scfilter_policy *p, int dirfd, const c
 		return 0;
 	if (cached)
 		cache_key(p, &key);
-	if (!cached || cache_read(dirfd, name, &key, &prog) < 0) {
+	if (!cached || cache_read(dirfd, name, seal, &key, &prog) < 0) {
 		strbuf_reset(&prog);
 		if (build_prog(p, &prog, err) < 0)
 			return -1;
 		if (cached)
-			cache_write(dirfd, name, &key, &prog);
+			cache_write(dirfd, name, seal, &key, &prog);
 	}
 	fd = fs_memfd_data("sandbox-venv-seccomp", prog.buf, prog.len, err);
 	if (fd < 0)

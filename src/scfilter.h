@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "seal.h"
 #include "strbuf.h"
 #include "strvec.h"
 
@@ -67,13 +68,15 @@ void scfilter_policy_release(struct scfilter_policy *p);
  * allowed (bwrap execs the program after installing the filter). */
 int scfilter_build_fd(const struct scfilter_policy *p, int *fd_out, struct strbuf *err);
 
-/* The same, with the program kept in dirfd/name (the venv's state, which
- * no sandbox can see or write: state.h) and taken from there when it was
- * built for the same policy by this binary, its libseccomp and this
- * kernel, and its sum matches; otherwise built and kept there for the
- * next launch. A directory that cannot be written is no error. dirfd < 0
- * or name NULL: built, not kept. */
+/* The same, with the program kept in dirfd/name (the venv's state: no
+ * sandbox sees it, but one may have written it before the venv was
+ * wrapped, seal.h) and taken from there when it was built for the same
+ * policy by this binary, its libseccomp and this kernel, and its seal
+ * under `seal` holds; otherwise built and kept there for the next launch.
+ * A directory that cannot be written is no error. dirfd < 0, name or
+ * seal NULL: built, not kept. */
 int scfilter_build_fd_cached(const struct scfilter_policy *p, int dirfd, const char *name,
+			     const struct seal_key *seal,
 			     int *fd_out, struct strbuf *err);
 
 /* The argument test of a row: which calls of the system call the row's

@@ -29,7 +29,10 @@
  *
  * No sandbox can write $venv/bin (it is covered by the private bin inside)
  * nor see $venv/.sandbox-venv (covered by the empty directory): only pip's
- * sandbox writes the private bin, which it sees as $venv/bin.
+ * sandbox writes the private bin, which it sees as $venv/bin. Sandboxes of
+ * another venv of the project could write all of it before this venv was
+ * wrapped, though: the policy, libs, filter and each view's manifest carry
+ * a seal (seal.h), and one without is never obeyed.
  *
  * Both files are text, one record per line: a key, one space, a value.
  * Values escape backslash as "\\", newline as "\n" and any other control

@@ -13,6 +13,7 @@
 
 #include "fsutil.h"
 #include "gate.h"
+#include "registry.h"
 #include "state.h"
 
 void venv_init(struct venv *v)
@@ -198,6 +199,61 @@ int venv_open_state(struct venv *v, bool create, struct strbuf *err)
 			return -1;
 	}
 	return 0;
+}
+
+const struct seal_key *venv_key(struct venv *v, bool create, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	cleanup_fd int dir = -1;
+	struct stat st;
+
+	if (v->key_loaded)
+		return &v->key;
+	if (v->state_fd < 0 || fstat(v->state_fd, &st) < 0) {
+		strbuf_addstr(&why, "it has no state directory");
+	} else {
+		create = create && st.st_uid == geteuid();
+		dir = registry_dir(st.st_uid, create, &why);
+		v->key_loaded = dir >= 0 &&
+				seal_key_load_at(dir, st.st_uid, create, &v->key, &why) == 0;
+	}
+	if (!v->key_loaded) {
+		strbuf_addf(err, "cannot seal or check the state of '%s': %s", v->path, why.buf);
+		return NULL;
+	}
+	return &v->key;
+}
+
+int venv_read_sealed(struct venv *v, const char *name, size_t max, struct strbuf *out,
+		     struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	const struct seal_key *key;
+
+	if (fs_read_file_at(v->state_fd, name, max + SEAL_TRAILER_LEN, &text, err) < 0)
+		return -1;
+	if (!(key = venv_key(v, false, err)))
+		return -1;
+	if (seal_check(key, name, &text) < 0) {
+		strbuf_addf(err, "'%s/%s/%s' does not carry the seal of its owner's key: "
+			    "sandbox-venv did not write it (a sandbox may have, while the venv was not "
+			    "wrapped)", v->path, STATE_DIR, name);
+		errno = EBADMSG;
+		return -1;
+	}
+	strbuf_add(out, text.buf, text.len);
+	return 0;
+}
+
+int venv_write_sealed(struct venv *v, const char *name, struct strbuf *text,
+		      struct strbuf *err)
+{
+	const struct seal_key *key = venv_key(v, true, err);
+
+	if (!key)
+		return -1;
+	seal_add(key, name, text);
+	return fs_write_atomic_at(v->state_fd, name, text->buf, text->len, 0644, err);
 }
 
 int venv_lock(struct venv *v, struct strbuf *err)

@@ -8,6 +8,7 @@
 #define SV_VENV_H
 
 #include <stdbool.h>
+#include "seal.h"
 #include "strbuf.h"
 
 struct venv {
@@ -19,6 +20,8 @@ struct venv {
 	int state_fd;       /* $venv/.sandbox-venv, or -1 */
 	int privbin_fd;     /* $venv/.sandbox-venv/bin, or -1 */
 	int lock_fd;        /* held flock, or -1 */
+	bool key_loaded;    /* key is loaded */
+	struct seal_key key; /* of the account owning the state (seal.h) */
 };
 
 void venv_init(struct venv *v);
@@ -30,6 +33,17 @@ int venv_open(const char *path, struct venv *v, struct strbuf *err);
 /* Open (creating when create is true) the state directory and its bin/,
  * after finishing a first wrap that was killed half-way (gate.h). */
 int venv_open_state(struct venv *v, bool create, struct strbuf *err);
+/* The key that seals v's state: its owner's, made when create is true
+ * and the owner is the caller. NULL with err set when there is none. */
+const struct seal_key *venv_key(struct venv *v, bool create, struct strbuf *err);
+/* Read the state file `name`, checked against its seal and without it:
+ * -1 with errno EBADMSG when the seal is missing or wrong (a sandbox may
+ * have written it), with errno ENOENT when there is no such file. */
+int venv_read_sealed(struct venv *v, const char *name, size_t max, struct strbuf *out,
+		     struct strbuf *err);
+/* Seal text (it gets its seal) and write it to the state file `name`. */
+int venv_write_sealed(struct venv *v, const char *name, struct strbuf *text,
+		      struct strbuf *err);
 /* Take the exclusive lock on the venv's state (blocks). */
 int venv_lock(struct venv *v, struct strbuf *err);
 void venv_unlock(struct venv *v);

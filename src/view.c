@@ -18,6 +18,7 @@
 #define VIEWS_DIR STATE_VIEWS
 #define VIEW_ROOT "root"
 #define VIEW_MANIFEST "manifest"
+#define VIEW_SCOPE "views/manifest"	/* of the manifest's seal */
 #define VIEW_MAGIC "sandbox-venv view 1\n"
 #define DAY_S (24 * 3600)
 /* A view being made by a launch that died is removed after this long. */
@@ -57,7 +58,7 @@ static bool files_whole(int root, const struct plan_view_entry *e, size_t nr)
 /* The view named name in views, when its manifest is m and its files are
  * whole: its root. 1 when it is there but not that view (it goes). */
 static int use(int views, const char *name, const struct plan_view_entry *e, size_t nr,
-	       const struct strbuf *m, bool *broken)
+	       const struct strbuf *m, const struct seal_key *key, bool *broken)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
@@ -69,8 +70,9 @@ static int use(int views, const char *name, const struct plan_view_entry *e, siz
 	if (dir < 0)
 		return -1;
 	root = openat(dir, VIEW_ROOT, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (root < 0 || fs_read_file_at(dir, VIEW_MANIFEST, m->len, &text, &ignored) < 0 ||
-	    text.len != m->len || memcmp(text.buf, m->buf, m->len) || !files_whole(root, e, nr)) {
+	if (root < 0 ||
+	    fs_read_file_at(dir, VIEW_MANIFEST, m->len + SEAL_TRAILER_LEN, &text, &ignored) < 0 ||
+	    seal_check(key, VIEW_SCOPE, &text) < 0 || text.len != m->len || memcmp(text.buf, m->buf, m->len) || !files_whole(root, e, nr)) {
 		*broken = true;
 		return -1;
 	}
@@ -146,21 +148,25 @@ static void prune(int views, const char *keep)
 
 /* Make the view in a temporary directory and rename it into place. */
 static int make(int views, const char *name, const struct plan_view_entry *e, size_t nr,
-		const struct strbuf *m)
+		const struct strbuf *m, const struct seal_key *key)
 {
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_strbuf struct strbuf sealed = STRBUF_INIT;
 	cleanup_free char *tmp = fs_temp_name("view");
 	cleanup_fd int dir = -1;
 	cleanup_fd int root = -1;
 	int ret = -1;
 
+	strbuf_add(&sealed, m->buf, m->len);
+	seal_add(key, VIEW_SCOPE, &sealed);
 	if (mkdirat(views, tmp, 0755) < 0)
 		return -1;
 	dir = openat(views, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir >= 0 && mkdirat(dir, VIEW_ROOT, 0755) == 0)
 		root = openat(dir, VIEW_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (root >= 0 && fill(root, e, nr) == 0 &&
-	    fs_replace_at(dir, VIEW_MANIFEST, m->buf, m->len, 0444, FS_FRESH, &ignored) == 0 &&
+	    fs_replace_at(dir, VIEW_MANIFEST, sealed.buf, sealed.len, 0444, FS_FRESH,
+			  &ignored) == 0 &&
 	    renameat(views, tmp, views, name) == 0)
 		ret = 0;
 	if (ret < 0)
@@ -168,7 +174,8 @@ static int make(int views, const char *name, const struct plan_view_entry *e, si
 	return ret;
 }
 
-int view_open(int state_fd, const struct plan_view_entry *e, size_t nr)
+int view_open(int state_fd, const struct seal_key *key, const struct plan_view_entry *e,
+	      size_t nr)
 {
 	cleanup_strbuf struct strbuf m = STRBUF_INIT;
 	cleanup_fd int views = -1;
@@ -176,6 +183,8 @@ int view_open(int state_fd, const struct plan_view_entry *e, size_t nr)
 	bool broken;
 	int fd;
 
+	if (!key)
+		return -1;
 	manifest(e, nr, &m);
 	snprintf(name, sizeof(name), "%016" PRIx64, hash_bytes(m.buf, m.len));
 	views = openat(state_fd, VIEWS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -183,7 +192,7 @@ int view_open(int state_fd, const struct plan_view_entry *e, size_t nr)
 		views = openat(state_fd, VIEWS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (views < 0)
 		return -1;
-	fd = use(views, name, e, nr, &m, &broken);
+	fd = use(views, name, e, nr, &m, key, &broken);
 	if (fd >= 0)
 		return fd;
 	if (broken) {
@@ -192,7 +201,7 @@ int view_open(int state_fd, const struct plan_view_entry *e, size_t nr)
 
 		fs_remove_tree_at(views, name, &ignored);
 	}
-	if (make(views, name, e, nr, &m) == 0)
+	if (make(views, name, e, nr, &m, key) == 0)
 		prune(views, name);
-	return use(views, name, e, nr, &m, &broken);
+	return use(views, name, e, nr, &m, key, &broken);
 }

@@ -11,8 +11,13 @@
  * What MUST hold:
  *  1. A view is what the plan would have made, entry for entry: it is
  *     named by a hash of its entries and used only when the list kept
- *     beside it (manifest) is the plan's, byte for byte, and its files
- *     have the sizes the list gives.
+ *     beside it (manifest) carries the account's seal (seal.h) and is the
+ *     plan's, byte for byte, and its files have the sizes the list gives.
+ *     The entries themselves are not read back one by one (that would
+ *     cost what the view saves): a sandbox able to write the state (seal.h
+ *     says when) could change what later sandboxes see in /etc, but
+ *     nothing more than it can already put in the project they share,
+ *     since a view is bound read-only and its links resolve inside.
  *  2. It is made under a temporary name and renamed into place whole: a
  *     launch killed while making one leaves nothing that is used. Nothing
  *     is synced to disk: a view that a crash left with a file cut short
@@ -30,11 +35,14 @@
 
 #include <stddef.h>
 #include "plan.h"
+#include "seal.h"
 
 #define VIEW_KEEP_DAYS 7
 
 /* An O_PATH descriptor of the view holding these entries, made when it
- * is not there yet; or -1 (rule 5). */
-int view_open(int state_fd, const struct plan_view_entry *e, size_t nr);
+ * is not there yet, its manifest sealed with key; or -1 (rule 5, and
+ * when key is NULL). */
+int view_open(int state_fd, const struct seal_key *key, const struct plan_view_entry *e,
+	      size_t nr);
 
 #endif

@@ -492,7 +492,7 @@ int wrap_write_libs(struct venv *v, struct libdeps *ld, struct strbuf *err)
 	    libdeps_scan_tree(ld, privbin, false, &skipped, err) < 0)
 		return -1;
 	libs_format(&ld->found, &out);
-	return fs_write_atomic_at(v->state_fd, STATE_LIBS, out.buf, out.len, 0644, err);
+	return venv_write_sealed(v, STATE_LIBS, &out, err);
 }
 
 int wrap_update_libs(struct venv *v, const struct policy *pol, struct strbuf *err)
@@ -510,7 +510,7 @@ int wrap_read_policy(struct venv *v, struct policy *pol, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 
-	if (fs_read_file_at(v->state_fd, STATE_POLICY, STATE_MAX_BYTES, &text, err) < 0)
+	if (venv_read_sealed(v, STATE_POLICY, STATE_MAX_BYTES, &text, err) < 0)
 		return -1;
 	return policy_parse(text.buf, text.len, pol, err);
 }
@@ -776,7 +776,7 @@ int wrap_check(struct venv *v, const char *exe, struct strvec *findings, struct 
 			strvec_pushf(findings, "policy: the base Python '%s' is gone", pol.python);
 	}
 	strbuf_reset(&why);
-	if (fs_read_file_at(v->state_fd, STATE_LIBS, STATE_MAX_BYTES, &text, &why) < 0 ||
+	if (venv_read_sealed(v, STATE_LIBS, STATE_MAX_BYTES, &text, &why) < 0 ||
 	    libs_parse(text.buf, text.len, &libs, &why) < 0)
 		strvec_pushf(findings, "library cache: %s", why.buf);
 	if (gate_audit(v, exe, findings, err) < 0)
@@ -838,11 +838,16 @@ static void merge_options(struct venv *v, const struct strvec *add, bool reset,
 	size_t i, n;
 
 	policy_init(&old);
+	errno = 0;
 	if (!reset && v->state_fd >= 0 && wrap_read_policy(v, &old, &ignored) == 0 &&
 	    !strcmp(old.venv, v->path)) {
 		strvec_pushv(out, old.bwrap_args.v);
 		*perms = old.perms;
 		perms_init(&old.perms);
+	} else if (!reset && errno == EBADMSG) {
+		/* Written before the venv was wrapped, by a sandbox perhaps. */
+		warn("%s\nnote: nothing it records is kept (options, permissions, the project): "
+		     "give again those that are yours", ignored.buf);
 	}
 	policy_release(&old);
 	for (i = 0; i < add->nr; i += n) {
@@ -980,7 +985,7 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	/* The policy first: a gate is useless without it. A crash before the
 	 * library cache is written leaves it to the first launch. */
 	policy_format(&pol, &text);
-	if (fs_write_atomic_at(v->state_fd, STATE_POLICY, text.buf, text.len, 0644, err) < 0 ||
+	if (venv_write_sealed(v, STATE_POLICY, &text, err) < 0 ||
 	    (synced = gate_wrap_bin(v, exe, gated, &notes, err)) < 0 ||
 	    (synced == 1 && drop_kept(v, err) < 0) ||
 	    settle(v, &pol, exe, &host_libs, synced, &notes, err) < 0)

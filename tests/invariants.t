@@ -7,7 +7,7 @@
 # judged on the host wherever it lands there.
 #
 # Every test line reads "attack[CLASS] ...", as in attacks.t, CLASS one of descriptors,
-# hostwork, root, layout, git, shadowing, dos, leaks:
+# hostwork, root, layout, git, shadowing, dos, leaks, paths, state:
 #   SV=./sandbox-venv tests/invariants.t | grep -o 'attack\[[a-z]*\]' | sort | uniq -c
 # Attacks print "ID DONE" or "ID blocked ERRNO" (see report() below); the
 # host-side check decides.
@@ -794,58 +794,110 @@ else
 	t root "make the project for the root payload" 1
 fi
 
-# What a launch keeps in the venv's state to go faster (the filter, the
-# directories of links) is taken only from a state directory of the
-# caller's own: a root caller running a venv whose state another user owns
-# takes no filter that user could have put there. The forged filter allows
-# everything; the caller's own state proves it would be taken there.
-if [ "$(id -u)" -ne 0 ]; then
-	tskip root "a kept filter in a state that is not root's: only root can give the state to another user"
-	tskip root "... (the forged filter would be taken from root's own state)"
-elif P=$(new_project inv-kept) && (cd "$P" && "$P/.venv/bin/python" -c pass) &&
+# What a launch obeys in a venv's state (the policy, the library cache, the
+# kept filter, the directories of links) it takes only under the seal of the
+# state owner's key (seal.h): a sandbox can write the state of a venv that
+# is not wrapped yet, or of one wrapped while that sandbox was running, but
+# it cannot know the key. Each forgery below is refused as a sandbox would
+# write it, and obeyed once the test seals it with the real key, which
+# shows that the check can fail.
+secret_dir=$W/state-secret
+mkdir -p "$secret_dir" && echo "state-secret-$$" >"$secret_dir/id_rsa"
+read_secret="print(open('$secret_dir/id_rsa').read().strip())"
+keyctl='import ctypes, os; libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall(250, 0x7fff, 0, 0, 0, 0)
+print("keyctl", "EPERM" if r < 0 and ctypes.get_errno() == 1 else "reached")'
+seen() { printf '%s\n' "$1" | grep -qx "state-secret-$$"; }
+
+if P=$(new_project inv-seal) && (cd "$P" && "$P/.venv/bin/python" -c pass) &&
 	[ -f "$P/.venv/.sandbox-venv/filter" ]; then
-	"$SV_PYTHON" - "$P/.venv/.sandbox-venv/filter" <<'PY'
+	S=$P/.venv/.sandbox-venv
+	# The filter: an allow-all program under the header of the one kept.
+	forge_filter() {
+		"$SV_PYTHON" - "$S/filter" <<'PY'
 import struct, sys
 path = sys.argv[1]
 data = open(path, "rb").read()
-key = data[:data.index(b"\nbpf ") + 1]
+head = data[:data.index(b"\nbpf ") + 1]
 prog = struct.pack("<HBBI", 0x06, 0, 0, 0x7fff0000)   # BPF_RET | BPF_K: SECCOMP_RET_ALLOW
-h = 0xcbf29ce484222325
-for b in prog:
-    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
-open(path, "wb").write(key + b"bpf %d %016x\n" % (len(prog), h) + prog)
+open(path, "wb").write(head + b"bpf %d\n" % len(prog) + prog)
 PY
-	keyctl='import ctypes, os; libc = ctypes.CDLL(None, use_errno=True)
-r = libc.syscall(250, 0x7fff, 0, 0, 0, 0)
-print("keyctl", "EPERM" if r < 0 and ctypes.get_errno() == 1 else "reached")'
+	}
+	forge_filter
 	out=$(cd "$P" && "$P/.venv/bin/python" -c "$keyctl" 2>&1)
-	t root "(a forged allow-all filter in root's own state is taken: the test can fail)" \
-		"$(printf '%s\n' "$out" | grep -q '^keyctl reached'; echo $?)" "$out"
-	chown 65534 "$P/.venv/.sandbox-venv"
-	out=$(cd "$P" && "$P/.venv/bin/python" -c "$keyctl" 2>&1)
-	t root "a forged filter in a venv state that another user owns is not taken by root: keyctl refused" \
+	t state "a kept filter without the seal (an allow-all one, as a sandbox would put it) is not taken: keyctl refused" \
 		"$(printf '%s\n' "$out" | grep -q '^keyctl EPERM'; echo $?)" "$out"
-	chown 0 "$P/.venv/.sandbox-venv"
+	forge_filter
+	seal_state "$S/filter" filter
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$keyctl" 2>&1)
+	t state "(the same filter sealed with the owner's key is taken: the test can fail)" \
+		"$(printf '%s\n' "$out" | grep -q '^keyctl reached'; echo $?)" "$out"
+	if [ "$uid" -eq 0 ]; then
+		# Root running a venv whose state another user owns takes no
+		# filter from it, sealed or not.
+		chown 65534 "$S"
+		out=$(cd "$P" && "$P/.venv/bin/python" -c "$keyctl" 2>&1)
+		t state "root takes no kept filter from a state another user owns (keyctl not reached)" \
+			"$(printf '%s\n' "$out" | grep -q '^keyctl reached'; [ $? -ne 0 ]; echo $?)" "$out"
+		chown 0 "$S"
+	else
+		tskip state "root and another user's state: only root can give the state away"
+	fi
+	rm -f "$S/filter"
+
+	# The library cache: a "library" that is a secret.
+	cp "$S/libs" "$W/libs.orig"
+	unseal_state "$S/libs"
+	echo "lib $secret_dir/id_rsa" >>"$S/libs"
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$read_secret" 2>&1)
+	t state "a library cache without the seal naming a secret: the secret is not exposed" \
+		"$(seen "$out"; [ $? -ne 0 ]; echo $?)" "$out"
+	unseal_state "$S/libs"
+	echo "lib $secret_dir/id_rsa" >>"$S/libs"
+	seal_state "$S/libs" libs
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$read_secret" 2>&1)
+	t state "(the same cache sealed with the owner's key exposes it: the test can fail)" \
+		"$(seen "$out"; echo $?)" "$out"
+	cp "$W/libs.orig" "$S/libs"
+
+	# The policy, changed after the wrap (a sandbox that was running when
+	# the venv was wrapped still sees it writable): a bind of the secret.
+	cp "$S/policy" "$W/policy.orig"
+	unseal_state "$S/policy"
+	printf 'bwrap-arg --ro-bind\nbwrap-arg %s\nbwrap-arg %s\n' "$secret_dir" "$secret_dir" >>"$S/policy"
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$read_secret" 2>&1)
+	rc=$?
+	t state "a policy without the seal (a bind of a secret added) is refused: the launch stops" \
+		"$(! seen "$out" && [ "$rc" -ne 0 ] && printf '%s\n' "$out" | grep -q 'seal'; echo $?)" "rc=$rc: $out"
+	seal_state "$S/policy" policy
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$read_secret" 2>&1)
+	t state "(the same policy sealed with the owner's key is obeyed: the test can fail)" \
+		"$(seen "$out"; echo $?)" "$out"
+	cp "$W/policy.orig" "$S/policy"
 else
-	t root "make the project for the kept filter" 1
-	t root "make the project for the kept filter" 1
+	for i in 1 2 3 4 5 6 7; do t state "make the project for the sealed state" 1; done
 fi
 
-# A venv directory not wrapped yet is writable from another venv's
-# sandbox in the same project: a filter and a view put in its state there
-# must not outlive its first wrap.
+# A venv directory not wrapped yet (a .tox env made after .venv was
+# wrapped) is writable from another venv's sandbox in the same project:
+# nothing put in its state there outlives its first wrap. Planted here from
+# the host: the same files a sandbox writes.
 if P=$(new_project inv-plant) && "$SV_PYTHON" -m venv --without-pip "$P/.v2" >/dev/null; then
-	# Planted as a sandbox could in a venv of the project it does not see as one
-	# (a .tox env made later): from the host here, the same files.
-	mkdir -p "$P/.v2/.sandbox-venv/views/0000000000000000/root" &&
-		echo planted >"$P/.v2/.sandbox-venv/filter"
-	planted=$(ls -A "$P/.v2/.sandbox-venv" 2>/dev/null | tr '\n' ' ')
-	"$SV" "$P/.v2" >/dev/null 2>&1
-	t paths "a filter and views planted in an unwrapped venv's state by a sandbox are gone after its first wrap" \
-		"$([ -n "$planted" ] && [ ! -e "$P/.v2/.sandbox-venv/filter" ] && [ ! -e "$P/.v2/.sandbox-venv/views" ]; echo $?)" \
-		"planted: $planted; after: $(ls -A "$P/.v2/.sandbox-venv" 2>&1 | tr '\n' ' ')"
+	S=$P/.v2/.sandbox-venv
+	mkdir -p "$S/views/0000000000000000/root" && echo planted >"$S/filter"
+	printf 'sandbox-venv 1\nvenv %s\nproject %s\npython %s\nsystem-site 0\nbwrap-arg --ro-bind\nbwrap-arg %s\nbwrap-arg %s\n' \
+		"$P/.v2" "$P" "$(readlink -f "$P/.v2/bin/python")" "$secret_dir" "$secret_dir" >"$S/policy"
+	err=$("$SV" "$P/.v2" 2>&1 >/dev/null)
+	out=$(cd "$P" && "$P/.v2/bin/python" -c "$read_secret" 2>&1)
+	t state "a policy planted in an unwrapped venv (a bind of a secret) is not kept by its first wrap" \
+		"$(! seen "$out" && ! grep -q -- "$secret_dir" "$S/policy"; echo $?)" "$out"
+	t state "... and the wrap says it did not keep it" \
+		"$(printf '%s\n' "$err" | grep -q 'nothing it records is kept'; echo $?)" "$err"
+	t state "a filter and views planted there are gone after the first wrap" \
+		"$(! grep -qx planted "$S/filter" 2>/dev/null && [ ! -e "$S/views/0000000000000000" ]; echo $?)" \
+		"after: $(ls -A "$S" 2>&1 | tr '\n' ' ')"
 else
-	t paths "make the project for the planted state" 1
+	for i in 1 2 3; do t state "make the project for the planted state" 1; done
 fi
 
 # rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that

@@ -171,3 +171,50 @@ find_src() {
 	done
 	return 1
 }
+
+# seal_state FILE SCOPE: seal FILE as sandbox-venv does (seal.h), with the
+# key of the owner of its directory, replacing the seal it has. The tests'
+# own SipHash-2-4-128: a forgery sealed with it must be obeyed, which shows
+# that a check refusing it unsealed can fail.
+seal_state() {
+	"$SV_PYTHON" - "$1" "$2" <<'PY'
+import os, pwd, re, struct, sys
+path, scope = sys.argv[1], sys.argv[2].encode()
+home = pwd.getpwuid(os.stat(os.path.dirname(path)).st_uid).pw_dir
+key = bytes.fromhex(open(home + "/.local/state/sandbox-venv/key").read().strip())
+M = (1 << 64) - 1
+rotl = lambda x, b: ((x << b) | (x >> (64 - b))) & M
+def sip128(k, m):
+    k0, k1 = struct.unpack("<QQ", k)
+    v = [0x736f6d6570736575 ^ k0, 0x646f72616e646f6d ^ k1 ^ 0xee,
+         0x6c7967656e657261 ^ k0, 0x7465646279746573 ^ k1]
+    def rounds(n):
+        for _ in range(n):
+            v[0] = (v[0] + v[1]) & M; v[1] = rotl(v[1], 13) ^ v[0]; v[0] = rotl(v[0], 32)
+            v[2] = (v[2] + v[3]) & M; v[3] = rotl(v[3], 16) ^ v[2]
+            v[0] = (v[0] + v[3]) & M; v[3] = rotl(v[3], 21) ^ v[0]
+            v[2] = (v[2] + v[1]) & M; v[1] = rotl(v[1], 17) ^ v[2]; v[2] = rotl(v[2], 32)
+    n = len(m) - len(m) % 8
+    for i in range(0, n, 8):
+        w, = struct.unpack_from("<Q", m, i)
+        v[3] ^= w; rounds(2); v[0] ^= w
+    w = int.from_bytes(m[n:], "little") | (len(m) & 0xff) << 56
+    v[3] ^= w; rounds(2); v[0] ^= w
+    v[2] ^= 0xee; rounds(4); a = v[0] ^ v[1] ^ v[2] ^ v[3]
+    v[1] ^= 0xdd; rounds(4); b = v[0] ^ v[1] ^ v[2] ^ v[3]
+    return struct.pack("<QQ", a, b)
+data = open(path, "rb").read()
+if re.search(rb"seal [0-9a-f]{32}\n\Z", data):
+    data = data[:-38]
+open(path, "wb").write(data + b"seal " + sip128(key, scope + b"\0" + data).hex().encode() + b"\n")
+PY
+}
+
+# unseal_state FILE: FILE without its seal, as a sandbox would write it.
+unseal_state() {
+	"$SV_PYTHON" - "$1" <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+open(sys.argv[1], "wb").write(re.sub(rb"seal [0-9a-f]{32}\n\Z", b"", data))
+PY
+}

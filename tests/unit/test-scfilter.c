@@ -571,6 +571,7 @@ static ino_t kept_ino(int dir)
 /* The filter kept in the venv's state (scfilter_build_fd_cached). */
 static void test_cache(void)
 {
+	static const struct seal_key key = { "0123456789abcdef" };
 	cleanup_strbuf struct strbuf fresh = STRBUF_INIT;
 	cleanup_strbuf struct strbuf got = STRBUF_INIT;
 	cleanup_strbuf struct strbuf kept = STRBUF_INIT;
@@ -590,31 +591,46 @@ static void test_cache(void)
 	scfilter_build_fd(&p, &fd, &err);
 	fd_text(fd, &fresh);
 	close(fd);
-	ok(scfilter_build_fd_cached(&p, dir, "filter", &fd, &err) == 0 && (ino = kept_ino(dir)),
+	ok(scfilter_build_fd_cached(&p, dir, "filter", &key, &fd, &err) == 0 && (ino = kept_ino(dir)),
 	   "cache: built, and kept");
 	fd_text(fd, &got);
 	close(fd);
 	ok(fresh.len && got.len == fresh.len && !memcmp(got.buf, fresh.buf, got.len),
 	   "cache: the program is the one built without a cache");
-	ok(scfilter_build_fd_cached(&p, dir, "filter", &fd, &err) == 0 && kept_ino(dir) == ino,
+	ok(scfilter_build_fd_cached(&p, dir, "filter", &key, &fd, &err) == 0 && kept_ino(dir) == ino,
 	   "cache: the next launch takes it as kept (the file is not written again)");
 	fd_text(fd, &got);
 	close(fd);
 	ok(got.len == fresh.len && !memcmp(got.buf, fresh.buf, got.len),
 	   "cache: ... and gets the same program");
 
-	/* A kept program changed in one byte (its sum no longer matches):
+	/* A kept program changed in one byte (its seal no longer holds):
 	 * built again, never installed as it is. */
 	fs_read_file_at(dir, "filter", 1 << 20, &kept, &err);
-	kept.buf[kept.len - 1] ^= 0x01;
+	kept.buf[kept.len - SEAL_TRAILER_LEN - 1] ^= 0x01;
 	fs_write_atomic_at(dir, "filter", kept.buf, kept.len, 0644, &err);
 	ino = kept_ino(dir);
-	ok(scfilter_build_fd_cached(&p, dir, "filter", &fd, &err) == 0 && kept_ino(dir) != ino,
-	   "cache: a kept program that fails its sum is built again and kept anew");
+	ok(scfilter_build_fd_cached(&p, dir, "filter", &key, &fd, &err) == 0 && kept_ino(dir) != ino,
+	   "cache: a kept program whose seal fails is built again and kept anew");
 	fd_text(fd, &got);
 	close(fd);
 	ok(got.len == fresh.len && !memcmp(got.buf, fresh.buf, got.len),
 	   "cache: ... and what is installed is the fresh program");
+
+	/* The same file under another key (a sandbox wrote it: it cannot
+	 * know the key) is not taken. */
+	{
+		static const struct seal_key other = { "fedcba9876543210" };
+
+		ino = kept_ino(dir);
+		ok(scfilter_build_fd_cached(&p, dir, "filter", &other, &fd, &err) == 0 &&
+		   kept_ino(dir) != ino, "cache: a program sealed under another key is not taken");
+		close(fd);
+		ino = kept_ino(dir);
+		ok(scfilter_build_fd_cached(&p, dir, "filter", &key, &fd, &err) == 0 &&
+		   kept_ino(dir) != ino, "cache: ... either way");
+		close(fd);
+	}
 
 	/* Another policy: its own program, not the kept one. */
 	scfilter_policy_release(&p);
@@ -623,7 +639,7 @@ static void test_cache(void)
 	fd_text(fd, &fresh);
 	close(fd);
 	ino = kept_ino(dir);
-	ok(scfilter_build_fd_cached(&p, dir, "filter", &fd, &err) == 0 && kept_ino(dir) != ino,
+	ok(scfilter_build_fd_cached(&p, dir, "filter", &key, &fd, &err) == 0 && kept_ino(dir) != ino,
 	   "cache: another policy (SANDBOX_SECCOMP_ALLOW) does not take the kept program");
 	fd_text(fd, &got);
 	close(fd);
