@@ -638,6 +638,13 @@ int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 	if (list_classified(v->bin_fd, &l, err) < 0)
 		goto out;
 	if (!has_gate(&l)) {
+		/* The caller has written the policy; the empty directory is
+		 * made again, as nothing else there is ours. */
+		static const char *const ours[] = { STATE_LOCK, STATE_POLICY, NULL };
+
+		if (venv_clear_state(v, ours, err) < 0 ||
+		    fs_mkdir_at(v->state_fd, STATE_EMPTY, 0555, err) < 0)
+			goto out;
 		ret = first_wrap(v, exe, &l, done, notes, err) < 0 ? -1 : 1;
 		goto out;
 	}

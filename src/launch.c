@@ -1313,6 +1313,7 @@ static int execute(struct launch *L, const char *exe)
 	cleanup_strbuf struct strbuf rules = STRBUF_INIT;
 	cleanup_free int *fds = NULL;
 	struct guard_record rec = { -1, NULL };
+	const struct seal_key *key;
 	struct run_service links = { links_attach, links_detach, L->links };
 	struct git_guard guard;
 	struct after_run after;
@@ -1333,7 +1334,8 @@ static int execute(struct launch *L, const char *exe)
 		fputs(why.buf, stderr);
 	}
 	guard_start(&guard, L->proj, &L->git_targets);
-	if (guard_record(L->v->state_fd, &guard, &rec, &err) < 0)
+	key = venv_key(L->v, false, &err);
+	if (!key || guard_record(L->v->state_fd, key, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
 	after = (struct after_run){ L, &guard, exe };
 	L->proxy = (struct proxy_config){ &L->net, L->verbose };
@@ -1420,6 +1422,7 @@ done:
 int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	const struct seal_key *key;
 	struct launch L;
 	int status;
 
@@ -1427,7 +1430,8 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	launch_init(&L);
 	find_venv(&L, gate_path);
 	check_route(&L, gate_path);
-	if (guard_recover(L.v->state_fd, L.proj, L.pol->project, &err) < 0)
+	key = venv_key(L.v, false, &err);
+	if (!key || guard_recover(L.v->state_fd, key, L.proj, L.pol->project, &err) < 0)
 		die("%s", err.buf);
 	/* Entry points added by another route, or a pip that was killed. A
 	 * venv whose gates cannot be brought up to date still launches. */

@@ -1,6 +1,7 @@
 /* venv.c - open a venv and its state directory safely. */
 #include "venv.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -254,6 +255,49 @@ int venv_write_sealed(struct venv *v, const char *name, struct strbuf *text,
 		return -1;
 	seal_add(key, name, text);
 	return fs_write_atomic_at(v->state_fd, name, text->buf, text->len, 0644, err);
+}
+
+int venv_clear_state(struct venv *v, const char *const *keep, struct strbuf *err)
+{
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, ret = 0;
+
+	if (fstat(v->state_fd, &st) < 0 || st.st_uid != geteuid()) {
+		strbuf_addf(err, "'%s/%s' belongs to another user (uid %ld): a wrap of yours did "
+			    "not make it\nhint: remove it, then wrap the venv again", v->path, STATE_DIR,
+			    (long)st.st_uid);
+		return -1;
+	}
+	if (fchmod(v->state_fd, 0755) < 0 || (v->lock_fd >= 0 && fchmod(v->lock_fd, 0600) < 0)) {
+		strbuf_addf(err, "cannot set the mode of '%s/%s': %s", v->path, STATE_DIR,
+			    strerror(errno));
+		return -1;
+	}
+	fd = openat(v->state_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		strbuf_addf(err, "cannot read '%s/%s': %s", v->path, STATE_DIR, strerror(errno));
+		return -1;
+	}
+	while (ret == 0 && (de = readdir(d))) {
+		const char *const *k;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		for (k = keep; *k && strcmp(*k, de->d_name); k++)
+			;
+		if (!*k && fs_remove_tree_at(v->state_fd, de->d_name, err) < 0)
+			ret = -1;
+	}
+	closedir(d);
+	if (ret == 0)
+		cleanup_closep(&v->privbin_fd);
+	return ret;
 }
 
 int venv_lock(struct venv *v, struct strbuf *err)

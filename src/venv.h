@@ -44,6 +44,13 @@ int venv_read_sealed(struct venv *v, const char *name, size_t max, struct strbuf
 /* Seal text (it gets its seal) and write it to the state file `name`. */
 int venv_write_sealed(struct venv *v, const char *name, struct strbuf *text,
 		      struct strbuf *err);
+/* Before a first wrap, under the lock: nothing in the state directory
+ * was made by a wrap of this venv, and a sandbox of another venv of the
+ * project may have put anything there. Remove every entry but those named
+ * in keep (NULL-terminated: what this wrap just wrote), give the directory
+ * mode 0755 and the lock 0600. Refused when the directory is another
+ * user's. */
+int venv_clear_state(struct venv *v, const char *const *keep, struct strbuf *err);
 /* Take the exclusive lock on the venv's state (blocks). */
 int venv_lock(struct venv *v, struct strbuf *err);
 void venv_unlock(struct venv *v);

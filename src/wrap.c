@@ -183,7 +183,21 @@ int wrap_recorded_project(struct venv *v)
 	return ret;
 }
 
-/* The base interpreter: pyvenv.cfg's executable, else python<X.Y> in home. */
+/* An ELF executable file: what an interpreter is. pyvenv.cfg of a venv a
+ * sandbox could write before the wrap names anything it likes. */
+static bool is_elf_program(const char *path)
+{
+	cleanup_fd int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	unsigned char magic[4];
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) &&
+	       pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	       !memcmp(magic, "\177ELF", 4);
+}
+
+/* The base interpreter's real path: pyvenv.cfg's executable, else
+ * python<X.Y> in home; an ELF program either way. */
 static char *find_interpreter(const struct pyvenv *pv)
 {
 	cleanup_strvec struct strvec cand = STRVEC_INIT;
@@ -197,20 +211,28 @@ static char *find_interpreter(const struct pyvenv *pv)
 	strvec_pushf(&cand, "%s/python", pv->home);
 	for (i = 0; i < cand.nr; i++) {
 		char *real = realpath(cand.v[i], NULL);
-		struct stat st;
 
-		if (real && stat(real, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (st.st_mode & 0111))
+		if (real && is_elf_program(real))
 			return real;
 		free(real);
 	}
 	return NULL;
 }
 
-/* The names a venv tool links bin/python to, in the base Python's home
- * (pyvenv.cfg, which no sandbox writes). Never what a link in bin/ says:
- * pip's sandbox writes the private bin. */
-static void add_interpreter_links(const struct pyvenv *pv, struct strvec *out)
+/* path, when it leads to the interpreter `real` (a link to it, or it). */
+static void add_if_interpreter(const char *path, const char *real, struct strvec *out)
+{
+	cleanup_free char *to = path[0] == '/' ? realpath(path, NULL) : NULL;
+
+	if (to && !strcmp(to, real) && strvec_find(out, path) < 0)
+		strvec_push(out, path);
+}
+
+/* The names a venv tool links bin/python to, in the base Python's home,
+ * that lead to the interpreter. Never what a link in bin/ says: pip's
+ * sandbox writes the private bin. */
+static void add_interpreter_links(const struct pyvenv *pv, const char *real,
+				  struct strvec *out)
 {
 	cleanup_strvec struct strvec names = STRVEC_INIT;
 	size_t i;
@@ -220,11 +242,46 @@ static void add_interpreter_links(const struct pyvenv *pv, struct strvec *out)
 		strvec_pushf(&names, "python%d.%d", pv->major, pv->minor);
 	for (i = 0; i < names.nr; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", pv->home, names.v[i]);
-		struct stat st;
 
-		if (p[0] == '/' && lstat(p, &st) == 0 && strvec_find(out, p) < 0)
-			strvec_push(out, p);
+		add_if_interpreter(p, real, out);
 	}
+}
+
+/* The prefix whose lib/pythonX.Y (or lib64/) holds a standard library
+ * (its os.py): the interpreter's own (the directory above its bin/)
+ * first, then what pyvenv.cfg says. Nothing else is exposed as one, so a
+ * pyvenv.cfg written by a sandbox cannot name a directory of secrets. */
+static char *find_prefix(const struct pyvenv *pv, const char *real)
+{
+	cleanup_strvec struct strvec cand = STRVEC_INIT;
+	cleanup_free char *dir = xstrdup(real);
+	char *slash = strrchr(dir, '/');
+	size_t i;
+
+	if (slash) {
+		*slash = '\0';
+		if (str_has_suffix(dir, "/bin"))
+			strvec_push_nodup(&cand, xstrndup(dir, strlen(dir) - 4));
+	}
+	if (pv->base_prefix)
+		strvec_push(&cand, pv->base_prefix);
+	strvec_push_nodup(&cand, str_has_suffix(pv->home, "/bin") ?
+			  xstrndup(pv->home, strlen(pv->home) - 4) : xstrdup(pv->home));
+	for (i = 0; i < cand.nr; i++) {
+		static const char *const libs[] = { "lib", "lib64" };
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(libs); k++) {
+			cleanup_free char *os = xasprintf("%s/%s/python%d.%d/os.py", cand.v[i], libs[k],
+							  pv->major, pv->minor);
+			struct stat st;
+
+			if (cand.v[i][0] == '/' && stat(os, &st) == 0 && S_ISREG(st.st_mode))
+				return realpath(cand.v[i][0] && strcmp(cand.v[i], "/") ? cand.v[i] : "/",
+						NULL);
+		}
+	}
+	return NULL;
 }
 
 int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
@@ -260,25 +317,25 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 
 	/* The interpreter, the links that lead to it, its standard library. */
 	if (pv.executable)
-		strvec_push(&pol->expose, pv.executable);
-	add_interpreter_links(&pv, &pol->expose);
-	if (pv.base_prefix)
-		prefix = xstrdup(pv.base_prefix);
-	else if (str_has_suffix(pv.home, "/bin"))
-		prefix = xstrndup(pv.home, strlen(pv.home) - 4);
-	else
-		prefix = xstrdup(pv.home);
-	if (!prefix[0]) {
-		free(prefix);
-		prefix = xstrdup("/");
+		add_if_interpreter(pv.executable, pol->python, &pol->expose);
+	add_interpreter_links(&pv, pol->python, &pol->expose);
+	if (pv.major <= 0) {
+		strbuf_addstr(err, "pyvenv.cfg does not say which Python version it is for\n"
+			      "hint: recreate the venv: python3 -I -m venv --clear <dir>");
+		goto out;
 	}
-	if (pv.major > 0) {
+	/* No standard library found (a copied interpreter, which falls back
+	 * on the prefix it was built for): none exposed. */
+	prefix = find_prefix(&pv, pol->python);
+	if (prefix) {
 		static const char *const libs[] = { "lib", "lib64" };
+		const char *root = strcmp(prefix, "/") ? prefix : "";
+		cleanup_free char *real = NULL;
 		size_t i;
 
 		for (i = 0; i < ARRAY_SIZE(libs); i++) {
-			cleanup_free char *d = xasprintf("%s/%s/python%d.%d", strcmp(prefix, "/") ? prefix : "",
-							 libs[i], pv.major, pv.minor);
+			cleanup_free char *d = xasprintf("%s/%s/python%d.%d", root, libs[i], pv.major,
+							 pv.minor);
 			if (is_dir(d))
 				strvec_push(&pol->expose, d);
 		}
@@ -296,17 +353,11 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 			if (is_dir("/usr/lib/python3/dist-packages"))
 				strvec_push(&pol->expose, "/usr/lib/python3/dist-packages");
 		}
-	} else {
-		strbuf_addstr(err, "pyvenv.cfg does not say which Python version it is for\n"
-			      "hint: recreate the venv: python3 -I -m venv --clear <dir>");
-		goto out;
-	}
-	/* By its real path: $ORIGIN in the interpreter's RUNPATH (uv's
-	 * Pythons: $ORIGIN/../lib) is expanded against its real directory. */
-	libdir = xasprintf("%s/lib", strcmp(prefix, "/") ? prefix : "");
-	{
-		cleanup_free char *real = realpath(libdir, NULL);
-
+		/* By its real path: $ORIGIN in the interpreter's RUNPATH (uv's
+		 * Pythons: $ORIGIN/../lib) is expanded against its real
+		 * directory. */
+		libdir = xasprintf("%s/lib", root);
+		real = realpath(libdir, NULL);
 		if (real && strcmp(real, "/usr/lib") && strcmp(real, "/lib") && is_dir(real) &&
 		    !path_is_under(real, v->project))
 			strvec_push(&pol->lib_dirs, real);
@@ -891,16 +942,6 @@ static int probe_layout(struct venv *v, struct policy *pol, struct strbuf *err)
 	return -1;
 }
 
-/* A first wrap: what a launch keeps in the state to go faster (the
- * filter, the views) was not made by a launch of ours, since none ran:
- * a sandbox of another venv could have put it there while this one was
- * an unwrapped directory of its project. It goes; launches make it. */
-static int drop_kept(struct venv *v, struct strbuf *err)
-{
-	return fs_remove_tree_at(v->state_fd, STATE_FILTER, err) < 0 ||
-	       fs_remove_tree_at(v->state_fd, STATE_VIEWS, err) < 0 ? -1 : 0;
-}
-
 int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	      const struct strvec *perms, bool reset, struct strvec *gated, struct strbuf *err)
 {
@@ -987,7 +1028,6 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	policy_format(&pol, &text);
 	if (venv_write_sealed(v, STATE_POLICY, &text, err) < 0 ||
 	    (synced = gate_wrap_bin(v, exe, gated, &notes, err)) < 0 ||
-	    (synced == 1 && drop_kept(v, err) < 0) ||
 	    settle(v, &pol, exe, &host_libs, synced, &notes, err) < 0)
 		goto out;
 	{

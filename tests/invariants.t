@@ -900,6 +900,66 @@ else
 	for i in 1 2 3; do t state "make the project for the planted state" 1; done
 fi
 
+# The other files of such a venv that a wrap or a launch reads. Its
+# pyvenv.cfg names the interpreter: one naming a secret (an executable
+# file, a directory) must not get it exposed. A record of pending work in
+# its state (runs/) names what the host renames aside: an unsealed one is
+# never obeyed, or a sandbox could have the wrapped .venv of the project
+# renamed and a fake one put in its place. And the first wrap leaves no
+# entry and no mode of what was planted in the state.
+if P=$(new_project inv-plant2) && "$SV_PYTHON" -m venv --without-pip "$P/.v3" >/dev/null &&
+	"$SV_PYTHON" -m venv --without-pip "$P/.v4" >/dev/null; then
+	cp "$secret_dir/id_rsa" "$secret_dir/run-me" && chmod 755 "$secret_dir/run-me"
+	for target in "$secret_dir/run-me" "$secret_dir"; do
+		sed -i '/^executable/d' "$P/.v3/pyvenv.cfg"
+		echo "executable = $target" >>"$P/.v3/pyvenv.cfg"
+		"$SV" --unwrap "$P/.v3" >/dev/null 2>&1
+		rm -rf "$P/.v3/.sandbox-venv"
+		"$SV" "$P/.v3" >/dev/null 2>&1
+		out=$(cd "$P" && "$P/.v3/bin/python" -c "import os
+for p in ('$secret_dir/run-me', '$secret_dir/id_rsa'):
+    try: print(open(p).read().strip())
+    except OSError as e: print(p, e.errno)
+try: print(os.listdir('$secret_dir'))
+except OSError as e: print('list', e.errno)" 2>&1)
+		t state "pyvenv.cfg of an unwrapped venv naming a secret as its interpreter ($(basename "$target")): not exposed" \
+			"$(! seen "$out" && ! printf '%s\n' "$out" | grep -q "run-me'"; echo $?)" "$out"
+	done
+	# A record in a wrapped venv's state, as a sandbox that was running
+	# when it was wrapped could put there.
+	record='sandbox-venv 1\ngit 0\ntop-repo 0\nmode 755\nwatch 0\\x09.venv\\x09.venv\n'
+	"$SV" "$P/.v4" >/dev/null 2>&1
+	mkdir -p "$P/.v4/.sandbox-venv/runs"
+	printf "$record" >"$P/.v4/.sandbox-venv/runs/1-0000"
+	out=$(cd "$P" && "$P/.v4/bin/python" -c 'print("ran")' 2>&1)
+	t state "an unsealed record of pending work naming the wrapped .venv: not obeyed (.venv stays)" \
+		"$([ -d "$P/.venv/.sandbox-venv" ] && ! ls -d "$P"/.venv.from-sandbox* >/dev/null 2>&1; echo $?)" \
+		"$out; $(ls -A "$P")"
+	printf "$record" >"$P/.v4/.sandbox-venv/runs/1-0000"
+	seal_state "$P/.v4/.sandbox-venv/runs/1-0000" runs
+	out=$(cd "$P" && "$P/.v4/bin/python" -c 'print("ran")' 2>&1)
+	aside=$(ls -d "$P"/.venv.from-sandbox* 2>/dev/null | head -1)
+	t state "(the same record sealed with the owner's key is obeyed: the test can fail)" \
+		"$([ -n "$aside" ]; echo $?)" "$out; $(ls -A "$P")"
+	[ -n "$aside" ] && mv "$aside" "$P/.venv"
+	# What the first wrap leaves of a state planted with modes and entries.
+	"$SV_PYTHON" -m venv --without-pip "$P/.v5" >/dev/null
+	"$SV_PYTHON" -m venv --without-pip "$P/.v6" >/dev/null
+	mkdir -p "$P/.v5/.sandbox-venv/runs" "$P/.v5/.sandbox-venv/orig" "$P/.v5/.sandbox-venv/empty/x"
+	printf "$record" >"$P/.v5/.sandbox-venv/runs/1-0000"
+	echo planted >"$P/.v5/.sandbox-venv/orig/activate.fish"
+	echo planted >"$P/.v5/.sandbox-venv/stamp"
+	chmod 777 "$P/.v5/.sandbox-venv" "$P/.v5/.sandbox-venv/runs" "$P/.v5/.sandbox-venv/empty"
+	"$SV" "$P/.v5" >/dev/null 2>&1
+	"$SV" "$P/.v6" >/dev/null 2>&1
+	snap() { (cd "$1/.sandbox-venv" && find . -path ./bin -prune -o -printf '%p %m\n' | grep -v '^./bin ' | sort); }
+	t state "a first wrap leaves nothing planted in the state: entries and modes as in a fresh venv's" \
+		"$([ -n "$(snap "$P/.v6")" ] && [ "$(snap "$P/.v5")" = "$(snap "$P/.v6")" ]; echo $?)" \
+		"$(diff <(snap "$P/.v5") <(snap "$P/.v6"))"
+else
+	for i in 1 2 3 4 5; do t state "make the project for the planted files" 1; done
+fi
+
 # rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that
 # are not in ALLOWED (nor /dev and below), one per line.
 rw_offenders() {
