@@ -538,6 +538,14 @@ static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 	return reopen_dir(v->state_fd, STATE_BIN, &v->privbin_fd, err);
 }
 
+bool gate_wrapped(struct venv *v)
+{
+	struct stat st;
+
+	return fstatat(v->bin_fd, GATE_SHELL, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       is_gate_at(v->bin_fd, GATE_SHELL, &st, NULL);
+}
+
 int gate_finish_first_wrap(struct venv *v, struct strbuf *err)
 {
 	struct stat st;
@@ -549,8 +557,7 @@ int gate_finish_first_wrap(struct venv *v, struct strbuf *err)
 	if (newbin < 0)
 		return 0;
 	close(newbin);
-	if (fstatat(v->bin_fd, GATE_SHELL, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !is_gate_at(v->bin_fd, GATE_SHELL, &st, NULL))
+	if (!gate_wrapped(v))
 		return 0;	/* not exchanged yet: a first wrap is building it */
 	/* Another process may finish it at the same moment: either rename wins. */
 	if (renameat(v->fd, STATE_NEW_BIN, v->state_fd, STATE_BIN) < 0 && errno != ENOENT) {

@@ -61,6 +61,9 @@ int gate_check_bin(struct venv *v, struct strbuf *err);
 int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 		  struct strvec *notes, struct strbuf *err);
 
+/* bin/shell is a gate: the venv was wrapped (a first wrap writes it
+ * before the exchange, and every wrap keeps it). */
+bool gate_wrapped(struct venv *v);
 /* A first wrap killed after its exchange, before the old bin/ became the
  * private bin: do that rename. Called whenever the state is opened
  * (venv.h). Returns 1 when it did, 0 when there was nothing to do, -1

@@ -21,7 +21,6 @@
 #include "util.h"
 
 #define RUNS_DIR STATE_RUNS
-#define RECORD_SCOPE "runs"	/* of a record's seal */
 /* A record still being made (.tmp-*) is left alone while this young. */
 #define RECORD_TMP_AGE_S 60
 #define RECORD_MAX (1u << 20)
@@ -487,8 +486,8 @@ static int open_runs(int state_fd, bool create)
 	return openat(state_fd, RUNS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-int guard_record(int state_fd, const struct seal_key *key, const struct git_guard *g,
-		 struct guard_record *r, struct strbuf *err)
+int guard_record(int state_fd, const struct seal_key *key, const char *scope,
+		 const struct git_guard *g, struct guard_record *r, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_fd int runs = open_runs(state_fd, true);
@@ -509,7 +508,7 @@ int guard_record(int state_fd, const struct seal_key *key, const struct git_guar
 	r->name = xasprintf("%ld-%s", (long)getpid(), rnd);
 	r->fd = openat(runs, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	format_record(g, &text);
-	seal_add(key, RECORD_SCOPE, &text);
+	seal_add(key, scope, &text);
 	if (r->fd < 0 || flock(r->fd, LOCK_EX) < 0 ||
 	    write(r->fd, text.buf, text.len) != (ssize_t)text.len ||
 	    renameat(runs, tmp, runs, r->name) < 0) {
@@ -538,8 +537,8 @@ void guard_record_done(int state_fd, struct guard_record *r)
 
 /* One record whose launcher is gone: do its work. 1 when it was taken
  * care of (or was not a record), 0 when its launcher lives, -1 on error. */
-static int recover_one(int runs, const char *name, const struct seal_key *key, int proj,
-		       const char *project, struct strbuf *err)
+static int recover_one(int runs, const char *name, const struct seal_key *key,
+		       const char *scope, int proj, const char *project, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf why = STRBUF_INIT;
@@ -558,7 +557,7 @@ static int recover_one(int runs, const char *name, const struct seal_key *key, i
 		return errno == EWOULDBLOCK ? 0 : 1;
 	if (name[0] != '.') {
 		if (fs_read_fd(fd, RECORD_MAX + SEAL_TRAILER_LEN, &text, name, &why) == 0 &&
-		    seal_check(key, RECORD_SCOPE, &text) < 0)
+		    seal_check(key, scope, &text) < 0)
 			/* Not a launcher's: never obeyed (seal.h). */
 			strbuf_addstr(&why, "it does not carry the seal of the venv owner's key");
 		if (why.len ||
@@ -575,8 +574,8 @@ static int recover_one(int runs, const char *name, const struct seal_key *key, i
 	return ret;
 }
 
-int guard_recover(int state_fd, const struct seal_key *key, int proj, const char *project,
-		  struct strbuf *err)
+int guard_recover(int state_fd, const struct seal_key *key, const char *scope, int proj,
+		  const char *project, struct strbuf *err)
 {
 	cleanup_fd int runs = open_runs(state_fd, false);
 	struct dirent *de;
@@ -591,7 +590,7 @@ int guard_recover(int state_fd, const struct seal_key *key, int proj, const char
 	while ((de = readdir(d)) && ret == 0) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (recover_one(dirfd(d), de->d_name, key, proj, project, err) < 0)
+		if (recover_one(dirfd(d), de->d_name, key, scope, proj, project, err) < 0)
 			ret = -1;
 	}
 	closedir(d);

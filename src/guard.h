@@ -84,19 +84,20 @@ struct guard_record {
 	char *name;
 };
 
-/* Record g for this run, sealed with key (seal.h). A state directory we
- * cannot write is not an error: r->fd stays -1 and the run goes on
- * unrecorded. */
-int guard_record(int state_fd, const struct seal_key *key, const struct git_guard *g,
-		 struct guard_record *r, struct strbuf *err);
+/* Record g for this run, sealed with key for scope (seal.h). A state
+ * directory we cannot write is not an error: r->fd stays -1 and the run
+ * goes on unrecorded. */
+int guard_record(int state_fd, const struct seal_key *key, const char *scope,
+		 const struct git_guard *g, struct guard_record *r, struct strbuf *err);
 /* The run's work is done: drop its record. */
 void guard_record_done(int state_fd, struct guard_record *r);
 /* Do the work of every recorded run whose launcher is gone (its record is
- * not locked), then drop those records; a record without key's seal is
+ * not locked), then drop those records; a record without key's seal for
+ * scope is
  * dropped unread (a sandbox could have written it before the venv was
  * wrapped: it would name what the host renames). Returns -1 with err when
  * planted content could not be set aside. */
-int guard_recover(int state_fd, const struct seal_key *key, int proj, const char *project,
-		  struct strbuf *err);
+int guard_recover(int state_fd, const struct seal_key *key, const char *scope, int proj,
+		  const char *project, struct strbuf *err);
 
 #endif

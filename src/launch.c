@@ -1314,6 +1314,7 @@ static int execute(struct launch *L, const char *exe)
 	cleanup_free int *fds = NULL;
 	struct guard_record rec = { -1, NULL };
 	const struct seal_key *key;
+	cleanup_free char *scope = NULL;
 	struct run_service links = { links_attach, links_detach, L->links };
 	struct git_guard guard;
 	struct after_run after;
@@ -1335,7 +1336,8 @@ static int execute(struct launch *L, const char *exe)
 	}
 	guard_start(&guard, L->proj, &L->git_targets);
 	key = venv_key(L->v, false, &err);
-	if (!key || guard_record(L->v->state_fd, key, &guard, &rec, &err) < 0)
+	scope = venv_seal_scope(L->v, STATE_RUNS);
+	if (!key || guard_record(L->v->state_fd, key, scope, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
 	after = (struct after_run){ L, &guard, exe };
 	L->proxy = (struct proxy_config){ &L->net, L->verbose };
@@ -1422,6 +1424,7 @@ done:
 int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_free char *scope = NULL;
 	const struct seal_key *key;
 	struct launch L;
 	int status;
@@ -1431,7 +1434,8 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	find_venv(&L, gate_path);
 	check_route(&L, gate_path);
 	key = venv_key(L.v, false, &err);
-	if (!key || guard_recover(L.v->state_fd, key, L.proj, L.pol->project, &err) < 0)
+	scope = venv_seal_scope(L.v, STATE_RUNS);
+	if (!key || guard_recover(L.v->state_fd, key, scope, L.proj, L.pol->project, &err) < 0)
 		die("%s", err.buf);
 	/* Entry points added by another route, or a pip that was killed. A
 	 * venv whose gates cannot be brought up to date still launches. */

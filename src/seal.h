@@ -17,12 +17,13 @@
  *
  *   ~/.local/state/sandbox-venv/key     32 hex digits, mode 0600
  *
- * SCOPE names the file ("policy"), so that one sealed file is no good in
- * place of another. A policy names its venv, and a launch or a wrap
- * obeys only the policy of the venv it is at; the other files say
- * nothing that would be of use to a sandbox in another of the account's
- * venvs. A file whose seal is missing or wrong is one a sandbox could
- * have written: never obeyed.
+ * SCOPE names the file and its venv ("/p/.venv/.sandbox-venv/libs"), so
+ * that a sealed file is no good in place of another, nor in another venv
+ * (venv.h: venv_seal_scope; the policy names its venv itself). A file
+ * whose seal is missing or wrong is one a sandbox could have written:
+ * never obeyed. The seal is as good as the key's secrecy: no path a
+ * sandbox can turn elsewhere is recorded for a launch to expose
+ * (wrap.c), and a first wrap keeps nothing it finds in the state.
  */
 #ifndef SV_SEAL_H
 #define SV_SEAL_H

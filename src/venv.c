@@ -225,9 +225,16 @@ const struct seal_key *venv_key(struct venv *v, bool create, struct strbuf *err)
 	return &v->key;
 }
 
+char *venv_seal_scope(const struct venv *v, const char *name)
+{
+	return strcmp(name, STATE_POLICY) ? xasprintf("%s/%s/%s", v->path, STATE_DIR, name) :
+	       xstrdup(name);
+}
+
 int venv_read_sealed(struct venv *v, const char *name, size_t max, struct strbuf *out,
 		     struct strbuf *err)
 {
+	cleanup_free char *scope = venv_seal_scope(v, name);
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	const struct seal_key *key;
 
@@ -235,7 +242,7 @@ int venv_read_sealed(struct venv *v, const char *name, size_t max, struct strbuf
 		return -1;
 	if (!(key = venv_key(v, false, err)))
 		return -1;
-	if (seal_check(key, name, &text) < 0) {
+	if (seal_check(key, scope, &text) < 0) {
 		strbuf_addf(err, "'%s/%s/%s' does not carry the seal of its owner's key: "
 			    "sandbox-venv did not write it (a sandbox may have, while the venv was not "
 			    "wrapped)", v->path, STATE_DIR, name);
@@ -249,11 +256,12 @@ int venv_read_sealed(struct venv *v, const char *name, size_t max, struct strbuf
 int venv_write_sealed(struct venv *v, const char *name, struct strbuf *text,
 		      struct strbuf *err)
 {
+	cleanup_free char *scope = venv_seal_scope(v, name);
 	const struct seal_key *key = venv_key(v, true, err);
 
 	if (!key)
 		return -1;
-	seal_add(key, name, text);
+	seal_add(key, scope, text);
 	return fs_write_atomic_at(v->state_fd, name, text->buf, text->len, 0644, err);
 }
 

@@ -36,6 +36,11 @@ int venv_open_state(struct venv *v, bool create, struct strbuf *err);
 /* The key that seals v's state: its owner's, made when create is true
  * and the owner is the caller. NULL with err set when there is none. */
 const struct seal_key *venv_key(struct venv *v, bool create, struct strbuf *err);
+/* The scope of the seal of the state file `name` (seal.h): the file and
+ * the venv ("/p/.venv/.sandbox-venv/libs"), so that a sealed file of
+ * another venv is no good here; the policy's is its name alone, as the
+ * policy names its venv (a moved venv is then told so). Allocated. */
+char *venv_seal_scope(const struct venv *v, const char *name);
 /* Read the state file `name`, checked against its seal and without it:
  * -1 with errno EBADMSG when the seal is missing or wrong (a sandbox may
  * have written it), with errno ENOENT when there is no such file. */

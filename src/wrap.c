@@ -173,14 +173,86 @@ int wrap_recorded_project(struct venv *v)
 	struct policy pol;
 	int ret = 0;
 
-	if (v->state_fd < 0 && venv_open_state(v, false, &ignored) < 0)
-		return 0;
+	if ((v->state_fd < 0 && venv_open_state(v, false, &ignored) < 0) || !gate_wrapped(v))
+		return 0;	/* not wrapped yet: nothing there is ours (merge_options) */
 	policy_init(&pol);
 	if (wrap_read_policy(v, &pol, &ignored) == 0 && !strcmp(pol.venv, v->path) &&
 	    strcmp(pol.project, v->project) && wrap_set_project(v, pol.project, &ignored) == 0)
 		ret = 1;
 	policy_release(&pol);
 	return ret;
+}
+
+/* The directories sandboxes can write: this venv's project and the venv,
+ * and the directory of each wrapped venv (its project, as a rule). */
+static void sandbox_reach(const struct venv *v, struct strvec *out)
+{
+	cleanup_strvec struct strvec all = STRVEC_INIT;
+	size_t k;
+
+	strvec_push(out, v->project);
+	strvec_push(out, v->path);
+	registry_below("/", v->path, &all);
+	for (k = 0; k < all.nr; k++) {
+		char *slash = strrchr(all.v[k], '/');
+
+		strvec_push_nodup(out, slash && slash != all.v[k] ?
+				  xstrndup(all.v[k], (size_t)(slash - all.v[k])) : xstrdup(all.v[k]));
+	}
+}
+
+/* The directory of reach that holds path, or NULL. */
+static const char *in_reach(const struct strvec *reach, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < reach->nr; i++)
+		if (path_is_under(path, reach->v[i]))
+			return reach->v[i];
+	return NULL;
+}
+
+/* Every entry on the way along path, and along where each link on the way
+ * leads, lies in a directory that no sandbox writes: a path recorded for
+ * launches to follow, which a sandbox must not be able to turn elsewhere.
+ * (pyvenv.cfg of a venv a sandbox wrote before its wrap names what it
+ * likes: a link in the project to the interpreter, swapped afterwards.) */
+static bool path_outside(const struct strvec *reach, const char *path, int depth)
+{
+	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
+	const char *s = path;
+
+	if (path[0] != '/' || depth > 40)
+		return false;
+	while (*s) {
+		cleanup_free char *dir = NULL;
+		const char *e;
+		struct stat st;
+
+		s += strspn(s, "/");
+		if (!*s)
+			break;
+		e = strchrnul(s, '/');
+		dir = realpath(cur.len ? cur.buf : "/", NULL);
+		if (!dir || in_reach(reach, dir))
+			return false;
+		strbuf_addch(&cur, '/');
+		strbuf_add(&cur, s, (size_t)(e - s));
+		s = e;
+		if (lstat(cur.buf, &st) < 0)
+			return false;
+		if (S_ISLNK(st.st_mode)) {
+			cleanup_free char *target = fs_readlink_at(AT_FDCWD, cur.buf);
+			cleanup_free char *next = NULL;
+
+			if (!target)
+				return false;
+			next = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
+			if (!path_outside(reach, next, depth + 1))
+				return false;
+		}
+	}
+	return true;
 }
 
 /* An ELF executable file: what an interpreter is. pyvenv.cfg of a venv a
@@ -219,20 +291,23 @@ static char *find_interpreter(const struct pyvenv *pv)
 	return NULL;
 }
 
-/* path, when it leads to the interpreter `real` (a link to it, or it). */
-static void add_if_interpreter(const char *path, const char *real, struct strvec *out)
+/* path, when it leads to the interpreter `real` (a link to it, or it) by
+ * a way no sandbox can change. */
+static void add_if_interpreter(const struct strvec *reach, const char *path, const char *real,
+			       struct strvec *out)
 {
 	cleanup_free char *to = path[0] == '/' ? realpath(path, NULL) : NULL;
 
-	if (to && !strcmp(to, real) && strvec_find(out, path) < 0)
+	if (to && !strcmp(to, real) && strvec_find(out, path) < 0 &&
+	    path_outside(reach, path, 0))
 		strvec_push(out, path);
 }
 
 /* The names a venv tool links bin/python to, in the base Python's home,
  * that lead to the interpreter. Never what a link in bin/ says: pip's
  * sandbox writes the private bin. */
-static void add_interpreter_links(const struct pyvenv *pv, const char *real,
-				  struct strvec *out)
+static void add_interpreter_links(const struct strvec *reach, const struct pyvenv *pv,
+				  const char *real, struct strvec *out)
 {
 	cleanup_strvec struct strvec names = STRVEC_INIT;
 	size_t i;
@@ -243,7 +318,7 @@ static void add_interpreter_links(const struct pyvenv *pv, const char *real,
 	for (i = 0; i < names.nr; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", pv->home, names.v[i]);
 
-		add_if_interpreter(p, real, out);
+		add_if_interpreter(reach, p, real, out);
 	}
 }
 
@@ -251,7 +326,7 @@ static void add_interpreter_links(const struct pyvenv *pv, const char *real,
  * (its os.py): the interpreter's own (the directory above its bin/)
  * first, then what pyvenv.cfg says. Nothing else is exposed as one, so a
  * pyvenv.cfg written by a sandbox cannot name a directory of secrets. */
-static char *find_prefix(const struct pyvenv *pv, const char *real)
+static char *find_prefix(const struct strvec *reach, const struct pyvenv *pv, const char *real)
 {
 	cleanup_strvec struct strvec cand = STRVEC_INIT;
 	cleanup_free char *dir = xstrdup(real);
@@ -276,9 +351,9 @@ static char *find_prefix(const struct pyvenv *pv, const char *real)
 							  pv->major, pv->minor);
 			struct stat st;
 
-			if (cand.v[i][0] == '/' && stat(os, &st) == 0 && S_ISREG(st.st_mode))
-				return realpath(cand.v[i][0] && strcmp(cand.v[i], "/") ? cand.v[i] : "/",
-						NULL);
+			if (cand.v[i][0] == '/' && stat(os, &st) == 0 && S_ISREG(st.st_mode) &&
+			    path_outside(reach, os, 0))
+				return realpath(cand.v[i], NULL);
 		}
 	}
 	return NULL;
@@ -288,6 +363,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		     struct policy *pol, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strvec struct strvec reach = STRVEC_INIT;
 	struct pyvenv pv;
 	cleanup_free char *prefix = NULL;
 	cleanup_free char *libdir = NULL;
@@ -299,6 +375,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		strbuf_addstr(err, "\nhint: recreate the venv: python3 -I -m venv --clear <dir>");
 		goto out;
 	}
+	sandbox_reach(v, &reach);
 	pol->python = find_interpreter(&pv);
 	if (!pol->python) {
 		strbuf_addf(err, "the base Python of this venv is gone (pyvenv.cfg: home = %s)\n"
@@ -306,9 +383,9 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 			    pv.home);
 		goto out;
 	}
-	if (path_is_under(pol->python, v->project)) {
-		strbuf_addf(err, "the base Python '%s' lies inside the project, which sandboxes can write; "
-			    "refusing to run it", pol->python);
+	if (!path_outside(&reach, pol->python, 0)) {
+		strbuf_addf(err, "the base Python '%s' lies where sandboxes can write (the project, "
+			    "or a wrapped venv's); refusing to run it", pol->python);
 		goto out;
 	}
 	pol->venv = xstrdup(v->path);
@@ -317,8 +394,8 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 
 	/* The interpreter, the links that lead to it, its standard library. */
 	if (pv.executable)
-		add_if_interpreter(pv.executable, pol->python, &pol->expose);
-	add_interpreter_links(&pv, pol->python, &pol->expose);
+		add_if_interpreter(&reach, pv.executable, pol->python, &pol->expose);
+	add_interpreter_links(&reach, &pv, pol->python, &pol->expose);
 	if (pv.major <= 0) {
 		strbuf_addstr(err, "pyvenv.cfg does not say which Python version it is for\n"
 			      "hint: recreate the venv: python3 -I -m venv --clear <dir>");
@@ -326,7 +403,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 	}
 	/* No standard library found (a copied interpreter, which falls back
 	 * on the prefix it was built for): none exposed. */
-	prefix = find_prefix(&pv, pol->python);
+	prefix = find_prefix(&reach, &pv, pol->python);
 	if (prefix) {
 		static const char *const libs[] = { "lib", "lib64" };
 		const char *root = strcmp(prefix, "/") ? prefix : "";
@@ -336,7 +413,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		for (i = 0; i < ARRAY_SIZE(libs); i++) {
 			cleanup_free char *d = xasprintf("%s/%s/python%d.%d", root, libs[i], pv.major,
 							 pv.minor);
-			if (is_dir(d))
+			if (is_dir(d) && path_outside(&reach, d, 0))
 				strvec_push(&pol->expose, d);
 		}
 		if (!strcmp(prefix, "/usr")) {
@@ -359,7 +436,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		libdir = xasprintf("%s/lib", root);
 		real = realpath(libdir, NULL);
 		if (real && strcmp(real, "/usr/lib") && strcmp(real, "/lib") && is_dir(real) &&
-		    !path_is_under(real, v->project))
+		    path_outside(&reach, real, 0))
 			strvec_push(&pol->lib_dirs, real);
 	}
 	strvec_pushv(&pol->bwrap_args, bwrap_args->v);
@@ -890,13 +967,22 @@ static void merge_options(struct venv *v, const struct strvec *add, bool reset,
 
 	policy_init(&old);
 	errno = 0;
-	if (!reset && v->state_fd >= 0 && wrap_read_policy(v, &old, &ignored) == 0 &&
-	    !strcmp(old.venv, v->path)) {
+	if (reset || v->state_fd < 0) {
+		/* nothing to keep */
+	} else if (!gate_wrapped(v)) {
+		/* Not wrapped yet: whatever the state holds, a sandbox of
+		 * another venv of the project could have put there, sealed
+		 * or not (seal.h: a key can leak). */
+		if (faccessat(v->state_fd, STATE_POLICY, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			warn("'%s/%s/%s' was there before this venv was wrapped: nothing it records "
+			     "is kept (options, permissions, the project); give again those that are "
+			     "yours", v->path, STATE_DIR, STATE_POLICY);
+	} else if (wrap_read_policy(v, &old, &ignored) == 0 && !strcmp(old.venv, v->path)) {
 		strvec_pushv(out, old.bwrap_args.v);
 		*perms = old.perms;
 		perms_init(&old.perms);
-	} else if (!reset && errno == EBADMSG) {
-		/* Written before the venv was wrapped, by a sandbox perhaps. */
+	} else if (errno == EBADMSG) {
+		/* Written while a sandbox could, or by another sandbox-venv. */
 		warn("%s\nnote: nothing it records is kept (options, permissions, the project): "
 		     "give again those that are yours", ignored.buf);
 	}
@@ -979,35 +1065,22 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	if (wrap_make_policy(v, &options, &pol, err) < 0 || gate_check_bin(v, err) < 0)
 		goto out;
 	/* Every gate starts this binary: one a sandbox can replace would run
-	 * what it put there on the host, at the next launch. */
+	 * what it put there on the host, at the next launch (in the project,
+	 * or in that of another wrapped venv: a checkout with a venv of its
+	 * own). */
 	{
-		/* ... or in the project of another wrapped venv (a checkout
-		 * with a venv of its own), whose sandboxes can replace it. */
-		cleanup_strvec struct strvec all = STRVEC_INIT;
-		size_t k;
+		cleanup_strvec struct strvec reach = STRVEC_INIT;
+		const char *where;
 
-		registry_below("/", v->path, &all);
-		for (k = 0; k < all.nr; k++) {
-			cleanup_free char *parent = xstrdup(all.v[k]);
-			char *slash = strrchr(parent, '/');
-
-			if (slash && slash != parent)
-				*slash = '\0';
-			if (path_is_under(exe, parent)) {
-				strbuf_addf(err, "this sandbox-venv, '%s', lies beside the wrapped venv "
-					    "'%s', whose sandboxes can write there: a gate would start "
-					    "whatever one put in its place\nhint: install it (make "
-					    "install) or run it from elsewhere", exe, all.v[k]);
-				goto out;
-			}
+		sandbox_reach(v, &reach);
+		if ((where = in_reach(&reach, exe))) {
+			strbuf_addf(err, "this sandbox-venv, '%s', lies in %s '%s', which its sandboxes "
+				    "can write: a gate would start whatever a sandbox put in its place\n"
+				    "hint: install it (make install) or run it from elsewhere", exe,
+				    path_is_under(where, pol.project) ? "the project" :
+				    "a wrapped venv's directory", where);
+			goto out;
 		}
-	}
-	if (path_is_under(exe, pol.project) || path_is_under(exe, v->path)) {
-		strbuf_addf(err, "this sandbox-venv, '%s', lies in the project '%s', which its "
-			    "sandboxes can write: a gate would start whatever a sandbox put in its "
-			    "place\nhint: install it (make install) or run it from outside the project",
-			    exe, pol.project);
-		goto out;
 	}
 	/* Nothing is written before bwrap has said yes; meanwhile, what the
 	 * host's trusted paths need (it reads only). */

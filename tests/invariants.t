@@ -854,7 +854,7 @@ PY
 		"$(seen "$out"; [ $? -ne 0 ]; echo $?)" "$out"
 	unseal_state "$S/libs"
 	echo "lib $secret_dir/id_rsa" >>"$S/libs"
-	seal_state "$S/libs" libs
+	seal_state "$S/libs" "$(cd "$S" && pwd -P)/libs"
 	out=$(cd "$P" && "$P/.venv/bin/python" -c "$read_secret" 2>&1)
 	t state "(the same cache sealed with the owner's key exposes it: the test can fail)" \
 		"$(seen "$out"; echo $?)" "$out"
@@ -896,8 +896,19 @@ if P=$(new_project inv-plant) && "$SV_PYTHON" -m venv --without-pip "$P/.v2" >/d
 	t state "a filter and views planted there are gone after the first wrap" \
 		"$(! grep -qx planted "$S/filter" 2>/dev/null && [ ! -e "$S/views/0000000000000000" ]; echo $?)" \
 		"after: $(ls -A "$S" 2>&1 | tr '\n' ' ')"
+	# The same sealed with the real key (a key that leaked, say): a first
+	# wrap keeps nothing it finds, sealed or not.
+	"$SV" --unwrap "$P/.v2" >/dev/null 2>&1
+	rm -rf "$S" && mkdir -p "$S"
+	printf 'sandbox-venv 1\nvenv %s\nproject %s\npython %s\nsystem-site 0\nbwrap-arg --ro-bind\nbwrap-arg %s\nbwrap-arg %s\n' \
+		"$P/.v2" "$P" "$(readlink -f "$P/.v2/bin/python")" "$secret_dir" "$secret_dir" >"$S/policy"
+	seal_state "$S/policy" policy
+	"$SV" "$P/.v2" >/dev/null 2>&1
+	out=$(cd "$P" && "$P/.v2/bin/python" -c "$read_secret" 2>&1)
+	t state "a policy sealed with the real key, planted before the first wrap: not kept either" \
+		"$(! seen "$out" && ! grep -q -- "$secret_dir" "$S/policy"; echo $?)" "$out"
 else
-	for i in 1 2 3; do t state "make the project for the planted state" 1; done
+	for i in 1 2 3 4; do t state "make the project for the planted state" 1; done
 fi
 
 # The other files of such a venv that a wrap or a launch reads. Its
@@ -925,6 +936,48 @@ except OSError as e: print('list', e.errno)" 2>&1)
 		t state "pyvenv.cfg of an unwrapped venv naming a secret as its interpreter ($(basename "$target")): not exposed" \
 			"$(! seen "$out" && ! printf '%s\n' "$out" | grep -q "run-me'"; echo $?)" "$out"
 	done
+	# Paths in the project, where pyvenv.cfg may lead: a link to the
+	# interpreter (executable, home) and a standard library (base-prefix),
+	# each swapped for the secret after the wrap. A launch must not follow
+	# them: they were never recorded.
+	real_py=$("$SV_PYTHON" -c 'import os, sys; print(os.path.realpath(sys.executable))')
+	ver=$("$real_py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	# (base-prefix with a version the interpreter's own prefix lacks, so
+	# that only the project's would do.)
+	cfg_version=$(grep '^version' "$P/.v3/pyvenv.cfg")
+	mkdir -p "$P/evil/bin" "$P/evil/lib/python$ver" "$P/evil/lib/python3.99"
+	ln -sf "$real_py" "$P/evil/bin/python$ver"
+	: >"$P/evil/lib/python$ver/os.py"
+	: >"$P/evil/lib/python3.99/os.py"
+	for key in executable home base-prefix; do
+		"$SV" --unwrap "$P/.v3" >/dev/null 2>&1
+		rm -rf "$P/.v3/.sandbox-venv"
+		sed -i -e '/^executable/d' -e '/^base-prefix/d' "$P/.v3/pyvenv.cfg"
+		case $key in
+		executable) echo "executable = $P/evil/bin/python$ver" >>"$P/.v3/pyvenv.cfg" ;;
+		home) sed -i "s|^home = .*|home = $P/evil/bin|" "$P/.v3/pyvenv.cfg" ;;
+		base-prefix) echo "base-prefix = $P/evil" >>"$P/.v3/pyvenv.cfg"
+			sed -i 's|^version.*|version = 3.99.0|' "$P/.v3/pyvenv.cfg" ;;
+		esac
+		wrapped=no
+		"$SV" "$P/.v3" >/dev/null 2>&1 && wrapped=yes
+		rm -rf "$P/evil" && mkdir -p "$P/evil/bin" "$P/evil/lib"
+		ln -s "$secret_dir/id_rsa" "$P/evil/bin/python$ver"
+		ln -s "$secret_dir" "$P/evil/lib/python$ver"
+		ln -s "$secret_dir" "$P/evil/lib/python3.99"
+		# (By the shell: a Python without its standard library would
+		# fail before it tried.)
+		out=$(cd "$P" && "$P/.v3/bin/shell" -c "cat '$secret_dir/id_rsa'" 2>&1)
+		t state "pyvenv.cfg's $key leading into the project, swapped for a secret after the wrap: not followed" \
+			"$([ "$wrapped" = yes ] && ! seen "$out"; echo $?)" \
+			"wrapped: $wrapped; $out; $(grep -e '^expose' -e '^lib-dir' "$P/.v3/.sandbox-venv/policy" 2>&1 | grep -F "$P/")"
+		rm -rf "$P/evil" && mkdir -p "$P/evil/bin" "$P/evil/lib/python$ver" "$P/evil/lib/python3.99"
+		ln -sf "$real_py" "$P/evil/bin/python$ver"
+		: >"$P/evil/lib/python$ver/os.py"
+		: >"$P/evil/lib/python3.99/os.py"
+		sed -i -e "s|^home = .*|home = $(dirname "$real_py")|" -e "s|^version.*|$cfg_version|" \
+			"$P/.v3/pyvenv.cfg"
+	done
 	# A record in a wrapped venv's state, as a sandbox that was running
 	# when it was wrapped could put there.
 	record='sandbox-venv 1\ngit 0\ntop-repo 0\nmode 755\nwatch 0\\x09.venv\\x09.venv\n'
@@ -936,7 +989,7 @@ except OSError as e: print('list', e.errno)" 2>&1)
 		"$([ -d "$P/.venv/.sandbox-venv" ] && ! ls -d "$P"/.venv.from-sandbox* >/dev/null 2>&1; echo $?)" \
 		"$out; $(ls -A "$P")"
 	printf "$record" >"$P/.v4/.sandbox-venv/runs/1-0000"
-	seal_state "$P/.v4/.sandbox-venv/runs/1-0000" runs
+	seal_state "$P/.v4/.sandbox-venv/runs/1-0000" "$(cd "$P/.v4/.sandbox-venv" && pwd -P)/runs"
 	out=$(cd "$P" && "$P/.v4/bin/python" -c 'print("ran")' 2>&1)
 	aside=$(ls -d "$P"/.venv.from-sandbox* 2>/dev/null | head -1)
 	t state "(the same record sealed with the owner's key is obeyed: the test can fail)" \
@@ -957,7 +1010,7 @@ except OSError as e: print('list', e.errno)" 2>&1)
 		"$([ -n "$(snap "$P/.v6")" ] && [ "$(snap "$P/.v5")" = "$(snap "$P/.v6")" ]; echo $?)" \
 		"$(diff <(snap "$P/.v5") <(snap "$P/.v6"))"
 else
-	for i in 1 2 3 4 5; do t state "make the project for the planted files" 1; done
+	for i in 1 2 3 4 5 6 7 8; do t state "make the project for the planted files" 1; done
 fi
 
 # rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that
