@@ -222,6 +222,29 @@ static void hygiene(void)
 
 /* ---- find_venv: which venv, which entry point ---- */
 
+/* What the wrap recorded for launches to expose still leads where it
+ * led then (wrap.c records none that lies where a sandbox it knows of can
+ * write; this catches one it did not know of, turned since). A path that
+ * is gone is left out, as the plan would. */
+static void check_recorded_paths(const struct policy *pol)
+{
+	size_t i;
+
+	for (i = 0; i < pol->expose.nr + pol->lib_dirs.nr + 1; i++) {
+		const char *path = i < pol->expose.nr ? pol->expose.v[i] :
+				   i < pol->expose.nr + pol->lib_dirs.nr ?
+				   pol->lib_dirs.v[i - pol->expose.nr] : pol->python;
+		const char *want = i < pol->expose.nr ? pol->expose_to.v[i] : path;
+		cleanup_free char *now = realpath(path, NULL);
+
+		if ((now || errno != ENOENT) && (!now || strcmp(now, want)))
+			die_hint("run sandbox-venv on the venv again to record where it leads now",
+				 "'%s' leads to '%s', not to '%s' as when the venv was wrapped: "
+				 "something changed the way (a sandbox can, where it writes)", path,
+				 now ? now : strerror(errno), want);
+	}
+}
+
 static void find_venv(struct launch *L, const char *gate_path)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
@@ -253,6 +276,7 @@ static void find_venv(struct launch *L, const char *gate_path)
 		die_hint("recreate the venv with an installed Python (python3 -I -m venv --clear DIR), "
 			 "then run sandbox-venv on it",
 			 "the base Python of this venv, '%s', is gone", L->pol->python);
+	check_recorded_paths(L->pol);
 	/* Not following a symlink: one on the way may be a sandbox's (a
 	 * project inside another's), and the project is bound from this. */
 	L->proj = fs_open_nofollow(AT_FDCWD, L->pol->project);

@@ -9,6 +9,7 @@ void policy_init(struct policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	strvec_init(&p->expose);
+	strvec_init(&p->expose_to);
 	strvec_init(&p->lib_dirs);
 	strvec_init(&p->bwrap_args);
 	strvec_init(&p->protect);
@@ -21,6 +22,7 @@ void policy_release(struct policy *p)
 	free(p->project);
 	free(p->python);
 	strvec_clear(&p->expose);
+	strvec_clear(&p->expose_to);
 	strvec_clear(&p->lib_dirs);
 	strvec_clear(&p->bwrap_args);
 	strvec_clear(&p->protect);
@@ -183,6 +185,14 @@ static int policy_record(const char *key, const char *v, void *data, struct strb
 		return parse_bool(key, v, &p->system_site, err);
 	if (!strcmp(key, "disable-userns"))
 		return parse_bool(key, v, &p->disable_userns, err);
+	if (!strcmp(key, "expose-to")) {
+		if (v[0] != '/' || p->expose_to.nr + 1 != p->expose.nr) {
+			strbuf_addf(err, "'%s' must follow an 'expose' and be an absolute path", key);
+			return -1;
+		}
+		strvec_push(&p->expose_to, v);
+		return 0;
+	}
 	if (!strcmp(key, "expose") || !strcmp(key, "lib-dir") || !strcmp(key, "protect")) {
 		if (v[0] != '/') {
 			strbuf_addf(err, "'%s' must be an absolute path", key);
@@ -210,7 +220,7 @@ int policy_parse(const char *text, size_t len, struct policy *p, struct strbuf *
 {
 	if (state_parse_records(text, len, STATE_POLICY, policy_record, p, err) < 0)
 		return -1;
-	if (!p->venv || !p->project || !p->python) {
+	if (!p->venv || !p->project || !p->python || p->expose_to.nr != p->expose.nr) {
 		strbuf_addf(err, "'%s' is incomplete", STATE_POLICY);
 		return -1;
 	}
@@ -227,8 +237,10 @@ void policy_format(const struct policy *p, struct strbuf *out)
 	state_add_record(out, "python", p->python);
 	state_add_record(out, "system-site", p->system_site ? "1" : "0");
 	state_add_record(out, "disable-userns", p->disable_userns ? "1" : "0");
-	for (i = 0; i < p->expose.nr; i++)
+	for (i = 0; i < p->expose.nr; i++) {
 		state_add_record(out, "expose", p->expose.v[i]);
+		state_add_record(out, "expose-to", p->expose_to.v[i]);
+	}
 	for (i = 0; i < p->lib_dirs.nr; i++)
 		state_add_record(out, "lib-dir", p->lib_dirs.v[i]);
 	for (i = 0; i < p->bwrap_args.nr; i++)

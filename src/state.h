@@ -68,6 +68,8 @@ struct policy {
 	char *project;          /* the venv's parent: read-write inside */
 	char *python;           /* canonical path of the base interpreter */
 	struct strvec expose;   /* interpreter paths to expose read-only */
+	struct strvec expose_to; /* where each led at wrap time (realpath):
+				  * a launch refuses one that leads elsewhere */
 	struct strvec lib_dirs; /* the interpreter's own library directories:
 				 * trusted for resolving NEEDED, not exposed */
 	struct strvec bwrap_args; /* recorded at wrap time, used every launch */

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "plan.h"
 #include "pyvenv.h"
 #include "registry.h"
+#include "seal.h"
 
 static bool is_dir(const char *path)
 {
@@ -183,21 +185,78 @@ int wrap_recorded_project(struct venv *v)
 	return ret;
 }
 
+/* The sources of what args bind writable (--bind, --dev-bind, ...). */
+static void writable_sources(const struct strvec *args, struct strvec *out)
+{
+	size_t i;
+
+	for (i = 0; i < args->nr; i += bwrapopt_group_len(args, i)) {
+		const struct bwrapopt *o = bwrapopt_find(args->v[i]);
+
+		if (o && (o->mounts == 'w' || o->mounts == 'd') && o->nargs >= 1 &&
+		    o->arg[0] == BWRAPOPT_SRC && i + 1 < args->nr && args->v[i + 1][0] == '/')
+			strvec_push_nodup(out, realpath(args->v[i + 1], NULL) ?:
+					  xstrdup(args->v[i + 1]));
+	}
+}
+
+/* What the sandboxes of the wrapped venv at path can write besides its
+ * directory: its project and its recorded writable binds. Read without
+ * its seal: it only adds to what is refused. */
+static void reach_of_venv(const char *path, struct strvec *out)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_free char *file = xasprintf("%s/%s/%s", path, STATE_DIR, STATE_POLICY);
+	cleanup_fd int fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct policy pol;
+
+	if (fd < 0 || fs_read_fd(fd, STATE_MAX_BYTES, &text, STATE_POLICY, &ignored) < 0)
+		return;
+	if (text.len >= SEAL_TRAILER_LEN &&
+	    !memcmp(text.buf + text.len - SEAL_TRAILER_LEN, SEAL_TAG, strlen(SEAL_TAG)))
+		strbuf_setlen(&text, text.len - SEAL_TRAILER_LEN);
+	policy_init(&pol);
+	if (policy_parse(text.buf, text.len, &pol, &ignored) == 0) {
+		strvec_push(out, pol.project);
+		writable_sources(&pol.bwrap_args, out);
+	}
+	policy_release(&pol);
+}
+
 /* The directories sandboxes can write: this venv's project and the venv,
- * and the directory of each wrapped venv (its project, as a rule). */
-static void sandbox_reach(const struct venv *v, struct strvec *out)
+ * what args (the options to record) bind writable, the directory of each
+ * wrapped venv (its project, as a rule) and what its policy lets its
+ * sandboxes write, and the pip cache they may share (SANDBOX_USE_PIP_CACHE:
+ * yours, and the one $HOME names). */
+static void sandbox_reach(const struct venv *v, const struct strvec *args, struct strvec *out)
 {
 	cleanup_strvec struct strvec all = STRVEC_INIT;
-	size_t k;
+	struct passwd *pw = getpwuid(getuid());
+	const char *home = getenv("HOME");
+	size_t k, from, to;
 
 	strvec_push(out, v->project);
 	strvec_push(out, v->path);
+	writable_sources(args, out);
+	from = out->nr;
+	if (pw && pw->pw_dir)
+		strvec_pushf(out, "%s/.cache/pip", pw->pw_dir);
+	if (home && home[0] == '/')
+		strvec_pushf(out, "%s/.cache/pip", home);
+	for (k = from, to = out->nr; k < to; k++) {
+		char *real = realpath(out->v[k], NULL);
+
+		if (real)
+			strvec_push_nodup(out, real);
+	}
 	registry_below("/", v->path, &all);
 	for (k = 0; k < all.nr; k++) {
 		char *slash = strrchr(all.v[k], '/');
 
 		strvec_push_nodup(out, slash && slash != all.v[k] ?
 				  xstrndup(all.v[k], (size_t)(slash - all.v[k])) : xstrdup(all.v[k]));
+		reach_of_venv(all.v[k], out);
 	}
 }
 
@@ -291,23 +350,36 @@ static char *find_interpreter(const struct pyvenv *pv)
 	return NULL;
 }
 
-/* path, when it leads to the interpreter `real` (a link to it, or it) by
- * a way no sandbox can change. */
-static void add_if_interpreter(const struct strvec *reach, const char *path, const char *real,
-			       struct strvec *out)
+/* Record path for launches to expose, with where it leads now: a launch
+ * refuses it when it leads elsewhere (state.h). */
+static void add_expose(struct policy *pol, const char *path)
+{
+	char *to = realpath(path, NULL);
+
+	if (!to || strvec_find(&pol->expose, path) >= 0) {
+		free(to);
+		return;
+	}
+	strvec_push(&pol->expose, path);
+	strvec_push_nodup(&pol->expose_to, to);
+}
+
+/* path, when it leads to the interpreter (a link to it, or it) by a way
+ * no sandbox can change. */
+static void add_if_interpreter(const struct strvec *reach, const char *path,
+			       struct policy *pol)
 {
 	cleanup_free char *to = path[0] == '/' ? realpath(path, NULL) : NULL;
 
-	if (to && !strcmp(to, real) && strvec_find(out, path) < 0 &&
-	    path_outside(reach, path, 0))
-		strvec_push(out, path);
+	if (to && !strcmp(to, pol->python) && path_outside(reach, path, 0))
+		add_expose(pol, path);
 }
 
 /* The names a venv tool links bin/python to, in the base Python's home,
  * that lead to the interpreter. Never what a link in bin/ says: pip's
  * sandbox writes the private bin. */
 static void add_interpreter_links(const struct strvec *reach, const struct pyvenv *pv,
-				  const char *real, struct strvec *out)
+				  struct policy *pol)
 {
 	cleanup_strvec struct strvec names = STRVEC_INIT;
 	size_t i;
@@ -318,7 +390,7 @@ static void add_interpreter_links(const struct strvec *reach, const struct pyven
 	for (i = 0; i < names.nr; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", pv->home, names.v[i]);
 
-		add_if_interpreter(reach, p, real, out);
+		add_if_interpreter(reach, p, pol);
 	}
 }
 
@@ -375,7 +447,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		strbuf_addstr(err, "\nhint: recreate the venv: python3 -I -m venv --clear <dir>");
 		goto out;
 	}
-	sandbox_reach(v, &reach);
+	sandbox_reach(v, bwrap_args, &reach);
 	pol->python = find_interpreter(&pv);
 	if (!pol->python) {
 		strbuf_addf(err, "the base Python of this venv is gone (pyvenv.cfg: home = %s)\n"
@@ -394,8 +466,8 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 
 	/* The interpreter, the links that lead to it, its standard library. */
 	if (pv.executable)
-		add_if_interpreter(&reach, pv.executable, pol->python, &pol->expose);
-	add_interpreter_links(&reach, &pv, pol->python, &pol->expose);
+		add_if_interpreter(&reach, pv.executable, pol);
+	add_interpreter_links(&reach, &pv, pol);
 	if (pv.major <= 0) {
 		strbuf_addstr(err, "pyvenv.cfg does not say which Python version it is for\n"
 			      "hint: recreate the venv: python3 -I -m venv --clear <dir>");
@@ -414,21 +486,21 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 			cleanup_free char *d = xasprintf("%s/%s/python%d.%d", root, libs[i], pv.major,
 							 pv.minor);
 			if (is_dir(d) && path_outside(&reach, d, 0))
-				strvec_push(&pol->expose, d);
+				add_expose(pol, d);
 		}
 		if (!strcmp(prefix, "/usr")) {
 			cleanup_free char *etc = xasprintf("/etc/python%d.%d", pv.major, pv.minor);
 
 			if (is_dir(etc))
-				strvec_push(&pol->expose, etc);
+				add_expose(pol, etc);
 		}
 		if (pol->system_site && !strcmp(prefix, "/usr")) {
 			cleanup_free char *local = xasprintf("/usr/local/lib/python%d.%d/dist-packages",
 							     pv.major, pv.minor);
 			if (is_dir(local))
-				strvec_push(&pol->expose, local);
+				add_expose(pol, local);
 			if (is_dir("/usr/lib/python3/dist-packages"))
-				strvec_push(&pol->expose, "/usr/lib/python3/dist-packages");
+				add_expose(pol, "/usr/lib/python3/dist-packages");
 		}
 		/* By its real path: $ORIGIN in the interpreter's RUNPATH (uv's
 		 * Pythons: $ORIGIN/../lib) is expanded against its real
@@ -1072,7 +1144,7 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 		cleanup_strvec struct strvec reach = STRVEC_INIT;
 		const char *where;
 
-		sandbox_reach(v, &reach);
+		sandbox_reach(v, &options, &reach);
 		if ((where = in_reach(&reach, exe))) {
 			strbuf_addf(err, "this sandbox-venv, '%s', lies in %s '%s', which its sandboxes "
 				    "can write: a gate would start whatever a sandbox put in its place\n"

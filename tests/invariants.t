@@ -978,6 +978,58 @@ except OSError as e: print('list', e.errno)" 2>&1)
 		sed -i -e "s|^home = .*|home = $(dirname "$real_py")|" -e "s|^version.*|$cfg_version|" \
 			"$P/.v3/pyvenv.cfg"
 	done
+	# Where sandboxes write besides the project: the pip cache they may
+	# share (SANDBOX_USE_PIP_CACHE). A link there is not recorded either.
+	pipc=$HOME/.cache/pip/sv-inv-$$
+	if mkdir -p "$pipc/bin" 2>/dev/null && ln -sf "$real_py" "$pipc/bin/python$ver"; then
+		"$SV" --unwrap "$P/.v3" >/dev/null 2>&1
+		rm -rf "$P/.v3/.sandbox-venv"
+		sed -i "s|^home = .*|home = $pipc/bin|" "$P/.v3/pyvenv.cfg"
+		"$SV" "$P/.v3" >/dev/null 2>&1
+		t state "pyvenv.cfg's home in the shared pip cache: the link there is not recorded" \
+			"$(! grep -q -- "$pipc" "$P/.v3/.sandbox-venv/policy" 2>/dev/null &&
+				[ -f "$P/.v3/.sandbox-venv/policy" ]; echo $?)" \
+			"$(grep -e '^expose' "$P/.v3/.sandbox-venv/policy" 2>&1)"
+		sed -i "s|^home = .*|home = $(dirname "$real_py")|" "$P/.v3/pyvenv.cfg"
+	else
+		tskip state "pyvenv.cfg's home in the shared pip cache: cannot write $pipc"
+	fi
+	rm -rf "$pipc"
+	# The project of a wrapped venv that lies elsewhere (--project, as
+	# for poetry's): a link there is not recorded for a venv deeper in it.
+	P2=$W/p2 && mkdir -p "$P2/sub" "$P2/evil/bin" "$W/envs" &&
+		ln -sf "$real_py" "$P2/evil/bin/python$ver"
+	if "$SV_PYTHON" -m venv --without-pip "$W/envs/x" >/dev/null &&
+		"$SV" --project "$P2" "$W/envs/x" >/dev/null 2>&1 &&
+		"$SV_PYTHON" -m venv --without-pip "$P2/sub/y" >/dev/null; then
+		sed -i -e '/^executable/d' -e "s|^home = .*|home = $P2/evil/bin|" "$P2/sub/y/pyvenv.cfg"
+		"$SV" "$P2/sub/y" >/dev/null 2>&1
+		t state "pyvenv.cfg's home in the project of a venv wrapped with --project elsewhere: not recorded" \
+			"$(! grep -q -- "$P2/evil" "$P2/sub/y/.sandbox-venv/policy" 2>/dev/null &&
+				[ -f "$P2/sub/y/.sandbox-venv/policy" ]; echo $?)" \
+			"$(grep -e '^expose' "$P2/sub/y/.sandbox-venv/policy" 2>&1)"
+		"$SV" --unwrap "$W/envs/x" >/dev/null 2>&1
+	else
+		t state "make the venv wrapped with --project elsewhere" 1
+	fi
+	# And one in a place the wrap cannot know a sandbox writes (a bind
+	# given in BWRAP_ARGS to one launch of another venv), turned after the
+	# wrap: each launch checks that what was recorded leads where it led.
+	mkdir -p "$W/shared/bin" && ln -sf "$real_py" "$W/shared/bin/python$ver"
+	"$SV" --unwrap "$P/.v3" >/dev/null 2>&1
+	rm -rf "$P/.v3/.sandbox-venv"
+	sed -i -e '/^executable/d' "$P/.v3/pyvenv.cfg"
+	echo "executable = $W/shared/bin/python$ver" >>"$P/.v3/pyvenv.cfg"
+	"$SV" "$P/.v3" >/dev/null 2>&1
+	recorded=$(grep -c -- "$W/shared/bin" "$P/.v3/.sandbox-venv/policy" 2>/dev/null)
+	ln -sfn "$secret_dir/id_rsa" "$W/shared/bin/python$ver"
+	out=$(cd "$P" && "$P/.v3/bin/shell" -c "cat '$secret_dir/id_rsa'" 2>&1)
+	rc=$?
+	t state "a recorded link turned after the wrap: the launch stops and says so" \
+		"$([ "${recorded:-0}" -gt 0 ] && [ "$rc" -ne 0 ] && ! seen "$out" &&
+			printf '%s\n' "$out" | grep -q 'as when the venv was wrapped'; echo $?)" \
+		"recorded: $recorded; rc=$rc; $out"
+	sed -i -e '/^executable/d' "$P/.v3/pyvenv.cfg"
 	# A record in a wrapped venv's state, as a sandbox that was running
 	# when it was wrapped could put there.
 	record='sandbox-venv 1\ngit 0\ntop-repo 0\nmode 755\nwatch 0\\x09.venv\\x09.venv\n'
@@ -1010,7 +1062,7 @@ except OSError as e: print('list', e.errno)" 2>&1)
 		"$([ -n "$(snap "$P/.v6")" ] && [ "$(snap "$P/.v5")" = "$(snap "$P/.v6")" ]; echo $?)" \
 		"$(diff <(snap "$P/.v5") <(snap "$P/.v6"))"
 else
-	for i in 1 2 3 4 5 6 7 8; do t state "make the project for the planted files" 1; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do t state "make the project for the planted files" 1; done
 fi
 
 # rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that
