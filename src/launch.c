@@ -43,6 +43,7 @@
 #include "links.h"
 #include "pip.h"
 #include "plan.h"
+#include "reach.h"
 #include "registry.h"
 #include "run.h"
 #include "scfilter.h"
@@ -61,6 +62,8 @@ struct launch {
 	struct policy *pol;
 	struct venv venv;
 	struct policy policy;
+	struct strvec reach;           /* where sandboxes write: launch_reach */
+	bool have_reach;
 	char *real;                    /* the gate's canonical path */
 	const char *name;              /* the entry point's name (in real) */
 	bool pip, verbose;
@@ -106,6 +109,7 @@ static void launch_init(struct launch *L)
 	strvec_init(&L->recorded_pinned);
 	strvec_init(&L->extra_pinned);
 	strvec_init(&L->bind_paths);
+	strvec_init(&L->reach);
 	strbuf_init(&L->passwd, 0);
 	strbuf_init(&L->group, 0);
 	pip_config_init(&L->pipconf);
@@ -139,6 +143,7 @@ static void launch_release(struct launch *L)
 		close(L->binds[i].fd);
 	free(L->binds);
 	strvec_clear(&L->bind_paths);
+	strvec_clear(&L->reach);
 	free(L->real);
 	free(L->pip_cache);
 	free(L->cwd);
@@ -222,12 +227,38 @@ static void hygiene(void)
 
 /* ---- find_venv: which venv, which entry point ---- */
 
-/* What the wrap recorded for launches to expose still leads where it
- * led then (wrap.c records none that lies where a sandbox it knows of can
- * write; this catches one it did not know of, turned since). A path that
- * is gone is left out, as the plan would. */
-static void check_recorded_paths(const struct policy *pol)
+/* The places sandboxes write (reach.h), with this launch's BWRAP_ARGS
+ * and pip cache: made once, when first asked. */
+static const struct strvec *launch_reach(struct launch *L)
 {
+	const struct strvec *args[] = { &L->pol->bwrap_args, &L->extra };
+
+	if (!L->have_reach) {
+		reach_collect(L->pol->venv, L->pol->project, args, ARRAY_SIZE(args), &L->reach);
+		if (L->pip_cache)
+			strvec_push(&L->reach, L->pip_cache);
+		L->have_reach = true;
+	}
+	return &L->reach;
+}
+
+static bool sandbox_writable(const char *path, void *data)
+{
+	cleanup_free char *real = realpath(path, NULL);
+	const struct strvec *reach = launch_reach(data);
+
+	return reach_find(reach, path) || (real && reach_find(reach, real));
+}
+
+/* What the wrap recorded for launches to expose still leads where it
+ * led then, and neither it nor where it leads lies where sandboxes write
+ * now (a project wrapped since over the way to the interpreter): wrap.c
+ * records nothing whose way a sandbox it knows of can turn, but a launch
+ * knows of more (BWRAP_ARGS, venvs wrapped later). A path that is gone is
+ * left out, as the plan would. */
+static void check_recorded_paths(struct launch *L)
+{
+	const struct policy *pol = L->pol;
 	size_t i;
 
 	for (i = 0; i < pol->expose.nr + pol->lib_dirs.nr + 1; i++) {
@@ -237,11 +268,19 @@ static void check_recorded_paths(const struct policy *pol)
 		const char *want = i < pol->expose.nr ? pol->expose_to.v[i] : path;
 		cleanup_free char *now = realpath(path, NULL);
 
+		const char *where;
+
 		if ((now || errno != ENOENT) && (!now || strcmp(now, want)))
 			die_hint("run sandbox-venv on the venv again to record where it leads now",
 				 "'%s' leads to '%s', not to '%s' as when the venv was wrapped: "
 				 "something changed the way (a sandbox can, where it writes)", path,
 				 now ? now : strerror(errno), want);
+		if (now && ((where = reach_find(launch_reach(L), path)) ||
+			    (where = reach_find(launch_reach(L), now))))
+			die_hint("keep the base Python where no sandbox writes, then run sandbox-venv "
+				 "on the venv again",
+				 "'%s' lies in '%s', where sandboxes can write (a project, a venv, a "
+				 "writable bind): it could be turned to anything", path, where);
 	}
 }
 
@@ -276,7 +315,6 @@ static void find_venv(struct launch *L, const char *gate_path)
 		die_hint("recreate the venv with an installed Python (python3 -I -m venv --clear DIR), "
 			 "then run sandbox-venv on it",
 			 "the base Python of this venv, '%s', is gone", L->pol->python);
-	check_recorded_paths(L->pol);
 	/* Not following a symlink: one on the way may be a sandbox's (a
 	 * project inside another's), and the project is bound from this. */
 	L->proj = fs_open_nofollow(AT_FDCWD, L->pol->project);
@@ -1118,31 +1156,6 @@ static void open_binds(struct launch *L)
  * venv (pip's sandbox), a shared pip cache, and what bwrap options bind
  * writable, recorded or in BWRAP_ARGS. Where the host must not take a
  * program (links.h) or a socket (desktop.h) from. */
-static bool sandbox_writable(const char *path, void *data)
-{
-	const struct launch *L = data;
-	const struct strvec *opts[] = { &L->pol->bwrap_args, &L->extra };
-	size_t k, i, n;
-
-	if (path_is_under(path, L->pol->project) || path_is_under(path, L->pol->venv) ||
-	    (L->pip_cache && path_is_under(path, L->pip_cache)))
-		return true;
-	for (k = 0; k < ARRAY_SIZE(opts); k++)
-		for (i = 0; i < opts[k]->nr; i += n ? n : 1) {
-			const char *o = opts[k]->v[i];
-			cleanup_free char *src = NULL;
-
-			n = bwrapopt_group_len(opts[k], i);
-			if (n < 2 || i + 1 >= opts[k]->nr ||
-			    (strcmp(o, "--bind") && strcmp(o, "--bind-try") &&
-			     strcmp(o, "--dev-bind") && strcmp(o, "--dev-bind-try")))
-				continue;
-			src = realpath(opts[k]->v[i + 1], NULL);
-			if (path_is_under(path, src ? src : opts[k]->v[i + 1]))
-				return true;
-		}
-	return false;
-}
 
 /* Is the sandbox's network cut or narrowed (--network=none or allow=,
  * recorded or SANDBOX_NETWORK's; --unshare-net, --unshare-all without
@@ -1466,6 +1479,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	if (wrap_sync_if_changed(L.v, L.pol, exe, &err) < 0)
 		warn("%s\nhint: run sandbox-venv on the venv to see it again", err.buf);
 	gather(&L, args);
+	check_recorded_paths(&L);
 	open_binds(&L);
 	open_links(&L);
 	build_plan(&L, args);

@@ -64,19 +64,45 @@ int registry_dir(uid_t uid, bool create, struct strbuf *err)
 	return fd;
 }
 
-static int add_record(const char *key, const char *value, void *data, struct strbuf *err)
+/* The list as read: venvs[i] and, in writes[i], the places its
+ * sandboxes write ("\n"-separated; empty for an entry of an older list). */
+struct list {
+	struct strvec venvs;
+	struct strvec writes;
+};
+
+static void list_release(struct list *l)
 {
-	if (!strcmp(key, "sandbox-venv") && !strcmp(value, STATE_FORMAT_STR))
-		return 0;
-	if (strcmp(key, "venv") || value[0] != '/') {
-		strbuf_addf(err, "malformed record '%s'", key);
-		return -1;
-	}
-	strvec_push(data, value);
-	return 0;
+	strvec_clear(&l->venvs);
+	strvec_clear(&l->writes);
 }
 
-static int read_list(int dir, struct strvec *out, struct strbuf *err)
+static int add_record(const char *key, const char *value, void *data, struct strbuf *err)
+{
+	struct list *l = data;
+
+	if (!strcmp(key, "sandbox-venv") && !strcmp(value, STATE_FORMAT_STR))
+		return 0;
+	if (!strcmp(key, "venv") && value[0] == '/') {
+		strvec_push(&l->venvs, value);
+		strvec_push(&l->writes, "");
+		return 0;
+	}
+	if (!strcmp(key, "writes") && !l->venvs.nr)
+		return 0;	/* of no venv (a line edited away): nothing to add */
+	if (!strcmp(key, "writes") && value[0] == '/' && !strchr(value, '\n')) {
+		const char **last = &l->writes.v[l->writes.nr - 1];
+		char *joined = **last ? xasprintf("%s\n%s", *last, value) : xstrdup(value);
+
+		free((char *)*last);
+		*last = joined;
+		return 0;
+	}
+	strbuf_addf(err, "malformed record '%s'", key);
+	return -1;
+}
+
+static int read_list(int dir, struct list *out, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 
@@ -85,15 +111,31 @@ static int read_list(int dir, struct strvec *out, struct strbuf *err)
 	return state_parse_records(text.buf, text.len, REGISTRY_FILE, add_record, out, err);
 }
 
-/* Rewrite the list with venv added (add) or removed, dropping entries
- * that are no longer wrapped venvs. */
-static int update(const char *venv, bool add, struct strbuf *err)
+static void add_entry(struct strbuf *text, const char *venv, const char *writes)
 {
-	cleanup_strvec struct strvec list = STRVEC_INIT;
+	const char *s = writes;
+
+	state_add_record(text, "venv", venv);
+	while (*s) {
+		const char *e = strchrnul(s, '\n');
+		cleanup_free char *one = xstrndup(s, (size_t)(e - s));
+
+		state_add_record(text, "writes", one);
+		s = *e ? e + 1 : e;
+	}
+}
+
+/* Rewrite the list with venv added (add: with the places in writes) or
+ * removed, dropping entries that are no longer wrapped venvs. */
+static int update(const char *venv, const struct strvec *writes, bool add, struct strbuf *err)
+{
+	struct list list = { STRVEC_INIT, STRVEC_INIT };
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf mine = STRBUF_INIT;
 	cleanup_fd int dir = registry_dir(getuid(), true, err);
 	cleanup_fd int lock = -1;
 	size_t i;
+	int ret;
 
 	if (dir < 0)
 		return -1;
@@ -104,45 +146,87 @@ static int update(const char *venv, bool add, struct strbuf *err)
 	}
 	if (read_list(dir, &list, err) < 0) {
 		/* A damaged list is rebuilt from what we know. */
-		strvec_clear(&list);
+		list_release(&list);
 		strbuf_reset(err);
 	}
 	state_add_record(&text, "sandbox-venv", STATE_FORMAT_STR);
-	for (i = 0; i < list.nr; i++) {
-		cleanup_free char *state = xasprintf("%s/%s", list.v[i], STATE_DIR);
+	for (i = 0; i < list.venvs.nr; i++) {
+		cleanup_free char *state = xasprintf("%s/%s", list.venvs.v[i], STATE_DIR);
 		struct stat st;
 
-		if (!strcmp(list.v[i], venv) || lstat(state, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (!strcmp(list.venvs.v[i], venv) || lstat(state, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		state_add_record(&text, "venv", list.v[i]);
+		add_entry(&text, list.venvs.v[i], list.writes.v[i]);
 	}
+	for (i = 0; add && writes && i < writes->nr; i++)
+		if (writes->v[i][0] == '/' && !strchr(writes->v[i], '\n'))
+			strbuf_addf(&mine, "%s%s", mine.len ? "\n" : "", writes->v[i]);
 	if (add)
-		state_add_record(&text, "venv", venv);
-	return fs_write_atomic_at(dir, REGISTRY_FILE, text.buf, text.len, 0600, err);
+		add_entry(&text, venv, mine.buf);
+	ret = fs_write_atomic_at(dir, REGISTRY_FILE, text.buf, text.len, 0600, err);
+	list_release(&list);
+	return ret;
 }
 
-int registry_add(const char *venv, struct strbuf *err)
+int registry_add(const char *venv, const struct strvec *writes, struct strbuf *err)
 {
-	return update(venv, true, err);
+	return update(venv, writes, true, err);
 }
 
 int registry_remove(const char *venv, struct strbuf *err)
 {
-	return update(venv, false, err);
+	return update(venv, NULL, false, err);
+}
+
+/* The list of the caller's account, or an empty one. */
+static void read_own(struct list *l)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_fd int fd = registry_dir(getuid(), false, &ignored);
+
+	if (fd < 0 || read_list(fd, l, &ignored) < 0) {
+		list_release(l);
+		*l = (struct list){ STRVEC_INIT, STRVEC_INIT };
+	}
 }
 
 void registry_below(const char *dir, const char *self, struct strvec *out)
 {
-	cleanup_strvec struct strvec list = STRVEC_INIT;
-	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	cleanup_fd int fd = registry_dir(getuid(), false, &ignored);
+	struct list list = { STRVEC_INIT, STRVEC_INIT };
 	size_t i;
 
-	if (fd < 0 || read_list(fd, &list, &ignored) < 0)
-		return;
-	for (i = 0; i < list.nr; i++)
-		if (strcmp(list.v[i], dir) && strcmp(list.v[i], self) &&
-		    path_is_under(list.v[i], dir) && strvec_find(out, list.v[i]) < 0)
-			strvec_push(out, list.v[i]);
+	read_own(&list);
+	for (i = 0; i < list.venvs.nr; i++) {
+		const char *v = list.venvs.v[i];
+
+		if (strcmp(v, dir) && strcmp(v, self) && path_is_under(v, dir) &&
+		    strvec_find(out, v) < 0)
+			strvec_push(out, v);
+	}
 	qsort(out->v, out->nr, sizeof(*out->v), strcmp_ptr);
+	list_release(&list);
+}
+
+void registry_places(struct strvec *out)
+{
+	struct list list = { STRVEC_INIT, STRVEC_INIT };
+	size_t i;
+
+	read_own(&list);
+	for (i = 0; i < list.venvs.nr; i++) {
+		const char *v = list.venvs.v[i], *slash = strrchr(v, '/'), *s = list.writes.v[i];
+
+		/* An entry of an older list says nothing: its directory, then,
+		 * where a venv's project is as a rule. */
+		strvec_push(out, v);
+		if (!*s)
+			strvec_push_nodup(out, xstrndup(v, slash && slash != v ? (size_t)(slash - v) : 1));
+		while (*s) {
+			const char *e = strchrnul(s, '\n');
+
+			strvec_push_nodup(out, xstrndup(s, (size_t)(e - s)));
+			s = *e ? e + 1 : e;
+		}
+	}
+	list_release(&list);
 }

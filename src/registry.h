@@ -6,7 +6,11 @@
  * lie and in whatever order they were wrapped. The list of wrapped venvs
  * lives in the user's home, which no sandbox sees:
  *
- *   ~/.local/state/sandbox-venv/venvs    one record "venv PATH" per venv
+ *   ~/.local/state/sandbox-venv/venvs    one record "venv PATH" per venv,
+ *                                        each followed by "writes PATH"
+ *                                        for the places its sandboxes
+ *                                        write (its project, its writable
+ *                                        binds: reach.h)
  *
  * (~ from the password database, so that a caller's changed HOME does not
  * move it.) Wrapping adds a venv, unwrapping removes it; a launch reads
@@ -28,11 +32,15 @@
  * from the password database (for the caller, else from HOME). */
 int registry_dir(uid_t uid, bool create, struct strbuf *err);
 
-/* Add or remove venv (a canonical path). Errors carry a hint. */
-int registry_add(const char *venv, struct strbuf *err);
+/* Add venv (a canonical path), with the places its sandboxes write, or
+ * remove it. Errors carry a hint. */
+int registry_add(const char *venv, const struct strvec *writes, struct strbuf *err);
 int registry_remove(const char *venv, struct strbuf *err);
 /* The registered venvs strictly below dir, except `self`, sorted. A
  * missing list is an empty one. */
 void registry_below(const char *dir, const char *self, struct strvec *out);
+/* Where the sandboxes of the listed venvs write: each venv and the places
+ * recorded with it (for an entry without any: the venv's directory). */
+void registry_places(struct strvec *out);
 
 #endif

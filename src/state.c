@@ -239,7 +239,8 @@ void policy_format(const struct policy *p, struct strbuf *out)
 	state_add_record(out, "disable-userns", p->disable_userns ? "1" : "0");
 	for (i = 0; i < p->expose.nr; i++) {
 		state_add_record(out, "expose", p->expose.v[i]);
-		state_add_record(out, "expose-to", p->expose_to.v[i]);
+		if (i < p->expose_to.nr)
+			state_add_record(out, "expose-to", p->expose_to.v[i]);
 	}
 	for (i = 0; i < p->lib_dirs.nr; i++)
 		state_add_record(out, "lib-dir", p->lib_dirs.v[i]);

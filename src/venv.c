@@ -227,8 +227,8 @@ const struct seal_key *venv_key(struct venv *v, bool create, struct strbuf *err)
 
 char *venv_seal_scope(const struct venv *v, const char *name)
 {
-	return strcmp(name, STATE_POLICY) ? xasprintf("%s/%s/%s", v->path, STATE_DIR, name) :
-	       xstrdup(name);
+	return strcmp(name, STATE_POLICY) && strcmp(name, STATE_RUNS) ?
+	       xasprintf("%s/%s/%s", v->path, STATE_DIR, name) : xstrdup(name);
 }
 
 int venv_read_sealed(struct venv *v, const char *name, size_t max, struct strbuf *out,

@@ -38,8 +38,10 @@ int venv_open_state(struct venv *v, bool create, struct strbuf *err);
 const struct seal_key *venv_key(struct venv *v, bool create, struct strbuf *err);
 /* The scope of the seal of the state file `name` (seal.h): the file and
  * the venv ("/p/.venv/.sandbox-venv/libs"), so that a sealed file of
- * another venv is no good here; the policy's is its name alone, as the
- * policy names its venv (a moved venv is then told so). Allocated. */
+ * another venv is no good here. The policy's is its name alone, as the
+ * policy names its venv (a moved venv is then told so), and so are the
+ * records of runs (runs/: a record left by a launcher killed before the
+ * project moved is still done). Allocated. */
 char *venv_seal_scope(const struct venv *v, const char *name);
 /* Read the state file `name`, checked against its seal and without it:
  * -1 with errno EBADMSG when the seal is missing or wrong (a sandbox may

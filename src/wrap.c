@@ -21,6 +21,7 @@
 #include "libdeps.h"
 #include "plan.h"
 #include "pyvenv.h"
+#include "reach.h"
 #include "registry.h"
 #include "seal.h"
 
@@ -185,135 +186,6 @@ int wrap_recorded_project(struct venv *v)
 	return ret;
 }
 
-/* The sources of what args bind writable (--bind, --dev-bind, ...). */
-static void writable_sources(const struct strvec *args, struct strvec *out)
-{
-	size_t i;
-
-	for (i = 0; i < args->nr; i += bwrapopt_group_len(args, i)) {
-		const struct bwrapopt *o = bwrapopt_find(args->v[i]);
-
-		if (o && (o->mounts == 'w' || o->mounts == 'd') && o->nargs >= 1 &&
-		    o->arg[0] == BWRAPOPT_SRC && i + 1 < args->nr && args->v[i + 1][0] == '/')
-			strvec_push_nodup(out, realpath(args->v[i + 1], NULL) ?:
-					  xstrdup(args->v[i + 1]));
-	}
-}
-
-/* What the sandboxes of the wrapped venv at path can write besides its
- * directory: its project and its recorded writable binds. Read without
- * its seal: it only adds to what is refused. */
-static void reach_of_venv(const char *path, struct strvec *out)
-{
-	cleanup_strbuf struct strbuf text = STRBUF_INIT;
-	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	cleanup_free char *file = xasprintf("%s/%s/%s", path, STATE_DIR, STATE_POLICY);
-	cleanup_fd int fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct policy pol;
-
-	if (fd < 0 || fs_read_fd(fd, STATE_MAX_BYTES, &text, STATE_POLICY, &ignored) < 0)
-		return;
-	if (text.len >= SEAL_TRAILER_LEN &&
-	    !memcmp(text.buf + text.len - SEAL_TRAILER_LEN, SEAL_TAG, strlen(SEAL_TAG)))
-		strbuf_setlen(&text, text.len - SEAL_TRAILER_LEN);
-	policy_init(&pol);
-	if (policy_parse(text.buf, text.len, &pol, &ignored) == 0) {
-		strvec_push(out, pol.project);
-		writable_sources(&pol.bwrap_args, out);
-	}
-	policy_release(&pol);
-}
-
-/* The directories sandboxes can write: this venv's project and the venv,
- * what args (the options to record) bind writable, the directory of each
- * wrapped venv (its project, as a rule) and what its policy lets its
- * sandboxes write, and the pip cache they may share (SANDBOX_USE_PIP_CACHE:
- * yours, and the one $HOME names). */
-static void sandbox_reach(const struct venv *v, const struct strvec *args, struct strvec *out)
-{
-	cleanup_strvec struct strvec all = STRVEC_INIT;
-	struct passwd *pw = getpwuid(getuid());
-	const char *home = getenv("HOME");
-	size_t k, from, to;
-
-	strvec_push(out, v->project);
-	strvec_push(out, v->path);
-	writable_sources(args, out);
-	from = out->nr;
-	if (pw && pw->pw_dir)
-		strvec_pushf(out, "%s/.cache/pip", pw->pw_dir);
-	if (home && home[0] == '/')
-		strvec_pushf(out, "%s/.cache/pip", home);
-	for (k = from, to = out->nr; k < to; k++) {
-		char *real = realpath(out->v[k], NULL);
-
-		if (real)
-			strvec_push_nodup(out, real);
-	}
-	registry_below("/", v->path, &all);
-	for (k = 0; k < all.nr; k++) {
-		char *slash = strrchr(all.v[k], '/');
-
-		strvec_push_nodup(out, slash && slash != all.v[k] ?
-				  xstrndup(all.v[k], (size_t)(slash - all.v[k])) : xstrdup(all.v[k]));
-		reach_of_venv(all.v[k], out);
-	}
-}
-
-/* The directory of reach that holds path, or NULL. */
-static const char *in_reach(const struct strvec *reach, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < reach->nr; i++)
-		if (path_is_under(path, reach->v[i]))
-			return reach->v[i];
-	return NULL;
-}
-
-/* Every entry on the way along path, and along where each link on the way
- * leads, lies in a directory that no sandbox writes: a path recorded for
- * launches to follow, which a sandbox must not be able to turn elsewhere.
- * (pyvenv.cfg of a venv a sandbox wrote before its wrap names what it
- * likes: a link in the project to the interpreter, swapped afterwards.) */
-static bool path_outside(const struct strvec *reach, const char *path, int depth)
-{
-	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
-	const char *s = path;
-
-	if (path[0] != '/' || depth > 40)
-		return false;
-	while (*s) {
-		cleanup_free char *dir = NULL;
-		const char *e;
-		struct stat st;
-
-		s += strspn(s, "/");
-		if (!*s)
-			break;
-		e = strchrnul(s, '/');
-		dir = realpath(cur.len ? cur.buf : "/", NULL);
-		if (!dir || in_reach(reach, dir))
-			return false;
-		strbuf_addch(&cur, '/');
-		strbuf_add(&cur, s, (size_t)(e - s));
-		s = e;
-		if (lstat(cur.buf, &st) < 0)
-			return false;
-		if (S_ISLNK(st.st_mode)) {
-			cleanup_free char *target = fs_readlink_at(AT_FDCWD, cur.buf);
-			cleanup_free char *next = NULL;
-
-			if (!target)
-				return false;
-			next = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
-			if (!path_outside(reach, next, depth + 1))
-				return false;
-		}
-	}
-	return true;
-}
-
 /* An ELF executable file: what an interpreter is. pyvenv.cfg of a venv a
  * sandbox could write before the wrap names anything it likes. */
 static bool is_elf_program(const char *path)
@@ -371,7 +243,7 @@ static void add_if_interpreter(const struct strvec *reach, const char *path,
 {
 	cleanup_free char *to = path[0] == '/' ? realpath(path, NULL) : NULL;
 
-	if (to && !strcmp(to, pol->python) && path_outside(reach, path, 0))
+	if (to && !strcmp(to, pol->python) && reach_path_outside(reach, path))
 		add_expose(pol, path);
 }
 
@@ -424,7 +296,7 @@ static char *find_prefix(const struct strvec *reach, const struct pyvenv *pv, co
 			struct stat st;
 
 			if (cand.v[i][0] == '/' && stat(os, &st) == 0 && S_ISREG(st.st_mode) &&
-			    path_outside(reach, os, 0))
+			    reach_path_outside(reach, os))
 				return realpath(cand.v[i], NULL);
 		}
 	}
@@ -447,7 +319,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		strbuf_addstr(err, "\nhint: recreate the venv: python3 -I -m venv --clear <dir>");
 		goto out;
 	}
-	sandbox_reach(v, bwrap_args, &reach);
+	reach_collect(v->path, v->project, &bwrap_args, 1, &reach);
 	pol->python = find_interpreter(&pv);
 	if (!pol->python) {
 		strbuf_addf(err, "the base Python of this venv is gone (pyvenv.cfg: home = %s)\n"
@@ -455,7 +327,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 			    pv.home);
 		goto out;
 	}
-	if (!path_outside(&reach, pol->python, 0)) {
+	if (!reach_path_outside(&reach, pol->python)) {
 		strbuf_addf(err, "the base Python '%s' lies where sandboxes can write (the project, "
 			    "or a wrapped venv's); refusing to run it", pol->python);
 		goto out;
@@ -485,7 +357,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		for (i = 0; i < ARRAY_SIZE(libs); i++) {
 			cleanup_free char *d = xasprintf("%s/%s/python%d.%d", root, libs[i], pv.major,
 							 pv.minor);
-			if (is_dir(d) && path_outside(&reach, d, 0))
+			if (is_dir(d) && reach_path_outside(&reach, d))
 				add_expose(pol, d);
 		}
 		if (!strcmp(prefix, "/usr")) {
@@ -508,7 +380,7 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 		libdir = xasprintf("%s/lib", root);
 		real = realpath(libdir, NULL);
 		if (real && strcmp(real, "/usr/lib") && strcmp(real, "/lib") && is_dir(real) &&
-		    path_outside(&reach, real, 0))
+		    reach_path_outside(&reach, real))
 			strvec_push(&pol->lib_dirs, real);
 	}
 	strvec_pushv(&pol->bwrap_args, bwrap_args->v);
@@ -1142,10 +1014,11 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	 * own). */
 	{
 		cleanup_strvec struct strvec reach = STRVEC_INIT;
+		const struct strvec *args = &options;
 		const char *where;
 
-		sandbox_reach(v, &options, &reach);
-		if ((where = in_reach(&reach, exe))) {
+		reach_collect(v->path, v->project, &args, 1, &reach);
+		if ((where = reach_find(&reach, exe))) {
 			strbuf_addf(err, "this sandbox-venv, '%s', lies in %s '%s', which its sandboxes "
 				    "can write: a gate would start whatever a sandbox put in its place\n"
 				    "hint: install it (make install) or run it from elsewhere", exe,
@@ -1177,10 +1050,14 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 		goto out;
 	{
 		/* So that the sandboxes of a project holding this venv see it
-		 * read-only, wrapped before or after it (registry.h). */
+		 * read-only, wrapped before or after it, and what its
+		 * sandboxes write (registry.h). */
 		cleanup_strbuf struct strbuf why = STRBUF_INIT;
+		cleanup_strvec struct strvec writes = STRVEC_INIT;
 
-		if (registry_add(v->path, &why) < 0)
+		strvec_push(&writes, pol.project);
+		reach_writable_sources(&pol.bwrap_args, &writes);
+		if (registry_add(v->path, &writes, &why) < 0)
 			warn("%s\nnote: sandboxes of other venvs whose project holds this one "
 			     "will not know to keep it read-only", why.buf);
 	}

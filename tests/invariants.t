@@ -1030,6 +1030,26 @@ except OSError as e: print('list', e.errno)" 2>&1)
 			printf '%s\n' "$out" | grep -q 'as when the venv was wrapped'; echo $?)" \
 		"recorded: $recorded; rc=$rc; $out"
 	sed -i -e '/^executable/d' "$P/.v3/pyvenv.cfg"
+	# The base Python in a directory that becomes a wrapped project after
+	# the venv was wrapped (tools/ with a copied interpreter): its
+	# sandboxes could turn the way; the launch refuses.
+	if mkdir -p "$W/tools/bin" && cp "$real_py" "$W/tools/bin/python$ver" &&
+		"$SV_PYTHON" -m venv --without-pip "$W/p3/.venv" >/dev/null; then
+		sed -i -e '/^executable/d' -e "s|^home = .*|home = $W/tools/bin|" "$W/p3/.venv/pyvenv.cfg"
+		"$SV" "$W/p3/.venv" >/dev/null 2>&1
+		out1=$(cd "$W/p3" && "$W/p3/.venv/bin/shell" -c 'echo ran' 2>&1)
+		"$SV_PYTHON" -m venv --without-pip "$W/tools/.venv" >/dev/null &&
+			"$SV" "$W/tools/.venv" >/dev/null 2>&1
+		out=$(cd "$W/p3" && "$W/p3/.venv/bin/shell" -c 'echo ran' 2>&1)
+		t state "a recorded path in a project wrapped since: the launch stops and says so" \
+			"$([ "$out1" = ran ] && ! printf '%s\n' "$out" | grep -qx ran &&
+				printf '%s\n' "$out" | grep -q 'where sandboxes can write'; echo $?)" \
+			"before: $out1; after: $out"
+		"$SV" --unwrap "$W/tools/.venv" >/dev/null 2>&1
+		"$SV" --unwrap "$W/p3/.venv" >/dev/null 2>&1
+	else
+		t state "make the venv of a copied interpreter" 1
+	fi
 	# A record in a wrapped venv's state, as a sandbox that was running
 	# when it was wrapped could put there.
 	record='sandbox-venv 1\ngit 0\ntop-repo 0\nmode 755\nwatch 0\\x09.venv\\x09.venv\n'
@@ -1041,7 +1061,7 @@ except OSError as e: print('list', e.errno)" 2>&1)
 		"$([ -d "$P/.venv/.sandbox-venv" ] && ! ls -d "$P"/.venv.from-sandbox* >/dev/null 2>&1; echo $?)" \
 		"$out; $(ls -A "$P")"
 	printf "$record" >"$P/.v4/.sandbox-venv/runs/1-0000"
-	seal_state "$P/.v4/.sandbox-venv/runs/1-0000" "$(cd "$P/.v4/.sandbox-venv" && pwd -P)/runs"
+	seal_state "$P/.v4/.sandbox-venv/runs/1-0000" runs
 	out=$(cd "$P" && "$P/.v4/bin/python" -c 'print("ran")' 2>&1)
 	aside=$(ls -d "$P"/.venv.from-sandbox* 2>/dev/null | head -1)
 	t state "(the same record sealed with the owner's key is obeyed: the test can fail)" \
@@ -1062,7 +1082,7 @@ except OSError as e: print('list', e.errno)" 2>&1)
 		"$([ -n "$(snap "$P/.v6")" ] && [ "$(snap "$P/.v5")" = "$(snap "$P/.v6")" ]; echo $?)" \
 		"$(diff <(snap "$P/.v5") <(snap "$P/.v6"))"
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11; do t state "make the project for the planted files" 1; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do t state "make the project for the planted files" 1; done
 fi
 
 # rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that

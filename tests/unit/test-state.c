@@ -24,6 +24,7 @@ static void test_roundtrip(void)
 	p.python = xstrdup("/usr/bin/python3.11");
 	p.system_site = true;
 	strvec_push(&p.expose, "/usr/lib/python3.11");
+	strvec_push(&p.expose_to, "/usr/lib/python3.11");
 	strvec_push(&p.lib_dirs, "/opt/py/lib");
 	strvec_push(&p.bwrap_args, "--setenv");
 	strvec_push(&p.bwrap_args, "MULTI");
@@ -38,6 +39,8 @@ static void test_roundtrip(void)
 	is_int((long long)q.bwrap_args.nr, 4, "every bwrap argument round-trips, the empty one too");
 	is_str(q.bwrap_args.v[2], p.bwrap_args.v[2], "newline, backslash and control bytes round-trip");
 	is_str(q.lib_dirs.v[0], "/opt/py/lib", "lib-dir round-trips");
+	ok(q.expose_to.nr == 1 && !strcmp(q.expose_to.v[0], "/usr/lib/python3.11"),
+	   "where an exposed path led round-trips");
 	policy_release(&p);
 	policy_release(&q);
 	strbuf_release(&out);
@@ -53,6 +56,9 @@ static void test_malformed(void)
 		{ "sandbox-venv 2\n", "unknown format", "a newer format is refused" },
 		{ "other 1\n", "unknown format", "no header" },
 		{ "sandbox-venv 1\nvenv /v\n", "incomplete", "missing keys" },
+		{ "sandbox-venv 1\nvenv /v\nproject /p\npython /p\nexpose /e\n", "incomplete",
+		  "an exposed path without where it led" },
+		{ "sandbox-venv 1\nexpose-to /e\n", "must follow", "where it led, with no path" },
 		{ "sandbox-venv 1\nvenv /v", "truncated", "no final newline: a torn write" },
 		{ "sandbox-venv 1\nvenv relative\n", "absolute", "a relative venv path" },
 		{ "sandbox-venv 1\nvenv /a\nvenv /b\n", "twice", "a key given twice" },

@@ -1,0 +1,121 @@
+/* reach.c - the places on the host that sandboxes can write. */
+#include "reach.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bwrapopts.h"
+#include "fsutil.h"
+#include "registry.h"
+#include "strbuf.h"
+#include "util.h"
+
+void reach_writable_sources(const struct strvec *args, struct strvec *out)
+{
+	size_t i;
+
+	for (i = 0; i < args->nr; i += bwrapopt_group_len(args, i)) {
+		const struct bwrapopt *o = bwrapopt_find(args->v[i]);
+
+		if (o && (o->mounts == 'w' || o->mounts == 'd') && o->nargs >= 1 &&
+		    o->arg[0] == BWRAPOPT_SRC && i + 1 < args->nr && args->v[i + 1][0] == '/')
+			strvec_push_nodup(out, realpath(args->v[i + 1], NULL) ?:
+					  xstrdup(args->v[i + 1]));
+	}
+}
+
+/* path, and where it leads when it exists. */
+static void push_place(struct strvec *out, const char *path)
+{
+	char *real = realpath(path, NULL);
+
+	strvec_push(out, path);
+	if (real && strcmp(real, path))
+		strvec_push_nodup(out, real);
+	else
+		free(real);
+}
+
+void reach_collect(const char *venv, const char *project, const struct strvec *const *args,
+		   size_t nargs, struct strvec *out)
+{
+	cleanup_strvec struct strvec listed = STRVEC_INIT;
+	struct passwd *pw = getpwuid(getuid());
+	const char *home = getenv("HOME");
+	size_t k;
+
+	strvec_push(out, project);
+	strvec_push(out, venv);
+	for (k = 0; k < nargs; k++)
+		reach_writable_sources(args[k], out);
+	if (pw && pw->pw_dir && pw->pw_dir[0] == '/') {
+		cleanup_free char *pip = xasprintf("%s/.cache/pip", pw->pw_dir);
+
+		push_place(out, pip);
+	}
+	if (home && home[0] == '/') {
+		cleanup_free char *pip = xasprintf("%s/.cache/pip", home);
+
+		push_place(out, pip);
+	}
+	registry_places(&listed);
+	for (k = 0; k < listed.nr; k++)
+		push_place(out, listed.v[k]);
+}
+
+const char *reach_find(const struct strvec *reach, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < reach->nr; i++)
+		if (path_is_under(path, reach->v[i]))
+			return reach->v[i];
+	return NULL;
+}
+
+static bool outside(const struct strvec *reach, const char *path, int depth)
+{
+	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
+	const char *s = path;
+
+	if (path[0] != '/' || depth > 40)
+		return false;
+	while (*s) {
+		cleanup_free char *dir = NULL;
+		const char *e;
+		struct stat st;
+
+		s += strspn(s, "/");
+		if (!*s)
+			break;
+		e = strchrnul(s, '/');
+		dir = realpath(cur.len ? cur.buf : "/", NULL);
+		if (!dir || reach_find(reach, dir))
+			return false;
+		strbuf_addch(&cur, '/');
+		strbuf_add(&cur, s, (size_t)(e - s));
+		s = e;
+		if (lstat(cur.buf, &st) < 0)
+			return false;
+		if (S_ISLNK(st.st_mode)) {
+			cleanup_free char *target = fs_readlink_at(AT_FDCWD, cur.buf);
+			cleanup_free char *next = NULL;
+
+			if (!target)
+				return false;
+			next = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
+			if (!outside(reach, next, depth + 1))
+				return false;
+		}
+	}
+	return true;
+}
+
+bool reach_path_outside(const struct strvec *reach, const char *path)
+{
+	return outside(reach, path, 0);
+}

@@ -1,0 +1,31 @@
+/* reach.h - the places on the host that sandboxes can write.
+ *
+ * What the host records for launches to expose, or runs itself, must lie
+ * outside all of them, route included (a link there could be turned).
+ * They are: the venv and its project; the sources of writable binds (the
+ * options recorded, BWRAP_ARGS); the pip cache sandboxes may share
+ * (SANDBOX_USE_PIP_CACHE: the one in the home of the password database,
+ * and in $HOME); and, for each venv of the account's list (registry.h),
+ * its directory and the places it records that its sandboxes write (its
+ * project, its writable binds).
+ */
+#ifndef SV_REACH_H
+#define SV_REACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "strvec.h"
+
+/* Collect the places (absolute, and canonical where they exist) into out:
+ * args[0..nargs) are option lists whose writable binds count. */
+void reach_collect(const char *venv, const char *project, const struct strvec *const *args,
+		   size_t nargs, struct strvec *out);
+/* The sources of what args bind writable (--bind, --dev-bind, ...). */
+void reach_writable_sources(const struct strvec *args, struct strvec *out);
+/* The place of reach that holds path, or NULL. */
+const char *reach_find(const struct strvec *reach, const char *path);
+/* Every entry on the way along path, and along where each link on the
+ * way leads, lies outside reach (in a directory no sandbox writes). */
+bool reach_path_outside(const struct strvec *reach, const char *path);
+
+#endif
