@@ -267,7 +267,6 @@ int venv_write_sealed(struct venv *v, const char *name, struct strbuf *text,
 
 int venv_clear_state(struct venv *v, const char *const *keep, struct strbuf *err)
 {
-	cleanup_strbuf struct strbuf why = STRBUF_INIT;
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
