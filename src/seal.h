@@ -17,11 +17,13 @@
  *
  *   ~/.local/state/sandbox-venv/key     32 hex digits, mode 0600
  *
- * SCOPE names the file and its venv ("/p/.venv/.sandbox-venv/libs"), so
- * that a sealed file is no good in place of another, nor in another venv
- * (venv.h: venv_seal_scope; the policy names its venv itself). A file
- * whose seal is missing or wrong is one a sandbox could have written:
- * never obeyed. The seal is as good as the key's secrecy: no path a
+ * SCOPE names the file, so that a sealed file is no good in place of
+ * another; for the library cache, its venv too ("/p/.venv/.sandbox-venv/
+ * libs": venv.h, venv_seal_scope). The policy names its venv itself; a
+ * record of runs/ stays good when the project moves; a filter or a view
+ * of another venv would be one made for the same policy or entries. A
+ * file whose seal is missing or wrong is one a sandbox could have
+ * written: never obeyed. The seal is as good as the key's secrecy: no path a
  * sandbox can turn elsewhere is recorded for a launch to expose
  * (wrap.c), and a first wrap keeps nothing it finds in the state.
  */
