@@ -40,31 +40,49 @@ static void push_place(struct strvec *out, const char *path)
 		free(real);
 }
 
+/* The pip cache in uid's home, and the places on uid's list. */
+static void places_of(uid_t uid, struct strvec *out)
+{
+	cleanup_strvec struct strvec listed = STRVEC_INIT;
+	struct passwd *pw = getpwuid(uid);
+	size_t k;
+
+	if (pw && pw->pw_dir && pw->pw_dir[0] == '/') {
+		cleanup_free char *pip = xasprintf("%s/.cache/pip", pw->pw_dir);
+
+		push_place(out, pip);
+	}
+	registry_places(uid, &listed);
+	for (k = 0; k < listed.nr; k++)
+		push_place(out, listed.v[k]);
+}
+
 void reach_collect(const char *venv, const char *project, const struct strvec *const *args,
 		   size_t nargs, struct strvec *out)
 {
-	cleanup_strvec struct strvec listed = STRVEC_INIT;
-	struct passwd *pw = getpwuid(getuid());
 	const char *home = getenv("HOME");
+	uid_t uids[3] = { getuid(), getuid(), getuid() };
+	struct stat st;
 	size_t k;
 
 	strvec_push(out, project);
 	strvec_push(out, venv);
 	for (k = 0; k < nargs; k++)
 		reach_writable_sources(args[k], out);
-	if (pw && pw->pw_dir && pw->pw_dir[0] == '/') {
-		cleanup_free char *pip = xasprintf("%s/.cache/pip", pw->pw_dir);
-
-		push_place(out, pip);
-	}
 	if (home && home[0] == '/') {
 		cleanup_free char *pip = xasprintf("%s/.cache/pip", home);
 
 		push_place(out, pip);
 	}
-	registry_places(&listed);
-	for (k = 0; k < listed.nr; k++)
-		push_place(out, listed.v[k]);
+	/* The caller's list, and those of the venv's and the project's
+	 * owners (root wrapping a user's venv: that user's sandboxes). */
+	if (stat(venv, &st) == 0)
+		uids[1] = st.st_uid;
+	if (stat(project, &st) == 0)
+		uids[2] = st.st_uid;
+	for (k = 0; k < ARRAY_SIZE(uids); k++)
+		if ((k == 0 || uids[k] != uids[0]) && (k < 2 || uids[k] != uids[1]))
+			places_of(uids[k], out);
 }
 
 const char *reach_find(const struct strvec *reach, const char *path)

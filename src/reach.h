@@ -4,10 +4,11 @@
  * outside all of them, route included (a link there could be turned).
  * They are: the venv and its project; the sources of writable binds (the
  * options recorded, BWRAP_ARGS); the pip cache sandboxes may share
- * (SANDBOX_USE_PIP_CACHE: the one in the home of the password database,
- * and in $HOME); and, for each venv of the account's list (registry.h),
- * its directory and the places it records that its sandboxes write (its
- * project, its writable binds).
+ * (SANDBOX_USE_PIP_CACHE: the one in $HOME, and in the home of each
+ * account below); and, for each venv on the lists (registry.h) of the
+ * caller and of the owners of the venv and of its project (root wrapping
+ * a user's venv: that user's sandboxes), its directory and the places it
+ * records that its sandboxes write (its project, its writable binds).
  */
 #ifndef SV_REACH_H
 #define SV_REACH_H

@@ -154,7 +154,11 @@ static int update(const char *venv, const struct strvec *writes, bool add, struc
 		cleanup_free char *state = xasprintf("%s/%s", list.venvs.v[i], STATE_DIR);
 		struct stat st;
 
-		if (!strcmp(list.venvs.v[i], venv) || lstat(state, &st) < 0 || !S_ISDIR(st.st_mode))
+		/* Gone: dropped. Out of reach (a sandbox took the mode off a
+		 * directory on the way): kept, or it would leave the list. */
+		if (!strcmp(list.venvs.v[i], venv) ||
+		    (lstat(state, &st) < 0 ? errno == ENOENT || errno == ENOTDIR :
+		     !S_ISDIR(st.st_mode)))
 			continue;
 		add_entry(&text, list.venvs.v[i], list.writes.v[i]);
 	}
@@ -178,11 +182,11 @@ int registry_remove(const char *venv, struct strbuf *err)
 	return update(venv, NULL, false, err);
 }
 
-/* The list of the caller's account, or an empty one. */
-static void read_own(struct list *l)
+/* The list of user uid, or an empty one. */
+static void read_of(uid_t uid, struct list *l)
 {
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	cleanup_fd int fd = registry_dir(getuid(), false, &ignored);
+	cleanup_fd int fd = registry_dir(uid, false, &ignored);
 
 	if (fd < 0 || read_list(fd, l, &ignored) < 0) {
 		list_release(l);
@@ -195,7 +199,7 @@ void registry_below(const char *dir, const char *self, struct strvec *out)
 	struct list list = { STRVEC_INIT, STRVEC_INIT };
 	size_t i;
 
-	read_own(&list);
+	read_of(getuid(), &list);
 	for (i = 0; i < list.venvs.nr; i++) {
 		const char *v = list.venvs.v[i];
 
@@ -207,12 +211,12 @@ void registry_below(const char *dir, const char *self, struct strvec *out)
 	list_release(&list);
 }
 
-void registry_places(struct strvec *out)
+void registry_places(uid_t uid, struct strvec *out)
 {
 	struct list list = { STRVEC_INIT, STRVEC_INIT };
 	size_t i;
 
-	read_own(&list);
+	read_of(uid, &list);
 	for (i = 0; i < list.venvs.nr; i++) {
 		const char *v = list.venvs.v[i], *slash = strrchr(v, '/'), *s = list.writes.v[i];
 

@@ -39,8 +39,9 @@ int registry_remove(const char *venv, struct strbuf *err);
 /* The registered venvs strictly below dir, except `self`, sorted. A
  * missing list is an empty one. */
 void registry_below(const char *dir, const char *self, struct strvec *out);
-/* Where the sandboxes of the listed venvs write: each venv and the places
- * recorded with it (for an entry without any: the venv's directory). */
-void registry_places(struct strvec *out);
+/* Where the sandboxes of the venvs on user uid's list write: each venv
+ * and the places recorded with it (for an entry without any: the venv's
+ * directory). */
+void registry_places(uid_t uid, struct strvec *out);
 
 #endif

@@ -1050,6 +1050,34 @@ except OSError as e: print('list', e.errno)" 2>&1)
 	else
 		t state "make the venv of a copied interpreter" 1
 	fi
+	# Root wrapping a venv of a user's: that user's sandboxes write that
+	# user's other projects too. An interpreter planted in one of them is
+	# refused (root's own list of wrapped venvs does not name them).
+	tu=${SV_TEST_USER:-sandbox-venv-test}
+	if [ "$uid" -ne 0 ]; then
+		tskip state "root wrapping a user's venv: runs as root only"
+	elif ! id "$tu" >/dev/null 2>&1; then
+		tskip state "root wrapping a user's venv: no user $tu"
+	else
+		asu() { runuser -u "$tu" -- env HOME="$(getent passwd "$tu" | cut -d: -f6)" "$@"; }
+		modes=$(stat -c %a "$SV_TMP" "$W")
+		chmod 755 "$SV_TMP" "$W"
+		R=$W/rootown && mkdir -p "$R" && chown "$tu:" "$R"
+		asu mkdir -p "$R/B/py/bin" "$R/A"
+		asu cp "$real_py" "$R/B/py/bin/python$ver"
+		asu "$SV_PYTHON" -m venv --without-pip "$R/B/.venv" >/dev/null 2>&1
+		asu "$SV" "$R/B/.venv" >/dev/null 2>&1
+		asu "$SV_PYTHON" -m venv --without-pip "$R/A/.venv2" >/dev/null 2>&1
+		asu sed -i -e '/^executable/d' -e "s|^home = .*|home = $R/B/py/bin|" "$R/A/.venv2/pyvenv.cfg"
+		out=$("$SV" "$R/A/.venv2" 2>&1)
+		rc=$?
+		t state "root wrapping a user's venv whose interpreter lies in another project of that user: refused" \
+			"$([ -f "$R/B/.venv/.sandbox-venv/policy" ] && [ "$rc" -ne 0 ] &&
+				printf '%s\n' "$out" | grep -q 'where sandboxes can write'; echo $?)" "rc=$rc: $out"
+		asu "$SV" --unwrap "$R/B/.venv" >/dev/null 2>&1
+		chmod "${modes%%$'\n'*}" "$SV_TMP"
+		chmod "${modes##*$'\n'}" "$W"
+	fi
 	# A record in a wrapped venv's state, as a sandbox that was running
 	# when it was wrapped could put there.
 	record='sandbox-venv 1\ngit 0\ntop-repo 0\nmode 755\nwatch 0\\x09.venv\\x09.venv\n'
@@ -1082,7 +1110,7 @@ except OSError as e: print('list', e.errno)" 2>&1)
 		"$([ -n "$(snap "$P/.v6")" ] && [ "$(snap "$P/.v5")" = "$(snap "$P/.v6")" ]; echo $?)" \
 		"$(diff <(snap "$P/.v5") <(snap "$P/.v6"))"
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do t state "make the project for the planted files" 1; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do t state "make the project for the planted files" 1; done
 fi
 
 # rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that
