@@ -465,3 +465,10 @@ int elf_read_fd(int fd, const char *what, struct elf_info *ei,
 	s.size = st.st_size < 0 ? 0 : (uint64_t)st.st_size;
 	return parse_and_settle(&s, ei, err);
 }
+
+bool elf_magic_fd(int fd)
+{
+	char magic[SELFMAG];
+
+	return pread(fd, magic, SELFMAG, 0) == SELFMAG && !memcmp(magic, ELFMAG, SELFMAG);
+}

@@ -17,6 +17,8 @@
 #ifndef SV_ELF_H
 #define SV_ELF_H
 
+#include <stdbool.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include "strbuf.h"
@@ -59,6 +61,8 @@ int elf_parse(const unsigned char *data, size_t len, struct elf_info *ei,
  * pread, only the parts elf_parse() looks at, and parse it. Same return
  * convention as elf_parse(); read errors and a non-regular file are -1.
  * `what` names the file in errors. */
+/* fd's first bytes are ELF's magic (one read). */
+bool elf_magic_fd(int fd);
 int elf_read_fd(int fd, const char *what, struct elf_info *ei,
 		struct strbuf *err);
 

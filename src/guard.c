@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,19 +229,6 @@ static int chmod_fd(int fd, mode_t mode)
 	return chmod(path, mode);
 }
 
-/* 128 random bits, in hex. */
-static char *random_hex(void)
-{
-	unsigned char r[16];
-	char hex[sizeof(r) * 2 + 1];
-	size_t i;
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		die("cannot read random bytes: %s", strerror(errno));
-	for (i = 0; i < sizeof(r); i++)
-		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	return xstrdup(hex);
-}
 
 /* A name no sandbox can have taken first: name.from-sandbox-<128 bits>. */
 static char *aside_name(const char *name)

@@ -736,7 +736,6 @@ static int scan_dir(struct scan *sc, int dfd, const char *path, int depth,
 			cleanup_fd int fd = openat(dirfd(d), de->d_name,
 						   O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 						   O_NOCTTY | O_NONBLOCK);
-			char magic[SELFMAG];
 			int r;
 
 			if (fd < 0) {
@@ -744,7 +743,7 @@ static int scan_dir(struct scan *sc, int dfd, const char *path, int depth,
 				continue;
 			}
 			/* Most of a bin/ is scripts: leave them at one read. */
-			if (pread(fd, magic, SELFMAG, 0) != SELFMAG || memcmp(magic, ELFMAG, SELFMAG))
+			if (!elf_magic_fd(fd))
 				continue;
 			r = add_fd(sc->ld, fd, child, false, sc->trusted, &ferr);
 			if (r == LD_FATAL) {

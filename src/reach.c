@@ -52,9 +52,11 @@ static void places_of(uid_t uid, struct strvec *out)
 
 		push_place(out, pip);
 	}
+	/* Canonical as listed (venv paths, projects, bind sources): no
+	 * realpath each, on every launch. */
 	registry_places(uid, &listed);
 	for (k = 0; k < listed.nr; k++)
-		push_place(out, listed.v[k]);
+		strvec_push(out, listed.v[k]);
 }
 
 void reach_collect(const char *venv, const char *project, const struct strvec *const *args,

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,17 +181,12 @@ static int read_key(int dirfd, uid_t owner, struct seal_key *key, struct strbuf 
  * two callers at once, the first link wins and both use its key. */
 static int make_key(int dirfd, struct strbuf *err)
 {
-	unsigned char k[SEAL_KEY_BYTES];
-	char text[2 * SEAL_KEY_BYTES + 2], tmp[64];
+	cleanup_free char *hex = random_hex();
+	cleanup_free char *text = xasprintf("%s\n", hex);
+	char tmp[64];
 	cleanup_fd int fd = -1;
 	int ok;
 
-	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k)) {
-		strbuf_addf(err, "cannot make a key: %s", strerror(errno));
-		return -1;
-	}
-	hex(k, sizeof(k), text);
-	strcat(text, "\n");
 	snprintf(tmp, sizeof(tmp), ".%s.%d", SEAL_FILE, (int)getpid());
 	unlinkat(dirfd, tmp, 0);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

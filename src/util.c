@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 /* One line, in one write: lines of launches running side by side do not
@@ -209,4 +210,17 @@ uint64_t hash_bytes(const void *p, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+char *random_hex(void)
+{
+	unsigned char r[16];
+	char hex[sizeof(r) * 2 + 1];
+	size_t i;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		die("cannot read random bytes: %s", strerror(errno));
+	for (i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	return xstrdup(hex);
 }

@@ -74,5 +74,7 @@ bool str_has_control(const char *s);
 /* FNV-1a over n bytes: for hash tables and checksums, not against an
  * adversary. */
 uint64_t hash_bytes(const void *p, size_t n);
+/* 128 random bits, in hex (32 digits); dies when there are none. */
+char *random_hex(void);
 
 #endif

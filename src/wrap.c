@@ -15,6 +15,7 @@
 
 #include "bwrapopts.h"
 #include "desktop.h"
+#include "elf.h"
 #include "fsutil.h"
 #include "gate.h"
 #include "launch.h"
@@ -191,12 +192,10 @@ int wrap_recorded_project(struct venv *v)
 static bool is_elf_program(const char *path)
 {
 	cleanup_fd int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	unsigned char magic[4];
 	struct stat st;
 
 	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) &&
-	       pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
-	       !memcmp(magic, "\177ELF", 4);
+	       elf_magic_fd(fd);
 }
 
 /* The base interpreter's real path: pyvenv.cfg's executable, else

@@ -1109,8 +1109,42 @@ except OSError as e: print('list', e.errno)" 2>&1)
 	t state "a first wrap leaves nothing planted in the state: entries and modes as in a fresh venv's" \
 		"$([ -n "$(snap "$P/.v6")" ] && [ "$(snap "$P/.v5")" = "$(snap "$P/.v6")" ]; echo $?)" \
 		"$(diff <(snap "$P/.v5") <(snap "$P/.v6"))"
+	# A state directory of another user's in a venv not wrapped yet: a
+	# first wrap refuses it rather than keep or empty it.
+	tu=${SV_TEST_USER:-sandbox-venv-test}
+	if [ "$uid" -eq 0 ] && tuh=$(getent passwd "$tu" | cut -d: -f6) && [ -d "$tuh" ]; then
+		# (That user has a key, so that nothing else stops the wrap.)
+		if [ ! -f "$tuh/.local/state/sandbox-venv/key" ]; then
+			runuser -u "$tu" -- mkdir -p "$tuh/.local/state/sandbox-venv"
+			"$SV_PYTHON" -c 'import secrets; print(secrets.token_hex(16))' \
+				>"$tuh/.local/state/sandbox-venv/key"
+			chown "$tu:" "$tuh/.local/state/sandbox-venv/key"
+			chmod 600 "$tuh/.local/state/sandbox-venv/key"
+		fi
+		"$SV_PYTHON" -m venv --without-pip "$P/.v7" >/dev/null &&
+			mkdir -p "$P/.v7/.sandbox-venv" && chown "$tu:" "$P/.v7/.sandbox-venv"
+		out=$("$SV" "$P/.v7" 2>&1)
+		t state "a first wrap refuses a state directory another user owns" \
+			"$(! is_gate "$P/.v7/bin/python" && printf '%s\n' "$out" | grep -q 'belongs to another user'; echo $?)" "$out"
+	else
+		tskip state "a state directory another user owns: only root can give one away (and needs $tu)"
+	fi
+	# A wrapped venv that a sandbox puts out of the host's reach (no mode
+	# on a directory on the way) stays on the list when another is wrapped.
+	if [ "$uid" -ne 0 ]; then
+		"$SV_PYTHON" -m venv --without-pip "$P/hid/.v8" >/dev/null && "$SV" "$P/hid/.v8" >/dev/null 2>&1
+		chmod 000 "$P/hid"
+		"$SV_PYTHON" -m venv --without-pip "$P/.v9" >/dev/null && "$SV" "$P/.v9" >/dev/null 2>&1
+		chmod 755 "$P/hid"
+		t state "a listed venv out of reach when another is wrapped stays on the list" \
+			"$(grep -qxF "venv $P/hid/.v8" "$HOME/.local/state/sandbox-venv/venvs"; echo $?)" \
+			"$(grep -F "$P" "$HOME/.local/state/sandbox-venv/venvs")"
+		"$SV" --unwrap "$P/hid/.v8" >/dev/null 2>&1
+	else
+		tskip state "a listed venv out of reach: root reads through any mode"
+	fi
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do t state "make the project for the planted files" 1; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do t state "make the project for the planted files" 1; done
 fi
 
 # rw_offenders MOUNTINFO ALLOWED...: mount points mounted read-write that
