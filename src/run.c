@@ -261,7 +261,7 @@ static void restore_signals(const struct signal_state *st)
 	sigprocmask(SIG_SETMASK, &st->mask, NULL);
 }
 
-/* What the child needs between fork and exec: only async-signal-safe calls
+/* What the child needs between vfork and exec: only system calls
  * there. */
 struct child_exec {
 	const char *const *argv;
@@ -318,7 +318,11 @@ static pid_t spawn_bwrap(struct child_exec *c, struct strbuf *err)
 	}
 	c->errpipe = ep[1];
 	fflush(NULL);
-	pid = fork();
+	/* The child shares our memory until its exec (it writes none of it:
+	 * only system calls, on what c points to), and we wait for that
+	 * anyway: no copy of the launcher's page tables. No signal handler
+	 * of ours can run in it: the launcher has none (take_signals). */
+	pid = vfork();
 	if (pid == 0)
 		child_exec_bwrap(c);
 	close(ep[1]);
