@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -335,4 +336,71 @@ int fs_open_nofollow(int root, const char *rel)
 		name = next;
 	}
 	return cur;
+}
+
+union fds_control {
+	struct cmsghdr h;
+	char buf[CMSG_SPACE(FS_FDS_MAX * sizeof(int))];
+};
+
+int fs_send_fds(int sock, char tag, const int *fds, size_t n)
+{
+	union fds_control ctl;
+	struct iovec iov = { &tag, 1 };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+
+	if (n < 1 || n > FS_FDS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&msg, 0, sizeof(msg));
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int fs_recv_fds(int sock, int flags, char *tag, int *fds, size_t *n)
+{
+	union fds_control ctl;
+	struct iovec iov = { tag, 1 };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	*n = 0;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	r = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
+	if (r <= 0)
+		return r < 0 ? -1 : 0;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		size_t i, nfd;
+		int got[FS_FDS_MAX];
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfd > FS_FDS_MAX)
+			nfd = FS_FDS_MAX;	/* the buffer holds no more */
+		memcpy(got, CMSG_DATA(cm), nfd * sizeof(int));
+		for (i = 0; i < nfd; i++) {
+			if (*n < FS_FDS_MAX)
+				fds[(*n)++] = got[i];
+			else
+				close(got[i]);
+		}
+	}
+	return 1;
 }

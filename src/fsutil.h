@@ -43,6 +43,16 @@ enum fs_flags { FS_DURABLE = 1 << 0, FS_FRESH = 1 << 1 };
 int fs_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		  mode_t mode, unsigned flags, struct strbuf *err);
 
+/* Descriptors over a unix socket: one message of the byte tag and fds[0..n)
+ * (1 <= n <= FS_FDS_MAX). Returns 0, or -1 with errno. */
+#define FS_FDS_MAX 4
+int fs_send_fds(int sock, char tag, const int *fds, size_t n);
+/* One such message, its descriptors close-on-exec in fds (at most
+ * FS_FDS_MAX; any more are closed) and their number in *n, its byte in
+ * *tag. flags as recvmsg's. Returns 1, 0 at the end of the stream, or -1
+ * with errno. */
+int fs_recv_fds(int sock, int flags, char *tag, int *fds, size_t *n);
+
 /* A sealed memfd holding data, positioned at 0, close-on-exec (the one
  * that starts bwrap lets it through: run.h). Returns the fd or -1. */
 int fs_memfd_data(const char *name, const void *data, size_t len,

@@ -346,19 +346,50 @@ static int read_rules(int fd, struct strbuf *out, struct strbuf *err)
 	return ret;
 }
 
-/* The path ruleset from the rules' descriptor, or -1 when there are none;
- * -2 with err when it cannot be built. */
-static int path_ruleset(int rules_fd, struct strbuf *err)
+/* The ruleset the launcher begun on the host, from the channel: the first
+ * message there, one Landlock ruleset. */
+static int host_ruleset(int chan, struct strbuf *err)
+{
+	cleanup_free char *what = NULL;
+	int fds[FS_FDS_MAX];
+	size_t i, n = 0;
+	char tag = 0;
+	int r;
+
+	while ((r = fs_recv_fds(chan, 0, &tag, fds, &n)) < 0 && errno == EINTR)
+		;
+	if (r <= 0) {
+		strbuf_addstr(err, r < 0 ? "cannot read the channel" : "the launcher is gone");
+		return -1;
+	}
+	if (n == 1) {
+		cleanup_free char *link = xasprintf("/proc/self/fd/%d", fds[0]);
+
+		what = fs_readlink_at(AT_FDCWD, link);
+	}
+	if (tag != INIT_RULESET || n != 1 || !what || strcmp(what, "anon_inode:[landlock-ruleset]")) {
+		for (i = 0; i < n; i++)
+			close(fds[i]);
+		strbuf_addstr(err, "the launcher sent no landlock ruleset");
+		return -1;
+	}
+	return fds[0];
+}
+
+/* The path ruleset: the launcher's, finished with the rules in the
+ * rules' descriptor (rule 10). -1 when there are none; -2 with err when it
+ * cannot be built. */
+static int path_ruleset(int chan, int rules_fd, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf rules = STRBUF_INIT;
-	int fd;
+	cleanup_fd int fd = -1;
 
 	if (rules_fd < 0)
 		return -1;
-	if (read_rules(rules_fd, &rules, err) < 0)
+	if (read_rules(rules_fd, &rules, err) < 0 || (fd = host_ruleset(chan, err)) < 0 ||
+	    landlock_finish_ruleset(fd, landlock_abi(), rules.buf, rules.len, err) < 0)
 		return -2;
-	fd = landlock_path_ruleset(landlock_abi(), rules.buf, rules.len, err);
-	return fd < 0 ? -2 : fd;
+	return steal_fd(&fd);
 }
 
 static int status_code(int st)
@@ -646,7 +677,7 @@ int init_main(int argc, char **argv)
 	{
 		cleanup_strbuf struct strbuf err = STRBUF_INIT;
 
-		ruleset = path_ruleset(o.rules, &err);
+		ruleset = path_ruleset(chan, o.rules, &err);
 		if (ruleset == -2) {
 			fprintf(stderr, PROG ": %s\n", err.buf);
 			return 127;

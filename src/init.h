@@ -63,6 +63,10 @@ bool init_env_is_loader(const char *name);
 #define INIT_STOPPED 'S'
 /* What the launcher writes there when the launch is continued. */
 #define INIT_CONTINUE 'C'
+/* With rules=: what the launcher writes there first, this byte and the
+ * path ruleset it has begun on the host (landlock_host_ruleset), which the
+ * init finishes with the rules of rules= before the program runs. */
+#define INIT_RULESET 'R'
 void init_forwarded_set(sigset_t *set);
 bool init_is_forwarded(int sig);
 

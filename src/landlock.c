@@ -243,7 +243,7 @@ static int add_std_fds(int ruleset, uint64_t handled, struct strbuf *err)
 	return 0;
 }
 
-int landlock_path_ruleset(int abi, const char *rules, size_t len, struct strbuf *err)
+int landlock_host_ruleset(int abi, const char *rules, size_t len, struct strbuf *err)
 {
 	struct sv_landlock_ruleset_attr attr = { .handled_access_fs = landlock_fs_rights(abi) };
 	cleanup_fd int ruleset = -1;
@@ -254,10 +254,31 @@ int landlock_path_ruleset(int abi, const char *rules, size_t len, struct strbuf 
 	}
 	/* A kernel with a shorter attribute takes this one: the rest is 0. */
 	ruleset = create_ruleset(&attr, err);
-	if (ruleset < 0)
+	if (ruleset < 0 || add_records(ruleset, attr.handled_access_fs, rules, len, err) < 0)
 		return -1;
-	if (add_records(ruleset, attr.handled_access_fs, rules, len, err) < 0 ||
-	    add_std_fds(ruleset, attr.handled_access_fs, err) < 0)
+	return steal_fd(&ruleset);
+}
+
+int landlock_finish_ruleset(int ruleset, int abi, const char *rules, size_t len,
+			    struct strbuf *err)
+{
+	uint64_t handled = landlock_fs_rights(abi);
+
+	if (abi < LANDLOCK_PATHS_MIN_ABI) {
+		strbuf_addstr(err, "this kernel has no Landlock: cannot apply the path rules");
+		return -1;
+	}
+	if (add_records(ruleset, handled, rules, len, err) < 0 ||
+	    add_std_fds(ruleset, handled, err) < 0)
+		return -1;
+	return 0;
+}
+
+int landlock_path_ruleset(int abi, const char *rules, size_t len, struct strbuf *err)
+{
+	cleanup_fd int ruleset = landlock_host_ruleset(abi, "", 0, err);
+
+	if (ruleset < 0 || landlock_finish_ruleset(ruleset, abi, rules, len, err) < 0)
 		return -1;
 	return steal_fd(&ruleset);
 }

@@ -15,7 +15,8 @@
  * right the kernel knows and allows each path only what the plan says
  * (plan.h, "the Landlock layout"): the rules arrive as records, written
  * by landlock_rules_add() on the host and read by landlock_path_ruleset()
- * inside.
+ * inside, or, for a launch, in two halves: landlock_host_ruleset() on the
+ * host, landlock_finish_ruleset() inside.
  */
 #ifndef SV_LANDLOCK_H
 #define SV_LANDLOCK_H
@@ -55,6 +56,15 @@ void landlock_rules_add(struct strbuf *rules, enum landlock_class c, const char 
  * else that fails is an error. Returns the ruleset's fd (close-on-exec),
  * or -1 with err. */
 int landlock_path_ruleset(int abi, const char *rules, size_t len, struct strbuf *err);
+
+/* The same in two halves. On the host, while bwrap builds the mounts: a
+ * ruleset with the records whose paths name the same file on the host as
+ * inside (plan.h), opened here. Inside: the rest of the records and the
+ * rules for 0, 1 and 2, added to that ruleset. Return the ruleset's fd
+ * (close-on-exec), and 0; -1 with err. */
+int landlock_host_ruleset(int abi, const char *rules, size_t len, struct strbuf *err);
+int landlock_finish_ruleset(int ruleset, int abi, const char *rules, size_t len,
+			    struct strbuf *err);
 
 /* The file system rights the ruleset handles on a kernel with ABI abi,
  * and what class c allows before that cut (bits as in <linux/landlock.h>).

@@ -1348,6 +1348,7 @@ static int execute(struct launch *L, const char *exe)
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_strvec struct strvec bargs = STRVEC_INIT;
 	cleanup_strbuf struct strbuf rules = STRBUF_INIT;
+	cleanup_strbuf struct strbuf host_rules = STRBUF_INIT;
 	cleanup_free int *fds = NULL;
 	struct guard_record rec = { -1, NULL };
 	const struct seal_key *key;
@@ -1360,7 +1361,7 @@ static int execute(struct launch *L, const char *exe)
 	int status;
 
 	plan_to_args(&L->plan, &bargs);
-	plan_rules_data(&L->plan, &rules);
+	plan_rules_data(&L->plan, &rules, &host_rules);
 	fds = plan_fds(&L->plan, &nr_fds);
 	if (L->verbose) {
 		cleanup_strbuf struct strbuf why = STRBUF_INIT;
@@ -1381,6 +1382,7 @@ static int execute(struct launch *L, const char *exe)
 	spec = (struct run_spec){ .opts = &bargs, .fds = fds, .nr_fds = nr_fds,
 				  .argv = &L->plan.argv, .env = &L->plan.env,
 				  .rules = L->layout.layout == PLAN_LAYOUT_LANDLOCK ? &rules : NULL,
+				  .host_rules = &host_rules,
 				  .flags = L->verbose ? RUN_VERBOSE : 0, .stdio = { -1, -1, -1 },
 				  .on_stop = on_stop, .stop_data = &after,
 				  .proxy = L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL,

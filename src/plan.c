@@ -278,6 +278,7 @@ void plan_release(struct plan *p)
 	strvec_clear(&p->linked);
 	strvec_clear(&p->extra_mounts);
 	strmap_clear(&p->host_entries, host_entry_free);
+	strmap_clear(&p->host_links, NULL);
 	strmap_clear(&p->rule_set, NULL);
 	strvec_clear(&p->env);
 	strmap_clear(&p->bound, NULL);
@@ -305,7 +306,16 @@ static struct plan_op *add_op(struct plan *p, enum plan_op_type type,
 	op->dest = dest ? xstrdup(dest) : NULL;
 	op->fd = fd;
 	op->why = xstrdup(why);
+	op->host_link = false;
 	return op;
+}
+
+/* A link of the host's own at dest, or one to the host's entry at
+ * PLAN_HOST_DIR: the same file inside as on the host (plan_rules_data). */
+static void add_host_link(struct plan *p, const char *target, const char *dest, const char *why)
+{
+	add_op(p, PLAN_SYMLINK, target, dest, -1, why)->host_link = true;
+	strmap_put(&p->host_links, dest, NULL);
 }
 
 /* In the Landlock layout, a directory that shows only links (linked_dirs)
@@ -344,15 +354,17 @@ static void mark_bound(struct plan *p, const char *dest, bool dir)
 		strmap_put(&p->bound, dest, NULL);
 }
 
-/* In the Landlock layout: the program may do what c says at path. */
-static void allow(struct plan *p, enum landlock_class c, const char *path, const char *why)
+/* In the Landlock layout: the program may do what c says at path, a
+ * host's file that the plan exposes (host) or anything else. */
+static void allow_as(struct plan *p, enum landlock_class c, const char *path, const char *why,
+		     bool host)
 {
 	cleanup_free char *key = NULL;
 	struct plan_rule *r;
 
 	if (p->layout != PLAN_LAYOUT_LANDLOCK)
 		return;
-	key = xasprintf("%c%s", (char)c, path);
+	key = xasprintf("%c%c%s", host ? 'h' : 'i', (char)c, path);
 	if (!strmap_put(&p->rule_set, key, NULL))
 		return;
 	if (p->nr_rules == p->alloc_rules) {
@@ -363,6 +375,12 @@ static void allow(struct plan *p, enum landlock_class c, const char *path, const
 	r->access = c;
 	r->path = xstrdup(path);
 	r->why = xstrdup(why);
+	r->host = host;
+}
+
+static void allow(struct plan *p, enum landlock_class c, const char *path, const char *why)
+{
+	allow_as(p, c, path, why, false);
 }
 
 /* A file written for the sandbox: len bytes of data, NULs allowed;
@@ -407,7 +425,7 @@ static void link_entry(struct plan *p, const char *dest, bool dir, const char *w
 		add_op(p, PLAN_RO_BIND, parent, host_dir, -1, host_why);
 		mark_bound(p, host_dir, true);
 	}
-	add_op(p, PLAN_SYMLINK, target, dest, -1, why);
+	add_host_link(p, target, dest, why);
 	mark_bound(p, dest, dir);
 }
 
@@ -503,7 +521,7 @@ restart:
 				cleanup_free char *link_why = strcmp(cur.buf, path) ?
 					xasprintf("on the way to %s: %s", path, why) : xstrdup(why);
 
-				add_op(p, PLAN_SYMLINK, target, cur.buf, -1, link_why);
+				add_host_link(p, target, cur.buf, link_why);
 				mark_bound(p, cur.buf, false);
 			}
 			if (target[0] != '/') {
@@ -524,7 +542,7 @@ restart:
 	}
 	if (!cur.len)
 		return;
-	allow(p, LANDLOCK_READ, path, why);	/* it is there */
+	allow_as(p, LANDLOCK_READ, path, why, true);	/* it is there */
 	if (is_covered(p, cur.buf))
 		return;
 	add_op(p, PLAN_RO_BIND, cur.buf, cur.buf, -1, why);
@@ -564,7 +582,7 @@ static void mount_system_trees(struct plan *p)
 
 			if (!target)
 				continue;
-			add_op(p, PLAN_SYMLINK, target, root, -1, "a link into the trees below, as on the host");
+			add_host_link(p, target, root, "a link into the trees below, as on the host");
 			mark_bound(p, root, false);
 		} else if (S_ISDIR(st.st_mode)) {
 			add_op(p, PLAN_RO_BIND, root, root, -1, "mounted whole, read-only: the landlock "
@@ -1157,12 +1175,67 @@ void plan_explain(const struct plan *p, struct strbuf *out)
 				    "option", p->extra.v[i]);
 }
 
-void plan_rules_data(const struct plan *p, struct strbuf *out)
+/* Does path name inside what it names on the host? The last of the
+ * plan's mounts that holds it must mirror the host (plan_rules_data). */
+static bool mirrors_host(const struct plan *p, const char *path)
+{
+	const struct plan_op *last = NULL;
+	size_t i;
+
+	for (i = 0; i < p->extra_mounts.nr; i++)
+		if (path_is_under(path, p->extra_mounts.v[i]))
+			return false;
+	for (i = 0; i < p->nr; i++) {
+		const struct plan_op *op = &p->ops[i];
+
+		if (op->type != PLAN_CHDIR && op->type != PLAN_REMOUNT_RO &&
+		    op->type != PLAN_SETENV && op->dest && path_is_under(path, op->dest))
+			last = op;
+	}
+	if (!last)
+		return false;
+	switch (last->type) {
+	case PLAN_RO_BIND:
+	case PLAN_RO_BIND_TRY:
+		return !strcmp(last->src, last->dest);
+	case PLAN_SYMLINK:
+		return last->host_link;
+	case PLAN_RO_BIND_FD: {
+		/* A directory of links the host keeps (view.h): through one of
+		 * the host's links in it. */
+		size_t n = strlen(last->dest);
+		cleanup_free char *entry = NULL;
+
+		if (path[n] != '/' || strvec_find(&p->linked, last->dest) < 0)
+			return false;
+		entry = xstrndup(path, n + 1 + strcspn(path + n + 1, "/"));
+		return strmap_get(&p->host_links, entry) != NULL;
+	}
+	case PLAN_TMPFS:
+	case PLAN_PROC:
+	case PLAN_DEV:
+	case PLAN_BIND:
+	case PLAN_BIND_FD:
+	case PLAN_DEV_BIND:
+	case PLAN_DATA:
+	case PLAN_SETENV:
+	case PLAN_CHDIR:
+	case PLAN_REMOUNT_RO:
+	default:
+		return false;
+	}
+}
+
+void plan_rules_data(const struct plan *p, struct strbuf *out, struct strbuf *host)
 {
 	size_t i;
 
-	for (i = 0; i < p->nr_rules; i++)
-		landlock_rules_add(out, p->rules[i].access, p->rules[i].path);
+	for (i = 0; i < p->nr_rules; i++) {
+		const struct plan_rule *r = &p->rules[i];
+		bool there = host && r->host && mirrors_host(p, r->path);
+
+		landlock_rules_add(there ? host : out, r->access, r->path);
+	}
 }
 
 /* ---- Directories of links that the host keeps (view.h) ---- */

@@ -99,6 +99,7 @@ struct plan_rule {
 	enum landlock_class access;
 	char *path;
 	char *why;           /* for VERBOSE */
+	bool host;           /* a host path the plan mirrors (plan_rules_data) */
 };
 
 struct plan_op {
@@ -108,6 +109,8 @@ struct plan_op {
 	char *dest;
 	int fd;
 	char *why;           /* for VERBOSE: why the sandbox has this */
+	bool host_link;      /* PLAN_SYMLINK: the host's own link at dest, or
+				one to the host's entry at PLAN_HOST_DIR */
 };
 
 struct plan {
@@ -120,6 +123,7 @@ struct plan {
 	struct strvec extra_mounts; /* where the caller's options mount */
 	struct strmap rule_set;  /* CLASS PATH of each rule, once */
 	struct strmap host_entries; /* host paths looked up (plan.c) */
+	struct strmap host_links; /* where a link of the host's or to it is */
 	struct strvec env;       /* bwrap's own environment */
 	struct strmap bound;     /* destinations mounted or linked so far */
 	struct strvec bound_dirs;/* those that are directories */
@@ -195,8 +199,15 @@ int *plan_fds(const struct plan *p, size_t *nr);
  * values). */
 void plan_explain(const struct plan *p, struct strbuf *out);
 /* The path rules as the sandbox's init reads them (landlock.h); empty in
- * the per-file layout. */
-void plan_rules_data(const struct plan *p, struct strbuf *out);
+ * the per-file layout. With host non-NULL, the rules whose path names the
+ * same file on the host as inside go there instead, for the launcher to
+ * open while bwrap builds the mounts: those of the host's files the plan
+ * exposes (plan_expose) whose path inside lies in a mount that mirrors the
+ * host (a read-only bind of the same path, a link of the host's, an entry
+ * of a directory that shows links), and in none of the caller's mounts.
+ * Everything else (/proc, /dev, /tmp, written files, the project, the
+ * venv, its home and cache, the caller's mounts) is opened inside. */
+void plan_rules_data(const struct plan *p, struct strbuf *out, struct strbuf *host);
 
 /* A directory that shows only links (rule 9), as a directory the host
  * keeps and bwrap binds whole (view.h), instead of a tmpfs that bwrap

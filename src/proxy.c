@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "util.h"
 
 #ifndef SYS_pidfd_open
@@ -95,13 +96,6 @@ static int listen_on(int family, struct strbuf *err)
 
 int proxy_hand_listeners(int sock, struct strbuf *err)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} ctl;
-	struct msghdr msg;
-	struct cmsghdr *cm;
-	struct iovec iov = { (void *)"L", 1 };
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 	int fds[2], n = 0, e;
 
@@ -116,18 +110,7 @@ int proxy_hand_listeners(int sock, struct strbuf *err)
 	fds[n] = listen_on(AF_INET6, &ignored);
 	if (fds[n] >= 0)
 		n++;
-	memset(&msg, 0, sizeof(msg));
-	memset(&ctl, 0, sizeof(ctl));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, (size_t)n * sizeof(int));
-	e = sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? errno : 0;
+	e = fs_send_fds(sock, 'L', fds, (size_t)n) < 0 ? errno : 0;
 	while (n > 0)
 		close(fds[--n]);
 	if (e) {
@@ -1105,42 +1088,22 @@ static bool is_listener(int fd)
 static int on_listeners(struct evloop *l, int fd, uint32_t events, void *data, struct strbuf *err)
 {
 	struct proxy *px = data;
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-	} ctl;
-	struct msghdr msg;
-	struct cmsghdr *cm;
+	int fds[FS_FDS_MAX];
+	size_t i, nfd = 0;
 	char byte;
-	struct iovec iov = { &byte, 1 };
-	ssize_t n;
 
 	(void)events;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (fs_recv_fds(fd, MSG_DONTWAIT, &byte, fds, &nfd) < 0 &&
+	    (errno == EAGAIN || errno == EINTR))
 		return 0;
-	for (cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		size_t i, nfd;
-		int fds[4];
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+	for (i = 0; i < nfd; i++) {
+		if (px->nr_listeners < ARRAY_SIZE(px->listeners) && is_listener(fds[i]) &&
+		    fcntl(fds[i], F_SETFL, O_NONBLOCK) == 0 &&
+		    evloop_add(l, fds[i], EPOLLIN, on_accept, px, err) == 0) {
+			px->listeners[px->nr_listeners++] = fds[i];
 			continue;
-		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
-		for (i = 0; i < nfd; i++) {
-			if (px->nr_listeners < ARRAY_SIZE(px->listeners) && is_listener(fds[i]) &&
-			    fcntl(fds[i], F_SETFL, O_NONBLOCK) == 0 &&
-			    evloop_add(l, fds[i], EPOLLIN, on_accept, px, err) == 0) {
-				px->listeners[px->nr_listeners++] = fds[i];
-				continue;
-			}
-			close(fds[i]);
 		}
+		close(fds[i]);
 	}
 	/* One message, or the end: the socketpair has done its work. */
 	px->max_conns = conn_limit();

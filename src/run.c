@@ -511,6 +511,22 @@ static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 	return 0;
 }
 
+/* The path ruleset begun with the rules that name the host's files, to
+ * the init (INIT_RULESET). */
+static int send_host_rules(int chan, int abi, const struct strbuf *rules, struct strbuf *err)
+{
+	cleanup_fd int fd = landlock_host_ruleset(abi, rules ? rules->buf : "",
+						  rules ? rules->len : 0, err);
+
+	if (fd < 0)
+		return -1;
+	if (fs_send_fds(chan, INIT_RULESET, &fd, 1) < 0) {
+		strbuf_addf(err, "cannot hand the landlock rules to the sandbox: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* bwrap's options plus the init's own; the data for --args. */
 static void init_options(const struct run_spec *spec, int info_wr, int exe_fd,
 			 struct strvec *all)
@@ -671,6 +687,14 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	close_fd(&px_theirs);
 	close_fd(&rules_fd);
 	close_fd(&ruleset);
+	/* While bwrap builds the mounts: the rules that name the host's
+	 * files, opened here (landlock.h); the init waits for them. */
+	if (spec->rules && send_host_rules(chan, abi, spec->host_rules, err) < 0) {
+		kill(w.bwrap, SIGKILL);
+		while (waitpid(w.bwrap, &w.status, 0) < 0 && errno == EINTR)
+			;
+		goto out;
+	}
 	if (pty_start(&pty, &loop, err) < 0) {
 		kill(w.bwrap, SIGKILL);
 		while (waitpid(w.bwrap, &w.status, 0) < 0 && errno == EINTR)

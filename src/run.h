@@ -38,6 +38,9 @@ struct run_spec {
 	const struct strvec *argv;   /* the program and its arguments */
 	const struct strvec *env;    /* bwrap's environment */
 	const struct strbuf *rules;  /* the init's path rules (landlock.h), or NULL */
+	/* With rules: those the launcher opens on the host while bwrap
+	 * builds the mounts (plan_rules_data), or NULL for none. */
+	const struct strbuf *host_rules;
 	unsigned int flags;          /* enum run_flags */
 	int stdio[3];                /* bwrap's 0, 1, 2; -1: the launcher's */
 	/* When the whole sandbox has stopped (Ctrl-Z), before the launcher

@@ -283,40 +283,67 @@ else
 fi
 
 # --- the init's handoff (src/init.h) ---------------------------------------------------
-# The rules reach the init in a sealed memory file; one it could change
-# is refused, a malformed one stops the start, and the program runs
-# confined to the rules given.
+# The rules reach the init in two halves: a ruleset the launcher began on
+# the host, the first message on the channel, and the rest in a sealed
+# memory file. A memory file it could change is refused, a malformed rule
+# stops the start, no ruleset on the channel stops the start, and the
+# program runs confined to both halves.
 if [ -n "$landlock" ]; then
-	init_run() {   # init_run SEAL(0|1) RULES-AS-PYTHON-BYTES PROGRAM...
+	init_run() {   # init_run SEAL(0|1) RULES HOST(ruleset PATH|none|pipe|gone) PROGRAM...
 		"$SV_PYTHON" - "$SV" "$@" <<'PY'
-import fcntl, os, subprocess, sys
-sv, seal, rules, prog = sys.argv[1], sys.argv[2] == "1", eval(sys.argv[3]), sys.argv[4:]
+import ctypes, fcntl, os, socket, struct, subprocess, sys
+sv, seal, rules, host, prog = sys.argv[1], sys.argv[2] == "1", eval(sys.argv[3]), sys.argv[4], sys.argv[5:]
+if host == "ruleset":
+    host, prog = (host, prog[0]), prog[1:]
 fd = os.memfd_create("rules", os.MFD_ALLOW_SEALING)
 os.write(fd, rules)
 os.lseek(fd, 0, 0)
 if seal:
     fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK |
                 fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
-import socket
 chan, mine = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+if isinstance(host, tuple):
+    # What landlock_host_ruleset makes: every right of the kernel's ABI
+    # handled, and read and execute below one path.
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = libc.syscall(444, None, 0, 1)
+    handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0) | \
+        (1 << 15 if abi >= 5 else 0)
+    attr = struct.pack("QQQ", handled, 0, 0)
+    rs = libc.syscall(444, ctypes.c_char_p(attr), 8, 0)
+    pfd = os.open(host[1], os.O_PATH)
+    rule = struct.pack("=Qi", (1 << 0) | (1 << 2) | (1 << 3), pfd)
+    assert rs >= 0 and libc.syscall(445, rs, 1, ctypes.c_char_p(rule), 0) == 0
+    mine.sendmsg([b"R"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i", rs))])
+elif host == "pipe":
+    r_, w_ = os.pipe()
+    mine.sendmsg([b"R"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i", r_))])
+elif host == "gone":
+    mine.close()
 r = subprocess.run([sv, "--init", "0", str(chan.fileno()), "rules=%d" % fd, "--"] + prog,
-                   pass_fds=(chan.fileno(), fd), capture_output=True, text=True)
+                   pass_fds=(chan.fileno(), fd), capture_output=True, text=True, timeout=20)
 print(r.returncode, (r.stdout + r.stderr).strip().replace("\n", " | "))
 PY
 	}
-	readable='b"r/usr\0r/lib\0r/lib64\0r/etc/ld.so.cache\0"'
-	out=$(init_run 1 "$readable" /usr/bin/cat /etc/hostname)
+	readable='b"r/lib\0r/lib64\0r/etc/ld.so.cache\0"'
+	out=$(init_run 1 "$readable" ruleset /usr /usr/bin/cat /etc/hostname)
 	like "$out" "^1 .*Permission denied" "init: the program runs confined to the rules (cat /etc/hostname refused)"
-	out=$(init_run 1 "$readable" /usr/bin/true)
-	is "$out" "0 " "... and what they allow runs"
-	out=$(init_run 0 "$readable" /usr/bin/true)
+	out=$(init_run 1 "$readable" ruleset /usr /usr/bin/true)
+	is "$out" "0 " "... and what both halves allow runs (/usr from the host's half)"
+	out=$(init_run 1 "$readable" ruleset /etc /usr/bin/true)
+	like "$out" "^126 " "... and what neither allows does not run (/usr left out of both)"
+	out=$(init_run 0 "$readable" ruleset /usr /usr/bin/true)
 	like "$out" "^127 .*not in a sealed memory file" "init: rules in a memory file that is not sealed are refused"
-	out=$(init_run 1 'b"x/usr\0"' /usr/bin/true)
+	out=$(init_run 1 'b"x/usr\0"' ruleset /usr /usr/bin/true)
 	like "$out" "^127 .*malformed landlock rule" "init: a malformed rule stops the start"
-	out=$(init_run 1 'b"r/usr"' /usr/bin/true)
+	out=$(init_run 1 'b"r/usr"' ruleset /usr /usr/bin/true)
 	like "$out" "^127 .*malformed landlock rule" "init: a rule without its end stops the start"
+	out=$(init_run 1 "$readable" pipe /usr/bin/true)
+	like "$out" "^127 .*sent no landlock ruleset" "init: a descriptor on the channel that is no ruleset stops the start"
+	out=$(init_run 1 "$readable" gone /usr/bin/true)
+	like "$out" "^127 .*launcher is gone" "init: a channel closed before the ruleset stops the start"
 else
-	for n in 1 2 3 4 5; do skip "the init's handoff: no Landlock path rules in this layout"; done
+	for n in 1 2 3 4 5 6 7 8; do skip "the init's handoff: no Landlock path rules in this layout"; done
 fi
 
 # --- a base Python kept in a home (pyenv) ------------------------------------------

@@ -324,6 +324,61 @@ static long find_arg_pair(const struct strvec *args, const char *opt, const char
 	return -1;
 }
 
+/* The records in data: all of them, or whether one has path. */
+static size_t count_records(const struct strbuf *data, const char *path)
+{
+	size_t n = 0, off = 0;
+
+	while (off < data->len) {
+		const char *rec = data->buf + off + 1;
+
+		if (!path || !strcmp(rec, path))
+			n++;
+		off += strlen(rec) + 2;
+	}
+	return n;
+}
+
+/* The host half (plan_rules_data): only files the plan exposes, in mounts
+ * that mirror the host; the sandbox's own places stay the init's. */
+static void test_host_half(const struct plan *p, const char *mode, bool usr_is_callers)
+{
+	static const char *const inside[] = { "/proc", "/dev", "/tmp", "/var/tmp", "/etc",
+					      "/usr/bin", "/etc/passwd", "/etc/group", "/p",
+					      "/p/.venv", "/p/.venv/home", "/p/.venv/cache" };
+	cleanup_strbuf struct strbuf in = STRBUF_INIT;
+	cleanup_strbuf struct strbuf host = STRBUF_INIT;
+	size_t i, stray = 0, usr = 0, off = 0;
+
+	plan_rules_data(p, &in, &host);
+	ok(count_records(&in, NULL) + count_records(&host, NULL) == p->nr_rules,
+	   "landlock %s: each rule in one half", mode);
+	for (i = 0; i < ARRAY_SIZE(inside); i++)
+		if (count_records(&host, inside[i])) {
+			stray++;
+			printf("#   opened on the host: %s\n", inside[i]);
+		}
+	ok(!stray, "landlock %s: /proc, /dev, /tmp, the links' directories, the written files, "
+	   "the project and the venv's places are opened inside", mode);
+	while (off < host.len) {
+		const char *rec = host.buf + off + 1;
+		const struct plan_rule *r = find_rule(p, rec);
+
+		if (!r || !r->host)
+			stray++;
+		if (str_has_prefix(rec, "/usr/"))
+			usr++;
+		off += strlen(rec) + 2;
+	}
+	ok(!stray, "landlock %s: the host half holds exposed files only", mode);
+	if (usr_is_callers)
+		ok(usr == 0 && count_records(&in, "/usr/bin/python3.11"),
+		   "landlock %s: nothing below a caller's mount is opened on the host", mode);
+	else
+		ok(usr > 0 || !exists("/usr/bin/env"), "landlock %s: the files of /usr are opened "
+		   "on the host", mode);
+}
+
 static void test_landlock(bool pip)
 {
 	static const char *const private[] = { "/home", "/root", "/run/user", "/var" };
@@ -374,9 +429,12 @@ static void test_landlock(bool pip)
 	ok(find_arg_pair(&args, "--remount-ro", "/etc") > strvec_find(&args, "per-launch") &&
 	   find_arg_pair(&args, "--remount-ro", "/usr/bin") > strvec_find(&args, "per-launch"),
 	   "landlock %s: the links made read-only after the caller's options", mode);
-	plan_rules_data(&f.plan, &data);
+	plan_rules_data(&f.plan, &data, NULL);
 	ok(data.len > 3 && !memcmp(data.buf, "p/proc", 7), "landlock %s: the rules' records, "
 	   "class then path, each ending in NUL", mode);
+	ok(count_records(&data, NULL) == f.plan.nr_rules, "landlock %s: without a host half, every "
+	   "rule is the init's", mode);
+	test_host_half(&f.plan, mode, false);
 	fixture_release(&f);
 }
 
@@ -393,6 +451,7 @@ static void test_landlock_extra(void)
 	plan_to_args(&f.plan, &args);
 	ok(rule_is(&f.plan, "/usr", LANDLOCK_READ) && find_arg_pair(&args, "--remount-ro", "/usr/bin") < 0,
 	   "landlock: the caller's --ro-bind /usr /usr is allowed, and covers the links in /usr/bin");
+	test_host_half(&f.plan, "caller's /usr", true);
 	fixture_release(&f);
 	strvec_clear(&args);
 
