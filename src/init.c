@@ -45,10 +45,12 @@
  *     takes no stop signal from inside.
  *  10. Path rules (init.h, rules=): when the launcher hands them over, the
  *      program starts inside a Landlock domain built from exactly those
- *      rules (landlock.h). The init reads them before anything of the
- *      sandbox runs, from a memory file sealed against every change (one
- *      that is not is refused), and closes it; a rule or a confinement that
- *      fails stops the launch: the program never runs unconfined.
+ *      rules (landlock.h): the ruleset the launcher began on the host, the
+ *      first message on the channel (one that is not a Landlock ruleset,
+ *      or none, is refused), finished with the rules of a memory file
+ *      sealed against every change (one that is not is refused), read and
+ *      closed before anything of the sandbox runs. A rule or a confinement
+ *      that fails stops the launch: the program never runs unconfined.
  */
 #include "init.h"
 

@@ -71,11 +71,14 @@
  * 11. The proxy's socketpair: its sandbox end reaches the init only, which
  *     hands the listeners over on it and closes it before the program
  *     starts; the launcher's end never leaves the launcher.
- * 12. The Landlock layout's path rules (plan.h) reach the init in a memory
- *     file sealed against every change, named on the init's command line
- *     (rules=) and read and closed by it before the program runs (init.h):
- *     nothing of the sandbox can change them. The launcher never enters
- *     that domain either.
+ * 12. The Landlock layout's path rules (plan.h) reach the init in two
+ *     halves: those that name the host's own files, opened by the launcher
+ *     right after bwrap starts (while it builds the mounts) into a ruleset
+ *     sent as the first message on the channel (INIT_RULESET); the rest in
+ *     a memory file sealed against every change, named on the init's
+ *     command line (rules=). The init finishes the ruleset with them before
+ *     the program runs (init.h): nothing of the sandbox can change them.
+ *     The launcher never enters that domain either.
  */
 #include "run.h"
 
