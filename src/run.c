@@ -523,7 +523,9 @@ static int send_host_rules(int chan, int abi, const struct strbuf *rules, struct
 
 	if (fd < 0)
 		return -1;
-	if (fs_send_fds(chan, INIT_RULESET, &fd, 1) < 0) {
+	/* A sandbox already gone (bwrap failed, and says why): its end is
+	 * reported as any other. */
+	if (fs_send_fds(chan, INIT_RULESET, &fd, 1) < 0 && errno != EPIPE && errno != ECONNRESET) {
 		strbuf_addf(err, "cannot hand the landlock rules to the sandbox: %s", strerror(errno));
 		return -1;
 	}

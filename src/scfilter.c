@@ -452,8 +452,10 @@ static const char *const startup_calls[] = {
 	"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "clone", "wait4", "kill",
 	"getpid", "exit", "exit_group", "close_range", "fcntl", "signalfd4", "poll",
 	"ppoll", "getdents64", "prctl", "setpgid", "getpgid",
-	/* The init's path domain (landlock.h). */
+	/* The init's path domain (landlock.h): the host's half on the
+	 * channel, checked by its name in /proc/self/fd. */
 	"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
+	"recvmsg", "readlinkat",
 };
 
 static bool is_startup_call(const char *name)
