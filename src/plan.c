@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -306,7 +307,6 @@ static struct plan_op *add_op(struct plan *p, enum plan_op_type type,
 	op->dest = dest ? xstrdup(dest) : NULL;
 	op->fd = fd;
 	op->why = xstrdup(why);
-	op->host_link = false;
 	return op;
 }
 
@@ -314,7 +314,7 @@ static struct plan_op *add_op(struct plan *p, enum plan_op_type type,
  * PLAN_HOST_DIR: the same file inside as on the host (plan_rules_data). */
 static void add_host_link(struct plan *p, const char *target, const char *dest, const char *why)
 {
-	add_op(p, PLAN_SYMLINK, target, dest, -1, why)->host_link = true;
+	add_op(p, PLAN_SYMLINK, target, dest, -1, why);
 	strmap_put(&p->host_links, dest, NULL);
 }
 
@@ -361,12 +361,18 @@ static void allow_as(struct plan *p, enum landlock_class c, const char *path, co
 {
 	cleanup_free char *key = NULL;
 	struct plan_rule *r;
+	void **slot;
 
 	if (p->layout != PLAN_LAYOUT_LANDLOCK)
 		return;
-	key = xasprintf("%c%c%s", host ? 'h' : 'i', (char)c, path);
-	if (!strmap_put(&p->rule_set, key, NULL))
+	key = xasprintf("%c%s", (char)c, path);
+	slot = strmap_get(&p->rule_set, key);
+	if (slot) {
+		/* Once; opened inside when anything asks so. */
+		p->rules[(size_t)(uintptr_t)*slot].host &= host;
 		return;
+	}
+	strmap_put(&p->rule_set, key, (void *)(uintptr_t)p->nr_rules);
 	if (p->nr_rules == p->alloc_rules) {
 		p->alloc_rules = p->alloc_rules ? p->alloc_rules * 2 : 64;
 		p->rules = xrealloc(p->rules, p->alloc_rules * sizeof(*p->rules));
@@ -1199,7 +1205,7 @@ static bool mirrors_host(const struct plan *p, const char *path)
 	case PLAN_RO_BIND_TRY:
 		return !strcmp(last->src, last->dest);
 	case PLAN_SYMLINK:
-		return last->host_link;
+		return strmap_get(&p->host_links, last->dest) != NULL;
 	case PLAN_RO_BIND_FD: {
 		/* A directory of links the host keeps (view.h): through one of
 		 * the host's links in it. */

@@ -109,8 +109,6 @@ struct plan_op {
 	char *dest;
 	int fd;
 	char *why;           /* for VERBOSE: why the sandbox has this */
-	bool host_link;      /* PLAN_SYMLINK: the host's own link at dest, or
-				one to the host's entry at PLAN_HOST_DIR */
 };
 
 struct plan {
