@@ -427,29 +427,39 @@ static void own_group(void)
 		tcsetpgrp(tty, getpid());
 }
 
-/* In the program's process: its session, dispositions, mask and loader
- * variables, the path domain (ruleset -1: none), then exec. */
-static void exec_program(char **argv, char **loader_env, int n_loader, uint64_t ignored,
-			 int ruleset)
+/* In the program's process, a vfork child of the init's (its memory, its
+ * stack, until the exec): its process group, dispositions and mask, the
+ * path domain (ruleset -1: none), then exec. Nothing here allocates or
+ * touches stdio; the loader variables are in the environment already. */
+static void exec_program(char **argv, uint64_t ignored, int ruleset)
 {
 	sigset_t empty;
 
 	own_group();
-
-	if (put_loader_env(loader_env, n_loader) < 0) {
-		fprintf(stderr, PROG ": cannot set the program's loader variables\n");
-		_exit(127);
-	}
 	set_program_dispositions(ignored);
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
 	if (ruleset >= 0 && (landlock_restrict(ruleset) < 0 || close(ruleset) < 0)) {
-		fprintf(stderr, PROG ": cannot enter the landlock domain: %s\n", strerror(errno));
+		dprintf(STDERR_FILENO, PROG ": cannot enter the landlock domain: %s\n",
+			strerror(errno));
 		_exit(127);
 	}
 	execvp(argv[0], argv);
-	fprintf(stderr, PROG ": cannot run '%s': %s\n", argv[0], strerror(errno));
+	dprintf(STDERR_FILENO, PROG ": cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* The program's process: it shares the init's memory until its exec, and
+ * the init waits for that anyway (no copy of the page tables). No handler
+ * of the init's can run in it: the signals that have one stay blocked
+ * until exec_program has set them back. */
+static pid_t start_program(char **argv, uint64_t ignored, int ruleset)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		exec_program(argv, ignored, ruleset);
+	return pid;
 }
 
 /* ---- stopping the whole sandbox (rule 4) ---- */
@@ -706,17 +716,21 @@ int init_main(int argc, char **argv)
 		fprintf(stderr, PROG ": cannot block signals: %s\n", strerror(errno));
 		return 127;
 	}
-	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		fprintf(stderr, PROG ": cannot start '%s': %s\n", argv[3], strerror(errno));
+	/* The init execs nothing itself: the loader variables can go into its
+	 * environment now, for the program's exec alone. */
+	if (put_loader_env(loader_env, n_loader) < 0) {
+		fprintf(stderr, PROG ": cannot set the program's loader variables\n");
 		free_loader_env(loader_env);
 		return 127;
 	}
-	if (child == 0)
-		exec_program(argv + 3, loader_env, n_loader, ignored, ruleset);
+	free_loader_env(loader_env);
+	fflush(NULL);
+	child = start_program(argv + 3, ignored, ruleset);
+	if (child < 0) {
+		fprintf(stderr, PROG ": cannot start '%s': %s\n", argv[3], strerror(errno));
+		return 127;
+	}
 	if (ruleset >= 0)
 		close(ruleset);
-	free_loader_env(loader_env);
 	return supervise(child, sfd, chan);
 }
