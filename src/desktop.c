@@ -286,7 +286,7 @@ static void gather_xauth(struct desktop *d, const char *const *envp, unsigned di
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_free char *path = NULL;
 	const char *xa = env_lookup(envp, "XAUTHORITY"), *home = env_lookup(envp, "HOME");
-	struct passwd *pw = getpwuid(getuid());
+	const struct passwd *pw = user_entry(getuid());
 	cleanup_fd int fd = -1;
 	struct stat st;
 	char host[256];

@@ -89,6 +89,9 @@ struct launch {
 	struct links *links;           /* the link service, or NULL */
 	int views[8];                  /* view.h: bound in place of link tmpfses */
 	size_t nr_views;
+	struct lookups lookups;        /* the plan's, kept in the venv's state */
+	bool lookups_taken;            /* from the last launch: */
+	size_t lookups_dirs;           /* so many directories checked */
 	struct plan_input in;
 	struct plan plan;
 };
@@ -144,6 +147,7 @@ static void launch_release(struct launch *L)
 	free(L->binds);
 	strvec_clear(&L->bind_paths);
 	strvec_clear(&L->reach);
+	lookups_release(&L->lookups);
 	free(L->real);
 	free(L->pip_cache);
 	free(L->cwd);
@@ -349,7 +353,7 @@ static void synth_passwd(struct strbuf *passwd, struct strbuf *group, const char
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
-	struct passwd *pw = getpwuid(uid);
+	const struct passwd *pw = user_entry(uid);
 	struct group *gr = getgrgid(gid);
 	const char *user = pw && !str_has_control(pw->pw_name) && !strchr(pw->pw_name, ':') ?
 			   pw->pw_name : "user";
@@ -536,7 +540,7 @@ static void gather(struct launch *L, const char *const *args)
 	L->pip = L->in.entry && pip_is_launch(L->name, args);
 	if (L->pip) {
 		const char *h = getenv("HOME");
-		struct passwd *pw = getpwuid(getuid());
+		const struct passwd *pw = user_entry(getuid());
 
 		pip_config_gather((const char *const *)environ, h && h[0] == '/' ? h :
 				  pw ? pw->pw_dir : NULL, &L->pipconf);
@@ -556,7 +560,7 @@ static void gather(struct launch *L, const char *const *args)
 		     "(namespaces, the kernel keyring, set-user-ID bits and the rest are open)");
 	if (env_flag("SANDBOX_USE_PIP_CACHE")) {
 		const char *h = getenv("HOME");
-		struct passwd *pw = getpwuid(getuid());
+		const struct passwd *pw = user_entry(getuid());
 		cleanup_free char *dir = xasprintf("%s/.cache/pip", h && h[0] == '/' ? h :
 						   pw ? pw->pw_dir : "/nonexistent");
 
@@ -1248,6 +1252,42 @@ static void use_views(struct launch *L)
 	}
 }
 
+/* The host's paths the last plan looked up (lookups.h), when this caller
+ * keeps the venv's state: the plan takes them if nothing changed since. */
+static void load_lookups(struct launch *L)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	if (!own_state(L))
+		return;
+	lookups_init(&L->lookups, true);
+	L->in.lookups = &L->lookups;
+	if (venv_read_sealed(L->v, STATE_LOOKUPS, STATE_MAX_BYTES, &text, &err) < 0) {
+		if (L->verbose && errno != ENOENT)
+			warn("looking up the host's paths again: %s", err.buf);
+		return;
+	}
+	if (lookups_load(&L->lookups, text.buf, text.len, &err) < 0) {
+		if (L->verbose)
+			warn("looking up the host's paths again: %s", err.buf);
+		return;
+	}
+	L->lookups_taken = true;
+	L->lookups_dirs = L->lookups.nr_dirs;
+}
+
+/* And what this plan looked up anew, for the next launch. A state that
+ * cannot be written is no error: the next plan looks up again. */
+static void keep_lookups(struct launch *L)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	if (L->in.lookups && lookups_format(&L->lookups, &text) == 0)
+		venv_write_sealed(L->v, STATE_LOOKUPS, &text, &err);
+}
+
 static void build_plan(struct launch *L, const char *const *args)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
@@ -1279,8 +1319,10 @@ static void build_plan(struct launch *L, const char *const *args)
 	L->in.desktop = &L->desktop;
 	L->in.links_socket = L->links ? links_socket_path(L->links) : NULL;
 	L->in.layout = L->layout.layout;
+	load_lookups(L);
 	if (plan_build(&L->plan, &L->in, &err) < 0)
 		die("%s", err.buf);
+	keep_lookups(L);
 	use_views(L);
 	say_outside(L, args);
 	for (i = 0; i < L->plan.notes.nr; i++)
@@ -1370,6 +1412,9 @@ static int execute(struct launch *L, const char *exe)
 		strbuf_addstr(&why, PROG ": ");
 		launch_describe_layout(&L->layout, &why);
 		strbuf_addch(&why, '\n');
+		if (L->lookups_taken)
+			strbuf_addf(&why, PROG ": the host's paths: as the last launch found them "
+				    "(%zu directories unchanged since)\n", L->lookups_dirs);
 		fputs(why.buf, stderr);
 	}
 	guard_start(&guard, L->proj, &L->git_targets);

@@ -226,23 +226,6 @@ bool plan_proxy_has_credentials(const char *value)
 	return memchr(auth, '@', n) != NULL;
 }
 
-/* What a host path is (plan.c, host_entry()): the directories and links on
- * the way to another path are looked up once per plan, since many share
- * them (/lib, /usr/lib/x86_64-linux-gnu); last components each time. */
-struct host_entry {
-	mode_t mode;
-	char *target;        /* a symlink's */
-};
-
-static void host_entry_free(void *v)
-{
-	struct host_entry *h = v;
-
-	if (h)
-		free(h->target);
-	free(h);
-}
-
 void plan_init(struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -254,6 +237,8 @@ void plan_init(struct plan *p)
 	strvec_init(&p->quiet);
 	strvec_init(&p->linked);
 	strvec_init(&p->extra_mounts);
+	lookups_init(&p->own_lookups, false);
+	p->lookups = &p->own_lookups;
 	p->seccomp_fd = -1;
 }
 
@@ -278,7 +263,7 @@ void plan_release(struct plan *p)
 	free(p->rules);
 	strvec_clear(&p->linked);
 	strvec_clear(&p->extra_mounts);
-	strmap_clear(&p->host_entries, host_entry_free);
+	lookups_release(&p->own_lookups);
 	strmap_clear(&p->host_links, NULL);
 	strmap_clear(&p->rule_set, NULL);
 	strvec_clear(&p->env);
@@ -435,42 +420,6 @@ static void link_entry(struct plan *p, const char *dest, bool dir, const char *w
 	mark_bound(p, dest, dir);
 }
 
-static void host_entry_release(struct host_entry *h)
-{
-	FREE_AND_NULL(h->target);
-}
-#define cleanup_host_entry __attribute__((cleanup(host_entry_release)))
-
-/* lstat, and readlink for a symlink, into h: -1 when path is not there. */
-static int host_lookup(const char *path, struct host_entry *h)
-{
-	struct stat st;
-
-	host_entry_release(h);
-	if (lstat(path, &st) < 0 || (S_ISLNK(st.st_mode) && !(h->target = fs_readlink_at(AT_FDCWD, path))))
-		return -1;
-	h->mode = st.st_mode;
-	return 0;
-}
-
-static const struct host_entry *host_entry(struct plan *p, const char *path, bool on_the_way,
-					   struct host_entry *last)
-{
-	struct host_entry *h;
-	void **slot;
-
-	if (!on_the_way)
-		return host_lookup(path, last) < 0 ? NULL : last;
-	slot = strmap_get(&p->host_entries, path);
-	if (slot)
-		return *slot;
-	h = xcalloc(1, sizeof(*h));
-	if (host_lookup(path, h) < 0)
-		FREE_AND_NULL(h);
-	strmap_put(&p->host_entries, path, h);
-	return h;
-}
-
 /* plan_expose, and for the base Python's own files (EXPOSE_REAL) a bind
  * of their own even in a directory that shows links: their real path is
  * where Python finds its prefix, and what a venv made inside records. */
@@ -480,8 +429,8 @@ static void expose(struct plan *p, const char *path, const char *why, unsigned f
 {
 	cleanup_strbuf struct strbuf todo = STRBUF_INIT;
 	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
-	const struct host_entry *h = NULL;
-	struct host_entry last cleanup_host_entry = { 0, NULL };
+	const char *target = NULL;
+	mode_t type = 0;
 	unsigned hops = 0;
 	const char *s;
 
@@ -515,10 +464,9 @@ restart:
 		strbuf_addch(&cur, '/');
 		strbuf_add(&cur, s, n);
 		s = e;
-		if (!(h = host_entry(p, cur.buf, s[strspn(s, "/")], &last)))
+		if (lookups_lstat(p->lookups, cur.buf, &type, &target) < 0)
 			return;
-		if (S_ISLNK(h->mode)) {
-			const char *target = h->target;
+		if (S_ISLNK(type)) {
 			cleanup_strbuf struct strbuf next = STRBUF_INIT;
 
 			if (++hops > 40)
@@ -543,8 +491,8 @@ restart:
 			goto restart;
 		}
 		if (in_linked_dir(p, cur.buf) && !is_covered(p, cur.buf) &&
-		    (s[strspn(s, "/")] || !(flags & EXPOSE_REAL) || !S_ISREG(h->mode)))
-			link_entry(p, cur.buf, S_ISDIR(h->mode), why);
+		    (s[strspn(s, "/")] || !(flags & EXPOSE_REAL) || !S_ISREG(type)))
+			link_entry(p, cur.buf, S_ISDIR(type), why);
 	}
 	if (!cur.len)
 		return;
@@ -552,7 +500,7 @@ restart:
 	if (is_covered(p, cur.buf))
 		return;
 	add_op(p, PLAN_RO_BIND, cur.buf, cur.buf, -1, why);
-	mark_bound(p, cur.buf, S_ISDIR(h->mode));
+	mark_bound(p, cur.buf, S_ISDIR(type));
 }
 
 void plan_expose(struct plan *p, const char *path, const char *why)
@@ -953,6 +901,8 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	}
 	p->disable_userns = pol->disable_userns;
 	p->layout = in->layout;
+	if (in->lookups)
+		p->lookups = in->lookups;
 	p->source_fds = in->source_fds;
 	p->nr_source_fds = in->nr_source_fds;
 	p->unshare_net = in->net && in->net->mode != NET_MODE_HOST;

@@ -66,6 +66,7 @@
 #include "desktop.h"
 #include "pip.h"
 #include "landlock.h"
+#include "lookups.h"
 #include "state.h"
 #include "strbuf.h"
 #include "strmap.h"
@@ -120,7 +121,8 @@ struct plan {
 	struct strvec linked;    /* directories that show only links (plan.c) */
 	struct strvec extra_mounts; /* where the caller's options mount */
 	struct strmap rule_set;  /* CLASS PATH of each rule, once */
-	struct strmap host_entries; /* host paths looked up (plan.c) */
+	struct lookups *lookups; /* the host's paths looked up (lookups.h): */
+	struct lookups own_lookups; /* plan_input's, or these */
 	struct strmap host_links; /* where a link of the host's or to it is */
 	struct strvec env;       /* bwrap's own environment */
 	struct strmap bound;     /* destinations mounted or linked so far */
@@ -178,6 +180,9 @@ struct plan_input {
 	const char *passwd;            /* synthesized /etc/passwd content */
 	const char *group;             /* synthesized /etc/group content */
 	enum plan_layout layout;
+	struct lookups *lookups;       /* answers kept from the last launch, and
+					* where this one's go (lookups.h); NULL:
+					* the host's, each time */
 };
 
 void plan_init(struct plan *p);

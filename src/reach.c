@@ -44,7 +44,7 @@ static void push_place(struct strvec *out, const char *path)
 static void places_of(uid_t uid, struct strvec *out)
 {
 	cleanup_strvec struct strvec listed = STRVEC_INIT;
-	struct passwd *pw = getpwuid(uid);
+	const struct passwd *pw = user_entry(uid);
 	size_t k;
 
 	if (pw && pw->pw_dir && pw->pw_dir[0] == '/') {

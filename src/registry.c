@@ -21,7 +21,7 @@
 /* uid's home from the password database, else (the caller's) $HOME. */
 static const char *user_home(uid_t uid)
 {
-	struct passwd *pw = getpwuid(uid);
+	const struct passwd *pw = user_entry(uid);
 	const char *h = uid == getuid() ? getenv("HOME") : NULL;
 
 	if (pw && pw->pw_dir && pw->pw_dir[0] == '/')

@@ -62,12 +62,15 @@ static int hexval(char c)
 static int unescape(const char *s, const char *end, struct strbuf *out)
 {
 	while (s < end) {
-		if (*s != '\\') {
-			if ((unsigned char)*s < 0x20 || *s == 0x7f)
-				return -1;
-			strbuf_addch(out, *s++);
-			continue;
-		}
+		const char *plain = s;
+
+		while (s < end && *s != '\\' && (unsigned char)*s >= 0x20 && *s != 0x7f)
+			s++;
+		strbuf_add(out, plain, (size_t)(s - plain));
+		if (s == end)
+			break;
+		if (*s != '\\')
+			return -1;
 		if (++s == end)
 			return -1;
 		if (*s == '\\') {

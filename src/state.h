@@ -18,6 +18,9 @@
  *   $venv/.sandbox-venv/filter     the seccomp filter as last built, with
  *                                  what it was built for (scfilter.h): a
  *                                  cache
+ *   $venv/.sandbox-venv/lookups    the host's paths the last plan looked
+ *                                  up, with the directories they lie in
+ *                                  (lookups.h): a cache
  *   $venv/.sandbox-venv/views/H/   a directory of links (root/) and the
  *                                  list it was made from (manifest), bound
  *                                  read-only at /etc, /usr/bin, ... in the
@@ -31,8 +34,8 @@
  * nor see $venv/.sandbox-venv (covered by the empty directory): only pip's
  * sandbox writes the private bin, which it sees as $venv/bin. Sandboxes of
  * another venv of the project could write all of it before this venv was
- * wrapped, though: the policy, libs, filter and each view's manifest carry
- * a seal (seal.h), and one without is never obeyed.
+ * wrapped, though: the policy, libs, filter, lookups and each view's
+ * manifest carry a seal (seal.h), and one without is never obeyed.
  *
  * Both files are text, one record per line: a key, one space, a value.
  * Values escape backslash as "\\", newline as "\n" and any other control
@@ -59,6 +62,7 @@
 #define STATE_RUNS "runs"
 #define STATE_FILTER "filter"
 #define STATE_VIEWS "views"
+#define STATE_LOOKUPS "lookups"
 #define STATE_NEW_BIN ".bin.sandbox-venv-new"   /* in $venv, not in STATE_DIR */
 #define STATE_FORMAT_STR "1"
 #define STATE_MAX_BYTES (4u << 20)

@@ -10,13 +10,33 @@
 struct strmap_slot {
 	char *key;   /* NULL: empty slot */
 	void *val;
+	uint64_t hash;
 };
 
-static struct strmap_slot *slot_of(const struct strmap *m, const char *key)
+/* Eight bytes at a time: the maps hold paths, tens of bytes each, and a
+ * launch looks up thousands. Not against an adversary (strmap.h). */
+static uint64_t key_hash(const char *key)
 {
-	size_t i = (size_t)hash_bytes(key, strlen(key)) & (m->cap - 1);
+	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	size_t n = strlen(key);
+	uint64_t h = n * k, w;
 
-	while (m->slots[i].key && strcmp(m->slots[i].key, key) != 0)
+	for (; n >= 8; n -= 8, key += 8) {
+		memcpy(&w, key, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	w = 0;
+	memcpy(&w, key, n);
+	h = (h ^ w) * k;
+	return h ^ h >> 32;
+}
+
+static struct strmap_slot *slot_at(const struct strmap *m, const char *key, uint64_t hash)
+{
+	size_t i = (size_t)hash & (m->cap - 1);
+
+	while (m->slots[i].key && (m->slots[i].hash != hash || strcmp(m->slots[i].key, key)))
 		i = (i + 1) & (m->cap - 1);
 	return &m->slots[i];
 }
@@ -32,7 +52,7 @@ static void grow(struct strmap *m)
 	m->slots = xcalloc(m->cap, sizeof(*m->slots));
 	for (i = 0; i < old.cap; i++)
 		if (old.slots[i].key)
-			*slot_of(m, old.slots[i].key) = old.slots[i];
+			*slot_at(m, old.slots[i].key, old.slots[i].hash) = old.slots[i];
 	free(old.slots);
 }
 
@@ -42,21 +62,23 @@ void **strmap_get(const struct strmap *m, const char *key)
 
 	if (!m->cap)
 		return NULL;
-	s = slot_of(m, key);
+	s = slot_at(m, key, key_hash(key));
 	return s->key ? &s->val : NULL;
 }
 
 bool strmap_put(struct strmap *m, const char *key, void *val)
 {
+	uint64_t hash = key_hash(key);
 	struct strmap_slot *s;
 
 	if ((m->nr + 1) * 2 > m->cap)
 		grow(m);
-	s = slot_of(m, key);
+	s = slot_at(m, key, hash);
 	if (s->key)
 		return false;
 	s->key = xstrdup(key);
 	s->val = val;
+	s->hash = hash;
 	m->nr++;
 	return true;
 }

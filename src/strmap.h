@@ -1,6 +1,7 @@
 /* strmap.h - a hash map from strings to pointers.
  *
- * Open addressing with linear probing, FNV-1a hashing, at most half full.
+ * Open addressing with linear probing, at most half full; a multiply-xor
+ * hash, eight bytes at a time, kept with each key.
  * Keys are copied and owned by the map; values are the caller's (freed by
  * strmap_clear's free_val when given). A zeroed struct (STRMAP_INIT) is an
  * empty map.

@@ -22,6 +22,9 @@ struct fixture {
 	struct plan plan;
 };
 
+/* The lookups the next fixture's plan takes (lookups.h), or NULL. */
+static struct lookups *fixture_lookups;
+
 static void fixture_build(struct fixture *f, bool pip, const char *entry, const char *cwd,
 			  enum plan_layout layout, const char *const *extra)
 {
@@ -76,6 +79,7 @@ static void fixture_build(struct fixture *f, bool pip, const char *entry, const 
 	f->in.nr_binds = 3;
 	f->in.passwd = "u:x:1000:1000::/p/.venv/home:/bin/bash\n";
 	f->in.group = "u:x:1000:\n";
+	f->in.lookups = fixture_lookups;
 	plan_init(&f->plan);
 	if (plan_build(&f->plan, &f->in, &err) < 0)
 		printf("# plan_build: %s\n", err.buf);
@@ -549,6 +553,69 @@ static void test_views(void)
 	fixture_release(&f);
 }
 
+/* Everything a plan gives bwrap and the init, as one string. */
+static void plan_output(const struct plan *p, struct strbuf *out)
+{
+	struct strvec args = STRVEC_INIT;
+	struct strbuf host = STRBUF_INIT;
+	size_t i;
+
+	plan_to_args(p, &args);
+	for (i = 0; i < args.nr; i++)
+		strbuf_addf(out, "%s\n", args.v[i]);
+	strbuf_addstr(out, "-- rules\n");
+	plan_rules_data(p, out, &host);
+	strbuf_addstr(out, "-- host\n");
+	strbuf_add(out, host.buf, host.len);
+	strvec_clear(&args);
+	strbuf_release(&host);
+}
+
+/* A plan from the lookups a launch kept is the plan from the host, in both
+ * layouts; and it looks nothing up again. */
+static void test_kept_lookups(enum plan_layout layout, const char *name)
+{
+	struct strbuf from_host = STRBUF_INIT, keeping = STRBUF_INIT, from_kept = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	struct lookups fresh, loaded;
+	struct fixture f;
+
+	fixture_build(&f, false, "python", "/p", layout, NULL);
+	plan_output(&f.plan, &from_host);
+	fixture_release(&f);
+
+	lookups_init(&fresh, true);
+	fresh.began.tv_sec += 60;	/* nothing changed too recently */
+	fixture_lookups = &fresh;
+	fixture_build(&f, false, "python", "/p", layout, NULL);
+	plan_output(&f.plan, &keeping);
+	fixture_release(&f);
+	ok(lookups_format(&fresh, &text) == 0 && fresh.nr_dirs > 0,
+	   "%s: the lookups are kept, with %zu directories", name, fresh.nr_dirs);
+
+	lookups_init(&loaded, true);
+	if (!ok(lookups_load(&loaded, text.buf, text.len, &err) == 0, "%s: and taken back",
+		name))
+		printf("# %s\n", err.buf);
+	fixture_lookups = &loaded;
+	fixture_build(&f, false, "python", "/p", layout, NULL);
+	plan_output(&f.plan, &from_kept);
+	fixture_release(&f);
+	fixture_lookups = NULL;
+	ok(from_host.len > 100 && !strcmp(from_host.buf, keeping.buf) &&
+	   !strcmp(from_host.buf, from_kept.buf),
+	   "%s: the plan is the same, from the host, while keeping, and from what was kept",
+	   name);
+	ok(!loaded.changed, "%s: ... which answered every lookup", name);
+	lookups_release(&fresh);
+	lookups_release(&loaded);
+	strbuf_release(&from_host);
+	strbuf_release(&keeping);
+	strbuf_release(&from_kept);
+	strbuf_release(&text);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	test_environment();
@@ -560,5 +627,7 @@ int main(void)
 	test_landlock(true);
 	test_landlock_extra();
 	test_views();
+	test_kept_lookups(PLAN_LAYOUT_LANDLOCK, "landlock layout");
+	test_kept_lookups(PLAN_LAYOUT_BINDS, "per-file layout");
 	return done_testing();
 }
