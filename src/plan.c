@@ -350,7 +350,7 @@ static void allow_as(struct plan *p, enum landlock_class c, const char *path, co
 
 	if (p->layout != PLAN_LAYOUT_LANDLOCK)
 		return;
-	key = xasprintf("%c%s", (char)c, path);
+	key = xstrcat2((const char[]){ (char)c, '\0' }, path);
 	slot = strmap_get(&p->rule_set, key);
 	if (slot) {
 		/* Once; opened inside when anything asks so. */
@@ -406,8 +406,8 @@ static bool in_linked_dir(const struct plan *p, const char *dest)
 static void link_entry(struct plan *p, const char *dest, bool dir, const char *why)
 {
 	cleanup_free char *parent = xstrndup(dest, (size_t)(strrchr(dest, '/') - dest));
-	cleanup_free char *host_dir = xasprintf(PLAN_HOST_DIR "%s", parent);
-	cleanup_free char *target = xasprintf(PLAN_HOST_DIR "%s", dest);
+	cleanup_free char *host_dir = xstrcat2(PLAN_HOST_DIR, parent);
+	cleanup_free char *target = xstrcat2(PLAN_HOST_DIR, dest);
 
 	if (!is_covered(p, host_dir)) {
 		cleanup_free char *host_why = xasprintf("the host's %s, out of the way: the links "

@@ -33,6 +33,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) ATTR_PRINTF(1, 2);
+/* a then b, allocated: xasprintf("%s%s") without the formatting. */
+char *xstrcat2(const char *a, const char *b);
 
 /* Scope-bound cleanup, as bubblewrap's utils.h. */
 void cleanup_freep(void *p);
