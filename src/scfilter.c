@@ -449,7 +449,7 @@ static const char *const startup_calls[] = {
 	"execve", "brk", "mmap", "munmap", "mprotect", "openat", "read", "pread64",
 	"close", "fstat", "newfstatat", "access", "arch_prctl", "set_tid_address",
 	"set_robust_list", "rseq", "prlimit64", "getrandom", "rt_sigaction",
-	"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "clone", "wait4", "kill",
+	"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "clone", "vfork", "wait4", "kill",
 	"getpid", "exit", "exit_group", "close_range", "fcntl", "signalfd4", "poll",
 	"ppoll", "getdents64", "prctl", "setpgid", "getpgid",
 	/* The init's path domain (landlock.h): the host's half on the
