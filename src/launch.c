@@ -292,6 +292,7 @@ static void find_venv(struct launch *L, const char *gate_path)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_free char *venv_path = NULL;
+	cleanup_free char *holder = NULL;
 	char *slash;
 
 	L->real = realpath(gate_path, NULL);
@@ -329,6 +330,13 @@ static void find_venv(struct launch *L, const char *gate_path)
 			 L->pol->project);
 	if (L->proj < 0)
 		die("cannot open project directory '%s': %s", L->pol->project, strerror(errno));
+	/* Wrapped before such a project was refused (wrap_check_project). */
+	if ((holder = venv_holding(L->pol->project)))
+		die_hint(xasprintf("wrap it again with a project outside that venv: sandbox-venv "
+				   "--project DIR %s", L->v->path),
+			 "the project '%s' %s the venv '%s': this venv's sandboxes could rewrite "
+			 "what that venv runs on the host", L->pol->project,
+			 strcmp(holder, L->pol->project) ? "lies in" : "is", holder);
 }
 
 /* ---- check_route: the way the caller came (DESIGN MUST 12) ---- */
@@ -821,9 +829,12 @@ static void open_other_venvs(struct launch *L)
 		struct stat st;
 		int fd;
 
+		/* One that holds this venv too: the project is above it
+		 * (find_venv), and this venv's own mounts go over it. One in
+		 * this venv: read-only with it, unless pip has it writable. */
 		if ((i && !strcmp(e, others.v[i - 1])) || !strcmp(e, L->pol->project) ||
-		    path_is_under(e, L->v->path) ||
-		    path_is_under(L->v->path, e) || inside_ro_venv(L, e))
+		    !strcmp(e, L->v->path) || (path_is_under(e, L->v->path) && !L->pip) ||
+		    inside_ro_venv(L, e))
 			continue;
 		fd = open_below_project(L, e, true);
 		if (fd < 0)

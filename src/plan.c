@@ -836,6 +836,23 @@ static void plan_host(struct plan *p, const struct plan_input *in)
 	}
 }
 
+/* The driver's binds (plan_bind) outside the venv, or in it (a venv in
+ * pip's writable venv, and the way to it): those after the venv's own
+ * mounts, which would cover them. */
+static void add_binds(struct plan *p, const struct plan_input *in, const char *venv, bool in_venv)
+{
+	size_t i;
+
+	for (i = 0; i < in->nr_binds; i++) {
+		const char *path = in->binds[i].path;
+
+		if ((path_is_under(path, venv) && strcmp(path, venv)) != in_venv)
+			continue;
+		add_op(p, in->binds[i].writable ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, path,
+		       in->binds[i].fd, in->binds[i].why);
+	}
+}
+
 /* The project read-write; the directories on the way to the venvs in it,
  * and the other venvs, pinned (their mounts decide what may be written
  * there: the project's rule covers them); then the venv. */
@@ -850,16 +867,13 @@ static void plan_project(struct plan *p, const struct plan_input *in)
 	cleanup_free char *git = xasprintf("%s/.git", pol->project);
 	enum plan_op_type venv_op = in->writable_venv ? PLAN_BIND_FD : PLAN_RO_BIND_FD;
 	const char *how = in->writable_venv ? "the venv, writable: this is pip" : "the venv, read-only";
-	size_t i;
 
 	if (has_fd(in->fd.project))
 		add_op(p, PLAN_BIND_FD, NULL, pol->project, in->fd.project, "the project, read-write");
 	else
 		add_op(p, PLAN_BIND, pol->project, pol->project, -1, "the project, read-write");
 	allow(p, LANDLOCK_WRITE, pol->project, "the project");
-	for (i = 0; i < in->nr_binds; i++)
-		add_op(p, in->binds[i].writable ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL,
-		       in->binds[i].path, in->binds[i].fd, in->binds[i].why);
+	add_binds(p, in, pol->venv, false);
 	add_op(p, venv_op, NULL, pol->venv, in->fd.venv, how);
 	allow(p, in->writable_venv ? LANDLOCK_WRITE : LANDLOCK_READ, pol->venv, how);
 	add_op(p, venv_op, NULL, venv_bin, in->fd.privbin, "the real entry points, over the host's gates");
@@ -874,6 +888,7 @@ static void plan_project(struct plan *p, const struct plan_input *in)
 	allow(p, LANDLOCK_WRITE, home, "HOME inside");
 	add_op(p, PLAN_BIND_FD, NULL, cache, in->fd.cache, "~/.cache inside: the venv's own");
 	allow(p, LANDLOCK_WRITE, cache, "~/.cache inside");
+	add_binds(p, in, pol->venv, true);
 	if (has_fd(in->fd.git))
 		add_op(p, PLAN_RO_BIND_FD, NULL, git, in->fd.git,
 		       "read-only: git on the host runs its hooks and config");

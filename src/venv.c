@@ -331,3 +331,25 @@ void venv_unlock(struct venv *v)
 {
 	cleanup_closep(&v->lock_fd);
 }
+
+char *venv_holding(const char *dir)
+{
+	cleanup_free char *cur = xstrdup(dir);
+	struct stat st;
+
+	for (;;) {
+		cleanup_free char *cfg = xstrcat2(strcmp(cur, "/") ? cur : "", "/pyvenv.cfg");
+		char *slash;
+
+		if (lstat(cfg, &st) == 0)
+			return steal_pointer(&cur);
+		slash = strrchr(cur, '/');
+		if (!slash || slash == cur) {
+			if (!strcmp(cur, "/"))
+				return NULL;
+			strcpy(cur, "/");
+		} else {
+			*slash = '\0';
+		}
+	}
+}

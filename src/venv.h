@@ -69,6 +69,11 @@ void venv_unlock(struct venv *v);
  * Returns true with the link's path in *link. */
 bool venv_route_link(const char *path, const char *project, const char *venv, char **link);
 
+/* The venv that holds dir (absolute, canonical): dir itself or the first
+ * directory above it with a pyvenv.cfg, allocated; NULL when none does. A
+ * project there would give its sandboxes that venv's gates to rewrite. */
+char *venv_holding(const char *dir);
+
 /* Reject paths bwrap or our state format cannot carry unambiguously. */
 int venv_check_path_chars(const char *path, const char *what, struct strbuf *err);
 

@@ -1345,6 +1345,66 @@ else
 	t layout "make the project for several venvs" 1
 fi
 
+# (e) a venv inside another venv (P/.venv/tools): as its project, the outer
+# venv would be writable in the inner's sandboxes; with the project above,
+# each venv's sandboxes must leave the other's gates and scripts alone,
+# pip's writable venv included.
+if P=$(mkproj nested); then
+	outer=$P/.venv
+	inner=$outer/tools
+	"$SV_PYTHON" -m venv --without-pip "$inner" >/dev/null 2>&1
+	err=$("$SV" "$inner" 2>&1 >/dev/null)
+	rc=$?
+	t layout "a venv inside another: wrapping it with the outer venv as its project is refused" \
+		"$([ $rc -ne 0 ] && printf '%s\n' "$err" | grep -q "is the venv"; echo $?)" \
+		"exit $rc: $err"
+	if "$SV" --project "$P" "$inner" >/dev/null 2>"$W/wrap-nested.err"; then
+		outer_bin=$(dir_snapshot "$outer/bin")
+		inner_bin=$(dir_snapshot "$inner/bin")
+		out=$(cd "$P" && "$inner/bin/python" -c "$PRELUDE"'
+V = sys.argv[1]
+def replace_gate():
+    with open(V + "/bin/.python.new", "w") as f:
+        f.write("#!/bin/sh\ntouch pwned\n")
+    os.chmod(V + "/bin/.python.new", 0o755)
+    os.replace(V + "/bin/.python.new", V + "/bin/python")
+def append_activate():
+    with open(V + "/bin/activate", "a") as f:
+        f.write("\ntouch pwned\n")
+report("outer-gate", replace_gate)
+report("outer-activate", append_activate)' "$outer" 2>&1)
+		t layout "inner venv (--project P): its sandbox cannot replace the outer venv's gate or append to its activate" \
+			"$(blocked "$out" outer-gate && blocked "$out" outer-activate &&
+				[ "$(dir_snapshot "$outer/bin")" = "$outer_bin" ]; echo $?)" \
+			"$(line "$out" outer-gate); $(line "$out" outer-activate)"
+		# The outer venv's pip launch has it writable: code that runs
+		# there (a .pth, as an installed package has) reaches for the
+		# inner venv.
+		sp=$(ls -d "$outer"/lib/python3*/site-packages 2>/dev/null | head -1)
+		if [ -n "$sp" ]; then
+			cat >"$sp/zz_nested_attack.pth" <<PTH
+import os; exec("try:\n open('$inner/bin/activate', 'a').write('touch pwned\\\\n'); r = 'DONE'\nexcept OSError as e: r = 'blocked %d' % e.errno\nopen('$P/nested.log', 'a').write('inner-activate ' + r + '\\\\n')") if os.environ.get('VIRTUAL_ENV') == '$outer' else None
+PTH
+			(cd "$P" && "$outer/bin/python" -m pip --version) >/dev/null 2>&1
+			rm -f "$sp/zz_nested_attack.pth"
+			log=$(cat "$P/nested.log" 2>/dev/null)
+			t layout "outer venv's pip launch (venv writable): its code cannot write the inner venv's activate" \
+				"$(printf '%s\n' "$log" | grep -q '^inner-activate blocked' &&
+					! printf '%s\n' "$log" | grep -q DONE &&
+					[ "$(dir_snapshot "$inner/bin")" = "$inner_bin" ]; echo $?)" \
+				"log: ${log:-(the .pth did not run)}"
+		else
+			tskip layout "outer venv's pip launch: no site-packages in $outer"
+		fi
+	else
+		t layout "inner venv: wrap it with --project P" 1 "$(cat "$W/wrap-nested.err")"
+		tskip layout "inner venv: not wrapped"
+		tskip layout "outer venv's pip launch: inner not wrapped"
+	fi
+else
+	t layout "make the project for nested venvs" 1
+fi
+
 # (d) install-time code repoints the private bin's python at a symlink in
 # the project: the next wrap must not record it, and a later sandbox that
 # repoints that symlink must not get the real home bound in.
