@@ -209,7 +209,8 @@ static void print_landlock(int abi)
  * shell while the sandbox runs on (the init gives the program the caller's
  * dispositions back). */
 struct signal_state {
-	sigset_t mask;          /* the caller's mask, for bwrap and for after */
+	sigset_t mask;          /* the caller's mask, for after (and bwrap's,
+				 * with the forwarded signals blocked) */
 	int sigs[16];
 	struct sigaction old[16];
 	size_t nr;
@@ -571,7 +572,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	struct signal_state sigs;
 	struct child_exec child;
 	struct evloop loop;
-	sigset_t waited;
+	sigset_t waited, forwarded, bwrap_mask;
 	int pipefd[2], stdio[3], abi, ret = -1;
 	size_t i, nr = 0;
 
@@ -680,7 +681,13 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 		if (spec->services[i].attach(&loop, spec->services[i].data, err) < 0)
 			goto out;
 
-	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &sigs.mask, stdio,
+	/* bwrap, and through its exec the init, with the forwarded signals
+	 * blocked as well as ignored: one forwarded before the init has its
+	 * handlers is queued for it, not lost (pid 1 drops a signal it
+	 * ignores, or leaves at its default, unless it is blocked). */
+	init_forwarded_set(&forwarded);
+	sigorset(&bwrap_mask, &sigs.mask, &forwarded);
+	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &bwrap_mask, stdio,
 				     ruleset, -1 };
 	w.bwrap = spawn_bwrap(&child, err);
 	if (w.bwrap < 0)
