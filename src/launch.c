@@ -292,7 +292,6 @@ static void find_venv(struct launch *L, const char *gate_path)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_free char *venv_path = NULL;
-	cleanup_free char *holder = NULL;
 	char *slash;
 
 	L->real = realpath(gate_path, NULL);
@@ -331,12 +330,9 @@ static void find_venv(struct launch *L, const char *gate_path)
 	if (L->proj < 0)
 		die("cannot open project directory '%s': %s", L->pol->project, strerror(errno));
 	/* Wrapped before such a project was refused (wrap_check_project). */
-	if ((holder = venv_holding(L->pol->project)))
+	if (venv_check_not_in_venv(L->pol->project, &err) < 0)
 		die_hint(xasprintf("wrap it again with a project outside that venv: sandbox-venv "
-				   "--project DIR %s", L->v->path),
-			 "the project '%s' %s the venv '%s': this venv's sandboxes could rewrite "
-			 "what that venv runs on the host", L->pol->project,
-			 strcmp(holder, L->pol->project) ? "lies in" : "is", holder);
+				   "--project DIR %s", L->v->path), "%s", err.buf);
 }
 
 /* ---- check_route: the way the caller came (DESIGN MUST 12) ---- */

@@ -33,7 +33,7 @@
  *     below the project is bound read-only (plan_input.binds): one that
  *     holds this venv before this venv's mounts, one inside this venv
  *     (only pip's writable venv needs it) after them. The project is never
- *     a venv nor inside one (wrap_check_project, find_venv).
+ *     a venv nor inside one (venv_check_not_in_venv).
  *  7. Under --network=none and allow= the sandbox has a network of its
  *     own (--unshare-net), which no recorded option or BWRAP_ARGS can
  *     share again (--share-net is refused); the caller's proxy variables

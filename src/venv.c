@@ -332,9 +332,9 @@ void venv_unlock(struct venv *v)
 	cleanup_closep(&v->lock_fd);
 }
 
-char *venv_holding(const char *dir)
+int venv_check_not_in_venv(const char *project, struct strbuf *err)
 {
-	cleanup_free char *cur = xstrdup(dir);
+	cleanup_free char *cur = xstrdup(project);
 	struct stat st;
 
 	for (;;) {
@@ -342,14 +342,19 @@ char *venv_holding(const char *dir)
 		char *slash;
 
 		if (lstat(cfg, &st) == 0)
-			return steal_pointer(&cur);
+			break;
 		slash = strrchr(cur, '/');
-		if (!slash || slash == cur) {
-			if (!strcmp(cur, "/"))
-				return NULL;
-			strcpy(cur, "/");
-		} else {
+		if (!strcmp(cur, "/"))
+			return 0;
+		if (slash == cur)
+			slash[1] = '\0';
+		else
 			*slash = '\0';
-		}
 	}
+	if (!strcmp(cur, project))
+		strbuf_addf(err, "the project '%s' is itself a venv", project);
+	else
+		strbuf_addf(err, "the project '%s' lies in the venv '%s'", project, cur);
+	strbuf_addstr(err, ": sandboxes there could rewrite what that venv runs on the host");
+	return -1;
 }

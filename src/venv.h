@@ -69,10 +69,11 @@ void venv_unlock(struct venv *v);
  * Returns true with the link's path in *link. */
 bool venv_route_link(const char *path, const char *project, const char *venv, char **link);
 
-/* The venv that holds dir (absolute, canonical): dir itself or the first
- * directory above it with a pyvenv.cfg, allocated; NULL when none does. A
- * project there would give its sandboxes that venv's gates to rewrite. */
-char *venv_holding(const char *dir);
+/* A project that is a venv, or lies in one (a pyvenv.cfg in it or in a
+ * directory above): -1 with err saying so, since its sandboxes could
+ * rewrite that venv's gates, which the host runs. project: absolute,
+ * canonical. */
+int venv_check_not_in_venv(const char *project, struct strbuf *err);
 
 /* Reject paths bwrap or our state format cannot carry unambiguously. */
 int venv_check_path_chars(const char *path, const char *what, struct strbuf *err);

@@ -94,7 +94,6 @@ int wrap_check_project(struct venv *v, const char *home, bool named, struct strb
 {
 	cleanup_free char *rhome = home ? realpath(home, NULL) : NULL;
 	cleanup_free char *link = NULL;
-	cleanup_free char *holder = NULL;
 	const char *what = named ? "the project" : "the venv's parent";
 
 	if (!strcmp(v->project, "/") || (rhome && path_is_under(rhome, v->project))) {
@@ -107,11 +106,9 @@ int wrap_check_project(struct venv *v, const char *home, bool named, struct strb
 		strbuf_addf(err, "the project '%s' lies inside the venv", v->project);
 		return -1;
 	}
-	if ((holder = venv_holding(v->project))) {
-		strbuf_addf(err, "the project '%s' %s the venv '%s': its sandboxes could rewrite "
-			    "what that venv runs on the host\nhint: name a project outside it: "
-			    "sandbox-venv --project DIR %s", v->project,
-			    strcmp(holder, v->project) ? "lies in" : "is", holder, v->path);
+	if (venv_check_not_in_venv(v->project, err) < 0) {
+		strbuf_addf(err, "\nhint: name a project outside it: sandbox-venv --project DIR %s",
+			    v->path);
 		return -1;
 	}
 	if (shared_or_hidden(v->project, rhome)) {

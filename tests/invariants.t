@@ -1356,7 +1356,7 @@ if P=$(mkproj nested); then
 	err=$("$SV" "$inner" 2>&1 >/dev/null)
 	rc=$?
 	t layout "a venv inside another: wrapping it with the outer venv as its project is refused" \
-		"$([ $rc -ne 0 ] && printf '%s\n' "$err" | grep -q "is the venv"; echo $?)" \
+		"$([ $rc -ne 0 ] && printf '%s\n' "$err" | grep -q "is itself a venv"; echo $?)" \
 		"exit $rc: $err"
 	if "$SV" --project "$P" "$inner" >/dev/null 2>"$W/wrap-nested.err"; then
 		outer_bin=$(dir_snapshot "$outer/bin")
