@@ -797,6 +797,31 @@ static void add_found_venvs(const struct strvec *found, struct strvec *out)
  * the way to each, pinned: every venv wrapped, wherever it lies
  * (registry.h), and those found when this venv was wrapped or at the
  * project's top now (add_found_venvs). */
+/* What another venv keeps of its own, shown empty as this venv's state
+ * is: its state (its policy holds what was recorded for it, a --setenv
+ * value), its sandboxes' HOME and cache. Not a directory that holds this
+ * venv (a venv in another's home): this venv's own mounts need its path. */
+static void hide_own_dirs(struct launch *L, const char *venv, int venv_fd)
+{
+	static const char *const names[] = { STATE_DIR, "home", "cache" };
+	size_t i;
+
+	if (L->in.fd.empty < 0)
+		return;	/* a first wrap's probe */
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		cleanup_free char *path = xasprintf("%s/%s", venv, names[i]);
+		struct stat st;
+		int fd;
+
+		if (fstatat(venv_fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || path_is_under(L->v->path, path) ||
+		    (fd = fcntl(L->in.fd.empty, F_DUPFD_CLOEXEC, 3)) < 0)
+			continue;
+		add_bind(L, path, fd, false, "another venv's state, or its sandboxes' home or "
+			 "cache: shown empty");
+	}
+}
+
 static void open_other_venvs(struct launch *L)
 {
 	cleanup_strvec struct strvec others = STRVEC_INIT;
@@ -841,6 +866,7 @@ static void open_other_venvs(struct launch *L)
 		}
 		add_bind(L, e, fd, false, "another venv of the project: read-only, so that no "
 			 "sandbox changes what the host runs from it");
+		hide_own_dirs(L, e, fd);
 	}
 }
 

@@ -30,10 +30,12 @@
  *  6. Every path the host follows later is out of reach (DESIGN MUST 12):
  *     the directories between the project and a venv inside it are
  *     mountpoints (they cannot be renamed), and every other wrapped venv
- *     below the project is bound read-only (plan_input.binds): one that
- *     holds this venv before this venv's mounts, one inside this venv
- *     (only pip's writable venv needs it) after them. The project is never
- *     a venv nor inside one (venv_check_not_in_venv).
+ *     below the project is bound read-only (plan_input.binds), with its
+ *     state, home and cache shown empty (what was recorded for it and
+ *     what its sandboxes keep are its own). One that holds this venv is
+ *     bound before this venv's mounts; one inside this venv (only pip's
+ *     writable venv needs it) after them. The project is never a venv nor
+ *     inside one (venv_check_not_in_venv).
  *  7. Under --network=none and allow= the sandbox has a network of its
  *     own (--unshare-net), which no recorded option or BWRAP_ARGS can
  *     share again (--share-net is refused); the caller's proxy variables

@@ -1336,6 +1336,22 @@ host bin/python: $(ls -l "$V/bin/python" 2>&1)"
 			tskip layout "$what: its .sandbox-venv: not wrapped (exit $rcw)"
 		fi
 	done
+	# What the second venv keeps of its own: its policy (with what was
+	# recorded for it) and its sandboxes' home.
+	if [ -n "$second_wrapped" ] && [ -d "$second/home" ]; then
+		echo "SECRET-SECOND-HOME-$$" >"$second/home/token"
+		out=$(cd "$P" && "$P/.venv/bin/python" -c "$PRELUDE"'
+V = sys.argv[1]
+report("read-policy", lambda: open(V + "/.sandbox-venv/policy").read())
+report("read-home", lambda: open(V + "/home/token").read())
+print("listed", len(os.listdir(V + "/.sandbox-venv")), len(os.listdir(V + "/home")))' "$second" 2>&1)
+		t layout "a second venv (P/.venv-2): P/.venv's sandbox reads nothing of its state or its home (both shown empty)" \
+			"$(blocked "$out" read-policy && blocked "$out" read-home &&
+				printf '%s\n' "$out" | grep -qx 'listed 0 0'; echo $?)" "$out"
+		rm -f "$second/home/token"
+	else
+		tskip layout "a second venv's state and home: not wrapped (exit $rc_second)"
+	fi
 	out=$(cd "$P" && "$P/.venv/bin/python" -c "$PRELUDE"'
 report("rename-sub", lambda: os.rename(sys.argv[1] + "/sub", sys.argv[1] + "/sub-moved"))' "$P" 2>&1)
 	t layout "P/.venv's sandbox cannot rename P/sub, which holds another venv" \
