@@ -292,6 +292,7 @@ static void find_venv(struct launch *L, const char *gate_path)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_free char *venv_path = NULL;
+	cleanup_free char *holder = NULL;
 	char *slash;
 
 	L->real = realpath(gate_path, NULL);
@@ -329,10 +330,14 @@ static void find_venv(struct launch *L, const char *gate_path)
 			 L->pol->project);
 	if (L->proj < 0)
 		die("cannot open project directory '%s': %s", L->pol->project, strerror(errno));
-	/* Wrapped before such a project was refused (wrap_check_project). */
-	if (venv_check_not_in_venv(L->pol->project, &err) < 0)
+	/* Wrapped before such a project was refused (wrap_check_project); a
+	 * wrapped venv, since a sandbox can put a pyvenv.cfg in a project. */
+	if ((holder = registry_holding(L->pol->project)))
 		die_hint(xasprintf("wrap it again with a project outside that venv: sandbox-venv "
-				   "--project DIR %s", L->v->path), "%s", err.buf);
+				   "--project DIR %s", L->v->path),
+			 "the project '%s' %s the wrapped venv '%s', whose gates and scripts this "
+			 "venv's sandboxes could rewrite", L->pol->project,
+			 strcmp(holder, L->pol->project) ? "lies in" : "is", holder);
 }
 
 /* ---- check_route: the way the caller came (DESIGN MUST 12) ---- */
@@ -852,10 +857,10 @@ static void open_other_venvs(struct launch *L)
 
 		/* One that holds this venv too: the project is above it
 		 * (find_venv), and this venv's own mounts go over it. One in
-		 * this venv: read-only with it, unless pip has it writable. */
+		 * this venv: after them (plan.c), where pip has the venv
+		 * writable or it lies in the venv's home or cache. */
 		if ((i && !strcmp(e, others.v[i - 1])) || !strcmp(e, L->pol->project) ||
-		    !strcmp(e, L->v->path) || (path_is_under(e, L->v->path) && !L->pip) ||
-		    inside_ro_venv(L, e))
+		    !strcmp(e, L->v->path) || inside_ro_venv(L, e))
 			continue;
 		fd = open_below_project(L, e, true);
 		if (fd < 0)
@@ -885,7 +890,9 @@ static void open_git_targets(struct launch *L)
 		int parent, fd;
 
 		*slash = '\0';
-		if (bound(L, full) || inside_ro_venv(L, full))
+		/* In this venv: its own mounts decide (a sandbox can lead git's
+		 * paths there through links in the work tree). */
+		if (bound(L, full) || inside_ro_venv(L, full) || path_is_under(full, L->v->path))
 			continue;
 		parent = strcmp(dir, L->pol->project) ? open_below_project(L, dir, false) :
 			 openat(L->proj, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -836,20 +836,25 @@ static void plan_host(struct plan *p, const struct plan_input *in)
 	}
 }
 
-/* The driver's binds (plan_bind) outside the venv, or in it (a venv in
- * pip's writable venv, and the way to it): those after the venv's own
- * mounts, which would cover them. */
+/* The driver's binds (plan_bind) outside the venv, or in it: those (a
+ * venv inside this one, read-only, and the way to it) after the venv's
+ * own mounts, which would cover them. A writable one there only where a
+ * sandbox can write anyway: pip's whole venv, or the home and cache. */
 static void add_binds(struct plan *p, const struct plan_input *in, const char *venv, bool in_venv)
 {
+	cleanup_free char *home = xasprintf("%s/home", venv);
+	cleanup_free char *cache = xasprintf("%s/cache", venv);
 	size_t i;
 
 	for (i = 0; i < in->nr_binds; i++) {
-		const char *path = in->binds[i].path;
+		const struct plan_bind *b = &in->binds[i];
 
-		if ((path_is_under(path, venv) && strcmp(path, venv)) != in_venv)
+		if ((path_is_under(b->path, venv) && strcmp(b->path, venv)) != in_venv)
 			continue;
-		add_op(p, in->binds[i].writable ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, path,
-		       in->binds[i].fd, in->binds[i].why);
+		if (in_venv && b->writable && !in->writable_venv && !path_is_under(b->path, home) &&
+		    !path_is_under(b->path, cache))
+			continue;
+		add_op(p, b->writable ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, b->path, b->fd, b->why);
 	}
 }
 

@@ -211,6 +211,20 @@ void registry_below(const char *dir, const char *self, struct strvec *out)
 	list_release(&list);
 }
 
+char *registry_holding(const char *dir)
+{
+	struct list list = { STRVEC_INIT, STRVEC_INIT };
+	char *found = NULL;
+	size_t i;
+
+	read_of(getuid(), &list);
+	for (i = 0; i < list.venvs.nr && !found; i++)
+		if (path_is_under(dir, list.venvs.v[i]))
+			found = xstrdup(list.venvs.v[i]);
+	list_release(&list);
+	return found;
+}
+
 void registry_places(uid_t uid, struct strvec *out)
 {
 	struct list list = { STRVEC_INIT, STRVEC_INIT };

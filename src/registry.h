@@ -43,5 +43,8 @@ void registry_below(const char *dir, const char *self, struct strvec *out);
  * and the places recorded with it (for an entry without any: the venv's
  * directory). */
 void registry_places(uid_t uid, struct strvec *out);
+/* The venv of the caller's list that is dir or holds it, allocated; NULL
+ * when none is. */
+char *registry_holding(const char *dir);
 
 #endif

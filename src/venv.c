@@ -352,9 +352,9 @@ int venv_check_not_in_venv(const char *project, struct strbuf *err)
 			*slash = '\0';
 	}
 	if (!strcmp(cur, project))
-		strbuf_addf(err, "the project '%s' is itself a venv", project);
+		strbuf_addf(err, "the project '%s' holds a pyvenv.cfg: it is a venv itself", project);
 	else
 		strbuf_addf(err, "the project '%s' lies in the venv '%s'", project, cur);
-	strbuf_addstr(err, ": sandboxes there could rewrite what that venv runs on the host");
+	strbuf_addstr(err, ", whose gates and scripts its sandboxes could rewrite");
 	return -1;
 }

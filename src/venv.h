@@ -71,8 +71,9 @@ bool venv_route_link(const char *path, const char *project, const char *venv, ch
 
 /* A project that is a venv, or lies in one (a pyvenv.cfg in it or in a
  * directory above): -1 with err saying so, since its sandboxes could
- * rewrite that venv's gates, which the host runs. project: absolute,
- * canonical. */
+ * rewrite that venv's gates, which the host runs. For a wrap: a sandbox can
+ * put a pyvenv.cfg in a project, so a launch asks the list of wrapped venvs
+ * instead (registry_holding). project: absolute, canonical. */
 int venv_check_not_in_venv(const char *project, struct strbuf *err);
 
 /* Reject paths bwrap or our state format cannot carry unambiguously. */

@@ -107,8 +107,8 @@ int wrap_check_project(struct venv *v, const char *home, bool named, struct strb
 		return -1;
 	}
 	if (venv_check_not_in_venv(v->project, err) < 0) {
-		strbuf_addf(err, "\nhint: name a project outside it: sandbox-venv --project DIR %s",
-			    v->path);
+		strbuf_addf(err, "\nhint: name a project outside it: sandbox-venv --project DIR %s "
+			    "(a pyvenv.cfg that is no venv's, perhaps a sandbox's: remove it)", v->path);
 		return -1;
 	}
 	if (shared_or_hidden(v->project, rhome)) {

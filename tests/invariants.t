@@ -1372,7 +1372,7 @@ if P=$(mkproj nested); then
 	err=$("$SV" "$inner" 2>&1 >/dev/null)
 	rc=$?
 	t layout "a venv inside another: wrapping it with the outer venv as its project is refused" \
-		"$([ $rc -ne 0 ] && printf '%s\n' "$err" | grep -q "is itself a venv"; echo $?)" \
+		"$([ $rc -ne 0 ] && printf '%s\n' "$err" | grep -q "a venv itself"; echo $?)" \
 		"exit $rc: $err"
 	if "$SV" --project "$P" "$inner" >/dev/null 2>"$W/wrap-nested.err"; then
 		outer_bin=$(dir_snapshot "$outer/bin")
@@ -1417,8 +1417,53 @@ PTH
 		tskip layout "inner venv: not wrapped"
 		tskip layout "outer venv's pip launch: inner not wrapped"
 	fi
+	# A venv inside this venv's home (writable in every sandbox of it):
+	# read-only there too, and the way to it pinned.
+	deep=$outer/home/x/.v3
+	mkdir -p "$outer/home/x"
+	if "$SV_PYTHON" -m venv --without-pip "$deep" >/dev/null 2>&1 &&
+		"$SV" --project "$P" "$deep" >/dev/null 2>"$W/wrap-deep3.err"; then
+		deep_bin=$(dir_snapshot "$deep/bin")
+		out=$(cd "$P" && "$outer/bin/python" -c "$PRELUDE"'
+V = sys.argv[1]
+def replace_gate():
+    os.rename(V + "/bin/python", V + "/bin/python.old")
+report("home-venv-gate", replace_gate)
+report("home-venv-rename", lambda: os.rename(os.path.dirname(V), os.path.dirname(V) + "-moved"))' "$deep" 2>&1)
+		t layout "a venv in the outer venv's home: the outer venv's sandbox cannot move its gate or the directory holding it" \
+			"$(blocked "$out" home-venv-gate && blocked "$out" home-venv-rename &&
+				[ "$(dir_snapshot "$deep/bin")" = "$deep_bin" ]; echo $?)" \
+			"$(line "$out" home-venv-gate); $(line "$out" home-venv-rename)"
+	else
+		t layout "a venv in the outer venv's home: wrap it with --project P" 1 "$(cat "$W/wrap-deep3.err")"
+	fi
+	# A pyvenv.cfg a sandbox puts in its project does not stop the next launch.
+	(cd "$P" && "$outer/bin/shell" -c 'echo "home = /usr/bin" > pyvenv.cfg') >/dev/null 2>&1
+	out=$(cd "$P" && "$outer/bin/python" -c 'print("ran")' 2>&1)
+	t layout "a pyvenv.cfg a sandbox put in the project: the next launch still runs" \
+		"$([ "$out" = ran ]; echo $?)" "$out"
+	rm -f "$P/pyvenv.cfg"
 else
 	t layout "make the project for nested venvs" 1
+fi
+
+# (f) git's paths led into the venv through links in the work tree (a
+# hook linked to a path the sandbox then makes a link into .venv): the
+# venv stays read-only.
+if [ -n "$have_git" ] && P=$(mkproj gitvenv); then
+	hgit -C "$P" init -q
+	mkdir -p "$P/.git/hooks"
+	ln -s ../../tools/hooks/pre-commit "$P/.git/hooks/pre-commit"
+	(cd "$P" && "$P/.venv/bin/shell" -c 'mkdir -p tools/hooks && ln -s "$1/.venv/lib/x" tools/hooks/pre-commit' sh "$P") \
+		>/dev/null 2>&1
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$PRELUDE"'
+V = sys.argv[1]
+report("venv-lib-write", lambda: open(V + "/lib/planted.pth", "w").write("import os\n"))' "$P/.venv" 2>&1)
+	t layout "git's paths led into the venv by links the sandbox made: the venv stays read-only" \
+		"$(blocked "$out" venv-lib-write && [ ! -e "$P/.venv/lib/planted.pth" ]; echo $?)" \
+		"$(line "$out" venv-lib-write)"
+else
+	tskip layout "git's paths led into the venv: no git, or no project"
 fi
 
 # (d) install-time code repoints the private bin's python at a symlink in
