@@ -661,13 +661,15 @@ static void test_timers(void)
 	}
 	for (i = 0; i < 4; i++)
 		evloop_timer_init(&t[i], on_timer, (void *)(long)i);
+	/* Before the first deadline is set: both count whole milliseconds, and
+	 * one read later could fall a millisecond on. */
+	start = evloop_now_ms();
 	evloop_timer_arm(&l, &t[0], 60, &err);
 	evloop_timer_arm(&l, &t[1], 20, &err);
 	evloop_timer_arm(&l, &t[2], 40, &err);
 	evloop_timer_arm(&l, &t[3], 10, &err);
 	evloop_timer_stop(&l, &t[3]);
 	evloop_timer_arm(&l, &t[2], 30, &err);	/* re-armed */
-	start = evloop_now_ms();
 	ok(evloop_run(&l, &err) == 0, "the loop ends when a timer says so");
 	ok(fired[0] == 1 && fired[1] == 2 && fired[2] == 0 && order_n == 3,
 	   "timers fire in order of their deadlines; a stopped one never");
