@@ -1443,6 +1443,21 @@ report("home-venv-rename", lambda: os.rename(os.path.dirname(V), os.path.dirname
 	t layout "a pyvenv.cfg a sandbox put in the project: the next launch still runs" \
 		"$([ "$out" = ran ]; echo $?)" "$out"
 	rm -f "$P/pyvenv.cfg"
+	# A venv made around one already wrapped: P/around/tools was wrapped
+	# with P/around as its project, then P/around became a wrapped venv.
+	# Its project is now a venv whose gates its sandboxes could rewrite.
+	if mkdir -p "$P/around" && "$SV_PYTHON" -m venv --without-pip "$P/around/tools" >/dev/null 2>&1 &&
+		"$SV" "$P/around/tools" >/dev/null 2>&1 &&
+		"$SV_PYTHON" -m venv --without-pip "$P/around" >/dev/null 2>&1 &&
+		"$SV" --project "$P" "$P/around" >/dev/null 2>"$W/wrap-around.err"; then
+		out=$(cd "$P" && "$P/around/tools/bin/python" -c 'print("ran")' 2>&1)
+		rc=$?
+		t layout "a venv made around a wrapped one: the inner venv's launch refuses its project, now the wrapped venv" \
+			"$([ $rc -ne 0 ] && printf '%s\n' "$out" | grep -q "is the wrapped venv"; echo $?)" \
+			"exit $rc: $out"
+	else
+		t layout "a venv made around a wrapped one: set it up" 1 "$(cat "$W/wrap-around.err" 2>/dev/null)"
+	fi
 else
 	t layout "make the project for nested venvs" 1
 fi
