@@ -434,7 +434,7 @@ is "$out" "[]" "attack[env] D-Bus, X11 and ssh-agent addresses do not reach the 
 listen_log=$SV_TMP/listen.log
 : >"$listen_log"
 mkdir -p "$SV_TMP/run"
-xdisp=$((90 + $$ % 9))
+xdisp=$(free_x_display 90 98) || xdisp=$((90 + $$ % 9))
 x11dir_made=
 if [ ! -d /tmp/.X11-unix ] && mkdir -m 1777 /tmp/.X11-unix 2>/dev/null; then
 	x11dir_made=1

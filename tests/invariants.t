@@ -20,11 +20,7 @@ lib_trap=$(trap -p EXIT)
 bg_pids=()
 home_tmp=
 cleanup() {
-	local pid
-	for pid in "${bg_pids[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	stop_pids "${bg_pids[@]}"
 	if [ -n "$home_tmp" ]; then
 		chmod -R u+w "$home_tmp" 2>/dev/null
 		rm -rf "$home_tmp"
@@ -296,11 +292,10 @@ if p=$(mkproj_pip desc) && install_probe "$p/.venv"; then
 	# socket and the X socket are bound by path, never handed over as
 	# descriptors. The X server is a stand-in listener at a free number,
 	# with a cookie for it.
-	for xd in $(seq 300 400); do
-		[ -e "/tmp/.X11-unix/X$xd" ] || grep -q "@/tmp/.X11-unix/X$xd\$" /proc/net/unix || break
-	done
-	"$SV_PYTHON" - "$xd" "$W/xauth" "$(uname -n)" <<'PY' >"$W/xstub.out" 2>&1 &
-import os, socket, sys, time
+	if xd=$(free_x_display 300 500); then
+		"$SV_PYTHON" - "$xd" "$W/xauth" "$(uname -n)" <<'PY' >"$W/xstub.out" 2>&1 &
+import os, signal, socket, sys, time
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 d, auth, host = sys.argv[1:4]
 e = lambda b: len(b).to_bytes(2, "big") + b
 open(auth, "wb").write((256).to_bytes(2, "big") + e(host.encode()) + e(d.encode()) +
@@ -315,19 +310,22 @@ try:
 finally:
     os.unlink("/tmp/.X11-unix/X" + d)
 PY
-	bg_pids+=("$!")
-	for _ in $(seq 50); do grep -qs ready "$W/xstub.out" && break; sleep 0.1; done
-	fd_python links "python -c with links on (DISPLAY set)" env DISPLAY=":$xd" "$v/bin/python" -c pass
-	pid1_judge links "python -c with links on"
-	"$SV" "$v" --socket=x11 >/dev/null 2>"$W/wrap.err" || sed 's/^/# --socket=x11: /' "$W/wrap.err"
-	out=$(cd "$p" && env DISPLAY=":$xd" XAUTHORITY="$W/xauth" "$v/bin/python" -c '
+		bg_pids+=("$!")
+		for _ in $(seq 50); do grep -qs ready "$W/xstub.out" && break; sleep 0.1; done
+		fd_python links "python -c with links on (DISPLAY set)" env DISPLAY=":$xd" "$v/bin/python" -c pass
+		pid1_judge links "python -c with links on"
+		"$SV" "$v" --socket=x11 >/dev/null 2>"$W/wrap.err" || sed 's/^/# --socket=x11: /' "$W/wrap.err"
+		out=$(cd "$p" && env DISPLAY=":$xd" XAUTHORITY="$W/xauth" "$v/bin/python" -c '
 import os
 print(os.environ.get("DISPLAY"), os.path.exists("/run/sandbox-venv/links"),
       os.path.exists("/run/sandbox-venv/Xauthority"), os.path.exists("/tmp/.X11-unix/X" + os.environ.get("DISPLAY", ":")[1:]))' 2>&1)
-	t descriptors "with --socket=x11 and links on, the X socket, the cookie and the link socket are inside (what the next check lists)" \
-		"$([ "$out" = ":99 True True True" ] || [ "$out" = ":100 True True True" ]; echo $?)" "$out"
-	fd_python x11 "python -c with --socket=x11 and links on" env DISPLAY=":$xd" XAUTHORITY="$W/xauth" "$v/bin/python" -c pass
-	pid1_judge x11 "python -c with --socket=x11"
+		t descriptors "with --socket=x11 and links on, the X socket, the cookie and the link socket are inside (what the next check lists)" \
+			"$([ "$out" = ":99 True True True" ] || [ "$out" = ":100 True True True" ]; echo $?)" "$out"
+		fd_python x11 "python -c with --socket=x11 and links on" env DISPLAY=":$xd" XAUTHORITY="$W/xauth" "$v/bin/python" -c pass
+		pid1_judge x11 "python -c with --socket=x11"
+	else
+		tskip descriptors "--socket=x11 and links on: no X display number in 300..500 is free (live servers, or other users' files in /tmp/.X11-unix)"
+	fi
 	"$SV" "$v" --nosocket=x11 >/dev/null 2>&1
 	if [ -n "$helper" ] && is_gate "$v/bin/fd-list"; then
 		out=$(cd "$p" && "$v/bin/fd-list" 7<"$W" 8<"$secret" 9<"$somedir" </dev/null 2>&1)

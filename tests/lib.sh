@@ -218,3 +218,41 @@ data = open(sys.argv[1], "rb").read()
 open(sys.argv[1], "wb").write(re.sub(rb"seal [0-9a-f]{32}\n\Z", b"", data))
 PY
 }
+
+# stop_pids PID...: end background helpers the way a user would, with
+# SIGTERM (an X server then removes its socket and lock files), and
+# SIGKILL whatever is still there 2 s later.
+stop_pids() {
+	local pid
+	[ $# -gt 0 ] || return 0
+	kill -TERM "$@" 2>/dev/null
+	for _ in $(seq 20); do
+		kill -0 "$@" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$@" 2>/dev/null
+	for pid; do wait "$pid" 2>/dev/null; done
+	return 0
+}
+
+# free_x_display FIRST LAST: print a display number in FIRST..LAST that no
+# X server of this network namespace listens on, by path or abstract name,
+# whose lock names no live process, and whose socket and lock files, if
+# any, are stale ones of this user's (removed here: a server killed
+# outright leaves them). Fails when there is none.
+free_x_display() {
+	local d f pid usable
+	for d in $(seq "$1" "$2"); do
+		grep -q "/tmp/\.X11-unix/X$d\$" /proc/net/unix && continue
+		pid=$(tr -dc 0-9 <"/tmp/.X$d-lock" 2>/dev/null)
+		[ -n "$pid" ] && [ -d "/proc/$pid" ] && continue
+		usable=1
+		for f in "/tmp/.X11-unix/X$d" "/tmp/.X$d-lock"; do
+			if [ -e "$f" ] || [ -L "$f" ]; then
+				{ [ -O "$f" ] && rm -f "$f" 2>/dev/null; } || usable=
+			fi
+		done
+		[ -n "$usable" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
