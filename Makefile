@@ -2,6 +2,11 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+# The sandbox's init, a program of its own (src/init-main.c). The launcher
+# looks for it next to itself, then in ../libexec/sandbox-venv: keep BINDIR
+# and LIBEXECDIR siblings under one prefix, or it runs its own binary as
+# the init (slower to start, as safe).
+LIBEXECDIR ?= $(PREFIX)/libexec/sandbox-venv
 DESTDIR ?=
 
 CC ?= cc
@@ -17,24 +22,42 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong \
 	-D_FORTIFY_SOURCE=2 $(WARNINGS) $(SECCOMP_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS = $(SECCOMP_LIBS)
+# The init is linked statically: no loader, no libseccomp, no libc to map
+# (init.h). The sanitizer build cannot, and links it as the rest.
+INIT_LDFLAGS ?= -static-pie
 
 # Build directory: 'make' uses build/, the sanitizer build build-san/.
 B ?= build
 
-LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_SRC := $(filter-out src/main.c src/init-main.c,$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
 
-all: sandbox-venv
+all: sandbox-venv sandbox-venv-init
 
-sandbox-venv: $(B)/sandbox-venv
+sandbox-venv sandbox-venv-init: %: $(B)/%
 	cp $< $@
 
 $(B)/sandbox-venv: $(B)/main.o $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# From the library, only what the init uses: none of it may ask the user
+# database or resolve names, which a static program cannot do cleanly.
+$(B)/sandbox-venv-init: $(B)/init-main.o $(B)/libsv.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(INIT_LDFLAGS) -o $@ $^
+
+$(B)/libsv.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The launcher and the init say which sources they were built from: an
+# init from another build refuses to start (init.h).
+BUILD_ID := $(shell cat $(sort $(wildcard src/*.c src/*.h)) | cksum | cut -d' ' -f1)
+$(B)/run.o $(B)/init.o: $(wildcard src/*.c)
+$(B)/run.o $(B)/init.o: ALL_CFLAGS += -DSV_BUILD_ID='"$(BUILD_ID)"'
 
 $(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -51,15 +74,18 @@ $(B) $(B)/tests:
 # The same program with a bwrap path that does not exist, for the
 # "bwrap missing" test.
 $(B)/tests/sandbox-venv-nobwrap: $(wildcard src/*.c src/*.h) | $(B)/tests
-	$(CC) $(ALL_CFLAGS) -DBWRAP_PATH='"/nonexistent/bwrap"' $(ALL_LDFLAGS) -o $@ $(wildcard src/*.c) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -DBWRAP_PATH='"/nonexistent/bwrap"' $(ALL_LDFLAGS) -o $@ \
+		src/main.c $(LIB_SRC) $(LIBS)
 
 # The same program with a stand-in for bwrap at a fixed path, which lists
 # the descriptors it was given: what the launcher lets through to bwrap.
 FDPROBE_BWRAP = /tmp/sandbox-venv-fdprobe-bwrap
 $(B)/tests/sandbox-venv-fdprobe: $(wildcard src/*.c src/*.h) | $(B)/tests
-	$(CC) $(ALL_CFLAGS) -DBWRAP_PATH='"$(FDPROBE_BWRAP)"' $(ALL_LDFLAGS) -o $@ $(wildcard src/*.c) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -DBWRAP_PATH='"$(FDPROBE_BWRAP)"' $(ALL_LDFLAGS) -o $@ \
+		src/main.c $(LIB_SRC) $(LIBS)
 
-tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/sandbox-venv $(B)/tests/sandbox-venv-nobwrap \
+tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/sandbox-venv $(B)/sandbox-venv-init \
+	$(B)/tests/sandbox-venv-nobwrap \
 	$(B)/tests/sandbox-venv-fdprobe
 
 # The whole suite: unit tests, the filter under bwrap, the integration and
@@ -74,7 +100,8 @@ check-unit: tests
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 san-tests:
-	$(MAKE) B=build-san CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" tests
+	$(MAKE) B=build-san CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
+		INIT_LDFLAGS= tests
 
 check-san: san-tests
 	B=build-san ASAN_OPTIONS=detect_leaks=1 tests/run-all unit
@@ -89,25 +116,27 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
-# The binary, the man page and the bash, zsh and fish completions.
+# The binary, its init, the man page and the bash, zsh and fish completions.
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 sandbox-venv $(DESTDIR)$(BINDIR)/sandbox-venv
+	install -m 0755 sandbox-venv-init $(DESTDIR)$(LIBEXECDIR)/sandbox-venv-init
 	install -m 0644 doc/sandbox-venv.1 $(DESTDIR)$(MANDIR)/man1/sandbox-venv.1
 	install -m 0644 completions/sandbox-venv.bash $(DESTDIR)$(BASHCOMPDIR)/sandbox-venv
 	install -m 0644 completions/_sandbox-venv $(DESTDIR)$(ZSHCOMPDIR)/_sandbox-venv
 	install -m 0644 completions/sandbox-venv.fish $(DESTDIR)$(FISHCOMPDIR)/sandbox-venv.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sandbox-venv \
+	rm -f $(DESTDIR)$(BINDIR)/sandbox-venv $(DESTDIR)$(LIBEXECDIR)/sandbox-venv-init \
 		$(DESTDIR)$(MANDIR)/man1/sandbox-venv.1 \
 		$(DESTDIR)$(BASHCOMPDIR)/sandbox-venv \
 		$(DESTDIR)$(ZSHCOMPDIR)/_sandbox-venv \
 		$(DESTDIR)$(FISHCOMPDIR)/sandbox-venv.fish
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 clean:
-	rm -rf build build-san build-fuzz sandbox-venv
+	rm -rf build build-san build-fuzz sandbox-venv sandbox-venv-init
 
 .PHONY: demo san-tests all check check-unit check-san install uninstall clean tests
 

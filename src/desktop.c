@@ -15,6 +15,7 @@
 
 #include "fsutil.h"
 #include "libdeps.h"
+#include "users.h"
 #include "util.h"
 
 #define MULTIARCH "@MULTIARCH@"

@@ -306,6 +306,7 @@ static int parse_fd(const char *s)
 
 /* The options between CHANNEL and "--", each NAME=VALUE. */
 struct init_opts {
+	const char *build;  /* build=ID: the launcher's sources */
 	int proxy;      /* proxy=FD: hand the proxy's listeners over on FD */
 	int rules;      /* rules=FD: the Landlock path rules, a sealed memory file */
 };
@@ -316,7 +317,12 @@ static int parse_opts(int argc, char **argv, struct init_opts *o)
 	int i;
 
 	o->proxy = o->rules = -1;
+	o->build = NULL;
 	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
+		if (str_has_prefix(argv[i], "build=") && !o->build) {
+			o->build = argv[i] + 6;
+			continue;	/* once */
+		}
 		if (str_has_prefix(argv[i], "proxy=") && o->proxy < 0 &&
 		    (o->proxy = parse_fd(argv[i] + 6)) >= 0)
 			continue;	/* once */
@@ -662,7 +668,13 @@ int init_main(int argc, char **argv)
 	    (dashes = parse_opts(argc - 2, argv + 2, &o)) < 0 || dashes + 3 >= argc ||
 	    o.proxy == chan || o.rules == chan || (o.proxy >= 0 && o.proxy == o.rules)) {
 		fprintf(stderr, PROG ": usage: " PROG " " INIT_ROLE
-			" MASK CHANNEL [proxy=FD] [rules=FD] -- PROGRAM [ARGS...]\n");
+			" MASK CHANNEL [build=ID] [proxy=FD] [rules=FD] -- PROGRAM [ARGS...]\n");
+		return 127;
+	}
+	if (o.build && strcmp(o.build, SV_BUILD_ID)) {
+		fprintf(stderr, PROG ": the sandbox's init is from another build than the "
+			"launcher (%s, not %s)\nhint: install sandbox-venv and sandbox-venv-init "
+			"again, together\n", SV_BUILD_ID, o.build);
 		return 127;
 	}
 	argv += dashes;	/* argv[2] is "--", argv[3] the program, as without options */

@@ -4,7 +4,9 @@
  *
  *   INIT_PATH --init MASK CHANNEL [OPTION...] -- PROGRAM [ARGS...]
  *
- * It is this very binary, bound read-only into the sandbox. It closes
+ * It is sandbox-venv-init, a static program of the same sources
+ * (init-main.c), where the install put it, or else the launcher's own
+ * binary; either is bound read-only into the sandbox (run.c). It closes
  * every descriptor but 0, 1, 2, CHANNEL and its options' own, gives the
  * program the signal dispositions of the launcher's caller (MASK, in hex: bit N-1 set when
  * signal N was ignored; every other signal at its default), starts it as
@@ -26,6 +28,9 @@
  *              sandbox's network and hands them over on it (proxy.h),
  *              then closes its copies and FD. The program, as always,
  *              starts with 0, 1 and 2 only.
+ *   build=ID   the sources the launcher was built from (SV_BUILD_ID):
+ *              an init built from others exits at once with status 127
+ *              and says so, rather than misread what it was handed.
  *   rules=FD   FD is a sealed memory file of Landlock path rules
  *              (landlock.h) that the init reads and closes before anything
  *              else of the sandbox runs: the program then starts inside a
@@ -37,6 +42,11 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* Which sources the launcher and the init were built from (Makefile). */
+#ifndef SV_BUILD_ID
+#define SV_BUILD_ID "unknown"
+#endif
 
 /* Where the init is bound inside the sandbox, and its role argument. */
 #define INIT_DIR "/run/sandbox-venv"
@@ -73,7 +83,7 @@ bool init_is_forwarded(int sig);
 /* The mask of the signals the calling process ignores, as MASK above. */
 uint64_t init_ignored_signals(void);
 
-/* "sandbox-venv --init MASK CHANNEL [OPTION...] -- PROGRAM [ARGS...]",
+/* "INIT --init MASK CHANNEL [OPTION...] -- PROGRAM [ARGS...]",
  * argv starting at MASK.
  * Returns the exit status for main(). */
 int init_main(int argc, char **argv);

@@ -48,6 +48,7 @@
 #include "run.h"
 #include "scfilter.h"
 #include "state.h"
+#include "users.h"
 #include "venv.h"
 #include "view.h"
 #include "wrap.h"

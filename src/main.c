@@ -35,7 +35,6 @@
 #include "wrap.h"
 
 #ifndef VERSION
-#define VERSION "0.1.0"
 #endif
 
 #define USAGE_LINE "Usage: sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]\n"

@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "registry.h"
 #include "strbuf.h"
+#include "users.h"
 #include "util.h"
 
 void reach_writable_sources(const struct strvec *args, struct strvec *out)

@@ -12,6 +12,7 @@
 
 #include "fsutil.h"
 #include "state.h"
+#include "users.h"
 #include "util.h"
 
 #define REGISTRY_FILE "venvs"

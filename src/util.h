@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #define PROG "sandbox-venv"
+#define VERSION "0.1.0"
 
 #define ATTR_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define ATTR_NORETURN __attribute__((noreturn))
@@ -79,11 +80,5 @@ bool str_has_control(const char *s);
 uint64_t hash_bytes(const void *p, size_t n);
 /* 128 random bits, in hex (32 digits); dies when there are none. */
 char *random_hex(void);
-
-/* getpwuid(3), asked once per uid and process: a launch needs the same
- * entry in several places, and each query reads the whole database. The
- * entry is kept until the process ends; NULL when uid has none. */
-struct passwd;
-const struct passwd *user_entry(uid_t uid);
 
 #endif

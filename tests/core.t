@@ -296,4 +296,94 @@ print(s.recv(100).decode().strip())" 2>&1)
 	wait "$server" 2>/dev/null
 fi
 
+# --- the init: sandbox-venv-init beside the binary, else the binary itself ---
+# Each copy of the launcher below wraps a venv of its own, whose gates name
+# that copy; it looks for its init beside itself (run.c, open_init).
+sv_real=$(readlink -f "$SV")
+init_real=$(dirname "$sv_real")/sandbox-venv-init
+# init_probe LAUNCHER: wrap a fresh venv with LAUNCHER and run it under
+# VERBOSE; prints the line that names the init, the size of the init
+# inside, or what failed, and the status.
+init_probe() {
+	local pp=$SV_TMP/initprobe out
+	rm -rf "$pp"
+	mkdir -p "$pp"
+	if ! "$SV_PYTHON" -m venv --without-pip "$pp/.venv" >/dev/null 2>&1 ||
+		! "$1" "$pp/.venv" >/dev/null 2>"$SV_TMP/initprobe.err"; then
+		echo "cannot wrap: $(cat "$SV_TMP/initprobe.err")"
+		return
+	fi
+	out=$(cd "$pp" && VERBOSE=1 .venv/bin/python -c '
+import os; print("inside", os.stat("/run/sandbox-venv/init").st_size)' 2>&1)
+	printf '%s\nstatus %s\n' "$out" "$?" |
+		grep -E '^sandbox-venv: the init:|^inside |another build|^status '
+}
+size_of() { stat -c %s "$1"; }
+if [ ! -f "$init_real" ]; then
+	skip "the init: no sandbox-venv-init beside $sv_real (make builds it)"
+else
+	out=$(init_probe "$SV")
+	build_id=$(cd "$p" 2>/dev/null; VERBOSE=1 "$v/bin/python" -c pass 2>&1 | grep -o 'build=[0-9a-z]*' | head -1)
+	is "$out" "sandbox-venv: the init: $init_real
+inside $(size_of "$init_real")
+status 0" "the init is sandbox-venv-init, beside the binary (VERBOSE says so), bound at /run/sandbox-venv/init"
+	d=$SV_TMP/init-alone
+	mkdir -p "$d" && cp "$sv_real" "$d/sandbox-venv"
+	out=$(init_probe "$d/sandbox-venv")
+	is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
+inside $(size_of "$sv_real")
+status 0" "without sandbox-venv-init beside it, the binary itself is the init, and the launch works"
+	d=$SV_TMP/init-prefix
+	mkdir -p "$d/bin" "$d/libexec/sandbox-venv"
+	cp "$sv_real" "$d/bin/sandbox-venv" && cp "$init_real" "$d/libexec/sandbox-venv/"
+	out=$(init_probe "$d/bin/sandbox-venv")
+	is "$out" "sandbox-venv: the init: $d/bin/../libexec/sandbox-venv/sandbox-venv-init
+inside $(size_of "$init_real")
+status 0" "an install's layout: PREFIX/bin/sandbox-venv runs PREFIX/libexec/sandbox-venv/sandbox-venv-init"
+	# Attacks: an init someone else could have replaced is never run.
+	d=$SV_TMP/init-writable
+	mkdir -p "$d" && cp "$sv_real" "$init_real" "$d/" && chmod o+w "$d/sandbox-venv-init"
+	out=$(init_probe "$d/sandbox-venv")
+	is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
+inside $(size_of "$sv_real")
+status 0" "attack[init] a sandbox-venv-init that others can write is not run: the binary itself is the init"
+	chmod o-w,g+w "$d/sandbox-venv-init"
+	out=$(init_probe "$d/sandbox-venv")
+	is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
+inside $(size_of "$sv_real")
+status 0" "attack[init] nor one its group can write"
+	d=$SV_TMP/init-link
+	mkdir -p "$d" && cp "$sv_real" "$d/" && ln -s "$init_real" "$d/sandbox-venv-init"
+	out=$(init_probe "$d/sandbox-venv")
+	is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
+inside $(size_of "$sv_real")
+status 0" "attack[init] nor a symbolic link in its place"
+	if [ "$(id -u)" -eq 0 ]; then
+		d=$SV_TMP/init-owner
+		mkdir -p "$d" && cp "$sv_real" "$init_real" "$d/" && chown 65534 "$d/sandbox-venv-init"
+		out=$(init_probe "$d/sandbox-venv")
+		is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
+inside $(size_of "$sv_real")
+status 0" "attack[init] nor one owned by a user other than the binary's owner and root"
+	else
+		skip "attack[init] an init owned by another user: making one takes root (the root pass runs it)"
+	fi
+	# An init from other sources: its build differs from the launcher's.
+	d=$SV_TMP/init-other
+	mkdir -p "$d" && cp "$sv_real" "$init_real" "$d/"
+	"$SV_PYTHON" - "$d/sandbox-venv-init" "${build_id#build=}" <<'PY'
+import sys
+path, bid = sys.argv[1], sys.argv[2].encode()
+data = open(path, "rb").read()
+other = bid.translate(bytes.maketrans(b"0123456789", b"1234567890"))
+if not bid or bid not in data:
+    sys.exit("no build id %r in %s" % (bid, path))
+open(path, "wb").write(data.replace(bid, other))
+PY
+	out=$(init_probe "$d/sandbox-venv")
+	like "$out" "is from another build than the launcher" \
+		"an init from another build refuses to start, and says so"
+	like "$out" "^status 127" "... and the launch fails (127) rather than run a program with it"
+fi
+
 done_testing
