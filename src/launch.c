@@ -807,6 +807,9 @@ static void add_found_venvs(const struct strvec *found, struct strvec *out)
  * is: its state (its policy holds what was recorded for it, a --setenv
  * value), its sandboxes' HOME and cache. Not a directory that holds this
  * venv (a venv in another's home): this venv's own mounts need its path. */
+static const char hidden_why[] = "another venv's state, or its sandboxes' home or cache: "
+	"shown empty";
+
 static void hide_own_dirs(struct launch *L, const char *venv, int venv_fd)
 {
 	static const char *const names[] = { STATE_DIR, "home", "cache" };
@@ -823,9 +826,19 @@ static void hide_own_dirs(struct launch *L, const char *venv, int venv_fd)
 		    !S_ISDIR(st.st_mode) || path_is_under(L->v->path, path) ||
 		    (fd = fcntl(L->in.fd.empty, F_DUPFD_CLOEXEC, 3)) < 0)
 			continue;
-		add_bind(L, path, fd, false, "another venv's state, or its sandboxes' home or "
-			 "cache: shown empty");
+		add_bind(L, path, fd, false, hidden_why);
 	}
+}
+
+/* Is path in a directory hide_own_dirs shows empty? Then it is not there. */
+static bool inside_hidden(const struct launch *L, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < L->nr_binds; i++)
+		if (L->binds[i].why == hidden_why && path_is_under(path, L->binds[i].path))
+			return true;
+	return false;
 }
 
 static void open_other_venvs(struct launch *L)
@@ -856,23 +869,31 @@ static void open_other_venvs(struct launch *L)
 		struct stat st;
 		int fd;
 
+		bool in_ro;
+
 		/* One that holds this venv too: the project is above it
 		 * (find_venv), and this venv's own mounts go over it. One in
 		 * this venv: after them (plan.c), where pip has the venv
-		 * writable or it lies in the venv's home or cache. */
+		 * writable or it lies in the venv's home or cache. One in
+		 * another read-only venv is read-only with it: only what it
+		 * keeps of its own is hidden. */
 		if ((i && !strcmp(e, others.v[i - 1])) || !strcmp(e, L->pol->project) ||
-		    !strcmp(e, L->v->path) || inside_ro_venv(L, e))
+		    !strcmp(e, L->v->path) || inside_hidden(L, e))
 			continue;
-		fd = open_below_project(L, e, true);
+		in_ro = inside_ro_venv(L, e);
+		fd = open_below_project(L, e, !in_ro);
 		if (fd < 0)
 			continue;	/* gone */
 		if (fstatat(fd, "pyvenv.cfg", &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			close(fd);	/* no longer a venv */
 			continue;
 		}
-		add_bind(L, e, fd, false, "another venv of the project: read-only, so that no "
-			 "sandbox changes what the host runs from it");
 		hide_own_dirs(L, e, fd);
+		if (in_ro)
+			close(fd);
+		else
+			add_bind(L, e, fd, false, "another venv of the project: read-only, so "
+				 "that no sandbox changes what the host runs from it");
 	}
 }
 

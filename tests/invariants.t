@@ -1359,6 +1359,36 @@ else
 	t layout "make the project for several venvs" 1
 fi
 
+# A wrapped venv inside another venv of the project, which is read-only
+# with it (P/outer/sub/inner, wrapped before P/outer was made around it):
+# what it keeps of its own is shown empty as well. One in the outer venv's
+# home is not there at all, and the launch still builds (no mount under a
+# directory shown empty).
+P=$W/nested-other
+mkdir -p "$P/outer/sub" "$P/outer/home/x"
+if "$SV_PYTHON" -m venv --without-pip "$P/outer/sub/inner" >/dev/null 2>&1 &&
+	"$SV" "$P/outer/sub/inner" >/dev/null 2>&1 &&
+	"$SV_PYTHON" -m venv --without-pip "$P/outer/home/x/in-home" >/dev/null 2>&1 &&
+	"$SV" "$P/outer/home/x/in-home" >/dev/null 2>&1 &&
+	"$SV_PYTHON" -m venv --without-pip "$P/outer" >/dev/null 2>&1 &&
+	"$SV_PYTHON" -m venv --without-pip "$P/.venv" >/dev/null 2>&1 &&
+	"$SV" "$P/.venv" >/dev/null 2>"$W/wrap.err" && [ -d "$P/outer/sub/inner/home" ]; then
+	echo "SECRET-INNER-HOME-$$" >"$P/outer/sub/inner/home/token"
+	out=$(cd "$P" && "$P/.venv/bin/python" -c "$PRELUDE"'
+V = sys.argv[1]
+report("read-policy", lambda: open(V + "/.sandbox-venv/policy").read())
+report("read-home", lambda: open(V + "/home/token").read())
+print("listed", len(os.listdir(V + "/.sandbox-venv")), len(os.listdir(V + "/home")),
+      os.path.exists(sys.argv[2]))' "$P/outer/sub/inner" "$P/outer/home/x" 2>&1)
+	t layout "a wrapped venv inside another read-only venv (P/outer/sub/inner): P/.venv's sandbox reads nothing of its state or its home (both shown empty)" \
+		"$(blocked "$out" read-policy && blocked "$out" read-home &&
+			printf '%s\n' "$out" | grep -q '^listed 0 0 '; echo $?)" "$out"
+	t layout "... and one in the outer venv's home, shown empty, is not there, and the launch builds (no mount below what is shown empty)" \
+		"$(printf '%s\n' "$out" | grep -qx 'listed 0 0 False'; echo $?)" "$out"
+else
+	t layout "make the project for a venv inside another venv of the project" 1 "$(cat "$W/wrap.err" 2>/dev/null)"
+fi
+
 # (e) a venv inside another venv (P/.venv/tools): as its project, the outer
 # venv would be writable in the inner's sandboxes; with the project above,
 # each venv's sandboxes must leave the other's gates and scripts alone,
