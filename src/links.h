@@ -1,16 +1,16 @@
 /* links.h - links from inside a sandbox, opened in the host's browser.
  *
  * Inside, xdg-open, x-www-browser, sensible-browser, www-browser and
- * $BROWSER are this binary in another role (links_client_main): symlinks
- * in LINKS_BIN_DIR, at the end of PATH, to the sandbox's init. Each hands
- * its URL over a unix socket that the launcher listens on, in a private
- * directory of its own (mkdtemp, 0700), bound read-only into the sandbox
- * at LINKS_SOCKET. The launcher checks the link (links_check_url), and
- * opens it on the host: through the desktop portal's
- * org.freedesktop.portal.OpenURI.OpenURI on the caller's session bus when
- * there is one (dbus.h), else with the host's xdg-open. The answer goes
- * back, so that a refused link makes the helper exit non-zero (Python's
- * webbrowser then tries its next browser).
+ * $BROWSER are the sandbox's init (init.h: sandbox-venv-init, or this
+ * binary) in another role (links_client_main): symlinks to it in
+ * LINKS_BIN_DIR, at the end of PATH. Each hands its URL over a unix socket
+ * that the launcher listens on, in a private directory of its own
+ * (mkdtemp, 0700), bound read-only into the sandbox at LINKS_SOCKET. The
+ * launcher checks the link (links_check_url), and opens it on the host:
+ * through the desktop portal's org.freedesktop.portal.OpenURI.OpenURI on
+ * the caller's session bus when there is one (dbus.h), else with the
+ * host's xdg-open. The answer goes back, so that a refused link makes the
+ * helper exit non-zero (Python's webbrowser then tries its next browser).
  *
  * On by default when the caller has a desktop session (a session bus,
  * DISPLAY or WAYLAND_DISPLAY in the environment), off with the recorded

@@ -7,7 +7,7 @@
  *   sandbox-venv --unwrap [VENV_DIR]             back to an ordinary venv
  *   sandbox-venv --list                          running sandboxes
  *   sandbox-venv --gate GATE [ARGS...]           what a gate runs (kernel)
- *   xdg-open URL (a link to this binary)         inside: open a link (links.h)
+ *   xdg-open URL (a link to the init)            inside: open a link (links.h)
  *
  * VENV_DIR defaults to $VIRTUAL_ENV, else the nearest .venv in the working
  * directory or its parents.
@@ -406,7 +406,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], INIT_ROLE))
 		return init_main(argc - 2, argv + 2);
 	/* Inside a sandbox, xdg-open and the browsers' names are links to
-	 * this binary (links.h). */
+	 * the init, this binary when it is the init (links.h). */
 	if (argc >= 1 && links_is_client(argv[0]))
 		return links_client_main(argc, argv);
 	if (argc >= 3 && !strcmp(argv[1], "--gate")) {

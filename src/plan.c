@@ -176,9 +176,10 @@ void plan_host_paths(struct strvec *out, struct strvec *why, bool code_only)
 		if (why)
 			strvec_push(why, host_paths[i].why);
 	}
-	/* The sandbox's init is this binary (run.c): the shared libraries it
-	 * runs with (libseccomp, and a sanitizer's runtime) are needed inside.
-	 * Only those the loader found in a system directory. */
+	/* The sandbox's init is this binary where no sandbox-venv-init is
+	 * installed beside it (run.c): the shared libraries it runs with
+	 * (libseccomp, and a sanitizer's runtime) are needed inside then. Only
+	 * those the loader found in a system directory. */
 	before = out->nr;
 	dl_iterate_phdr(add_loaded_library, out);
 	for (i = before; why && i < out->nr; i++)
