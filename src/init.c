@@ -672,9 +672,9 @@ int init_main(int argc, char **argv)
 		return 127;
 	}
 	if (o.build && strcmp(o.build, SV_BUILD_ID)) {
-		fprintf(stderr, PROG ": the sandbox's init is from another build than the "
-			"launcher (%s, not %s)\nhint: install sandbox-venv and sandbox-venv-init "
-			"again, together\n", SV_BUILD_ID, o.build);
+		fprintf(stderr, PROG ": the sandbox's init (build %s) is from another build "
+			"than the launcher (build %s)\nhint: install sandbox-venv and "
+			"sandbox-venv-init again, together\n", SV_BUILD_ID, o.build);
 		return 127;
 	}
 	argv += dashes;	/* argv[2] is "--", argv[3] the program, as without options */
