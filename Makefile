@@ -23,8 +23,10 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong \
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS = $(SECCOMP_LIBS)
 # The init is linked statically: no loader, no libseccomp, no libc to map
-# (init.h). The sanitizer build cannot, and links it as the rest.
-INIT_LDFLAGS ?= -static-pie
+# (init.h). A warning is an error there: glibc warns of what a static
+# program cannot do cleanly (the user database, name resolution). The
+# sanitizer build cannot link statically, and links it as the rest.
+INIT_LDFLAGS ?= -static-pie -Wl,--fatal-warnings
 
 # Build directory: 'make' uses build/, the sanitizer build build-san/.
 B ?= build
@@ -38,16 +40,20 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
 
 all: sandbox-venv sandbox-venv-init
 
+# Mode 0755 whatever the umask: the launcher runs no init that its group
+# or others could have changed (run.c).
 sandbox-venv sandbox-venv-init: %: $(B)/%
-	cp $< $@
+	install -m 0755 $< $@
 
 $(B)/sandbox-venv: $(B)/main.o $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	chmod 0755 $@
 
 # From the library, only what the init uses: none of it may ask the user
 # database or resolve names, which a static program cannot do cleanly.
 $(B)/sandbox-venv-init: $(B)/init-main.o $(B)/libsv.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(INIT_LDFLAGS) -o $@ $^
+	chmod 0755 $@
 
 $(B)/libsv.a: $(LIB_OBJ)
 	rm -f $@
@@ -57,7 +63,8 @@ $(B)/libsv.a: $(LIB_OBJ)
 # init from another build refuses to start (init.h).
 BUILD_ID := $(shell cat $(sort $(wildcard src/*.c src/*.h)) | cksum | cut -d' ' -f1)
 $(B)/run.o $(B)/init.o: $(wildcard src/*.c)
-$(B)/run.o $(B)/init.o: ALL_CFLAGS += -DSV_BUILD_ID='"$(BUILD_ID)"'
+BUILD_ID_FLAG = -DSV_BUILD_ID='"$(BUILD_ID)"'
+$(B)/run.o $(B)/init.o: ALL_CFLAGS += $(BUILD_ID_FLAG)
 
 $(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -74,14 +81,14 @@ $(B) $(B)/tests:
 # The same program with a bwrap path that does not exist, for the
 # "bwrap missing" test.
 $(B)/tests/sandbox-venv-nobwrap: $(wildcard src/*.c src/*.h) | $(B)/tests
-	$(CC) $(ALL_CFLAGS) -DBWRAP_PATH='"/nonexistent/bwrap"' $(ALL_LDFLAGS) -o $@ \
+	$(CC) $(ALL_CFLAGS) $(BUILD_ID_FLAG) -DBWRAP_PATH='"/nonexistent/bwrap"' $(ALL_LDFLAGS) -o $@ \
 		src/main.c $(LIB_SRC) $(LIBS)
 
 # The same program with a stand-in for bwrap at a fixed path, which lists
 # the descriptors it was given: what the launcher lets through to bwrap.
 FDPROBE_BWRAP = /tmp/sandbox-venv-fdprobe-bwrap
 $(B)/tests/sandbox-venv-fdprobe: $(wildcard src/*.c src/*.h) | $(B)/tests
-	$(CC) $(ALL_CFLAGS) -DBWRAP_PATH='"$(FDPROBE_BWRAP)"' $(ALL_LDFLAGS) -o $@ \
+	$(CC) $(ALL_CFLAGS) $(BUILD_ID_FLAG) -DBWRAP_PATH='"$(FDPROBE_BWRAP)"' $(ALL_LDFLAGS) -o $@ \
 		src/main.c $(LIB_SRC) $(LIBS)
 
 tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/sandbox-venv $(B)/sandbox-venv-init \
@@ -133,7 +140,7 @@ uninstall:
 		$(DESTDIR)$(BASHCOMPDIR)/sandbox-venv \
 		$(DESTDIR)$(ZSHCOMPDIR)/_sandbox-venv \
 		$(DESTDIR)$(FISHCOMPDIR)/sandbox-venv.fish
-	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-san build-fuzz sandbox-venv sandbox-venv-init

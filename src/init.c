@@ -654,6 +654,17 @@ static int supervise(pid_t child, int sfd, int chan)
 	}
 }
 
+/* Is id another build's than this init's? Then it says so. */
+static bool other_build(const char *id)
+{
+	if (!strcmp(id, SV_BUILD_ID))
+		return false;
+	fprintf(stderr, PROG ": the sandbox's init (build %s) is from another build than the "
+		"launcher (build %s)\nhint: install sandbox-venv and sandbox-venv-init again, "
+		"together\n", SV_BUILD_ID, id);
+	return true;
+}
+
 int init_main(int argc, char **argv)
 {
 	struct init_opts o;
@@ -663,6 +674,9 @@ int init_main(int argc, char **argv)
 	int n_loader, chan, sfd, ruleset, dashes = -1;
 	pid_t child;
 
+	/* First, before options another build may spell differently. */
+	if (argc >= 3 && str_has_prefix(argv[2], "build=") && other_build(argv[2] + 6))
+		return 127;
 	if (argc < 4 || parse_mask(argv[0], &ignored) < 0 ||
 	    (chan = parse_fd(argv[1])) < 0 ||
 	    (dashes = parse_opts(argc - 2, argv + 2, &o)) < 0 || dashes + 3 >= argc ||
@@ -671,12 +685,8 @@ int init_main(int argc, char **argv)
 			" MASK CHANNEL [build=ID] [proxy=FD] [rules=FD] -- PROGRAM [ARGS...]\n");
 		return 127;
 	}
-	if (o.build && strcmp(o.build, SV_BUILD_ID)) {
-		fprintf(stderr, PROG ": the sandbox's init (build %s) is from another build "
-			"than the launcher (build %s)\nhint: install sandbox-venv and "
-			"sandbox-venv-init again, together\n", SV_BUILD_ID, o.build);
+	if (o.build && other_build(o.build))
 		return 127;
-	}
 	argv += dashes;	/* argv[2] is "--", argv[3] the program, as without options */
 	{
 		int keep[] = { chan, o.proxy, o.rules };

@@ -28,9 +28,10 @@
  *              sandbox's network and hands them over on it (proxy.h),
  *              then closes its copies and FD. The program, as always,
  *              starts with 0, 1 and 2 only.
- *   build=ID   the sources the launcher was built from (SV_BUILD_ID):
- *              an init built from others exits at once with status 127
- *              and says so, rather than misread what it was handed.
+ *   build=ID   first (the launcher always passes it): the sources the
+ *              launcher was built from (SV_BUILD_ID). An init built from
+ *              others exits at once with status 127 and says so, rather
+ *              than misread what it was handed.
  *   rules=FD   FD is a sealed memory file of Landlock path rules
  *              (landlock.h) that the init reads and closes before anything
  *              else of the sandbox runs: the program then starts inside a

@@ -618,7 +618,7 @@ static void add_bind(struct launch *L, const char *path, int fd, bool writable, 
 	L->binds = xrealloc(L->binds, (L->nr_binds + 1) * sizeof(*L->binds));
 	strvec_push(&L->bind_paths, path);
 	L->binds[L->nr_binds++] = (struct plan_bind){ L->bind_paths.v[L->bind_paths.nr - 1], fd,
-						      writable, why };
+						      writable, why, false };
 }
 
 static bool bound(const struct launch *L, const char *path)
@@ -799,17 +799,10 @@ static void add_found_venvs(const struct strvec *found, struct strvec *out)
 		     FOUND_VENVS_MAX);
 }
 
-/* The other venvs below the project, read-only, and the directories on
- * the way to each, pinned: every venv wrapped, wherever it lies
- * (registry.h), and those found when this venv was wrapped or at the
- * project's top now (add_found_venvs). */
 /* What another venv keeps of its own, shown empty as this venv's state
  * is: its state (its policy holds what was recorded for it, a --setenv
  * value), its sandboxes' HOME and cache. Not a directory that holds this
  * venv (a venv in another's home): this venv's own mounts need its path. */
-static const char hidden_why[] = "another venv's state, or its sandboxes' home or cache: "
-	"shown empty";
-
 static void hide_own_dirs(struct launch *L, const char *venv, int venv_fd)
 {
 	static const char *const names[] = { STATE_DIR, "home", "cache" };
@@ -826,7 +819,9 @@ static void hide_own_dirs(struct launch *L, const char *venv, int venv_fd)
 		    !S_ISDIR(st.st_mode) || path_is_under(L->v->path, path) ||
 		    (fd = fcntl(L->in.fd.empty, F_DUPFD_CLOEXEC, 3)) < 0)
 			continue;
-		add_bind(L, path, fd, false, hidden_why);
+		add_bind(L, path, fd, false, "another venv's state, or its sandboxes' home or "
+			 "cache: shown empty");
+		L->binds[L->nr_binds - 1].hidden = true;
 	}
 }
 
@@ -836,11 +831,15 @@ static bool inside_hidden(const struct launch *L, const char *path)
 	size_t i;
 
 	for (i = 0; i < L->nr_binds; i++)
-		if (L->binds[i].why == hidden_why && path_is_under(path, L->binds[i].path))
+		if (L->binds[i].hidden && path_is_under(path, L->binds[i].path))
 			return true;
 	return false;
 }
 
+/* The other venvs below the project, read-only, and the directories on
+ * the way to each, pinned: every venv wrapped, wherever it lies
+ * (registry.h), and those found when this venv was wrapped or at the
+ * project's top now (add_found_venvs). */
 static void open_other_venvs(struct launch *L)
 {
 	cleanup_strvec struct strvec others = STRVEC_INIT;
@@ -937,9 +936,39 @@ static void open_git_targets(struct launch *L)
 	}
 }
 
+/* By path, so that a bind comes after those it lies in; at one path, the
+ * one that must win last: writable (a pin), read-only, shown empty. */
+static int bind_rank(const struct plan_bind *b)
+{
+	return b->hidden ? 2 : b->writable ? 0 : 1;
+}
+
 static int cmp_bind(const void *a, const void *b)
 {
-	return strcmp(((const struct plan_bind *)a)->path, ((const struct plan_bind *)b)->path);
+	const struct plan_bind *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : bind_rank(x) - bind_rank(y);
+}
+
+/* What lies in a directory shown empty is not there: no bind below one
+ * (bwrap could not make its mount point). */
+static void drop_hidden_below(struct launch *L)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < L->nr_binds; i++) {
+		bool below = false;
+
+		for (j = 0; j < L->nr_binds && !below; j++)
+			below = L->binds[j].hidden && strcmp(L->binds[i].path, L->binds[j].path) &&
+				path_is_under(L->binds[i].path, L->binds[j].path);
+		if (below)
+			close(L->binds[i].fd);
+		else
+			L->binds[n++] = L->binds[i];
+	}
+	L->nr_binds = n;
 }
 
 /* ---- the caller's options: host paths where a sandbox writes ---- */
@@ -1212,6 +1241,7 @@ static void open_binds(struct launch *L)
 			die("cannot open '%s' below its project: %s", L->v->path, strerror(errno));
 		close(fd);
 	}
+	drop_hidden_below(L);
 	if (L->nr_binds)
 		qsort(L->binds, L->nr_binds, sizeof(*L->binds), cmp_bind);
 }
@@ -1458,6 +1488,9 @@ static int execute(struct launch *L, const char *exe)
 	const struct seal_key *key;
 	cleanup_free char *scope = NULL;
 	struct run_service links = { links_attach, links_detach, L->links };
+	cleanup_free char *init_which = NULL;
+	cleanup_fd int init_fd = -1;
+	struct run_init init;
 	struct git_guard guard;
 	struct after_run after;
 	struct run_spec spec;
@@ -1485,6 +1518,10 @@ static int execute(struct launch *L, const char *exe)
 	if (!key || guard_record(L->v->state_fd, key, scope, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
 	after = (struct after_run){ L, &guard, exe };
+	init_fd = run_open_init(launch_reach(L), &init_which, &err);
+	if (init_fd < 0)
+		die("%s", err.buf);
+	init = (struct run_init){ init_fd, init_which };
 	L->proxy = (struct proxy_config){ &L->net, L->verbose };
 	spec = (struct run_spec){ .opts = &bargs, .fds = fds, .nr_fds = nr_fds,
 				  .argv = &L->plan.argv, .env = &L->plan.env,
@@ -1494,7 +1531,7 @@ static int execute(struct launch *L, const char *exe)
 				  .on_stop = on_stop, .stop_data = &after,
 				  .proxy = L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL,
 				  .services = L->links ? &links : NULL,
-				  .nr_services = L->links ? 1 : 0 };
+				  .nr_services = L->links ? 1 : 0, .init = &init };
 	if (run_sandbox(&spec, &status, &err) < 0) {
 		guard_record_done(L->v->state_fd, &rec);
 		links_free(steal_pointer(&L->links));

@@ -34,9 +34,6 @@
 #include "venv.h"
 #include "wrap.h"
 
-#ifndef VERSION
-#endif
-
 #define USAGE_LINE "Usage: sandbox-venv [--project DIR] [--reset] [VENV_DIR] [BWRAP_OPTS...]\n"
 
 static const char usage[] =

@@ -183,7 +183,7 @@ void plan_host_paths(struct strvec *out, struct strvec *why, bool code_only)
 	before = out->nr;
 	dl_iterate_phdr(add_loaded_library, out);
 	for (i = before; why && i < out->nr; i++)
-		strvec_push(why, "a library of the sandbox's init (this program)");
+		strvec_push(why, "a library of the sandbox's init, where it is this program");
 }
 
 /* Variables copied from the caller's environment into the sandbox. The
@@ -758,12 +758,12 @@ static void plan_links(struct plan *p, const char *socket)
 
 	add_op(p, PLAN_RO_BIND, socket, LINKS_SOCKET, -1,
 	       "links: where xdg-open inside hands a link to the launcher, which checks it");
-	allow(p, LANDLOCK_READ, INIT_PATH, "links: the helper inside is this program");
+	allow(p, LANDLOCK_READ, INIT_PATH, "links: the helper inside is the sandbox's init");
 	for (i = 0; links_client_names[i]; i++) {
 		cleanup_free char *dest = xasprintf("%s/%s", LINKS_BIN_DIR, links_client_names[i]);
 
 		add_op(p, PLAN_SYMLINK, INIT_PATH, dest, -1,
-		       "links: this program, which hands the link to the launcher");
+		       "links: the sandbox's init, which hands the link to the launcher");
 	}
 }
 

@@ -152,6 +152,7 @@ struct plan_bind {
 	int fd;
 	bool writable;
 	const char *why;
+	bool hidden;    /* an empty directory shown in place of what is there */
 };
 
 /* What the launch knows, gathered and opened by the driver. */

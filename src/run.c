@@ -59,9 +59,16 @@
  *     goes back to the driver (which has work to do on the host after the
  *     sandbox: launch.c), with the signal mask and dispositions as they
  *     were and no forwarded signal left pending.
- *  9. The init is the running binary, bound from an fd, so no path can be
- *     swapped in between; it runs under the same seccomp filter and
- *     Landlock domain as the program.
+ *  9. The init is bound from an fd, so no path can be swapped in between;
+ *     it runs under the same seccomp filter and Landlock domain as the
+ *     program. It is sandbox-venv-init (run_open_init) only where no one
+ *     but root and the launcher's owner can have put or changed it: the
+ *     launcher's own directory (the one holding this very binary), each
+ *     directory on the way from there, none a symlink, each owned by one
+ *     of them and writable by no one else unless sticky; the file regular,
+ *     theirs, writable by no one else, not set-id; and none of it where a
+ *     sandbox writes (reach.h). Else it is the running binary itself. An
+ *     init of another build refuses to start (init.h, build=).
  * 10. One event loop (evloop.h) waits for everything: signals and bwrap's
  *     end through one signalfd, the network proxy's listeners and
  *     connections (proxy.h), whose end is the sandbox's, and the sources
@@ -105,6 +112,7 @@
 #include "init.h"
 #include "landlock.h"
 #include "pty.h"
+#include "reach.h"
 #include "wrap.h"
 
 /* bwrap's --info-fd report is a few short JSON lines. */
@@ -534,21 +542,80 @@ static int send_host_rules(int chan, int abi, const struct strbuf *rules, struct
 	return 0;
 }
 
-/* The init (init.h): sandbox-venv-init where the install puts it, next to
- * this binary or in ../libexec/sandbox-venv from it, when it is a regular
- * executable file that only root or this binary's owner can change; else
- * this binary itself, which holds the same init. The static program starts
- * some 0.2 ms sooner: no loader, no libraries to map. Its build is checked
- * by the init itself (build=). Returns an O_PATH descriptor, or -1 with
- * err; *which says what it is, for VERBOSE. */
-static int open_init(char **which, struct strbuf *err)
+/* May a directory on the way to the init hold it? Only root or the
+ * launcher's owner can change what is in it: owned by one of them, and
+ * writable by no one else, or sticky (no one else can replace an entry). */
+static bool trusted_dir(const struct stat *st, uid_t owner)
+{
+	return S_ISDIR(st->st_mode) && (st->st_uid == 0 || st->st_uid == owner) &&
+	       (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
+}
+
+/* Walk rel (a relative path, no symlink followed) from the directory dir,
+ * whose path is *path, to the init there; checks each directory on the
+ * way and the file. Returns an O_PATH descriptor and extends *path, or -1
+ * with why (nothing when there is no such file). */
+static int walk_to_init(int dir, const char *rel, uid_t owner, struct strbuf *path,
+			struct strbuf *why)
+{
+	cleanup_fd int cur = fcntl(dir, F_DUPFD_CLOEXEC, 3);
+	struct stat st;
+	const char *p = rel;
+
+	while (cur >= 0) {
+		const char *e = strchrnul(p, '/');
+		cleanup_free char *name = xstrndup(p, (size_t)(e - p));
+		int next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+		if (next < 0 || fstat(next, &st) < 0) {
+			if (next >= 0)
+				close(next);
+			return -1;
+		}
+		close(cur);
+		cur = next;
+		if (!strcmp(name, "..")) {
+			char *slash = strrchr(path->buf, '/');
+
+			strbuf_setlen(path, slash && slash != path->buf ? (size_t)(slash - path->buf) : 1);
+		} else {
+			if (path->len > 1)
+				strbuf_addch(path, '/');
+			strbuf_addstr(path, name);
+		}
+		if (!*e)
+			break;
+		if (!trusted_dir(&st, owner)) {
+			strbuf_addf(why, "'%s' is %s", path->buf, S_ISDIR(st.st_mode) ?
+				    "a directory others can change" : "not a directory");
+			return -1;
+		}
+		p = e + 1;
+	}
+	if (cur >= 0 && !S_ISREG(st.st_mode))
+		strbuf_addf(why, "'%s' is not a regular file", path->buf);
+	else if (cur >= 0 && st.st_uid != 0 && st.st_uid != owner)
+		strbuf_addf(why, "'%s' belongs to uid %ju, neither root nor this binary's owner",
+			    path->buf, (uintmax_t)st.st_uid);
+	else if (cur >= 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		strbuf_addf(why, "'%s' is writable by its group or others", path->buf);
+	else if (cur >= 0 && ((st.st_mode & (S_ISUID | S_ISGID)) || !(st.st_mode & S_IXUSR)))
+		strbuf_addf(why, "'%s' is set-id, or not executable", path->buf);
+	else
+		return steal_fd(&cur);
+	return -1;
+}
+
+int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)
 {
 	static const char *const places[] = {
 		"sandbox-venv-init", "../libexec/sandbox-venv/sandbox-venv-init",
 	};
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
 	cleanup_fd int self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	cleanup_fd int dir = -1;
 	cleanup_free char *exe = NULL;
+	char *base = NULL;
 	struct stat me, st;
 	size_t i;
 
@@ -557,21 +624,38 @@ static int open_init(char **which, struct strbuf *err)
 		return -1;
 	}
 	exe = fs_readlink_at(AT_FDCWD, "/proc/self/exe");
-	if (exe && strrchr(exe, '/')) {
-		*strrchr(exe, '/') = '\0';
+	if (exe && exe[0] == '/' && (base = strrchr(exe, '/'))) {
+		*base++ = '\0';
 		dir = open(exe[0] ? exe : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
-	for (i = 0; dir >= 0 && i < ARRAY_SIZE(places); i++) {
-		cleanup_fd int fd = openat(dir, places[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	/* That directory, which holds this very binary, and no other. */
+	if (dir < 0 || fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_dev != me.st_dev || st.st_ino != me.st_ino) {
+		strbuf_addstr(&why, "the directory that holds it cannot be told");
+		if (dir >= 0)
+			close(steal_fd(&dir));
+	} else if (fstat(dir, &st) < 0 || !trusted_dir(&st, me.st_uid)) {
+		strbuf_addf(&why, "'%s' is a directory others can change", exe);
+		close(steal_fd(&dir));
+	}
+	for (i = 0; dir >= 0 && !why.len && i < ARRAY_SIZE(places); i++) {
+		cleanup_strbuf struct strbuf path = STRBUF_INIT;
+		const char *where;
+		int fd;
 
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (st.st_uid == me.st_uid || st.st_uid == 0) && !(st.st_mode & 022) &&
-		    (st.st_mode & 0111)) {
-			*which = xasprintf("%s/%s", exe[0] ? exe : "", places[i]);
-			return steal_fd(&fd);
+		strbuf_addstr(&path, exe[0] ? exe : "/");
+		fd = walk_to_init(dir, places[i], me.st_uid, &path, &why);
+		if (fd >= 0 && (where = reach_find(reach, path.buf))) {
+			strbuf_addf(&why, "'%s' lies in '%s', which sandboxes can write",
+				    path.buf, where);
+			close(fd);
+		} else if (fd >= 0) {
+			*which = strbuf_detach(&path, NULL);
+			return fd;
 		}
 	}
-	*which = xstrdup("this binary (no sandbox-venv-init beside it)");
+	*which = xasprintf("this binary (%s)", why.len ? why.buf :
+			   "no sandbox-venv-init beside it, nor in ../libexec/sandbox-venv");
 	return steal_fd(&self);
 }
 
@@ -599,7 +683,6 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	cleanup_free int *fds = NULL;
 	cleanup_fd int args_fd = -1;
 	cleanup_fd int exe_fd = -1;
-	cleanup_free char *init_which = NULL;
 	cleanup_fd int info_rd = -1;
 	cleanup_fd int info_wr = -1;
 	cleanup_fd int chan_in = -1;
@@ -620,9 +703,19 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	size_t i, nr = 0;
 
 	/* The init; bwrap's report; the channel (one end goes in). */
-	exe_fd = open_init(&init_which, err);
-	if (exe_fd < 0)
-		return -1;
+	if (spec->init) {
+		exe_fd = fcntl(spec->init->fd, F_DUPFD_CLOEXEC, 3);
+		if (exe_fd < 0) {
+			strbuf_addf(err, "cannot use the init: %s", strerror(errno));
+			return -1;
+		}
+	} else {
+		exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+		if (exe_fd < 0) {
+			strbuf_addf(err, "cannot open '/proc/self/exe': %s", strerror(errno));
+			return -1;
+		}
+	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
 		return -1;
@@ -673,7 +766,8 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	strvec_push(&cmd, "--");
 	strvec_pushv(&cmd, spec->argv->v);
 	if (spec->flags & RUN_VERBOSE) {
-		fprintf(stderr, PROG ": the init: %s\n", init_which);
+		fprintf(stderr, PROG ": the init: %s\n", spec->init ? spec->init->which :
+			"this binary");
 		print_command(&all, &cmd);
 		print_landlock(abi);
 	}

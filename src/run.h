@@ -31,6 +31,19 @@ struct run_service {
 	void *data;
 };
 
+/* The init to run (init.h), and what it is, for VERBOSE. */
+struct run_init {
+	int fd;                      /* O_PATH */
+	const char *which;
+};
+
+/* The init: sandbox-venv-init where the install puts it, beside this
+ * binary or in ../libexec/sandbox-venv from its directory (MUST 9 above),
+ * else this binary itself, which holds the same init. Returns an O_PATH
+ * descriptor on it, or -1 with err; *which says which and, for this
+ * binary, why. reach: the places sandboxes write (reach.h). */
+int run_open_init(const struct strvec *reach, char **which, struct strbuf *err);
+
 struct run_spec {
 	const struct strvec *opts;   /* bwrap options (plan_to_args) */
 	const int *fds;              /* every descriptor those options name */
@@ -52,6 +65,7 @@ struct run_spec {
 	const struct proxy_config *proxy; /* --network=allow=: the proxy; or NULL */
 	const struct run_service *services;
 	size_t nr_services;
+	const struct run_init *init; /* NULL: this binary (run_open_init) */
 };
 
 /* Run bwrap with spec->opts (plus the init's own), then "--", the init and

@@ -15,7 +15,9 @@
 #include <sys/types.h>
 
 #define PROG "sandbox-venv"
+#ifndef VERSION
 #define VERSION "0.1.0"
+#endif
 
 #define ATTR_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define ATTR_NORETURN __attribute__((noreturn))

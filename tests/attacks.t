@@ -434,39 +434,49 @@ is "$out" "[]" "attack[env] D-Bus, X11 and ssh-agent addresses do not reach the 
 listen_log=$SV_TMP/listen.log
 : >"$listen_log"
 mkdir -p "$SV_TMP/run"
-xdisp=$(free_x_display 90 98) || xdisp=$((90 + $$ % 9))
+# A display number no server holds; with none free, the path socket is
+# not made (its attack is skipped) and nobody's socket is touched.
+xdisp=$(free_x_display 90 98) && xpath=/tmp/.X11-unix/X$xdisp || {
+	xdisp=$((90 + $$ % 9))
+	xpath=
+}
 x11dir_made=
 if [ ! -d /tmp/.X11-unix ] && mkdir -m 1777 /tmp/.X11-unix 2>/dev/null; then
 	x11dir_made=1
 fi
 abstract_name=sv-attack-$$-$RANDOM
-"$SV_PYTHON" - "$SV_TMP/run/bus" "$abstract_name" "/tmp/.X11-unix/X$xdisp" "$listen_log" <<'PY' &
-import os, socket, sys, select, time
-path, abstract, x11, log = sys.argv[1:]
+"$SV_PYTHON" - "$SV_TMP/run/bus" "$abstract_name" "/tmp/.X11-unix/X$xdisp" "$listen_log" "$xpath" <<'PY' &
+import os, signal, socket, sys, select, time
+path, abstract, x11, log, xpath = sys.argv[1:]
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 socks = []
-for addr in (path, "\0" + abstract, "\0" + x11, x11):
+for addr in (path, "\0" + abstract, "\0" + x11, xpath):
+    if not addr:            # no free display: that attack is skipped
+        continue
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         s.bind(addr)
     except OSError as e:
-        if addr is x11:     # no /tmp/.X11-unix of ours: that attack is skipped
+        if addr is xpath:   # no /tmp/.X11-unix of ours: that attack is skipped
             continue
         open(log, "a").write("cannot bind %r: %s\n" % (addr, e)); sys.exit(1)
     s.listen(5); socks.append(s)
 open(log, "a").write("ready %d\n" % len(socks))
 end = time.time() + 120
-while time.time() < end:
-    r, _, _ = select.select(socks, [], [], 1)
-    for s in r:
-        c, _ = s.accept(); open(log, "a").write("hit\n"); c.close()
-for s in socks[3:]:
-    os.unlink(x11)
+try:
+    while time.time() < end:
+        r, _, _ = select.select(socks, [], [], 1)
+        for s in r:
+            c, _ = s.accept(); open(log, "a").write("hit\n"); c.close()
+finally:
+    if len(socks) > 3:
+        os.unlink(xpath)
 PY
 listener=$!
 for _ in $(seq 50); do grep -q "^ready\|^cannot" "$listen_log" && break; sleep 0.1; done
 listening=$(sed -n 's/^ready //p' "$listen_log")
 check "control: the host's listeners are up ($(head -1 "$listen_log"))" test -n "$listening"
-x11path_bound=$([ -S "/tmp/.X11-unix/X$xdisp" ] && echo 1)
+x11path_bound=$([ -n "$xpath" ] && [ -S "$xpath" ] && echo 1)
 no_hits() { [ "$(grep -c '^hit' "$listen_log")" = 0 ]; }
 cat >"$p/attack_kernel.py" <<'PY'
 import ctypes, errno, fcntl, os, pty, signal, socket, sys, termios
@@ -561,7 +571,7 @@ verdict "$out" ptrace kernel "ptrace of a host process" kill -0 "$victim"
 verdict "$out" memfd kernel "a payload run from memfd_create stays confined" no_loot memfd
 kill "$victim" "$listener" 2>/dev/null
 wait "$victim" "$listener" 2>/dev/null
-rm -f "/tmp/.X11-unix/X$xdisp"
+[ -z "$x11path_bound" ] || rm -f "$xpath"
 [ -z "$x11dir_made" ] || rmdir /tmp/.X11-unix 2>/dev/null
 
 check "no secret reached the project in any attack" no_loot

@@ -298,15 +298,16 @@ fi
 
 # --- the init: sandbox-venv-init beside the binary, else the binary itself ---
 # Each copy of the launcher below wraps a venv of its own, whose gates name
-# that copy; it looks for its init beside itself (run.c, open_init).
+# that copy; it looks for its init beside itself, then in
+# ../libexec/sandbox-venv (run.c, run_open_init).
 sv_real=$(readlink -f "$SV")
 init_real=$(dirname "$sv_real")/sandbox-venv-init
-# init_probe LAUNCHER: wrap a fresh venv with LAUNCHER and run it under
-# VERBOSE; prints the line that names the init, the size of the init
-# inside, or what failed, and the status.
+# init_probe LAUNCHER [PROJECT]: wrap a fresh venv in PROJECT with LAUNCHER
+# and run it under VERBOSE; prints the line that names the init, the size
+# of the init inside, or what failed, and the status.
 init_probe() {
-	local pp=$SV_TMP/initprobe out
-	rm -rf "$pp"
+	local pp=${2:-$SV_TMP/initprobe} out
+	rm -rf "$pp/.venv"
 	mkdir -p "$pp"
 	if ! "$SV_PYTHON" -m venv --without-pip "$pp/.venv" >/dev/null 2>&1 ||
 		! "$1" "$pp/.venv" >/dev/null 2>"$SV_TMP/initprobe.err"; then
@@ -319,8 +320,12 @@ import os; print("inside", os.stat("/run/sandbox-venv/init").st_size)' 2>&1)
 		grep -E '^sandbox-venv: the init:|^inside |another build|^status '
 }
 size_of() { stat -c %s "$1"; }
+# self_init REASON: what init_probe prints when the launcher is its own init.
+self_init() {
+	printf 'sandbox-venv: the init: this binary (%s)\ninside %s\nstatus 0' "$1" "$(size_of "$sv_real")"
+}
 if [ ! -f "$init_real" ]; then
-	skip "the init: no sandbox-venv-init beside $sv_real (make builds it)"
+	skip "the init: no sandbox-venv-init beside $sv_real"
 else
 	out=$(init_probe "$SV")
 	build_id=$(cd "$p" 2>/dev/null; VERBOSE=1 "$v/bin/python" -c pass 2>&1 | grep -o 'build=[0-9a-z]*' | head -1)
@@ -329,42 +334,50 @@ inside $(size_of "$init_real")
 status 0" "the init is sandbox-venv-init, beside the binary (VERBOSE says so), bound at /run/sandbox-venv/init"
 	d=$SV_TMP/init-alone
 	mkdir -p "$d" && cp "$sv_real" "$d/sandbox-venv"
-	out=$(init_probe "$d/sandbox-venv")
-	is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
-inside $(size_of "$sv_real")
-status 0" "without sandbox-venv-init beside it, the binary itself is the init, and the launch works"
+	is "$(init_probe "$d/sandbox-venv")" "$(self_init "no sandbox-venv-init beside it, nor in ../libexec/sandbox-venv")" \
+		"without sandbox-venv-init beside it, the binary itself is the init, and the launch works"
 	d=$SV_TMP/init-prefix
 	mkdir -p "$d/bin" "$d/libexec/sandbox-venv"
 	cp "$sv_real" "$d/bin/sandbox-venv" && cp "$init_real" "$d/libexec/sandbox-venv/"
-	out=$(init_probe "$d/bin/sandbox-venv")
-	is "$out" "sandbox-venv: the init: $d/bin/../libexec/sandbox-venv/sandbox-venv-init
+	is "$(init_probe "$d/bin/sandbox-venv")" "sandbox-venv: the init: $d/libexec/sandbox-venv/sandbox-venv-init
 inside $(size_of "$init_real")
 status 0" "an install's layout: PREFIX/bin/sandbox-venv runs PREFIX/libexec/sandbox-venv/sandbox-venv-init"
-	# Attacks: an init someone else could have replaced is never run.
+	# Attacks: an init someone else could have put or changed is never
+	# run; VERBOSE says why the binary is its own init instead.
 	d=$SV_TMP/init-writable
 	mkdir -p "$d" && cp "$sv_real" "$init_real" "$d/" && chmod o+w "$d/sandbox-venv-init"
-	out=$(init_probe "$d/sandbox-venv")
-	is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
-inside $(size_of "$sv_real")
-status 0" "attack[init] a sandbox-venv-init that others can write is not run: the binary itself is the init"
+	is "$(init_probe "$d/sandbox-venv")" "$(self_init "'$d/sandbox-venv-init' is writable by its group or others")" \
+		"attack[init] a sandbox-venv-init that others can write is not run: the binary itself is the init"
 	chmod o-w,g+w "$d/sandbox-venv-init"
-	out=$(init_probe "$d/sandbox-venv")
-	is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
-inside $(size_of "$sv_real")
-status 0" "attack[init] nor one its group can write"
+	is "$(init_probe "$d/sandbox-venv")" "$(self_init "'$d/sandbox-venv-init' is writable by its group or others")" \
+		"attack[init] nor one its group can write"
 	d=$SV_TMP/init-link
 	mkdir -p "$d" && cp "$sv_real" "$d/" && ln -s "$init_real" "$d/sandbox-venv-init"
-	out=$(init_probe "$d/sandbox-venv")
-	is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
-inside $(size_of "$sv_real")
-status 0" "attack[init] nor a symbolic link in its place"
+	is "$(init_probe "$d/sandbox-venv")" "$(self_init "'$d/sandbox-venv-init' is not a regular file")" \
+		"attack[init] nor a symbolic link in its place"
+	d=$SV_TMP/init-linkdir
+	mkdir -p "$d/bin" "$d/elsewhere/sandbox-venv" && ln -s elsewhere "$d/libexec"
+	cp "$sv_real" "$d/bin/sandbox-venv" && cp "$init_real" "$d/elsewhere/sandbox-venv/"
+	is "$(init_probe "$d/bin/sandbox-venv")" "$(self_init "'$d/libexec' is not a directory")" \
+		"attack[init] nor one reached through a symlinked directory (PREFIX/libexec -> elsewhere)"
+	d=$SV_TMP/init-opendir
+	mkdir -p "$d/bin" "$d/libexec/sandbox-venv"
+	cp "$sv_real" "$d/bin/sandbox-venv" && cp "$init_real" "$d/libexec/sandbox-venv/"
+	chmod o+w "$d/libexec/sandbox-venv"
+	is "$(init_probe "$d/bin/sandbox-venv")" "$(self_init "'$d/libexec/sandbox-venv' is a directory others can change")" \
+		"attack[init] nor one in a directory others can write (not sticky)"
+	# In the project of the venv launched: its sandboxes write there.
+	d=$SV_TMP/init-reach
+	mkdir -p "$d/bin" "$d/libexec/sandbox-venv"
+	cp "$sv_real" "$d/bin/sandbox-venv" && cp "$init_real" "$d/libexec/sandbox-venv/"
+	is "$(init_probe "$d/bin/sandbox-venv" "$d/libexec")" \
+		"$(self_init "'$d/libexec/sandbox-venv/sandbox-venv-init' lies in '$d/libexec', which sandboxes can write")" \
+		"attack[init] nor one where the venv's sandboxes write (its project)"
 	if [ "$(id -u)" -eq 0 ]; then
 		d=$SV_TMP/init-owner
 		mkdir -p "$d" && cp "$sv_real" "$init_real" "$d/" && chown 65534 "$d/sandbox-venv-init"
-		out=$(init_probe "$d/sandbox-venv")
-		is "$out" "sandbox-venv: the init: this binary (no sandbox-venv-init beside it)
-inside $(size_of "$sv_real")
-status 0" "attack[init] nor one owned by a user other than the binary's owner and root"
+		is "$(init_probe "$d/sandbox-venv")" "$(self_init "'$d/sandbox-venv-init' belongs to uid 65534, neither root nor this binary's owner")" \
+			"attack[init] nor one owned by a user other than the binary's owner and root"
 	else
 		skip "attack[init] an init owned by another user: making one takes root (the root pass runs it)"
 	fi

@@ -1385,6 +1385,13 @@ print("listed", len(os.listdir(V + "/.sandbox-venv")), len(os.listdir(V + "/home
 			printf '%s\n' "$out" | grep -q '^listed 0 0 '; echo $?)" "$out"
 	t layout "... and one in the outer venv's home, shown empty, is not there, and the launch builds (no mount below what is shown empty)" \
 		"$(printf '%s\n' "$out" | grep -qx 'listed 0 0 False'; echo $?)" "$out"
+	# Nor anything else below what is shown empty: git's hooks directory
+	# set there by the user (core.hooksPath), which the launch pins.
+	hgit init -q "$P" && hgit -C "$P" config core.hooksPath outer/home/x
+	out=$(cd "$P" && "$P/.venv/bin/python" -c 'import os, sys; print("there", os.path.exists(sys.argv[1]))' \
+		"$P/outer/home/x" 2>&1)
+	t layout "... and git's hooks directory (core.hooksPath) in a directory shown empty: the launch builds, and it is not there" \
+		"$([ "$out" = "there False" ]; echo $?)" "$out"
 else
 	t layout "make the project for a venv inside another venv of the project" 1 "$(cat "$W/wrap.err" 2>/dev/null)"
 fi

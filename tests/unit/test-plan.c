@@ -72,9 +72,9 @@ static void fixture_build(struct fixture *f, bool pip, const char *entry, const 
 	f->in.fd.git = 105;
 	f->in.fd.pyvenv_cfg = 106;
 	f->in.fd.project = -1;
-	f->binds[0] = (struct plan_bind){ "/p/.tox", 107, true, "pinned" };
-	f->binds[1] = (struct plan_bind){ "/p/.tox/py311", 108, false, "another venv" };
-	f->binds[2] = (struct plan_bind){ "/p/sub/.v2", 109, false, "another venv" };
+	f->binds[0] = (struct plan_bind){ "/p/.tox", 107, true, "pinned", false };
+	f->binds[1] = (struct plan_bind){ "/p/.tox/py311", 108, false, "another venv", false };
+	f->binds[2] = (struct plan_bind){ "/p/sub/.v2", 109, false, "another venv", false };
 	f->in.binds = f->binds;
 	f->in.nr_binds = 3;
 	f->in.passwd = "u:x:1000:1000::/p/.venv/home:/bin/bash\n";
