@@ -787,11 +787,17 @@ static void hint_files(struct venv *v, bool write)
 	if (lib < 0 || !(d = fdopendir(steal_fd(&lib))))
 		return;
 	while ((de = readdir(d))) {
-		cleanup_free char *sp = xasprintf("%s/site-packages", de->d_name);
+		cleanup_fd int ver = -1;
 		cleanup_fd int fd = -1;
 
+		/* lib/pythonX.Y/site-packages, no link followed on the way: a
+		 * link there (pip's sandbox can make one) would have the host
+		 * write, and unwrap delete, these files where it leads. */
 		if (de->d_name[0] == '.' ||
-		    (fd = openat(dirfd(d), sp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		    (ver = openat(dirfd(d), de->d_name,
+				  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+		    (fd = openat(ver, "site-packages",
+				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			continue;
 		if (write) {
 			fs_replace_at(fd, HINT_MODULE ".pth", hint_pth, strlen(hint_pth), 0644, 0,

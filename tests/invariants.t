@@ -1396,6 +1396,24 @@ else
 	t layout "make the project for a venv inside another venv of the project" 1 "$(cat "$W/wrap.err" 2>/dev/null)"
 fi
 
+# A link in the venv's lib/ (pip's sandbox has the venv writable and can
+# make one): the hint files the host writes into each site-packages at the
+# end of a change, and unwrap deletes, go through no link.
+if P=$(mkproj hintlink); then
+	mkdir -p "$W/hint-target/site-packages"
+	echo keep >"$W/hint-target/site-packages/_sandbox_venv_read_only.py"
+	ln -s "$W/hint-target" "$P/.venv/lib/zz-link"
+	"$SV" "$P/.venv" >/dev/null 2>&1
+	written=$(ls "$W/hint-target/site-packages")
+	"$SV" --unwrap "$P/.venv" >/dev/null 2>&1
+	t hostwork "a link in the venv's lib/ to another site-packages: wrapping writes no hint file there, unwrapping deletes none" \
+		"$([ "$written" = "_sandbox_venv_read_only.py" ] &&
+			[ "$(cat "$W/hint-target/site-packages/_sandbox_venv_read_only.py" 2>&1)" = keep ]; echo $?)" \
+		"after the wrap: $written; after unwrap: $(ls "$W/hint-target/site-packages" 2>&1)"
+else
+	t hostwork "make the project for a link in lib/" 1
+fi
+
 # (e) a venv inside another venv (P/.venv/tools): as its project, the outer
 # venv would be writable in the inner's sandboxes; with the project above,
 # each venv's sandboxes must leave the other's gates and scripts alone,
