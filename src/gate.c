@@ -710,16 +710,40 @@ static int gate_newcomer(struct venv *v, const char *name, const char *exe,
 
 /* A name in bin/ with nothing of that name in the private bin: if it is
  * a gate, its entry point was removed. Returns 1 when the gate went. */
-static int drop_orphan(struct venv *v, const char *name, struct strbuf *err)
+/* python, python3, python3.12, pip, pip3, pip3.12: what an activated venv
+ * runs most, and finds on the host's PATH too. */
+static bool core_name(const char *name)
+{
+	const char *rest = str_has_prefix(name, "python") ? name + 6 :
+			   str_has_prefix(name, "pip") ? name + 3 : NULL;
+
+	return rest && strspn(rest, "0123456789.") == strlen(rest);
+}
+
+/* A gate whose entry point is gone (pip uninstalled it, or a sandbox that
+ * had the venv writable removed it): removed, and said. The interpreter's
+ * and pip's stay, and fail: without them, an activated venv would run the
+ * host's python or pip, outside every sandbox, on the project. */
+static int drop_orphan(struct venv *v, const char *name, struct strvec *notes,
+		       struct strbuf *err)
 {
 	struct stat st;
 
 	if (!strcmp(name, GATE_SHELL) || classify(v->bin_fd, name, &st, NULL) != ENTRY_GATE)
 		return 0;
+	if (core_name(name)) {
+		strvec_pushf(notes, "'bin/%s' has lost its entry point (removed from the venv, "
+			     "maybe by a sandbox that had it writable): its gate stays, and fails, "
+			     "so that no python or pip from your PATH runs in its place\nhint: make "
+			     "the venv again, or reinstall what provided it", name);
+		return 0;
+	}
 	if (unlinkat(v->bin_fd, name, 0) < 0 && errno != ENOENT) {
 		strbuf_addf(err, "cannot remove gate 'bin/%s': %s", name, strerror(errno));
 		return -1;
 	}
+	strvec_pushf(notes, "removed the gate 'bin/%s': its entry point is gone from the venv",
+		     name);
 	return 1;
 }
 
@@ -746,7 +770,7 @@ int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 		if (c < 0)
 			r = gate_newcomer(v, priv.v[p++], exe, notes, &why);
 		else if (c > 0)
-			r = drop_orphan(v, host.v[h++], &why);
+			r = drop_orphan(v, host.v[h++], notes, &why);
 		else
 			p++, h++;
 		/* One entry that cannot be settled (a sandbox may have made

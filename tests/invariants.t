@@ -1414,6 +1414,24 @@ else
 	t hostwork "make the project for a link in lib/" 1
 fi
 
+# The interpreter's and pip's entry points removed from the venv (pip's
+# sandbox has it writable): their gates stay, and fail, so that an
+# activated venv never runs the host's python or pip on the project.
+if P=$(mkproj coregates); then
+	rm -f "$P/.venv/.sandbox-venv/bin/"python* "$P/.venv/.sandbox-venv/bin/"pip*
+	touch "$P/.venv/.sandbox-venv/bin"   # as a change would
+	out=$(cd "$P" && .venv/bin/python -c 'print("ran")' 2>&1)
+	rc=$?
+	found=$(cd "$P" && bash -c '. .venv/bin/activate && command -v python && command -v python3' 2>&1)
+	t hostwork "the interpreter's entry points gone from the venv: its gates stay and fail; python in the activated venv is still the gate" \
+		"$([ $rc -ne 0 ] && [ "${out#ran}" = "$out" ] && is_gate "$P/.venv/bin/python" &&
+			[ "$found" = "$P/.venv/bin/python
+$P/.venv/bin/python3" ]; echo $?)" "exit $rc: $out
+command -v: $found"
+else
+	t hostwork "make the project for the interpreter's gates" 1
+fi
+
 # (e) a venv inside another venv (P/.venv/tools): as its project, the outer
 # venv would be writable in the inner's sandboxes; with the project above,
 # each venv's sandboxes must leave the other's gates and scripts alone,
