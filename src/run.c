@@ -50,11 +50,16 @@
  *  7. Job control: when the program stops (Ctrl-Z on its terminal, or
  *     SIGTSTP passed on), the init stops the whole sandbox and says so on
  *     the channel; the launcher gives the caller's terminal its settings
- *     back, does the host-side work of a run's end (the shell's prompt,
- *     and git with it, comes back now: spec->on_stop) and stops itself,
+ *     back, makes the project's mount read-only inside the sandbox (a
+ *     process there can have the kernel continue it: signals cannot keep
+ *     it stopped; when the mount has a file open for writing, it cannot,
+ *     and the sandbox goes on instead), does the host-side work of a run's
+ *     end (the shell's prompt, and git with it, comes back now:
+ *     spec->on_stop) and stops itself,
  *     by the same signal, so the shell sees its job stop; when continued
- *     (fg, bg), it looks again whether it has the terminal's foreground
- *     and has the init continue the sandbox.
+ *     (fg, bg), it makes the project writable again, looks again whether
+ *     it has the terminal's foreground and has the init continue the
+ *     sandbox.
  *  8. The status is the program's own, 128+N for a death by signal N. It
  *     goes back to the driver (which has work to do on the host after the
  *     sandbox: launch.c), with the signal mask and dispositions as they
@@ -92,12 +97,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/mount.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -495,6 +504,59 @@ static void stop_self(int sig)
 
 /* The init says the program stopped: the launch stops too (rule 7). The
  * channel closing is the init's end; bwrap's follows. */
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+
+/* In a child, in the sandbox's mount namespace as a user namespace that
+ * owns it: set (on) or clear MOUNT_ATTR_RDONLY on the mount at path. */
+static int set_read_only(int userns, int mntns, const char *path, bool on)
+{
+	struct mount_attr attr = { .attr_set = on ? MOUNT_ATTR_RDONLY : 0,
+				   .attr_clr = on ? 0 : MOUNT_ATTR_RDONLY };
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0 ||
+		      syscall(SYS_mount_setattr, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &attr,
+			      sizeof(attr)) < 0);
+	if (pid < 0)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* MUST 7: the project read-only inside the sandbox while it is stopped,
+ * or writable again. A process of the sandbox can have the kernel
+ * continue it (a timer's SIGCONT) while the shell has the terminal, and
+ * must not then plant in the project what the prompt's git runs. The
+ * namespace that owns the mount is the init's user namespace, or its
+ * parent (bwrap's, with --disable-userns). Returns -1 when the mount
+ * cannot be changed: a file open for writing there (EBUSY). */
+static int project_read_only(const struct waiting *w, bool on)
+{
+	char path[64];
+	cleanup_fd int userns = -1;
+	cleanup_fd int mntns = -1;
+	cleanup_fd int parent = -1;
+
+	if (!w->spec->project || w->init_pid <= 0)
+		return w->spec->project ? -1 : 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)w->init_pid);
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)w->init_pid);
+	mntns = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns < 0 || mntns < 0)
+		return -1;
+	if (set_read_only(userns, mntns, w->spec->project, on) == 0)
+		return 0;
+	parent = ioctl(userns, NS_GET_PARENT);
+	return parent >= 0 ? set_read_only(parent, mntns, w->spec->project, on) : -1;
+}
+
 static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 		      struct strbuf *err)
 {
@@ -514,9 +576,17 @@ static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 	if (n != 2 || msg[0] != INIT_STOPPED)
 		return 0;
 	pty_cooked(w->pty);
-	if (!w->spec->on_stop || w->spec->on_stop(w->spec->stop_data) == 0)
+	if (project_read_only(w, true) < 0)
+		warn("the sandbox cannot be stopped safely now (a file in the project is open "
+		     "for writing, or its mount cannot be made read-only): it goes on\n"
+		     "hint: Ctrl-C ends it");
+	else if (!w->spec->on_stop || w->spec->on_stop(w->spec->stop_data) == 0)
 		stop_self(msg[1]);
-	/* Continued: the terminal's foreground may be ours again, or not. */
+	/* Continued: the project writable again; the terminal's foreground
+	 * may be ours again, or not. */
+	if (project_read_only(w, false) < 0)
+		warn("the project stays read-only in the sandbox: its mount could not be "
+		     "made writable again");
 	pty_foreground(w->pty);
 	msg[0] = INIT_CONTINUE;
 	if (write(fd, msg, 1) < 0)

@@ -66,6 +66,9 @@ struct run_spec {
 	const struct run_service *services;
 	size_t nr_services;
 	const struct run_init *init; /* NULL: this binary (run_open_init) */
+	/* The project's mount inside, read-only while the sandbox is
+	 * stopped (run.c, MUST 7); NULL: none. */
+	const char *project;
 };
 
 /* Run bwrap with spec->opts (plus the init's own), then "--", the init and

@@ -101,10 +101,10 @@ wait_for() {
 # count_lines PATTERN: how many lines of the pane match.
 count_lines() { screen | grep -c -e "$1"; }
 # A fresh interactive bash in an 120x40 terminal, prompt "SV-PROMPT$ ".
-start_shell() {
+start_shell() {   # start_shell [VAR=VALUE]: one more variable, e.g. a prompt's git
 	tm kill-session -t sv 2>/dev/null
 	tm new-session -d -s sv -x 120 -y 40 \
-		"cd '$p' && env -i HOME='$HOME' PATH=/usr/bin:/bin TERM=screen PS1='SV-PROMPT\$ ' bash --norc --noprofile -i"
+		"cd '$p' && env -i HOME='$HOME' PATH=/usr/bin:/bin TERM=screen PS1='SV-PROMPT\$ ' ${1:+'$1'} bash --norc --noprofile -i"
 	wait_for '^SV-PROMPT\$' 100
 }
 show_screen() { screen | grep -v "^$" | tail -12 | sed "s/^/#   /"; }
@@ -245,7 +245,7 @@ if os.fork() == 0:
         signal.signal(s, signal.SIG_IGN)
     os.setpgid(0, 0)
     me = struct.pack("i", os.getpgrp())
-    log = open("keylog.txt", "ab", buffering=0)
+    log = open(os.environ["HOME"] + "/keylog.txt", "ab", buffering=0)
     end = time.time() + 8
     while time.time() < end:
         try:
@@ -262,7 +262,7 @@ time.sleep(0.5)
 termios.tcsetattr(tty, termios.TCSANOW, termios.tcgetattr(tty))
 time.sleep(8)
 PY
-rm -f "$p/keylog.txt"
+rm -f "$v/home/keylog.txt"
 start_shell
 tm send-keys -t sv "'$v/bin/python' hijack.py" Enter
 wait_for 'Stopped.*hijack' 60
@@ -272,7 +272,7 @@ wait_for '^SECRET-TYPED$' 50
 ok $? "... and the shell has the terminal"
 tm send-keys -t sv 'kill -9 %1' Enter
 sleep 1
-log=$(cat "$p/keylog.txt" 2>/dev/null)
+log=$(cat "$v/home/keylog.txt" 2>/dev/null)
 unlike "$log" 'SECRET' "attack[terminal] what is typed at the shell's prompt never reaches the sandbox"
 
 # A sandbox that stops itself gives the shell its prompt back: by then the
@@ -300,10 +300,7 @@ time.sleep(30)
 PY
 if command -v git >/dev/null 2>&1; then
 	rm -rf "$p/.git" "$p"/.git.from-sandbox-* "$p/fsmon.out"
-	tm kill-session -t sv 2>/dev/null
-	tm new-session -d -s sv -x 120 -y 40 \
-		"cd '$p' && env -i HOME='$HOME' PATH=/usr/bin:/bin TERM=screen PS1='SV-PROMPT\$ ' PROMPT_COMMAND='git status --short >/dev/null 2>&1' bash --norc --noprofile -i"
-	wait_for '^SV-PROMPT\$' 100
+	start_shell "PROMPT_COMMAND=git status --short >/dev/null 2>&1"
 	tm send-keys -t sv "'$v/bin/python' plant.py" Enter
 	wait_for 'Stopped.*plant' 100
 	ok $? "a program that stops itself stops the launch"
@@ -323,6 +320,83 @@ if command -v git >/dev/null 2>&1; then
 else
 	skip "git is not installed: no repository planted during a stop"
 fi
+
+# The same, by a process of the sandbox that has the kernel continue it
+# while the sandbox is stopped (a POSIX timer's SIGCONT: signals cannot
+# keep it stopped): while the prompt is back, the project is read-only
+# inside the sandbox, so it plants nothing (run.c, MUST 7). It writes what
+# it got into the sandbox's home, which stays writable.
+cat >"$p/plant-later.py" <<'PY'
+import ctypes, errno, os, signal, subprocess, time
+libc = ctypes.CDLL(None, use_errno=True)
+P, H = os.getcwd(), os.environ["HOME"]
+if os.fork() == 0:
+    class sigevent(ctypes.Structure):
+        _fields_ = [("v", ctypes.c_void_p), ("signo", ctypes.c_int), ("notify", ctypes.c_int),
+                    ("pad", ctypes.c_int * 12)]
+    class ts(ctypes.Structure): _fields_ = [("s", ctypes.c_long), ("ns", ctypes.c_long)]
+    class its(ctypes.Structure): _fields_ = [("i", ts), ("v", ts)]
+    signal.signal(signal.SIGCONT, lambda *_: None)
+    tid = ctypes.c_void_p()
+    libc.timer_create(0, ctypes.byref(sigevent(signo=signal.SIGCONT, notify=0)), ctypes.byref(tid))
+    libc.timer_settime(tid, 0, ctypes.byref(its(ts(0, 0), ts(2, 0))), None)
+    time.sleep(1.5)                  # stopped by the freeze meanwhile; the timer continues it
+    try:
+        os.mkdir(P + "/.git")
+        got = "planted"
+    except OSError as e:
+        got = errno.errorcode.get(e.errno, str(e.errno))
+    open(H + "/plant-later.out", "w").write(got + "\n")
+    os._exit(0)
+time.sleep(0.5)
+os.kill(os.getpid(), signal.SIGSTOP)
+os.wait()
+try:
+    open(P + "/after-fg", "w").write("x")
+    got = "written"
+except OSError as e:
+    got = errno.errorcode.get(e.errno, str(e.errno))
+open(H + "/after-fg.out", "w").write(got + "\n")
+PY
+if command -v git >/dev/null 2>&1; then
+	rm -rf "$p/.git" "$p"/.git.from-sandbox-* "$p/fsmon.out" "$v/home/plant-later.out" \
+		"$v/home/after-fg.out" "$p/after-fg"
+	start_shell "PROMPT_COMMAND=git status --short >/dev/null 2>&1"
+	tm send-keys -t sv "'$v/bin/python' plant-later.py" Enter
+	wait_for 'Stopped.*plant-later' 100
+	ok $? "a program that stops itself stops the launch (one of its processes armed a timer that continues it)"
+	for _ in $(seq 50); do [ -s "$v/home/plant-later.out" ] && break; sleep 0.1; done
+	got=$(cat "$v/home/plant-later.out" 2>&1)
+	t=$([ "$got" = EROFS ] && [ ! -e "$p/.git" ]; echo $?)
+	ok "$t" "attack[gitdir] a process the kernel continues while the launch is stopped finds the project read-only: it plants no repository for the prompt's git (got: $got)"
+	tm send-keys -t sv 'fg' Enter
+	for _ in $(seq 50); do [ -s "$v/home/after-fg.out" ] && break; sleep 0.1; done
+	is "$(cat "$v/home/after-fg.out" 2>&1)" written "after fg, the project is writable again in the sandbox that was stopped"
+	rm -rf "$p/.git" "$p"/.git.from-sandbox-* "$p/fsmon.out" "$v/home/plant-later.out" \
+		"$v/home/after-fg.out" "$p/after-fg"
+else
+	skip "git is not installed: no repository planted during a stop"
+fi
+
+# A file open for writing in the project: its mount cannot be made
+# read-only, so the sandbox is not stopped (it could not be kept from the
+# project): it goes on, says so, and ends as it would have.
+cat >"$p/busy-stop.py" <<'PY'
+import os, signal, time
+f = open("busy.log", "w")
+os.kill(os.getpid(), signal.SIGSTOP)
+f.write("still running\n"); f.close()
+print("BUSY-DONE")
+PY
+rm -f "$p/busy.log"
+start_shell
+tm send-keys -t sv "'$v/bin/python' busy-stop.py" Enter
+wait_for 'BUSY-DONE' 100
+ok $? "a program that stops itself with a file open for writing in the project goes on: the sandbox is not stopped"
+like "$(screen)" "cannot be stopped safely now" "... and the launcher says why"
+[ "$(cat "$p/busy.log" 2>/dev/null)" = "still running" ]
+ok $? "... and the program wrote its file"
+rm -f "$p/busy.log"
 
 tm kill-server 2>/dev/null
 done_testing
