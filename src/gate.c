@@ -710,14 +710,20 @@ static int gate_newcomer(struct venv *v, const char *name, const char *exe,
 
 /* A name in bin/ with nothing of that name in the private bin: if it is
  * a gate, its entry point was removed. Returns 1 when the gate went. */
-/* python, python3, python3.12, pip, pip3, pip3.12: what an activated venv
- * runs most, and finds on the host's PATH too. */
+/* python, python3, python3.12, python3.13t, pypy3, pip, pip3, pip3.12:
+ * what an activated venv runs most, and finds on the host's PATH too. */
 static bool core_name(const char *name)
 {
-	const char *rest = str_has_prefix(name, "python") ? name + 6 :
-			   str_has_prefix(name, "pip") ? name + 3 : NULL;
+	static const char *const stems[] = { "python", "pypy", "pip" };
+	size_t i, n;
 
-	return rest && strspn(rest, "0123456789.") == strlen(rest);
+	for (i = 0; i < ARRAY_SIZE(stems); i++)
+		if (str_has_prefix(name, stems[i])) {
+			name += strlen(stems[i]);
+			n = strspn(name, "0123456789.");
+			return !name[n] || !strcmp(name + n, "t");
+		}
+	return false;
 }
 
 /* A gate whose entry point is gone (pip uninstalled it, or a sandbox that

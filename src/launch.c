@@ -1532,7 +1532,7 @@ static int execute(struct launch *L, const char *exe)
 				  .proxy = L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL,
 				  .services = L->links ? &links : NULL,
 				  .nr_services = L->links ? 1 : 0, .init = &init,
-				  .project = L->pol->project };
+				  .project = L->pol->project, .project_fd = L->proj };
 	if (run_sandbox(&spec, &status, &err) < 0) {
 		guard_record_done(L->v->state_fd, &rec);
 		links_free(steal_pointer(&L->links));

@@ -7,7 +7,7 @@
  *
  * The launcher forks; the child enters the Landlock scope domain and execs
  * bwrap. bwrap runs, as the sandbox's pid 1 (--as-pid-1), the init (init.h),
- * bound read-only at INIT_PATH from an fd the launcher holds (open_init). bwrap
+ * bound read-only at INIT_PATH from an fd the launcher holds (run_open_init). bwrap
  * reports the init's host pid on --info-fd, so the launcher can pass
  * signals to it.
  *
@@ -50,16 +50,17 @@
  *  7. Job control: when the program stops (Ctrl-Z on its terminal, or
  *     SIGTSTP passed on), the init stops the whole sandbox and says so on
  *     the channel; the launcher gives the caller's terminal its settings
- *     back, makes the project's mount read-only inside the sandbox (a
- *     process there can have the kernel continue it: signals cannot keep
- *     it stopped; when the mount has a file open for writing, it cannot,
- *     and the sandbox goes on instead), does the host-side work of a run's
- *     end (the shell's prompt, and git with it, comes back now:
- *     spec->on_stop) and stops itself,
- *     by the same signal, so the shell sees its job stop; when continued
- *     (fg, bg), it makes the project writable again, looks again whether
- *     it has the terminal's foreground and has the init continue the
- *     sandbox.
+ *     back, makes the project's mount and every mount below it read-only
+ *     inside the sandbox (a process there can have the kernel continue
+ *     it: signals cannot keep it stopped; the mount found without
+ *     following links, and checked to be the project; when that cannot
+ *     be done, a file open for writing there, the sandbox goes on
+ *     instead), does the host-side work of a run's end (the shell's
+ *     prompt, and git with it, comes back now: spec->on_stop) and stops
+ *     itself, by the same signal, so the shell sees its job stop; when
+ *     continued (fg, bg), it makes writable again the mounts that were,
+ *     looks again whether it has the terminal's foreground and has the
+ *     init continue the sandbox.
  *  8. The status is the program's own, 128+N for a death by signal N. It
  *     goes back to the driver (which has work to do on the host after the
  *     sandbox: launch.c), with the signal mask and dispositions as they
@@ -99,6 +100,7 @@
 #include <inttypes.h>
 #include <linux/mount.h>
 #include <linux/nsfs.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,6 +113,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -410,6 +413,8 @@ static void end_sandbox(int pidfd)
 
 /* The wait: one signalfd for the forwarded signals, SIGCHLD and
  * SIGWINCH; the channel; the terminal's relay. */
+#define RUN_RO_MOUNTS_MAX 256
+
 struct waiting {
 	pid_t bwrap;
 	int pidfd;              /* the init's, or -1 */
@@ -417,6 +422,10 @@ struct waiting {
 	int status;
 	struct pty *pty;
 	const struct run_spec *spec;
+	struct stat project_st; /* the project the launcher opened */
+	/* The mounts project_read_only made read-only, while stopped. */
+	uint64_t ro_ids[RUN_RO_MOUNTS_MAX];
+	size_t nr_ro;
 };
 
 /* Pass sig to the init, for the program's process group (INIT_SIG_GROUP)
@@ -507,20 +516,170 @@ static void stop_self(int sig)
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 
-/* In a child, in the sandbox's mount namespace as a user namespace that
- * owns it: set (on) or clear MOUNT_ATTR_RDONLY on the mount at path. */
-static int set_read_only(int userns, int mntns, const char *path, bool on)
+/* The project's mount in the sandbox's mount namespace (the caller's
+ * now): the path resolved without following any link (a sandbox can
+ * rename what lies above the project, in /tmp say, and put a link or
+ * another mount there), and checked to be the root of a mount, and the
+ * project the launcher opened. Returns an O_PATH descriptor, or -1. */
+static int open_project_mount(const char *path, const struct stat *want, uint64_t *mnt_id)
 {
-	struct mount_attr attr = { .attr_set = on ? MOUNT_ATTR_RDONLY : 0,
-				   .attr_clr = on ? 0 : MOUNT_ATTR_RDONLY };
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	struct statx sx;
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	if (fd < 0)
+		return -1;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &sx) < 0 ||
+	    !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) || !(sx.stx_mask & STATX_MNT_ID) ||
+	    sx.stx_ino != want->st_ino ||
+	    makedev(sx.stx_dev_major, sx.stx_dev_minor) != want->st_dev) {
+		close(fd);
+		return -1;
+	}
+	*mnt_id = sx.stx_mnt_id;
+	return fd;
+}
+
+/* Each line of self/mountinfo in proc (the host's /proc, opened before
+ * setns: the sandbox's own shows no process from outside its pid
+ * namespace): its mount id, its parent's, its mount point (unescaped)
+ * and whether it is writable, to fn. */
+static int each_mount(int proc, void (*fn)(uint64_t id, uint64_t parent, const char *point,
+					   bool rw, void *data), void *data)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	char *line, *next;
+
+	if (fs_read_file_at(proc, "self/mountinfo", 1 << 22, &text, &err) < 0)
+		return -1;
+	for (line = text.buf; line && *line; line = next) {
+		unsigned long long id, parent;
+		char point[4096], opts[256], *o;
+		size_t i, j;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%llu %llu %*s %*s %4095s %255s", &id, &parent, point, opts) != 4)
+			continue;
+		for (i = j = 0; point[i]; j++)	/* \040 and the like */
+			if (point[i] == '\\' && point[i + 1] && point[i + 2] && point[i + 3]) {
+				point[j] = (char)((point[i + 1] - '0') * 64 + (point[i + 2] - '0') * 8 +
+						  (point[i + 3] - '0'));
+				i += 4;
+			} else {
+				point[j] = point[i++];
+			}
+		point[j] = '\0';
+		o = strchr(opts, ',');
+		if (o)
+			*o = '\0';
+		fn(id, parent, point, !strcmp(opts, "rw"), data);
+	}
+	return 0;
+}
+
+struct subtree {
+	uint64_t ids[RUN_RO_MOUNTS_MAX];     /* below the top, or the top */
+	size_t nr;
+	int out;                            /* the writable ones go there */
+	bool more;
+};
+
+/* The project's mount and those below it (mountinfo lists a mount after
+ * its parent); the writable ones, written out. */
+static void collect_subtree(uint64_t id, uint64_t parent, const char *point, bool rw, void *data)
+{
+	struct subtree *t = data;
+	size_t i;
+
+	(void)point;
+	if (id != t->ids[0]) {
+		for (i = 0; i < t->nr && t->ids[i] != parent; i++)
+			;
+		if (i == t->nr)
+			return;
+		if (t->nr == ARRAY_SIZE(t->ids)) {
+			t->more = true;
+			return;
+		}
+		t->ids[t->nr++] = id;
+	}
+	if (rw && write(t->out, &id, sizeof(id)) != (ssize_t)sizeof(id))
+		t->more = true;
+}
+
+struct one_mount {
+	uint64_t id;
+	bool done;
+};
+
+/* The mount with that id, writable again: found at its mount point now,
+ * and only if that is still it. */
+static void clear_one(uint64_t id, uint64_t parent, const char *point, bool rw, void *data)
+{
+	struct one_mount *m = data;
+	struct mount_attr attr = { .attr_clr = MOUNT_ATTR_RDONLY };
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	struct statx sx;
+	cleanup_fd int fd = -1;
+
+	(void)parent;
+	if (id != m->id || rw)
+		return;
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, point, &how, sizeof(how));
+	if (fd >= 0 && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 &&
+	    (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id == id &&
+	    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
+	    syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
+		m->done = true;
+}
+
+/* In a child that joins the sandbox's mount namespace as a user
+ * namespace that owns it: on, the project's mount and every one below it
+ * read-only, the ids of those that were writable written to out; off,
+ * those of ids writable again. Returns 0, or -1. */
+static int project_mounts(int userns, int mntns, const struct waiting *w, bool on, int out,
+			  const uint64_t *ids, size_t nr)
+{
 	pid_t pid = fork();
 	int st;
 
-	if (pid == 0)
-		_exit(setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0 ||
-		      syscall(SYS_mount_setattr, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &attr,
-			      sizeof(attr)) < 0);
+	if (pid == 0) {
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+		struct subtree t = { { 0 }, 1, out, false };
+		cleanup_fd int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		cleanup_fd int fd = -1;
+		size_t i;
+
+		if (proc < 0 || setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0)
+			_exit(1);
+		if (!on) {
+			bool all = true;
+
+			for (i = 0; i < nr; i++) {
+				struct one_mount m = { ids[i], false };
+
+				each_mount(proc, clear_one, &m);
+				all = all && m.done;
+			}
+			_exit(!all);
+		}
+		fd = open_project_mount(w->spec->project, &w->project_st, &t.ids[0]);
+		if (fd < 0)
+			_exit(1);
+		if (each_mount(proc, collect_subtree, &t) < 0)
+			_exit(1);
+		_exit(t.more || syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+					&attr, sizeof(attr)) < 0);
+	}
 	if (pid < 0)
 		return -1;
 	while (waitpid(pid, &st, 0) < 0)
@@ -529,32 +688,57 @@ static int set_read_only(int userns, int mntns, const char *path, bool on)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* MUST 7: the project read-only inside the sandbox while it is stopped,
- * or writable again. A process of the sandbox can have the kernel
- * continue it (a timer's SIGCONT) while the shell has the terminal, and
- * must not then plant in the project what the prompt's git runs. The
- * namespace that owns the mount is the init's user namespace, or its
- * parent (bwrap's, with --disable-userns). Returns -1 when the mount
- * cannot be changed: a file open for writing there (EBUSY). */
-static int project_read_only(const struct waiting *w, bool on)
+/* MUST 7: the project read-only inside the sandbox while it is stopped
+ * (its mount and every mount below it: the venv's home and cache, the
+ * directories pinned there), then the ones that were writable, writable
+ * again. A process of the sandbox can have the kernel continue it (a
+ * timer's SIGCONT) while the shell has the terminal, and must not then
+ * plant in the project what the prompt's git runs. The namespaces are
+ * the init's, taken while its pidfd says it is alive (not a process that
+ * got its pid since); the user namespace that owns the mounts is the
+ * init's, or its parent (bwrap's, with --disable-userns). Returns -1 when
+ * the mounts cannot be changed: a file open for writing there (EBUSY). */
+static int project_read_only(struct waiting *w, bool on)
 {
 	char path[64];
 	cleanup_fd int userns = -1;
 	cleanup_fd int mntns = -1;
 	cleanup_fd int parent = -1;
+	int pipefd[2], r;
 
-	if (!w->spec->project || w->init_pid <= 0)
-		return w->spec->project ? -1 : 0;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)w->init_pid);
-	userns = open(path, O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)w->init_pid);
-	mntns = open(path, O_RDONLY | O_CLOEXEC);
-	if (userns < 0 || mntns < 0)
-		return -1;
-	if (set_read_only(userns, mntns, w->spec->project, on) == 0)
+	if (!on && !w->nr_ro)
 		return 0;
+	if (!w->spec->project)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)w->init_pid);
+	userns = w->init_pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)w->init_pid);
+	mntns = w->init_pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (userns < 0 || mntns < 0 || w->pidfd < 0 ||
+	    syscall(SYS_pidfd_send_signal, w->pidfd, 0, NULL, 0) < 0)
+		return -1;
 	parent = ioctl(userns, NS_GET_PARENT);
-	return parent >= 0 ? set_read_only(parent, mntns, w->spec->project, on) : -1;
+	if (!on) {
+		if (project_mounts(userns, mntns, w, false, -1, w->ro_ids, w->nr_ro) < 0 &&
+		    parent >= 0)
+			project_mounts(parent, mntns, w, false, -1, w->ro_ids, w->nr_ro);
+		w->nr_ro = 0;
+		return 0;
+	}
+	for (r = -1; r < 0 && userns >= 0; userns = steal_fd(&parent)) {
+		if (pipe2(pipefd, O_CLOEXEC) < 0)
+			return -1;
+		r = project_mounts(userns, mntns, w, true, pipefd[1], NULL, 0);
+		close(pipefd[1]);
+		w->nr_ro = 0;
+		while (r == 0 && w->nr_ro < ARRAY_SIZE(w->ro_ids) &&
+		       read(pipefd[0], &w->ro_ids[w->nr_ro], sizeof(uint64_t)) == sizeof(uint64_t))
+			w->nr_ro++;
+		close(pipefd[0]);
+		if (userns >= 0 && r < 0)
+			close(userns);
+	}
+	return r;
 }
 
 static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
@@ -764,7 +948,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	cleanup_fd int px_theirs = -1;
 	struct proxy *px = NULL;
 	struct pty pty;
-	struct waiting w = { -1, -1, -1, 0, &pty, spec };
+	struct waiting w = { .bwrap = -1, .pidfd = -1, .init_pid = -1, .pty = &pty, .spec = spec };
 	struct signal_state sigs;
 	struct child_exec child;
 	struct evloop loop;
@@ -772,6 +956,10 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	int pipefd[2], stdio[3], abi, ret = -1;
 	size_t i, nr = 0;
 
+	if (spec->project && fstat(spec->project_fd, &w.project_st) < 0) {
+		strbuf_addf(err, "cannot look at the project: %s", strerror(errno));
+		return -1;
+	}
 	/* The init; bwrap's report; the channel (one end goes in). */
 	if (spec->init) {
 		exe_fd = fcntl(spec->init->fd, F_DUPFD_CLOEXEC, 3);

@@ -67,8 +67,10 @@ struct run_spec {
 	size_t nr_services;
 	const struct run_init *init; /* NULL: this binary (run_open_init) */
 	/* The project's mount inside, read-only while the sandbox is
-	 * stopped (run.c, MUST 7); NULL: none. */
+	 * stopped (run.c, MUST 7), and the project the launcher opened (an
+	 * O_PATH descriptor); NULL: none. */
 	const char *project;
+	int project_fd;
 };
 
 /* Run bwrap with spec->opts (plus the init's own), then "--", the init and

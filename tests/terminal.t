@@ -245,7 +245,9 @@ if os.fork() == 0:
         signal.signal(s, signal.SIG_IGN)
     os.setpgid(0, 0)
     me = struct.pack("i", os.getpgrp())
-    log = open(os.environ["HOME"] + "/keylog.txt", "ab", buffering=0)
+    def log(data):   # not held open: a file open for writing keeps a launch from stopping
+        with open(os.environ["HOME"] + "/keylog.txt", "ab") as f:
+            f.write(data)
     end = time.time() + 8
     while time.time() < end:
         try:
@@ -254,7 +256,7 @@ if os.fork() == 0:
             pass
         if select.select([tty], [], [], 0.1)[0]:
             try:
-                log.write(os.read(tty, 4096))
+                log(os.read(tty, 4096))
             except OSError:
                 time.sleep(0.1)
     os._exit(0)
@@ -327,9 +329,15 @@ fi
 # inside the sandbox, so it plants nothing (run.c, MUST 7). It writes what
 # it got into the sandbox's home, which stays writable.
 cat >"$p/plant-later.py" <<'PY'
-import ctypes, errno, os, signal, subprocess, time
+import ctypes, errno, os, signal, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 P, H = os.getcwd(), os.environ["HOME"]
+def attempt(path):
+    try:
+        os.mkdir(path)
+        return "made"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
 if os.fork() == 0:
     class sigevent(ctypes.Structure):
         _fields_ = [("v", ctypes.c_void_p), ("signo", ctypes.c_int), ("notify", ctypes.c_int),
@@ -341,39 +349,31 @@ if os.fork() == 0:
     libc.timer_create(0, ctypes.byref(sigevent(signo=signal.SIGCONT, notify=0)), ctypes.byref(tid))
     libc.timer_settime(tid, 0, ctypes.byref(its(ts(0, 0), ts(2, 0))), None)
     time.sleep(1.5)                  # stopped by the freeze meanwhile; the timer continues it
-    try:
-        os.mkdir(P + "/.git")
-        got = "planted"
-    except OSError as e:
-        got = errno.errorcode.get(e.errno, str(e.errno))
-    open(H + "/plant-later.out", "w").write(got + "\n")
+    got = "%s %s" % (attempt(P + "/.git"), attempt(H + "/planted"))
+    open("/tmp/while-stopped", "w").write(got)
     os._exit(0)
 time.sleep(0.5)
 os.kill(os.getpid(), signal.SIGSTOP)
 os.wait()
-try:
-    open(P + "/after-fg", "w").write("x")
-    got = "written"
-except OSError as e:
-    got = errno.errorcode.get(e.errno, str(e.errno))
-open(H + "/after-fg.out", "w").write(got + "\n")
+print("WHILE-STOPPED", open("/tmp/while-stopped").read(), "AFTER-FG", attempt(P + "/after-fg"),
+      attempt(H + "/after-fg"))
 PY
 if command -v git >/dev/null 2>&1; then
-	rm -rf "$p/.git" "$p"/.git.from-sandbox-* "$p/fsmon.out" "$v/home/plant-later.out" \
-		"$v/home/after-fg.out" "$p/after-fg"
+	rm -rf "$p/.git" "$p"/.git.from-sandbox-* "$p/fsmon.out" "$p/after-fg" "$v/home/after-fg" \
+		"$v/home/planted"
 	start_shell "PROMPT_COMMAND=git status --short >/dev/null 2>&1"
 	tm send-keys -t sv "'$v/bin/python' plant-later.py" Enter
 	wait_for 'Stopped.*plant-later' 100
 	ok $? "a program that stops itself stops the launch (one of its processes armed a timer that continues it)"
-	for _ in $(seq 50); do [ -s "$v/home/plant-later.out" ] && break; sleep 0.1; done
-	got=$(cat "$v/home/plant-later.out" 2>&1)
-	t=$([ "$got" = EROFS ] && [ ! -e "$p/.git" ]; echo $?)
-	ok "$t" "attack[gitdir] a process the kernel continues while the launch is stopped finds the project read-only: it plants no repository for the prompt's git (got: $got)"
+	sleep 2.5	# the timer fires; the prompt's git runs
+	[ ! -e "$p/.git" ] && [ ! -e "$v/home/planted" ]
+	ok $? "attack[gitdir] a process the kernel continues while the launch is stopped plants nothing, in the project or a mount below it (the venv's home)"
 	tm send-keys -t sv 'fg' Enter
-	for _ in $(seq 50); do [ -s "$v/home/after-fg.out" ] && break; sleep 0.1; done
-	is "$(cat "$v/home/after-fg.out" 2>&1)" written "after fg, the project is writable again in the sandbox that was stopped"
-	rm -rf "$p/.git" "$p"/.git.from-sandbox-* "$p/fsmon.out" "$v/home/plant-later.out" \
-		"$v/home/after-fg.out" "$p/after-fg"
+	wait_for 'WHILE-STOPPED' 100
+	like "$(screen)" "WHILE-STOPPED EROFS EROFS AFTER-FG made made" \
+		"... it found them read-only, and after fg the project and the home are writable again in that sandbox"
+	rm -rf "$p/.git" "$p"/.git.from-sandbox-* "$p/fsmon.out" "$p/after-fg" "$v/home/after-fg" \
+		"$v/home/planted"
 else
 	skip "git is not installed: no repository planted during a stop"
 fi
@@ -397,6 +397,53 @@ like "$(screen)" "cannot be stopped safely now" "... and the launcher says why"
 [ "$(cat "$p/busy.log" 2>/dev/null)" = "still running" ]
 ok $? "... and the program wrote its file"
 rm -f "$p/busy.log"
+
+# The project's mount is found without following links: a sandbox can
+# rename what lies above the project (here in /tmp, a tmpfs of its own)
+# and leave a link there, to another venv's read-only mount; making that
+# read-only would leave the project writable while the prompt is back.
+# The launch does not stop then. (Outside a terminal: a launch that
+# stopped would stop this test, which continues it and says so.)
+q=$SV_TMP/steer/proj
+rm -rf "$SV_TMP/steer" "$SV_TMP/steer2"
+mkdir -p "$q/proj"
+touch "$q/proj/pyvenv.cfg"
+if "$SV_PYTHON" -m venv --without-pip "$q/.venv" >/dev/null 2>&1 && "$SV" "$q/.venv" >/dev/null 2>&1; then
+	cat >"$q/steer.py" <<'PY'
+import os, signal
+P = os.getcwd()
+A = os.path.dirname(P)
+os.rename(A, A + "2")
+os.symlink(A + "2/proj", A)          # P now leads to P/proj, another venv's read-only mount
+os.kill(os.getpid(), signal.SIGSTOP)
+print("WENT-ON")
+PY
+	out=$("$SV_PYTHON" - "$q" <<'PY' 2>&1
+import subprocess, sys, time
+q = sys.argv[1]
+p = subprocess.Popen([q + "/.venv/bin/python", "steer.py"], cwd=q, stdout=subprocess.PIPE,
+                     stderr=subprocess.STDOUT)
+for _ in range(150):
+    if p.poll() is not None:
+        break
+    state = open("/proc/%d/stat" % p.pid).read().rsplit(")", 1)[1].split()[0]
+    if state == "T":
+        print("STOPPED")
+        p.send_signal(18)
+        break
+    time.sleep(0.1)
+print(p.communicate(timeout=30)[0].decode().strip())
+PY
+)
+	st=1
+	if ! printf '%s\n' "$out" | grep -q '^STOPPED' && printf '%s\n' "$out" | grep -q 'WENT-ON'; then
+		st=0
+	fi
+	ok "$st" "attack[gitdir] the path to the project steered by the sandbox to another mount: the launch does not stop (it cannot make the project read-only), and says so ($(printf '%s' "$out" | tr '\n' ' ' | cut -c1-160))"
+else
+	skip "attack[gitdir] a steered project path: cannot make the project"
+fi
+rm -rf "$SV_TMP/steer" "$SV_TMP/steer2"
 
 tm kill-server 2>/dev/null
 done_testing
