@@ -726,10 +726,32 @@ static bool core_name(const char *name)
 	return false;
 }
 
+/* Is there a program name on PATH, in a directory other than the venv's
+ * bin? Then an activated venv would run it where the gate was. */
+static bool on_host_path(const struct venv *v, const char *name)
+{
+	cleanup_free char *bin = xasprintf("%s/bin", v->path);
+	const char *p = getenv("PATH");
+
+	while (p && *p) {
+		const char *e = strchrnul(p, ':');
+		cleanup_free char *dir = xstrndup(p, (size_t)(e - p));
+		cleanup_free char *prog = xasprintf("%s/%s", dir, name);
+		struct stat st;
+
+		if (dir[0] == '/' && strcmp(dir, bin) && stat(prog, &st) == 0 &&
+		    S_ISREG(st.st_mode) && access(prog, X_OK) == 0)
+			return true;
+		p = *e ? e + 1 : e;
+	}
+	return false;
+}
+
 /* A gate whose entry point is gone (pip uninstalled it, or a sandbox that
- * had the venv writable removed it): removed, and said. The interpreter's
- * and pip's stay, and fail: without them, an activated venv would run the
- * host's python or pip, outside every sandbox, on the project. */
+ * had the venv writable removed it): removed, and said. The interpreter's,
+ * pip's and any other one whose name your PATH also finds outside the venv
+ * stay, and fail: without them, an activated venv would run the host's
+ * python, pip or pytest, outside every sandbox, on the project. */
 static int drop_orphan(struct venv *v, const char *name, struct strvec *notes,
 		       struct strbuf *err)
 {
@@ -737,11 +759,11 @@ static int drop_orphan(struct venv *v, const char *name, struct strvec *notes,
 
 	if (!strcmp(name, GATE_SHELL) || classify(v->bin_fd, name, &st, NULL) != ENTRY_GATE)
 		return 0;
-	if (core_name(name)) {
+	if (core_name(name) || on_host_path(v, name)) {
 		strvec_pushf(notes, "'bin/%s' has lost its entry point (removed from the venv, "
 			     "maybe by a sandbox that had it writable): its gate stays, and fails, "
-			     "so that no python or pip from your PATH runs in its place\nhint: make "
-			     "the venv again, or reinstall what provided it", name);
+			     "so that no '%s' from your PATH runs in its place\nhint: reinstall "
+			     "what provided it, or remove the gate yourself", name, name);
 		return 0;
 	}
 	if (unlinkat(v->bin_fd, name, 0) < 0 && errno != ENOENT) {

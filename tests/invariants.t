@@ -1418,13 +1418,19 @@ fi
 # sandbox has it writable): their gates stay, and fail, so that an
 # activated venv never runs the host's python or pip on the project.
 if P=$(mkproj coregates); then
-	rm -f "$P/.venv/.sandbox-venv/bin/"python* "$P/.venv/.sandbox-venv/bin/"pip*
+	# A console script whose name the host's PATH also has (true).
+	printf '#!/bin/sh\necho venv-true\n' >"$P/.venv/bin/true"
+	chmod 755 "$P/.venv/bin/true"
+	"$SV" "$P/.venv" >/dev/null 2>&1
+	rm -f "$P/.venv/.sandbox-venv/bin/"python* "$P/.venv/.sandbox-venv/bin/"pip* \
+		"$P/.venv/.sandbox-venv/bin/true"
 	touch "$P/.venv/.sandbox-venv/bin"   # as a change would
 	out=$(cd "$P" && .venv/bin/python -c 'print("ran")' 2>&1)
 	rc=$?
 	found=$(cd "$P" && bash -c '. .venv/bin/activate && command -v python && command -v python3' 2>&1)
-	t hostwork "the interpreter's entry points gone from the venv: its gates stay and fail; python in the activated venv is still the gate" \
+	t hostwork "the interpreter's entry points gone from the venv: its gates stay and fail; python in the activated venv is still the gate (and a console script named as a host program, true)" \
 		"$([ $rc -ne 0 ] && [ "${out#ran}" = "$out" ] && is_gate "$P/.venv/bin/python" &&
+			is_gate "$P/.venv/bin/true" &&
 			[ "$found" = "$P/.venv/bin/python
 $P/.venv/bin/python3" ]; echo $?)" "exit $rc: $out
 command -v: $found"
