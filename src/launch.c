@@ -801,8 +801,9 @@ static void add_found_venvs(const struct strvec *found, struct strvec *out)
 
 /* What another venv keeps of its own, shown empty as this venv's state
  * is: its state (its policy holds what was recorded for it, a --setenv
- * value), its sandboxes' HOME and cache. Not a directory that holds this
- * venv (a venv in another's home): this venv's own mounts need its path. */
+ * value), its sandboxes' HOME and cache. One that holds this venv (a venv
+ * in another's home) is an empty file system instead, where bwrap makes
+ * the way to this venv's own mounts, and nothing else. */
 static void hide_own_dirs(struct launch *L, const char *venv, int venv_fd)
 {
 	static const char *const names[] = { STATE_DIR, "home", "cache" };
@@ -816,11 +817,16 @@ static void hide_own_dirs(struct launch *L, const char *venv, int venv_fd)
 		int fd;
 
 		if (fstatat(venv_fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISDIR(st.st_mode) || path_is_under(L->v->path, path) ||
-		    (fd = fcntl(L->in.fd.empty, F_DUPFD_CLOEXEC, 3)) < 0)
+		    !S_ISDIR(st.st_mode))
 			continue;
-		add_bind(L, path, fd, false, "another venv's state, or its sandboxes' home or "
-			 "cache: shown empty");
+		if (path_is_under(L->v->path, path))
+			add_bind(L, path, -1, false, "another venv's home or cache, which holds this "
+				 "venv: an empty file system, with only the way to this venv");
+		else if ((fd = fcntl(L->in.fd.empty, F_DUPFD_CLOEXEC, 3)) >= 0)
+			add_bind(L, path, fd, false, "another venv's state, or its sandboxes' home "
+				 "or cache: shown empty");
+		else
+			continue;
 		L->binds[L->nr_binds - 1].hidden = true;
 	}
 }
@@ -964,7 +970,7 @@ static void drop_hidden_below(struct launch *L)
 			below = L->binds[j].hidden && strcmp(L->binds[i].path, L->binds[j].path) &&
 				path_is_under(L->binds[i].path, L->binds[j].path);
 		if (below)
-			close(L->binds[i].fd);
+			close(L->binds[i].fd);	/* -1: an empty file system */
 		else
 			L->binds[n++] = L->binds[i];
 	}

@@ -855,7 +855,11 @@ static void add_binds(struct plan *p, const struct plan_input *in, const char *v
 		if (in_venv && b->writable && !in->writable_venv && !path_is_under(b->path, home) &&
 		    !path_is_under(b->path, cache))
 			continue;
-		add_op(p, b->writable ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, b->path, b->fd, b->why);
+		if (b->fd < 0 && b->hidden)	/* it holds this venv (launch.c) */
+			add_op(p, PLAN_TMPFS, NULL, b->path, -1, b->why);
+		else
+			add_op(p, b->writable ? PLAN_BIND_FD : PLAN_RO_BIND_FD, NULL, b->path, b->fd,
+			       b->why);
 	}
 }
 

@@ -152,7 +152,9 @@ struct plan_bind {
 	int fd;
 	bool writable;
 	const char *why;
-	bool hidden;    /* an empty directory shown in place of what is there */
+	bool hidden;    /* an empty directory shown in place of what is there;
+			 * with fd -1, an empty file system (it holds the venv,
+			 * whose mounts make the way to it there) */
 };
 
 /* What the launch knows, gathered and opened by the driver. */

@@ -1396,6 +1396,25 @@ else
 	t layout "make the project for a venv inside another venv of the project" 1 "$(cat "$W/wrap.err" 2>/dev/null)"
 fi
 
+# A venv inside another venv's home (wrapped with the project above): its
+# sandboxes see that home as an empty file system holding only the way to
+# the venv, not the other venv's files there.
+if P=$(mkproj inhome); then
+	if "$SV_PYTHON" -m venv --without-pip "$P/.venv/home/B" >/dev/null 2>&1 &&
+		"$SV" --project "$P" "$P/.venv/home/B" >/dev/null 2>"$W/wrap.err"; then
+		echo "TOKEN-OUTER-HOME-$$" >"$P/.venv/home/tok"
+		out=$(cd "$P" && "$P/.venv/home/B/bin/python" -c "$PRELUDE"'
+report("read-outer-home", lambda: open(sys.argv[1] + "/tok").read())
+print("listed", sorted(os.listdir(sys.argv[1])))' "$P/.venv/home" 2>&1)
+		t layout "a venv in another venv's home: its sandbox reads nothing of that home (only the way to the venv is there)" \
+			"$(blocked "$out" read-outer-home && printf '%s\n' "$out" | grep -qx "listed \['B'\]"; echo $?)" "$out"
+	else
+		t layout "a venv in another venv's home: wrap it with --project" 1 "$(cat "$W/wrap.err")"
+	fi
+else
+	t layout "make the project for a venv in another's home" 1
+fi
+
 # A link in the venv's lib/ (pip's sandbox has the venv writable and can
 # make one): the hint files the host writes into each site-packages at the
 # end of a change, and unwrap deletes, go through no link.
