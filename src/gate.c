@@ -111,6 +111,9 @@ static const char *const shadowing[] = {
 	"mariadb", "psql", "mongosh", "redis-cli", "rsync", "ftp", "lftp", "telnet",
 	"htpasswd", "openssl", "gh", "glab", "npm", "npx", "yarn", "pnpm", "curl", "wget",
 	"smbclient", "ldapsearch", "ldapmodify",
+	/* ... or are the sandbox itself: a fake would say a policy was
+	 * changed, or a venv audited, when nothing was. */
+	"sandbox-venv", "bwrap",
 };
 
 /* Whole families: sudo, sudoedit, sudo-rs; ssh, ssh-add, ssh-askpass;
@@ -710,7 +713,7 @@ static int gate_newcomer(struct venv *v, const char *name, const char *exe,
 
 /* A name in bin/ with nothing of that name in the private bin: if it is
  * a gate, its entry point was removed. Returns 1 when the gate went. */
-/* python, python3, python3.12, python3.13t, pypy3, pip, pip3, pip3.12:
+/* python, python3, python3.12, python3.13t, pypy3, pip, pip3, pip-3.12:
  * what an activated venv runs most, and finds on the host's PATH too. */
 static bool core_name(const char *name)
 {
@@ -720,7 +723,7 @@ static bool core_name(const char *name)
 	for (i = 0; i < ARRAY_SIZE(stems); i++)
 		if (str_has_prefix(name, stems[i])) {
 			name += strlen(stems[i]);
-			n = strspn(name, "0123456789.");
+			n = strspn(name, "0123456789.-");
 			return !name[n] || !strcmp(name + n, "t");
 		}
 	return false;
