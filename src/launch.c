@@ -1114,7 +1114,21 @@ static void refuse_second_view(const struct launch *L, const char *opt, const ch
 	cleanup_free char *git = xasprintf("%s/.git", L->pol->project);
 	cleanup_free char *home = xasprintf("%s/home", L->v->path);
 	cleanup_free char *cache = xasprintf("%s/cache", L->v->path);
+	size_t i;
 
+	/* What git runs from in the work tree (a submodule's .git, a hooks
+	 * directory, a program its config names): read-only inside, and so
+	 * in any other view of it. */
+	for (i = 0; i < L->git_targets.nr; i++) {
+		cleanup_free char *t = xasprintf("%s/%s", L->pol->project, L->git_targets.v[i]);
+
+		if (path_is_under(t, path) || path_is_under(path, t))
+			die_hint("bind it read-only (--ro-bind), or bind a directory of the project "
+				 "that holds none of it",
+				 "%s: %s %s: it holds '%s', which git on the host runs from, and which "
+				 "the sandbox sees read-only; read-write elsewhere, it could be changed "
+				 "from inside", what, opt, given, L->git_targets.v[i]);
+	}
 	if (path_is_under(L->pol->project, path) || path_is_under(L->v->path, path) ||
 	    path_is_under(path, git) ||
 	    (path_is_under(path, L->v->path) && !path_is_under(path, home) &&

@@ -1415,6 +1415,23 @@ else
 	t layout "make the project for a venv in another's home" 1
 fi
 
+# A read-write view elsewhere of a project directory that holds what git
+# runs (core.fsmonitor = tools/fsmon): refused, as one of .git is; the
+# sandbox would rewrite the program through it.
+if P=$(mkproj gitview); then
+	mkdir -p "$P/tools" "$P/data" "$W/gitview-srv"
+	printf '#!/bin/sh\nexit 1\n' >"$P/tools/fsmon"
+	chmod 755 "$P/tools/fsmon"
+	hgit init -q "$P" && hgit -C "$P" config core.fsmonitor tools/fsmon
+	out=$(cd "$P" && BWRAP_ARGS="--bind $P/tools $W/gitview-srv" .venv/bin/python -c 'print("ran")' 2>&1)
+	out2=$(cd "$P" && BWRAP_ARGS="--bind $P/data $W/gitview-srv" .venv/bin/python -c 'print("ran")' 2>&1)
+	t git "a read-write bind elsewhere of a directory holding what git runs (core.fsmonitor) is refused; one of another directory is not" \
+		"$(printf '%s\n' "$out" | grep -q "which git on the host runs from" && [ "$out2" = ran ]; echo $?)" \
+		"$out / $out2"
+else
+	t git "make the project for a view of git's paths" 1
+fi
+
 # A link in the venv's lib/ (pip's sandbox has the venv writable and can
 # make one): the hint files the host writes into each site-packages at the
 # end of a change, and unwrap deletes, go through no link.
