@@ -544,9 +544,12 @@ static void gather(struct launch *L, const char *const *args)
 
 	load_libs(L);
 	L->in.entry = strcmp(L->name, GATE_SHELL) ? L->name : NULL;
-	if (L->in.entry && fstatat(L->v->privbin_fd, L->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		die_hint("reinstall the package that provided it, or run sandbox-venv again",
-			 "'%s' has no entry point in this venv any more", L->name);
+	if (L->in.entry && fstatat(L->v->privbin_fd, L->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		char *hint = xasprintf("reinstall what provided it; if it is meant to be gone, "
+				       "remove its gate too: rm '%s/bin/%s'", L->v->path, L->name);
+
+		die_hint(hint, "'%s' has no entry point in this venv any more", L->name);
+	}
 	L->pip = L->in.entry && pip_is_launch(L->name, args);
 	if (L->pip) {
 		const char *h = getenv("HOME");
