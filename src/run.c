@@ -704,7 +704,8 @@ static int project_read_only(struct waiting *w, bool on)
 	cleanup_fd int userns = -1;
 	cleanup_fd int mntns = -1;
 	cleanup_fd int parent = -1;
-	int pipefd[2], r;
+	int owners[2], pipefd[2], r;
+	size_t i;
 
 	if (!on && !w->nr_ro)
 		return 0;
@@ -718,6 +719,8 @@ static int project_read_only(struct waiting *w, bool on)
 	    syscall(SYS_pidfd_send_signal, w->pidfd, 0, NULL, 0) < 0)
 		return -1;
 	parent = ioctl(userns, NS_GET_PARENT);
+	owners[0] = userns;
+	owners[1] = parent;
 	if (!on) {
 		if (project_mounts(userns, mntns, w, false, -1, w->ro_ids, w->nr_ro) < 0 &&
 		    parent >= 0)
@@ -725,18 +728,16 @@ static int project_read_only(struct waiting *w, bool on)
 		w->nr_ro = 0;
 		return 0;
 	}
-	for (r = -1; r < 0 && userns >= 0; userns = steal_fd(&parent)) {
+	for (i = 0, r = -1; r < 0 && i < ARRAY_SIZE(owners) && owners[i] >= 0; i++) {
 		if (pipe2(pipefd, O_CLOEXEC) < 0)
 			return -1;
-		r = project_mounts(userns, mntns, w, true, pipefd[1], NULL, 0);
+		r = project_mounts(owners[i], mntns, w, true, pipefd[1], NULL, 0);
 		close(pipefd[1]);
 		w->nr_ro = 0;
 		while (r == 0 && w->nr_ro < ARRAY_SIZE(w->ro_ids) &&
 		       read(pipefd[0], &w->ro_ids[w->nr_ro], sizeof(uint64_t)) == sizeof(uint64_t))
 			w->nr_ro++;
 		close(pipefd[0]);
-		if (userns >= 0 && r < 0)
-			close(userns);
 	}
 	return r;
 }
