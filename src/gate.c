@@ -711,8 +711,6 @@ static int gate_newcomer(struct venv *v, const char *name, const char *exe,
 	return write_gate(v->bin_fd, name, exe, 0, err) < 0 ? -1 : 1;
 }
 
-/* A name in bin/ with nothing of that name in the private bin: if it is
- * a gate, its entry point was removed. Returns 1 when the gate went. */
 /* python, python3, python3.12, python3.13t, pypy3, pip, pip3, pip-3.12:
  * what an activated venv runs most, and finds on the host's PATH too. */
 static bool core_name(const char *name)
@@ -750,11 +748,13 @@ static bool on_host_path(const struct venv *v, const char *name)
 	return false;
 }
 
-/* A gate whose entry point is gone (pip uninstalled it, or a sandbox that
- * had the venv writable removed it): removed, and said. The interpreter's,
- * pip's and any other one whose name your PATH also finds outside the venv
- * stay, and fail: without them, an activated venv would run the host's
- * python, pip or pytest, outside every sandbox, on the project. */
+/* A name in bin/ with nothing of that name in the private bin: if it is
+ * a gate, its entry point is gone (pip uninstalled it, or a sandbox that
+ * had the venv writable removed it), and the gate goes, which is said.
+ * The interpreter's, pip's and any other one whose name your PATH also
+ * finds outside the venv stay, and fail: without them, an activated venv
+ * would run the host's python, pip or pytest, outside every sandbox, on
+ * the project. Returns 1 when the gate went. */
 static int drop_orphan(struct venv *v, const char *name, struct strvec *notes,
 		       struct strbuf *err)
 {

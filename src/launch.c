@@ -834,13 +834,15 @@ static void hide_own_dirs(struct launch *L, const char *venv, int venv_fd)
 	}
 }
 
-/* Is path in a directory hide_own_dirs shows empty? Then it is not there. */
-static bool inside_hidden(const struct launch *L, const char *path)
+/* Is path in a directory hide_own_dirs shows empty (or that directory
+ * itself, with at)? Then it is not there. */
+static bool inside_hidden(const struct launch *L, const char *path, bool at)
 {
 	size_t i;
 
 	for (i = 0; i < L->nr_binds; i++)
-		if (L->binds[i].hidden && path_is_under(path, L->binds[i].path))
+		if (L->binds[i].hidden && path_is_under(path, L->binds[i].path) &&
+		    (at || strcmp(path, L->binds[i].path)))
 			return true;
 	return false;
 }
@@ -875,9 +877,8 @@ static void open_other_venvs(struct launch *L)
 	for (i = 0; i < others.nr; i++) {
 		const char *e = others.v[i];
 		struct stat st;
-		int fd;
-
 		bool in_ro;
+		int fd;
 
 		/* One that holds this venv too: the project is above it
 		 * (find_venv), and this venv's own mounts go over it. One in
@@ -886,7 +887,7 @@ static void open_other_venvs(struct launch *L)
 		 * another read-only venv is read-only with it: only what it
 		 * keeps of its own is hidden. */
 		if ((i && !strcmp(e, others.v[i - 1])) || !strcmp(e, L->pol->project) ||
-		    !strcmp(e, L->v->path) || inside_hidden(L, e))
+		    !strcmp(e, L->v->path) || inside_hidden(L, e, true))
 			continue;
 		in_ro = inside_ro_venv(L, e);
 		fd = open_below_project(L, e, !in_ro);
@@ -964,19 +965,16 @@ static int cmp_bind(const void *a, const void *b)
  * (bwrap could not make its mount point). */
 static void drop_hidden_below(struct launch *L)
 {
-	size_t i, j, n = 0;
+	cleanup_free bool *drop = xcalloc(L->nr_binds + 1, sizeof(*drop));
+	size_t i, n = 0;
 
-	for (i = 0; i < L->nr_binds; i++) {
-		bool below = false;
-
-		for (j = 0; j < L->nr_binds && !below; j++)
-			below = L->binds[j].hidden && strcmp(L->binds[i].path, L->binds[j].path) &&
-				path_is_under(L->binds[i].path, L->binds[j].path);
-		if (below)
+	for (i = 0; i < L->nr_binds; i++)
+		drop[i] = inside_hidden(L, L->binds[i].path, false);
+	for (i = 0; i < L->nr_binds; i++)
+		if (drop[i])
 			close(L->binds[i].fd);	/* -1: an empty file system */
 		else
 			L->binds[n++] = L->binds[i];
-	}
 	L->nr_binds = n;
 }
 
@@ -1538,12 +1536,11 @@ static int execute(struct launch *L, const char *exe)
 	guard_start(&guard, L->proj, &L->git_targets);
 	key = venv_key(L->v, false, &err);
 	scope = venv_seal_scope(L->v, STATE_RUNS);
-	if (!key || guard_record(L->v->state_fd, key, scope, &guard, &rec, &err) < 0)
+	init_fd = run_open_init(launch_reach(L), &init_which, &err);
+	if (!key || init_fd < 0 ||
+	    guard_record(L->v->state_fd, key, scope, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
 	after = (struct after_run){ L, &guard, exe };
-	init_fd = run_open_init(launch_reach(L), &init_which, &err);
-	if (init_fd < 0)
-		die("%s", err.buf);
 	init = (struct run_init){ init_fd, init_which };
 	L->proxy = (struct proxy_config){ &L->net, L->verbose };
 	spec = (struct run_spec){ .opts = &bargs, .fds = fds, .nr_fds = nr_fds,

@@ -511,8 +511,6 @@ static void stop_self(int sig)
 	sigaction(sig, &old, NULL);
 }
 
-/* The init says the program stopped: the launch stops too (rule 7). The
- * channel closing is the init's end; bwrap's follows. */
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -615,31 +613,34 @@ static void collect_subtree(uint64_t id, uint64_t parent, const char *point, boo
 		t->more = true;
 }
 
-struct one_mount {
-	uint64_t id;
-	bool done;
+struct clearing {
+	const uint64_t *ids;
+	size_t nr, done;
 };
 
-/* The mount with that id, writable again: found at its mount point now,
- * and only if that is still it. */
-static void clear_one(uint64_t id, uint64_t parent, const char *point, bool rw, void *data)
+/* The mounts of those ids writable again: each found at its mount point
+ * now, and only if that is still it. */
+static void clear_listed(uint64_t id, uint64_t parent, const char *point, bool rw, void *data)
 {
-	struct one_mount *m = data;
+	struct clearing *c = data;
 	struct mount_attr attr = { .attr_clr = MOUNT_ATTR_RDONLY };
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
 				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	struct statx sx;
 	cleanup_fd int fd = -1;
+	size_t i;
 
 	(void)parent;
-	if (id != m->id || rw)
+	for (i = 0; i < c->nr && c->ids[i] != id; i++)
+		;
+	if (i == c->nr || rw)
 		return;
 	fd = (int)syscall(SYS_openat2, AT_FDCWD, point, &how, sizeof(how));
 	if (fd >= 0 && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 &&
 	    (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id == id &&
 	    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
 	    syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
-		m->done = true;
+		c->done++;
 }
 
 /* In a child that joins the sandbox's mount namespace as a user
@@ -657,20 +658,13 @@ static int project_mounts(int userns, int mntns, const struct waiting *w, bool o
 		struct subtree t = { { 0 }, 1, out, false };
 		cleanup_fd int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		cleanup_fd int fd = -1;
-		size_t i;
 
 		if (proc < 0 || setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0)
 			_exit(1);
 		if (!on) {
-			bool all = true;
+			struct clearing c = { ids, nr, 0 };
 
-			for (i = 0; i < nr; i++) {
-				struct one_mount m = { ids[i], false };
-
-				each_mount(proc, clear_one, &m);
-				all = all && m.done;
-			}
-			_exit(!all);
+			_exit(each_mount(proc, clear_listed, &c) < 0 || c.done != nr);
 		}
 		fd = open_project_mount(w->spec->project, &w->project_st, &t.ids[0]);
 		if (fd < 0)
@@ -704,34 +698,29 @@ static int project_read_only(struct waiting *w, bool on)
 	cleanup_fd int userns = -1;
 	cleanup_fd int mntns = -1;
 	cleanup_fd int parent = -1;
-	int owners[2], pipefd[2], r;
+	int owners[2], pipefd[2] = { -1, -1 }, r = -1;
 	size_t i;
 
-	if (!on && !w->nr_ro)
-		return 0;
-	if (!w->spec->project)
+	if (!w->spec->project || (!on && !w->nr_ro))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)w->init_pid);
 	userns = w->init_pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)w->init_pid);
 	mntns = w->init_pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	if (userns < 0 || mntns < 0 || w->pidfd < 0 ||
-	    syscall(SYS_pidfd_send_signal, w->pidfd, 0, NULL, 0) < 0)
-		return -1;
-	parent = ioctl(userns, NS_GET_PARENT);
-	owners[0] = userns;
-	owners[1] = parent;
-	if (!on) {
-		if (project_mounts(userns, mntns, w, false, -1, w->ro_ids, w->nr_ro) < 0 &&
-		    parent >= 0)
-			project_mounts(parent, mntns, w, false, -1, w->ro_ids, w->nr_ro);
+	if (w->pidfd < 0 || syscall(SYS_pidfd_send_signal, w->pidfd, 0, NULL, 0) < 0) {
 		w->nr_ro = 0;
-		return 0;
+		return on ? -1 : 0;	/* no init: nothing to stop, nothing to undo */
 	}
-	for (i = 0, r = -1; r < 0 && i < ARRAY_SIZE(owners) && owners[i] >= 0; i++) {
-		if (pipe2(pipefd, O_CLOEXEC) < 0)
+	if (userns < 0 || mntns < 0)
+		return -1;
+	owners[0] = userns;
+	owners[1] = parent = ioctl(userns, NS_GET_PARENT);
+	for (i = 0; r < 0 && i < ARRAY_SIZE(owners) && owners[i] >= 0; i++) {
+		if (on && pipe2(pipefd, O_CLOEXEC) < 0)
 			return -1;
-		r = project_mounts(owners[i], mntns, w, true, pipefd[1], NULL, 0);
+		r = project_mounts(owners[i], mntns, w, on, pipefd[1], w->ro_ids, w->nr_ro);
+		if (!on)
+			continue;
 		close(pipefd[1]);
 		w->nr_ro = 0;
 		while (r == 0 && w->nr_ro < ARRAY_SIZE(w->ro_ids) &&
@@ -739,9 +728,13 @@ static int project_read_only(struct waiting *w, bool on)
 			w->nr_ro++;
 		close(pipefd[0]);
 	}
+	if (!on)
+		w->nr_ro = 0;
 	return r;
 }
 
+/* The init says the program stopped: the launch stops too (rule 7). The
+ * channel closing is the init's end; bwrap's follows. */
 static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 		      struct strbuf *err)
 {
