@@ -61,7 +61,8 @@ static const struct bwrapopt table[] = {
 	{ "--overlay-src", 1, { S }, NULL, 0 },
 	{ "--perms", 1, { V }, NULL, 0 },
 	{ "--pidns", 1, { V }, "it takes a namespace descriptor, which would replace the sandbox's own", 0 },
-	{ "--proc", 1, { D }, NULL, 'p' },
+	{ "--proc", 1, { D }, "the sandbox has a /proc of its own; another one would show the "
+	  "kernel's tunables writable to a caller running as root", 'p' },
 	{ "--remount-ro", 1, { D }, NULL, 0 },
 	{ "--ro-bind", 2, { S, D }, NULL, 'r' },
 	{ "--ro-bind-data", 2, { V, D }, FD_REFUSED, 'r' },
@@ -157,6 +158,18 @@ bool bwrapopt_known(const char *arg)
 	return bwrapopt_find(arg) || (str_has_prefix(arg, "--") && help_arity(arg) >= 0);
 }
 
+/* Is path (relative: to from, else to where the caller is) the host's
+ * /proc, or in it, as written (/proc//sys, /proc/./sys too)? */
+static bool proc_source(const char *path, const char *from)
+{
+	cleanup_free char *cwd = path[0] == '/' || from ? NULL : getcwd(NULL, 0);
+	cleanup_free char *joined = path[0] == '/' ? xstrdup(path) :
+				    xasprintf("%s/%s", from ? from : cwd ? cwd : "", path);
+	cleanup_free char *norm = path_normalize(joined);
+
+	return !strcmp(norm, "/proc") || str_has_prefix(norm, "/proc/");
+}
+
 int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_from,
 		   struct strbuf *err)
 {
@@ -182,6 +195,13 @@ int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_f
 
 			strbuf_addf(err, "%s: %s needs %d argument%s, and %zu follow%s", what, name, n,
 				    n == 1 ? "" : "s", left, left == 1 ? "s" : "");
+			return -1;
+		}
+		if (o && o->nargs && o->arg[0] == BWRAPOPT_SRC && o->mounts && o->mounts != 'r' &&
+		    proc_source(args->v[i + 1], absolute_from)) {
+			strbuf_addf(err, "%s: %s %s is refused: the host's /proc, writable, would give "
+				    "a caller running as root the kernel's tunables (--ro-bind shows "
+				    "it read-only)", what, name, args->v[i + 1]);
 			return -1;
 		}
 		for (j = 0; o && absolute_from && j < o->nargs; j++) {

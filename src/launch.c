@@ -1455,6 +1455,16 @@ static void build_plan(struct launch *L, const char *const *args)
 		die("%s", err.buf);
 }
 
+/* Is the init bound at INIT_PATH, after every other mount (run.h)? When a
+ * name inside runs it (the links' helper); and when the user's options
+ * mount anything: bwrap execs /proc/self/fd/N otherwise, and a mount of
+ * theirs at /proc, or at /dev/fd (a link into it), would put a file the
+ * sandbox wrote in its place, run as pid 1 before the path rules. */
+static unsigned init_shown(const struct launch *L)
+{
+	return L->links || L->recorded_pinned.nr || L->extra_pinned.nr ? RUN_INIT_SHOWN : 0;
+}
+
 static void close_plan_fds(struct plan *p)
 {
 	size_t i;
@@ -1547,7 +1557,8 @@ static int execute(struct launch *L, const char *exe)
 				  .argv = &L->plan.argv, .env = &L->plan.env,
 				  .rules = L->layout.layout == PLAN_LAYOUT_LANDLOCK ? &rules : NULL,
 				  .host_rules = &host_rules,
-				  .flags = L->verbose ? RUN_VERBOSE : 0, .stdio = { -1, -1, -1 },
+				  .flags = (L->verbose ? RUN_VERBOSE : 0) | init_shown(L),
+				  .stdio = { -1, -1, -1 },
 				  .on_stop = on_stop, .stop_data = &after,
 				  .proxy = L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL,
 				  .services = L->links ? &links : NULL,
@@ -1604,7 +1615,7 @@ int launch_probe(struct venv *v, struct policy *pol, struct strbuf *err)
 	fds = plan_fds(&L.plan, &nr_fds);
 	spec = (struct run_spec){ .opts = &bargs, .fds = fds, .nr_fds = nr_fds,
 				  .argv = &L.plan.argv, .env = &L.plan.env,
-				  .stdio = { null, null, out } };
+				  .flags = RUN_INIT_SHOWN, .stdio = { null, null, out } };
 	if (run_sandbox(&spec, &status, err) < 0)
 		goto done;
 	if (status != 0) {

@@ -6,10 +6,14 @@
  *                                '------- Landlock scope domain -------'
  *
  * The launcher forks; the child enters the Landlock scope domain and execs
- * bwrap. bwrap runs, as the sandbox's pid 1 (--as-pid-1), the init (init.h),
- * bound read-only at INIT_PATH from an fd the launcher holds (run_open_init). bwrap
- * reports the init's host pid on --info-fd, so the launcher can pass
- * signals to it.
+ * bwrap. bwrap runs, as the sandbox's pid 1 (--as-pid-1), the init (init.h)
+ * from an fd the launcher holds (run_open_init), through /proc/self/fd: no
+ * mount of it, unless a name inside runs it (the links' helper) or the
+ * user's options mount something (at /proc, or at /dev/fd, a link into
+ * it, they could put a file the sandbox wrote in its place): then it is
+ * bound read-only at INIT_PATH, after their mounts (RUN_INIT_SHOWN, set by
+ * launch.c's init_shown), and runs from there. bwrap reports the
+ * init's host pid on --info-fd, so the launcher can pass signals to it.
  *
  * What MUST hold:
  *  1. bwrap is executed from BWRAP_PATH, never through PATH, with the
@@ -914,9 +918,11 @@ static void init_options(const struct run_spec *spec, int info_wr, int exe_fd,
 	strvec_pushv(all, spec->opts->v);
 	strvec_pushl(all, "--as-pid-1", "--new-session", "--info-fd", NULL);
 	strvec_pushf(all, "%d", info_wr);
-	strvec_push(all, "--ro-bind-fd");
-	strvec_pushf(all, "%d", exe_fd);
-	strvec_push(all, INIT_PATH);
+	if (spec->flags & RUN_INIT_SHOWN) {
+		strvec_push(all, "--ro-bind-fd");
+		strvec_pushf(all, "%d", exe_fd);
+		strvec_push(all, INIT_PATH);
+	}
 	/* Last, when every mountpoint exists: the root bwrap built is
 	 * read-only, so a write outside the project, home, cache and /tmp
 	 * fails instead of landing in a throwaway directory. */
@@ -1007,7 +1013,14 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 		return -1;
 	strvec_pushl(&cmd, "bwrap", "--args", NULL);
 	strvec_pushf(&cmd, "%d", args_fd);
-	strvec_pushl(&cmd, "--", INIT_PATH, INIT_ROLE, NULL);
+	/* Bound, the init runs from there; else from the descriptor itself,
+	 * and is one mount fewer for bwrap to make (0.1 ms). */
+	strvec_push(&cmd, "--");
+	if (spec->flags & RUN_INIT_SHOWN)
+		strvec_push(&cmd, INIT_PATH);
+	else
+		strvec_pushf(&cmd, "/proc/self/fd/%d", exe_fd);
+	strvec_push(&cmd, INIT_ROLE);
 	strvec_pushf(&cmd, "%" PRIx64, init_ignored_signals());
 	strvec_pushf(&cmd, "%d", chan_in);
 	strvec_push(&cmd, "build=" SV_BUILD_ID);

@@ -140,6 +140,22 @@ like "$err" 'BWRAP_ARGS.*--setenv needs 2 arguments' "config[3] ... naming BWRAP
 run "$p" env BWRAP_ARGS='--info-fd 3' .venv/bin/python -c 'print("ran")'
 ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ]; echo $?)" "config[3] BWRAP_ARGS='--info-fd 3': the launch fails before the program runs"
 contains "$err" "--info-fd is refused" "config[3] ... naming --info-fd"
+# A second /proc, or the host's writable, would give a caller running as
+# root the kernel's tunables (an outside attack: --proc /proc looked
+# harmless, and was recorded); the host's read-only is fine.
+for opt in "--proc /proc" "--proc /var/tmp/p2" "--bind /proc/sys /proc/sys" "--bind /proc /hostproc" \
+	"--dev-bind /proc/./sys /s" "--bind-try /proc/../proc/sys /s"; do
+	# shellcheck disable=SC2086 # the option and its arguments
+	run "$p" "$SV" .venv $opt
+	ok "$([ "$rc" -ne 0 ] && printf '%s\n' "$err" | grep -qF -e "${opt%% *}" && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
+		"config[3] sandbox-venv .venv $opt is refused, and says why"
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt': refused before the program runs"
+done
+run "$p" env BWRAP_ARGS="--ro-bind /proc/cpuinfo /tmp/cpuinfo" .venv/bin/python -c 'print(open("/tmp/cpuinfo").read(9))'
+is "$out" "processor" "config[3] BWRAP_ARGS='--ro-bind /proc/cpuinfo ...': the host's /proc read-only is allowed"
+is "$(show_options "$p/.venv")" "$shown" "config[3] after the refused /proc options nothing new is recorded (--show)"
 
 # === 4. relative host paths recorded as absolute ==============================
 p=$SV_TMP/p4

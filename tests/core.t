@@ -304,7 +304,8 @@ sv_real=$(readlink -f "$SV")
 init_real=$(dirname "$sv_real")/sandbox-venv-init
 # init_probe LAUNCHER [PROJECT]: wrap a fresh venv in PROJECT with LAUNCHER
 # and run it under VERBOSE; prints the line that names the init, the size
-# of the init inside, or what failed, and the status.
+# whether the init shows inside (it runs from a descriptor: nothing is
+# mounted for it), or what failed, and the status.
 init_probe() {
 	local pp=${2:-$SV_TMP/initprobe} out
 	rm -rf "$pp/.venv"
@@ -315,14 +316,13 @@ init_probe() {
 		return
 	fi
 	out=$(cd "$pp" && VERBOSE=1 .venv/bin/python -c '
-import os; print("inside", os.stat("/run/sandbox-venv/init").st_size)' 2>&1)
+import os; print("inside", os.path.lexists("/run/sandbox-venv/init"))' 2>&1)
 	printf '%s\nstatus %s\n' "$out" "$?" |
 		grep -E '^sandbox-venv: the init:|^inside |another build|^status '
 }
-size_of() { stat -c %s "$1"; }
 # self_init REASON: what init_probe prints when the launcher is its own init.
 self_init() {
-	printf 'sandbox-venv: the init: this binary (%s)\ninside %s\nstatus 0' "$1" "$(size_of "$sv_real")"
+	printf 'sandbox-venv: the init: this binary (%s)\ninside False\nstatus 0' "$1"
 }
 if [ ! -f "$init_real" ]; then
 	skip "the init: no sandbox-venv-init beside $sv_real"
@@ -330,8 +330,8 @@ else
 	out=$(init_probe "$SV")
 	build_id=$(cd "$p" 2>/dev/null; VERBOSE=1 "$v/bin/python" -c pass 2>&1 | grep -o 'build=[0-9a-z]*' | head -1)
 	is "$out" "sandbox-venv: the init: $init_real
-inside $(size_of "$init_real")
-status 0" "the init is sandbox-venv-init, beside the binary (VERBOSE says so), bound at /run/sandbox-venv/init"
+inside False
+status 0" "the init is sandbox-venv-init, beside the binary (VERBOSE says so), run from a descriptor: nothing at /run/sandbox-venv/init"
 	d=$SV_TMP/init-alone
 	mkdir -p "$d" && cp "$sv_real" "$d/sandbox-venv"
 	is "$(init_probe "$d/sandbox-venv")" "$(self_init "no sandbox-venv-init beside it, nor in ../libexec/sandbox-venv")" \
@@ -340,8 +340,26 @@ status 0" "the init is sandbox-venv-init, beside the binary (VERBOSE says so), b
 	mkdir -p "$d/bin" "$d/libexec/sandbox-venv"
 	cp "$sv_real" "$d/bin/sandbox-venv" && cp "$init_real" "$d/libexec/sandbox-venv/"
 	is "$(init_probe "$d/bin/sandbox-venv")" "sandbox-venv: the init: $d/libexec/sandbox-venv/sandbox-venv-init
-inside $(size_of "$init_real")
+inside False
 status 0" "an install's layout: PREFIX/bin/sandbox-venv runs PREFIX/libexec/sandbox-venv/sandbox-venv-init"
+	# With options of the user's that mount things, the init is bound at
+	# /run/sandbox-venv/init after them, and runs from there: a mount of
+	# theirs at /proc would otherwise put a file the sandbox wrote where
+	# bwrap looks for it, /proc/self/fd/N, and run it as pid 1 (an outside
+	# attack did).
+	pp=$SV_TMP/initprobe
+	out=$(cd "$pp" && BWRAP_ARGS="--ro-bind /usr/share /srv/share" .venv/bin/python -c '
+import os; print("inside", os.path.lexists("/run/sandbox-venv/init"))' 2>&1)
+	is "$out" "inside True" "with a mount of the user's options, the init is bound at /run/sandbox-venv/init"
+	mkdir -p "$pp/fp/self/fd"
+	for i in $(seq 3 64); do
+		printf '#!/bin/sh\necho PLANTED-PID1\n' >"$pp/fp/self/fd/$i"
+		chmod +x "$pp/fp/self/fd/$i"
+	done
+	out=$(cd "$pp" && BWRAP_ARGS="--ro-bind $pp/fp /proc" .venv/bin/python -c 'print("ran")' 2>&1)
+	unlike "$out" "PLANTED-PID1" \
+		"attack[init] BWRAP_ARGS mounting a project directory at /proc: what the sandbox wrote there is not run as pid 1"
+	rm -rf "$pp/fp"
 	# Attacks: an init someone else could have put or changed is never
 	# run; VERBOSE says why the binary is its own init instead.
 	d=$SV_TMP/init-writable

@@ -792,6 +792,46 @@ else
 	t root "make the project for the root payload" 1
 fi
 
+# A root caller that nested user namespaces show as uid 4242 (each map
+# shows one step: "4242 4242 1" inside, "4242 0 1" above it) is still the
+# host's root to the kernel: the tunables stay read-only (an outside attack
+# found them writable when only the ids and the map were read).
+if [ "$(id -u)" -ne 0 ]; then
+	tskip root "a root caller behind nested user namespaces: making them takes root (the root pass runs it)"
+elif ! unshare -m true 2>/dev/null || ! unshare -U --map-user=4242 --map-group=4242 true 2>/dev/null; then
+	tskip root "a root caller behind nested user namespaces: unshare cannot make them here"
+else
+	N=$W/nested-root
+	rm -rf "$N" && mkdir -p "$N/home" "$N/proj"
+	{ cat /etc/passwd; echo "nested:x:4242:4242::$N/home:/bin/sh"; } >"$N/passwd"
+	{ cat /etc/group; echo "nested:x:4242:"; } >"$N/group"
+	# The launch as 4242 finds its home in a passwd bound only in a mount
+	# namespace of its own.
+	cat >"$N/inner.sh" <<'SH'
+cd "$N/proj" && "$SV_PYTHON" -m venv --without-pip .venv && "$SV" .venv >/dev/null || exit 1
+echo map $(cat /proc/self/uid_map)
+exec .venv/bin/python -c '
+import os
+try:
+    os.close(os.open("/proc/sys/kernel/core_pattern", os.O_WRONLY))
+    print("core_pattern writable")
+except OSError as e:
+    print("core_pattern", e.errno)'
+SH
+	cat >"$N/outer.sh" <<'SH'
+mount --bind "$N/passwd" /etc/passwd && mount --bind "$N/group" /etc/group || exit 1
+exec unshare -U --map-user=4242 --map-group=4242 -- \
+	unshare -U --map-user=4242 --map-group=4242 -- sh "$N/inner.sh"
+SH
+	out=$(N=$N SV=$SV SV_PYTHON=$SV_PYTHON unshare -m --propagation private sh "$N/outer.sh" 2>&1)
+	if ! printf '%s\n' "$out" | grep -q '^map 4242 4242 1$'; then
+		t root "a root caller behind nested user namespaces: the setup" 1 "$out"
+	else
+		t root "a root caller seen as uid 4242 through nested user namespaces: core_pattern cannot be opened for writing" \
+			"$(printf '%s\n' "$out" | grep -Eq '^core_pattern (30|13)$'; echo $?)" "$out"
+	fi
+fi
+
 # What a launch obeys in a venv's state (the policy, the library cache, the
 # kept filter, the directories of links) it takes only under the seal of the
 # state owner's key (seal.h): a sandbox can write the state of a venv that
