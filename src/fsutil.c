@@ -263,40 +263,83 @@ char *fs_readlink_at(int dirfd, const char *name)
 	}
 }
 
-static int remove_tree(int parent, const char *name, unsigned depth, struct strbuf *err)
+/* How deep remove_tree goes before it moves a directory up instead. */
+#define REMOVE_DEPTH 32
+
+/* What a removal carries down: the tree's top, and how many directories
+ * were moved up to it. */
+struct removal {
+	int top;
+	unsigned moved;
+	struct strbuf *err;
+};
+
+static int remove_tree(int parent, const char *name, unsigned depth, struct removal *r);
+
+/* Remove everything in the directory fd (at depth), not fd itself. */
+static int remove_entries(int fd, unsigned depth, struct removal *r)
 {
+	/* Opened again, not duplicated: a pass reads the directory from its
+	 * start, not from where the last one stopped. */
+	int copy = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
 	DIR *d;
-	int fd;
 
-	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM) {
-		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
-		return -1;
-	}
-	if (depth > 32) {
-		strbuf_addf(err, "cannot remove '%s': too deep", name);
-		return -1;
-	}
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
+	if (copy < 0 || !(d = fdopendir(copy))) {
+		if (copy >= 0)
+			close(copy);
+		strbuf_addf(r->err, "cannot list a directory to remove: %s", strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (remove_tree(dirfd(d), de->d_name, depth + 1, err) < 0) {
+		if (remove_tree(dirfd(d), de->d_name, depth, r) < 0) {
 			closedir(d);
 			return -1;
 		}
 	}
 	closedir(d);
+	return 0;
+}
+
+static int remove_tree(int parent, const char *name, unsigned depth, struct removal *r)
+{
+	int fd, ret;
+
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM) {
+		strbuf_addf(r->err, "cannot remove '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	/* A sandbox can make a tree as deep as it likes: this deep, the
+	 * directory goes up to the top, as .deep-N, for the next pass; the
+	 * recursion and the descriptors it holds stay bounded. */
+	if (depth >= REMOVE_DEPTH) {
+		for (;;) {
+			char up[32];
+
+			snprintf(up, sizeof(up), ".deep-%u", r->moved++);
+			if (renameat2(parent, name, r->top, up, RENAME_NOREPLACE) == 0)
+				return 0;
+			if (errno != EEXIST || r->moved == 0) {
+				strbuf_addf(r->err, "cannot remove '%s': %s", name, strerror(errno));
+				return -1;
+			}
+		}
+	}
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		strbuf_addf(r->err, "cannot remove '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	ret = remove_entries(fd, depth + 1, r);
+	close(fd);
+	if (ret < 0)
+		return -1;
 	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
-		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
+		strbuf_addf(r->err, "cannot remove '%s': %s", name, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -304,7 +347,32 @@ static int remove_tree(int parent, const char *name, unsigned depth, struct strb
 
 int fs_remove_tree_at(int dirfd, const char *name, struct strbuf *err)
 {
-	return remove_tree(dirfd, name, 0, err);
+	struct removal r = { -1, 0, err };
+	unsigned before;
+	int ret;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM) {
+		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	r.top = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (r.top < 0) {
+		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	/* Pass after pass, while directories come up from below. */
+	do {
+		before = r.moved;
+		ret = remove_entries(r.top, 1, &r);
+	} while (ret == 0 && r.moved != before);
+	close(r.top);
+	if (ret == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
+		ret = -1;
+	}
+	return ret;
 }
 
 /* Open rel below root one component at a time, following no symlink (a

@@ -698,6 +698,8 @@ int init_main(int argc, char **argv)
 	/* Not to be traced by the program: an attach would stop pid 1, and
 	 * with it the launch. The program is dumpable again after its exec. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Run from /proc/self/fd/N, its name would be N (ps, top). */
+	prctl(PR_SET_NAME, "init", 0, 0, 0);
 	if (o.proxy >= 0) {
 		cleanup_strbuf struct strbuf err = STRBUF_INIT;
 		int r = proxy_hand_listeners(o.proxy, &err);

@@ -542,4 +542,14 @@ ok $? "wrapping a venv whose bin/ holds a plain file named shell"
 check "... bin/shell is the shell gate" is_gate "$ps/.venv/bin/shell"
 is "$(cat "$ps/.venv/.sandbox-venv/bin/shell" 2>&1)" data "... and the file is kept in the private bin"
 
+# pip's sandbox writes the venv: where the next wrap builds its gates it
+# can leave a tree as deep as it likes (an outside attack made one 40 deep,
+# and every wrap after it failed "too deep"). The wrap clears it.
+mkdir -p "$ps/.venv/.bin.sandbox-venv-new/$(printf 'd/%.0s' $(seq 300))"
+touch "$ps/.venv/.bin.sandbox-venv-new/.deep-0"
+"$SV" "$ps/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
+ok $? "attack[state] a tree 300 deep left in .bin.sandbox-venv-new does not stop a wrap: $(cat "$SV_TMP/wrap.err")"
+ok "$([ ! -e "$ps/.venv/.bin.sandbox-venv-new" ]; echo $?)" "... and none of it is left"
+check "... bin/shell is still the shell gate" is_gate "$ps/.venv/bin/shell"
+
 done_testing
