@@ -158,8 +158,8 @@ bool bwrapopt_known(const char *arg)
 	return bwrapopt_find(arg) || (str_has_prefix(arg, "--") && help_arity(arg) >= 0);
 }
 
-/* Is path (relative: to from, else to where the caller is) the host's
- * /proc, or in it, as written (/proc//sys, /proc/./sys too)? */
+/* Is path (relative: to from, else to where the caller is) /proc, or in
+ * it, as written (/proc//sys, /proc/./sys too)? */
 static bool proc_source(const char *path, const char *from)
 {
 	cleanup_free char *cwd = path[0] == '/' || from ? NULL : getcwd(NULL, 0);
@@ -203,6 +203,14 @@ int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_f
 				    "a caller running as root the kernel's tunables (--ro-bind shows "
 				    "it read-only)", what, name, args->v[i + 1]);
 			return -1;
+		}
+		for (j = 0; o && j < o->nargs; j++) {
+			if (o->arg[j] == BWRAPOPT_DEST && proc_source(args->v[i + 1 + j], "/")) {
+				strbuf_addf(err, "%s: %s ... %s is refused: /proc is the sandbox's "
+					    "own, mounted after your options", what, name,
+					    args->v[i + 1 + j]);
+				return -1;
+			}
 		}
 		for (j = 0; o && absolute_from && j < o->nargs; j++) {
 			const char *a = args->v[i + 1 + j];

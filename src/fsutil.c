@@ -276,6 +276,31 @@ struct removal {
 
 static int remove_tree(int parent, const char *name, unsigned depth, struct removal *r);
 
+/* Open the directory parent/name to remove what it holds: a sandbox may
+ * have taken its owner's rights away (mode 000), which its owner gives
+ * back, on the directory itself (reached without following a link, and
+ * changed through its descriptor), never on what a link names. */
+static int open_to_empty(int parent, const char *name)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(parent, name, flags);
+	struct stat st;
+
+	if (fd < 0 && errno == EACCES) {
+		cleanup_fd int path = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_free char *self = path >= 0 ? xasprintf("/proc/self/fd/%d", path) : NULL;
+
+		if (!self || chmod(self, 0700) < 0) {
+			errno = EACCES;
+			return -1;
+		}
+		fd = openat(parent, name, flags);
+	}
+	if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0700) != 0700)
+		fchmod(fd, (st.st_mode & 07777) | 0700);
+	return fd;
+}
+
 /* Remove everything in the directory fd (at depth), not fd itself. */
 static int remove_entries(int fd, unsigned depth, struct removal *r)
 {
@@ -329,7 +354,7 @@ static int remove_tree(int parent, const char *name, unsigned depth, struct remo
 			}
 		}
 	}
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_to_empty(parent, name);
 	if (fd < 0) {
 		strbuf_addf(r->err, "cannot remove '%s': %s", name, strerror(errno));
 		return -1;
@@ -357,7 +382,7 @@ int fs_remove_tree_at(int dirfd, const char *name, struct strbuf *err)
 		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
 		return -1;
 	}
-	r.top = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r.top = open_to_empty(dirfd, name);
 	if (r.top < 0) {
 		strbuf_addf(err, "cannot remove '%s': %s", name, strerror(errno));
 		return -1;
@@ -373,6 +398,43 @@ int fs_remove_tree_at(int dirfd, const char *name, struct strbuf *err)
 		ret = -1;
 	}
 	return ret;
+}
+
+int fs_each_mount(int proc, void (*fn)(const struct fs_mount *m, void *data), void *data)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	char *line, *next;
+
+	if (fs_read_file_at(proc, "self/mountinfo", 1 << 22, &text, &err) < 0)
+		return -1;
+	for (line = text.buf; line && *line; line = next) {
+		unsigned long long id, parent;
+		char point[4096], opts[256], fstype[64], *o, *dash;
+		size_t i, j;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		dash = strstr(line, " - ");
+		if (sscanf(line, "%llu %llu %*s %*s %4095s %255s", &id, &parent, point, opts) != 4 ||
+		    !dash || sscanf(dash + 3, "%63s", fstype) != 1)
+			continue;
+		for (i = j = 0; point[i]; j++)	/* \040 and the like */
+			if (point[i] == '\\' && point[i + 1] && point[i + 2] && point[i + 3]) {
+				point[j] = (char)((point[i + 1] - '0') * 64 + (point[i + 2] - '0') * 8 +
+						  (point[i + 3] - '0'));
+				i += 4;
+			} else {
+				point[j] = point[i++];
+			}
+		point[j] = '\0';
+		o = strchr(opts, ',');
+		if (o)
+			*o = '\0';
+		fn(&(struct fs_mount){ id, parent, point, fstype, !strcmp(opts, "rw") }, data);
+	}
+	return 0;
 }
 
 /* Open rel below root one component at a time, following no symlink (a

@@ -8,7 +8,9 @@
 #ifndef SV_FSUTIL_H
 #define SV_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "strbuf.h"
 
@@ -65,6 +67,20 @@ int fs_cloexec_from(int low);
 
 /* mkdirat that accepts an existing directory (not a symlink). */
 int fs_mkdir_at(int dirfd, const char *name, mode_t mode, struct strbuf *err);
+
+/* One mount, as a line of mountinfo gives it. */
+struct fs_mount {
+	uint64_t id, parent;
+	const char *point;      /* unescaped */
+	const char *fstype;
+	bool rw;
+};
+
+/* Each line of self/mountinfo in the proc directory proc (a /proc opened
+ * before a setns sees the mounts of the caller's namespace), to fn, in
+ * the order listed (a mount after its parent). 0, or -1 when it cannot be
+ * read. */
+int fs_each_mount(int proc, void (*fn)(const struct fs_mount *m, void *data), void *data);
 
 /* Remove dirfd/name and, when it is a directory, everything below it,
  * never following a symlink; a missing name is not an error. */

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "bwrapargs.h"
@@ -1140,6 +1142,76 @@ static void refuse_second_view(const struct launch *L, const char *opt, const ch
 			 "read-write elsewhere, they could be changed from inside", what, opt, given);
 }
 
+/* File systems through which a process changes the kernel, not files: a
+ * writable bind of one, or of a directory with one mounted below it, would
+ * give a caller running as root (whose uid the kernel checks there, not
+ * capabilities) the kernel's tunables. */
+static const char *const kernel_fs[] = {
+	"proc", "sysfs", "debugfs", "tracefs", "securityfs", "bpf", "cgroup", "cgroup2",
+	"efivarfs", "pstore", "configfs", "binfmt_misc", "fusectl",
+};
+static const unsigned long kernel_fs_magic[] = {
+	PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC,
+	BPF_FS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, EFIVARFS_MAGIC,
+	PSTOREFS_MAGIC, BINFMTFS_MAGIC,
+};
+
+struct kernel_below {
+	const char *top;
+	char *found;    /* a mount point of one, at or below top */
+};
+
+static void find_kernel_fs(const struct fs_mount *m, void *data)
+{
+	struct kernel_below *k = data;
+	size_t i;
+
+	if (k->found || (strcmp(k->top, "/") && !path_is_under(m->point, k->top)))
+		return;
+	for (i = 0; i < ARRAY_SIZE(kernel_fs); i++)
+		if (!strcmp(m->fstype, kernel_fs[i]))
+			k->found = xasprintf("%s (%s)", m->point, m->fstype);
+}
+
+/* For a writable bind of fd (the source, bwrap's path to it followed): the
+ * kernel's file system it is on or holds below it, or NULL. */
+static char *kernel_fs_in(int fd)
+{
+	cleanup_free char *self = xasprintf("/proc/self/fd/%d", fd);
+	cleanup_free char *path = fs_readlink_at(AT_FDCWD, self);
+	cleanup_fd int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct kernel_below k = { path, NULL };
+	struct statfs sf;
+	size_t i;
+
+	if (fstatfs(fd, &sf) < 0 || !path || path[0] != '/')
+		return xstrdup("a source whose file system cannot be told");
+	for (i = 0; i < ARRAY_SIZE(kernel_fs_magic); i++)
+		if ((unsigned long)sf.f_type == kernel_fs_magic[i])
+			return xasprintf("%s, on a kernel file system", path);
+	if (proc < 0 || fs_each_mount(proc, find_kernel_fs, &k) < 0)
+		return xstrdup("a source whose mounts cannot be read");
+	return k.found;
+}
+
+/* Die when a writable bind's source (fd, or the path given, followed as
+ * bwrap follows it) is a kernel file system or holds one. A source that
+ * is not there is bwrap's to report. */
+static void refuse_kernel_fs(const char *opt, const char *arg, const char *given, int fd,
+			     const char *what)
+{
+	cleanup_fd int own = fd < 0 ? open(given, O_PATH | O_CLOEXEC) : -1;
+	cleanup_free char *found = NULL;
+
+	if (fd < 0 && own < 0)
+		return;
+	found = kernel_fs_in(fd < 0 ? own : fd);
+	if (found)
+		die_hint("bind it read-only (--ro-bind), or a directory without such a mount",
+			 "%s: %s %s is refused: %s; writable in the sandbox, it would give a caller "
+			 "running as root the kernel's settings", what, opt, arg, found);
+}
+
 /* The options in args (what: "the recorded options", "BWRAP_ARGS") into
  * out, as bwrap gets them: a host path (SRC) in the project or the venv,
  * which a sandbox can replace with a symlink to anything of yours, is
@@ -1155,7 +1227,7 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 		cleanup_free char *given = NULL;
 		cleanup_free char *lexical = NULL;
 		const char *rel = NULL;
-		bool try;
+		bool try, writable;
 		int root, fd;
 
 		n = bwrapopt_group_len(args, i);
@@ -1178,8 +1250,9 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 			die("%s: %s %s: a '..' after the way enters the project or the venv, a "
 			    "symlink in them reached by another path (a bind mount), or too many "
 			    "symlinks: where it leads is not followed", what, o->name, args->v[i + 1]);
-		if (!strcmp(o->name, "--bind") || !strcmp(o->name, "--bind-try") ||
-		    !strcmp(o->name, "--dev-bind") || !strcmp(o->name, "--dev-bind-try"))
+		writable = !strcmp(o->name, "--bind") || !strcmp(o->name, "--bind-try") ||
+			   !strcmp(o->name, "--dev-bind") || !strcmp(o->name, "--dev-bind-try");
+		if (writable)
 			refuse_second_view(L, o->name, args->v[i + 1], lexical, what);
 		root = writable_root(L, lexical, &rel);
 		if (root < 0 && inside_by_inode(L, lexical))
@@ -1188,6 +1261,8 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 				 "(a bind mount, a /proc link), where a sandbox can replace it",
 				 what, o->name, args->v[i + 1]);
 		if (root < 0) {
+			if (writable)
+				refuse_kernel_fs(o->name, args->v[i + 1], given, -1, what);
 			for (k = 0; k < n; k++)
 				strvec_push(out, args->v[i + k]);
 			continue;
@@ -1208,6 +1283,8 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 				 root == L->proj ? L->pol->project : L->v->path);
 		if (fd < 0)
 			die("%s: %s %s: %s", what, o->name, args->v[i + 1], strerror(errno));
+		if (writable)
+			refuse_kernel_fs(o->name, args->v[i + 1], given, fd, what);
 		L->source_fds = xrealloc(L->source_fds, (L->nr_source_fds + 1) * sizeof(int));
 		L->source_fds[L->nr_source_fds++] = fd;
 		strvec_push(out, strcmp(o->name, "--bind") && strcmp(o->name, "--bind-try") ?
@@ -1455,16 +1532,6 @@ static void build_plan(struct launch *L, const char *const *args)
 		die("%s", err.buf);
 }
 
-/* Is the init bound at INIT_PATH, after every other mount (run.h)? When a
- * name inside runs it (the links' helper); and when the user's options
- * mount anything: bwrap execs /proc/self/fd/N otherwise, and a mount of
- * theirs at /proc, or at /dev/fd (a link into it), would put a file the
- * sandbox wrote in its place, run as pid 1 before the path rules. */
-static unsigned init_shown(const struct launch *L)
-{
-	return L->links || L->recorded_pinned.nr || L->extra_pinned.nr ? RUN_INIT_SHOWN : 0;
-}
-
 static void close_plan_fds(struct plan *p)
 {
 	size_t i;
@@ -1557,7 +1624,8 @@ static int execute(struct launch *L, const char *exe)
 				  .argv = &L->plan.argv, .env = &L->plan.env,
 				  .rules = L->layout.layout == PLAN_LAYOUT_LANDLOCK ? &rules : NULL,
 				  .host_rules = &host_rules,
-				  .flags = (L->verbose ? RUN_VERBOSE : 0) | init_shown(L),
+				  .flags = (L->verbose ? RUN_VERBOSE : 0) |
+					   (L->links ? RUN_INIT_SHOWN : 0),
 				  .stdio = { -1, -1, -1 },
 				  .on_stop = on_stop, .stop_data = &after,
 				  .proxy = L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL,

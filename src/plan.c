@@ -984,6 +984,71 @@ static bool under_extra_mount(const struct plan *p, const char *dest)
 	return false;
 }
 
+/* Is op the sandbox's /proc, or a mount in it? */
+static bool on_proc(const struct plan_op *op)
+{
+	return op->type != PLAN_SETENV && op->type != PLAN_CHDIR && op->dest &&
+	       (!strcmp(op->dest, "/proc") || str_has_prefix(op->dest, "/proc/"));
+}
+
+/* One operation as bwrap's options, into args; tmp keeps the numbers of
+ * descriptors, *n_loader counts the loader variables. */
+static void push_op(struct strvec *args, struct strvec *tmp, const struct plan_op *op,
+		    size_t *n_loader)
+{
+	switch (op->type) {
+	case PLAN_PROC:
+		strvec_pushl(args, "--proc", op->dest, NULL);
+		break;
+	case PLAN_DEV:
+		strvec_pushl(args, "--dev", op->dest, NULL);
+		break;
+	case PLAN_TMPFS:
+		strvec_pushl(args, "--tmpfs", op->dest, NULL);
+		break;
+	case PLAN_RO_BIND:
+		strvec_pushl(args, "--ro-bind", op->src, op->dest, NULL);
+		break;
+	case PLAN_RO_BIND_TRY:
+		strvec_pushl(args, "--ro-bind-try", op->src, op->dest, NULL);
+		break;
+	case PLAN_BIND:
+		strvec_pushl(args, "--bind", op->src, op->dest, NULL);
+		break;
+	case PLAN_RO_BIND_FD:
+		strvec_pushl(args, "--ro-bind-fd", fd_str(tmp, op->fd), op->dest, NULL);
+		break;
+	case PLAN_BIND_FD:
+		strvec_pushl(args, "--bind-fd", fd_str(tmp, op->fd), op->dest, NULL);
+		break;
+	case PLAN_DEV_BIND:
+		strvec_pushl(args, "--dev-bind", op->src, op->dest, NULL);
+		break;
+	case PLAN_SYMLINK:
+		strvec_pushl(args, "--symlink", op->src, op->dest, NULL);
+		break;
+	case PLAN_DATA:
+		strvec_pushl(args, "--ro-bind-data", fd_str(tmp, op->fd), op->dest, NULL);
+		break;
+	case PLAN_SETENV:
+		/* Loader variables: set by the sandbox's init for the
+		 * program alone (init.h). */
+		if (init_env_is_loader(op->src) && *n_loader < INIT_ENV_MAX) {
+			strvec_push(args, "--setenv");
+			strvec_pushf(args, INIT_ENV_PREFIX "%zu", (*n_loader)++);
+			strvec_pushf(args, "%s=%s", op->src, op->dest);
+		} else {
+			strvec_pushl(args, "--setenv", op->src, op->dest, NULL);
+		}
+		break;
+	case PLAN_CHDIR:
+		strvec_pushl(args, "--chdir", op->dest, NULL);
+		break;
+	case PLAN_REMOUNT_RO:
+		break;	/* last: plan_to_args */
+	}
+}
+
 void plan_to_args(const struct plan *p, struct strvec *args)
 {
 	cleanup_strvec struct strvec tmp = STRVEC_INIT;
@@ -1001,70 +1066,25 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 	strvec_push(args, "--die-with-parent");
 	if (p->disable_userns && !userns_left_to_filter(p))
 		strvec_push(args, "--disable-userns");
-	for (i = 0; i < p->nr; i++) {
-		const struct plan_op *op = &p->ops[i];
-
-		switch (op->type) {
-		case PLAN_PROC:
-			strvec_pushl(args, "--proc", op->dest, NULL);
-			break;
-		case PLAN_DEV:
-			strvec_pushl(args, "--dev", op->dest, NULL);
-			break;
-		case PLAN_TMPFS:
-			strvec_pushl(args, "--tmpfs", op->dest, NULL);
-			break;
-		case PLAN_RO_BIND:
-			strvec_pushl(args, "--ro-bind", op->src, op->dest, NULL);
-			break;
-		case PLAN_RO_BIND_TRY:
-			strvec_pushl(args, "--ro-bind-try", op->src, op->dest, NULL);
-			break;
-		case PLAN_BIND:
-			strvec_pushl(args, "--bind", op->src, op->dest, NULL);
-			break;
-		case PLAN_RO_BIND_FD:
-			strvec_pushl(args, "--ro-bind-fd", fd_str(&tmp, op->fd), op->dest, NULL);
-			break;
-		case PLAN_BIND_FD:
-			strvec_pushl(args, "--bind-fd", fd_str(&tmp, op->fd), op->dest, NULL);
-			break;
-		case PLAN_DEV_BIND:
-			strvec_pushl(args, "--dev-bind", op->src, op->dest, NULL);
-			break;
-		case PLAN_SYMLINK:
-			strvec_pushl(args, "--symlink", op->src, op->dest, NULL);
-			break;
-		case PLAN_DATA:
-			strvec_pushl(args, "--ro-bind-data", fd_str(&tmp, op->fd), op->dest, NULL);
-			break;
-		case PLAN_SETENV:
-			/* Loader variables: set by the sandbox's init for the
-			 * program alone (init.h). */
-			if (init_env_is_loader(op->src) && n_loader < INIT_ENV_MAX) {
-				strvec_push(args, "--setenv");
-				strvec_pushf(args, INIT_ENV_PREFIX "%zu", n_loader++);
-				strvec_pushf(args, "%s=%s", op->src, op->dest);
-			} else {
-				strvec_pushl(args, "--setenv", op->src, op->dest, NULL);
-			}
-			break;
-		case PLAN_CHDIR:
-			strvec_pushl(args, "--chdir", op->dest, NULL);
-			break;
-		case PLAN_REMOUNT_RO:
-			break;	/* below */
-		}
-	}
+	for (i = 0; i < p->nr; i++)
+		if (!on_proc(&p->ops[i]))
+			push_op(args, &tmp, &p->ops[i], &n_loader);
 	if (p->seccomp_fd >= 0)
 		strvec_pushl(args, "--seccomp", fd_str(&tmp, p->seccomp_fd), NULL);
 	strvec_pushv(args, p->extra.v);
+	/* The sandbox's /proc, and what is bound over it, after the caller's
+	 * options: nothing of theirs lies over it, or in it, where bwrap then
+	 * looks for the init (/proc/self/fd/N, run.c). */
+	for (i = 0; i < p->nr; i++)
+		if (on_proc(&p->ops[i]))
+			push_op(args, &tmp, &p->ops[i], &n_loader);
 	/* After the caller's options, which may mount into these; not where
 	 * one mounted over them (it is no mountpoint of ours any more). */
 	for (i = 0; i < p->nr; i++)
 		if (p->ops[i].type == PLAN_REMOUNT_RO && !under_extra_mount(p, p->ops[i].dest))
 			strvec_pushl(args, "--remount-ro", p->ops[i].dest, NULL);
 }
+
 
 int *plan_fds(const struct plan *p, size_t *nr)
 {

@@ -7,12 +7,13 @@
  *
  * The launcher forks; the child enters the Landlock scope domain and execs
  * bwrap. bwrap runs, as the sandbox's pid 1 (--as-pid-1), the init (init.h)
- * from an fd the launcher holds (run_open_init), through /proc/self/fd: no
- * mount of it, unless a name inside runs it (the links' helper) or the
- * user's options mount something (at /proc, or at /dev/fd, a link into
- * it, they could put a file the sandbox wrote in its place): then it is
- * bound read-only at INIT_PATH, after their mounts (RUN_INIT_SHOWN, set by
- * launch.c's init_shown), and runs from there. bwrap reports the
+ * from an fd the launcher holds (run_open_init), through /proc/self/fd:
+ * the sandbox's /proc is mounted after the user's options (plan.c), which
+ * may not mount at or in /proc (bwrapopts.c), so nothing the sandbox wrote
+ * can lie there. It is bound read-only at INIT_PATH only for a name inside
+ * that runs it (the links' helper: RUN_INIT_SHOWN), which gives a sandbox
+ * nothing it has not got when a mount of the user's puts its own file
+ * there. pid 1 runs from the descriptor all the same. bwrap reports the
  * init's host pid on --info-fd, so the launcher can pass signals to it.
  *
  * What MUST hold:
@@ -547,46 +548,6 @@ static int open_project_mount(const char *path, const struct stat *want, uint64_
 	return fd;
 }
 
-/* Each line of self/mountinfo in proc (the host's /proc, opened before
- * setns: the sandbox's own shows no process from outside its pid
- * namespace): its mount id, its parent's, its mount point (unescaped)
- * and whether it is writable, to fn. */
-static int each_mount(int proc, void (*fn)(uint64_t id, uint64_t parent, const char *point,
-					   bool rw, void *data), void *data)
-{
-	cleanup_strbuf struct strbuf text = STRBUF_INIT;
-	cleanup_strbuf struct strbuf err = STRBUF_INIT;
-	char *line, *next;
-
-	if (fs_read_file_at(proc, "self/mountinfo", 1 << 22, &text, &err) < 0)
-		return -1;
-	for (line = text.buf; line && *line; line = next) {
-		unsigned long long id, parent;
-		char point[4096], opts[256], *o;
-		size_t i, j;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (sscanf(line, "%llu %llu %*s %*s %4095s %255s", &id, &parent, point, opts) != 4)
-			continue;
-		for (i = j = 0; point[i]; j++)	/* \040 and the like */
-			if (point[i] == '\\' && point[i + 1] && point[i + 2] && point[i + 3]) {
-				point[j] = (char)((point[i + 1] - '0') * 64 + (point[i + 2] - '0') * 8 +
-						  (point[i + 3] - '0'));
-				i += 4;
-			} else {
-				point[j] = point[i++];
-			}
-		point[j] = '\0';
-		o = strchr(opts, ',');
-		if (o)
-			*o = '\0';
-		fn(id, parent, point, !strcmp(opts, "rw"), data);
-	}
-	return 0;
-}
-
 struct subtree {
 	uint64_t ids[RUN_RO_MOUNTS_MAX];     /* below the top, or the top */
 	size_t nr;
@@ -596,12 +557,12 @@ struct subtree {
 
 /* The project's mount and those below it (mountinfo lists a mount after
  * its parent); the writable ones, written out. */
-static void collect_subtree(uint64_t id, uint64_t parent, const char *point, bool rw, void *data)
+static void collect_subtree(const struct fs_mount *m, void *data)
 {
 	struct subtree *t = data;
+	uint64_t id = m->id, parent = m->parent;
 	size_t i;
 
-	(void)point;
 	if (id != t->ids[0]) {
 		for (i = 0; i < t->nr && t->ids[i] != parent; i++)
 			;
@@ -613,7 +574,7 @@ static void collect_subtree(uint64_t id, uint64_t parent, const char *point, boo
 		}
 		t->ids[t->nr++] = id;
 	}
-	if (rw && write(t->out, &id, sizeof(id)) != (ssize_t)sizeof(id))
+	if (m->rw && write(t->out, &id, sizeof(id)) != (ssize_t)sizeof(id))
 		t->more = true;
 }
 
@@ -624,7 +585,7 @@ struct clearing {
 
 /* The mounts of those ids writable again: each found at its mount point
  * now, and only if that is still it. */
-static void clear_listed(uint64_t id, uint64_t parent, const char *point, bool rw, void *data)
+static void clear_listed(const struct fs_mount *m, void *data)
 {
 	struct clearing *c = data;
 	struct mount_attr attr = { .attr_clr = MOUNT_ATTR_RDONLY };
@@ -634,14 +595,13 @@ static void clear_listed(uint64_t id, uint64_t parent, const char *point, bool r
 	cleanup_fd int fd = -1;
 	size_t i;
 
-	(void)parent;
-	for (i = 0; i < c->nr && c->ids[i] != id; i++)
+	for (i = 0; i < c->nr && c->ids[i] != m->id; i++)
 		;
-	if (i == c->nr || rw)
+	if (i == c->nr || m->rw)
 		return;
-	fd = (int)syscall(SYS_openat2, AT_FDCWD, point, &how, sizeof(how));
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, m->point, &how, sizeof(how));
 	if (fd >= 0 && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 &&
-	    (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id == id &&
+	    (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id == m->id &&
 	    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
 	    syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
 		c->done++;
@@ -668,12 +628,12 @@ static int project_mounts(int userns, int mntns, const struct waiting *w, bool o
 		if (!on) {
 			struct clearing c = { ids, nr, 0 };
 
-			_exit(each_mount(proc, clear_listed, &c) < 0 || c.done != nr);
+			_exit(fs_each_mount(proc, clear_listed, &c) < 0 || c.done != nr);
 		}
 		fd = open_project_mount(w->spec->project, &w->project_st, &t.ids[0]);
 		if (fd < 0)
 			_exit(1);
-		if (each_mount(proc, collect_subtree, &t) < 0)
+		if (fs_each_mount(proc, collect_subtree, &t) < 0)
 			_exit(1);
 		_exit(t.more || syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
 					&attr, sizeof(attr)) < 0);
@@ -912,7 +872,7 @@ int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)
 }
 
 /* bwrap's options plus the init's own; the data for --args. */
-static void init_options(const struct run_spec *spec, int info_wr, int exe_fd,
+static void init_options(const struct run_spec *spec, int info_wr, int shown_fd,
 			 struct strvec *all)
 {
 	strvec_pushv(all, spec->opts->v);
@@ -920,7 +880,7 @@ static void init_options(const struct run_spec *spec, int info_wr, int exe_fd,
 	strvec_pushf(all, "%d", info_wr);
 	if (spec->flags & RUN_INIT_SHOWN) {
 		strvec_push(all, "--ro-bind-fd");
-		strvec_pushf(all, "%d", exe_fd);
+		strvec_pushf(all, "%d", shown_fd);
 		strvec_push(all, INIT_PATH);
 	}
 	/* Last, when every mountpoint exists: the root bwrap built is
@@ -937,6 +897,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	cleanup_free int *fds = NULL;
 	cleanup_fd int args_fd = -1;
 	cleanup_fd int exe_fd = -1;
+	cleanup_fd int shown_fd = -1;
 	cleanup_fd int info_rd = -1;
 	cleanup_fd int info_wr = -1;
 	cleanup_fd int chan_in = -1;
@@ -1005,7 +966,14 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 			return -1;
 	}
 
-	init_options(spec, info_wr, exe_fd, &all);
+	/* bwrap closes a descriptor it binds: the bound init has one of its
+	 * own, and pid 1 runs from the other. */
+	if ((spec->flags & RUN_INIT_SHOWN) &&
+	    (shown_fd = fcntl(exe_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		strbuf_addf(err, "cannot use the init: %s", strerror(errno));
+		return -1;
+	}
+	init_options(spec, info_wr, shown_fd, &all);
 	for (i = 0; i < all.nr; i++)
 		strbuf_add(&data, all.v[i], strlen(all.v[i]) + 1);
 	args_fd = fs_memfd_data("bwrap-args", data.buf, data.len, err);
@@ -1013,13 +981,10 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 		return -1;
 	strvec_pushl(&cmd, "bwrap", "--args", NULL);
 	strvec_pushf(&cmd, "%d", args_fd);
-	/* Bound, the init runs from there; else from the descriptor itself,
-	 * and is one mount fewer for bwrap to make (0.1 ms). */
+	/* From the descriptor, in the sandbox's own /proc: a mount of the
+	 * user's at INIT_PATH cannot put pid 1 in its place. */
 	strvec_push(&cmd, "--");
-	if (spec->flags & RUN_INIT_SHOWN)
-		strvec_push(&cmd, INIT_PATH);
-	else
-		strvec_pushf(&cmd, "/proc/self/fd/%d", exe_fd);
+	strvec_pushf(&cmd, "/proc/self/fd/%d", exe_fd);
 	strvec_push(&cmd, INIT_ROLE);
 	strvec_pushf(&cmd, "%" PRIx64, init_ignored_signals());
 	strvec_pushf(&cmd, "%d", chan_in);
@@ -1038,11 +1003,13 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 	}
 
 	/* Exactly the named descriptors, and the init's own, go through. */
-	fds = xcalloc(spec->nr_fds + 6, sizeof(*fds));
+	fds = xcalloc(spec->nr_fds + 7, sizeof(*fds));
 	for (i = 0; i < spec->nr_fds; i++)
 		fds[nr++] = spec->fds[i];
 	fds[nr++] = args_fd;
 	fds[nr++] = exe_fd;
+	if (shown_fd >= 0)
+		fds[nr++] = shown_fd;
 	fds[nr++] = info_wr;
 	fds[nr++] = chan_in;
 	if (px_theirs >= 0)
@@ -1095,6 +1062,7 @@ int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
 		goto out;
 	close_fd(&args_fd);
 	close_fd(&exe_fd);
+	close_fd(&shown_fd);
 	close_fd(&info_wr);
 	close_fd(&chan_in);
 	close_fd(&px_theirs);

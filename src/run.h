@@ -18,8 +18,8 @@
 
 enum run_flags {
 	RUN_VERBOSE = 1 << 0,	/* print the command line and the Landlock state */
-	RUN_INIT_SHOWN = 1 << 1,	/* the init bound at INIT_PATH, and run from there
-					 * (else from its descriptor; run.c) */
+	RUN_INIT_SHOWN = 1 << 1,	/* the init bound at INIT_PATH too, for a name
+					 * inside that runs it (run.c) */
 };
 
 /* A source of events for the launcher's loop while the sandbox runs (the

@@ -153,6 +153,32 @@ for opt in "--proc /proc" "--proc /var/tmp/p2" "--bind /proc/sys /proc/sys" "--b
 	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
 		"config[3] BWRAP_ARGS='$opt': refused before the program runs"
 done
+# Nor may an option mount at or in the sandbox's /proc, which comes after
+# them (pid 1 is run from there, run.c).
+for opt in "--symlink /tmp /proc" "--bind $p /proc" "--tmpfs /proc/x" "--ro-bind /usr /proc/./usr"; do
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "/proc is the sandbox's own"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt': refused, /proc is the sandbox's own"
+done
+# A writable bind of a kernel file system, reached any way, or of a tree
+# with one mounted in it (an outside attack: a symlink to /proc, /sys).
+ln -sfn /proc "$SV_TMP/to-proc"
+for opt in "--bind $SV_TMP/to-proc/sys /mnt/x" "--bind /dev/fd/../../sys /mnt/x" "--bind /sys /mnt/sys" \
+	"--dev-bind /sys/kernel /mnt/k"; do
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "on a kernel file system"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt': refused, a kernel file system"
+done
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$SV_TMP/chroot/proc" && mount -t proc proc "$SV_TMP/chroot/proc" 2>/dev/null; then
+	run "$p" env BWRAP_ARGS="--bind $SV_TMP/chroot /chroot" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "chroot/proc (proc)"; echo $?)" \
+		"config[3] a writable bind of a directory with a /proc mounted in it (a build chroot): refused"
+	umount "$SV_TMP/chroot/proc"
+else
+	skip "config[3] a writable bind of a directory with a /proc mounted in it: mounting one takes root (the root pass runs it)"
+fi
+run "$p" env BWRAP_ARGS="--ro-bind /sys/kernel /mnt/k" .venv/bin/python -c 'import os; print(os.path.isdir("/mnt/k"))'
+is "$out" "True" "config[3] BWRAP_ARGS='--ro-bind /sys/kernel ...': a kernel file system read-only is allowed"
 run "$p" env BWRAP_ARGS="--ro-bind /proc/cpuinfo /tmp/cpuinfo" .venv/bin/python -c 'print(open("/tmp/cpuinfo").read(9))'
 is "$out" "processor" "config[3] BWRAP_ARGS='--ro-bind /proc/cpuinfo ...': the host's /proc read-only is allowed"
 is "$(show_options "$p/.venv")" "$shown" "config[3] after the refused /proc options nothing new is recorded (--show)"

@@ -342,24 +342,25 @@ status 0" "the init is sandbox-venv-init, beside the binary (VERBOSE says so), r
 	is "$(init_probe "$d/bin/sandbox-venv")" "sandbox-venv: the init: $d/libexec/sandbox-venv/sandbox-venv-init
 inside False
 status 0" "an install's layout: PREFIX/bin/sandbox-venv runs PREFIX/libexec/sandbox-venv/sandbox-venv-init"
-	# With options of the user's that mount things, the init is bound at
-	# /run/sandbox-venv/init after them, and runs from there: a mount of
-	# theirs at /proc would otherwise put a file the sandbox wrote where
-	# bwrap looks for it, /proc/self/fd/N, and run it as pid 1 (an outside
-	# attack did).
+	# pid 1 runs from its descriptor in the sandbox's own /proc, which is
+	# mounted after the user's options, whatever they mount: a mount of
+	# theirs at /run/sandbox-venv (or at /dev/fd, a link into /proc) holds
+	# nothing bwrap runs (an outside attack raced a second sandbox renaming
+	# its own file over the init bound there, and won).
 	pp=$SV_TMP/initprobe
-	out=$(cd "$pp" && BWRAP_ARGS="--ro-bind /usr/share /srv/share" .venv/bin/python -c '
-import os; print("inside", os.path.lexists("/run/sandbox-venv/init"))' 2>&1)
-	is "$out" "inside True" "with a mount of the user's options, the init is bound at /run/sandbox-venv/init"
-	mkdir -p "$pp/fp/self/fd"
-	for i in $(seq 3 64); do
-		printf '#!/bin/sh\necho PLANTED-PID1\n' >"$pp/fp/self/fd/$i"
-		chmod +x "$pp/fp/self/fd/$i"
+	mkdir -p "$pp/r" "$pp/fp"
+	printf '#!/bin/sh\necho PLANTED-PID1\n' >"$pp/r/init"
+	chmod +x "$pp/r/init"
+	for i in $(seq 3 64); do cp "$pp/r/init" "$pp/fp/$i"; done
+	for opt in "--bind $pp/r /run/sandbox-venv" "--ro-bind $pp/fp /dev/fd" "--ro-bind /usr/share /srv/share"; do
+		out=$(cd "$pp" && BWRAP_ARGS="$opt" .venv/bin/python -c '
+print("pid1", open("/proc/1/cmdline").read().split("\0")[0])' 2>&1)
+		unlike "$out" "PLANTED-PID1" "attack[init] BWRAP_ARGS='$opt': nothing the sandbox wrote runs as pid 1"
+		if [ "$opt" != "--ro-bind $pp/fp /dev/fd" ]; then
+			like "$out" "^pid1 /proc/self/fd/[0-9]*$" "... pid 1 is the init, from its descriptor"
+		fi
 	done
-	out=$(cd "$pp" && BWRAP_ARGS="--ro-bind $pp/fp /proc" .venv/bin/python -c 'print("ran")' 2>&1)
-	unlike "$out" "PLANTED-PID1" \
-		"attack[init] BWRAP_ARGS mounting a project directory at /proc: what the sandbox wrote there is not run as pid 1"
-	rm -rf "$pp/fp"
+	rm -rf "$pp/fp" "$pp/r"
 	# Attacks: an init someone else could have put or changed is never
 	# run; VERBOSE says why the binary is its own init instead.
 	d=$SV_TMP/init-writable

@@ -547,8 +547,14 @@ is "$(cat "$ps/.venv/.sandbox-venv/bin/shell" 2>&1)" data "... and the file is k
 # and every wrap after it failed "too deep"). The wrap clears it.
 mkdir -p "$ps/.venv/.bin.sandbox-venv-new/$(printf 'd/%.0s' $(seq 300))"
 touch "$ps/.venv/.bin.sandbox-venv-new/.deep-0"
+# ... and directories it took its own rights away from (a second outside
+# attack: mode 000 stopped every wrap of the user's after it).
+mkdir -p "$ps/.venv/.bin.sandbox-venv-new/c/d" "$ps/.venv/.bin.sandbox-venv-new/ro/sub"
+touch "$ps/.venv/.bin.sandbox-venv-new/ro/f"
+chmod 000 "$ps/.venv/.bin.sandbox-venv-new/c"
+chmod 0500 "$ps/.venv/.bin.sandbox-venv-new/ro"
 "$SV" "$ps/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
-ok $? "attack[state] a tree 300 deep left in .bin.sandbox-venv-new does not stop a wrap: $(cat "$SV_TMP/wrap.err")"
+ok $? "attack[state] a tree 300 deep, and directories of mode 000 and 0500, left in .bin.sandbox-venv-new do not stop a wrap: $(cat "$SV_TMP/wrap.err")"
 ok "$([ ! -e "$ps/.venv/.bin.sandbox-venv-new" ]; echo $?)" "... and none of it is left"
 check "... bin/shell is still the shell gate" is_gate "$ps/.venv/bin/shell"
 
