@@ -170,6 +170,23 @@ static bool proc_source(const char *path, const char *from)
 	return !strcmp(norm, "/proc") || str_has_prefix(norm, "/proc/");
 }
 
+/* Does a symlink at dest inside the sandbox, to target, lead to its root,
+ * to /proc, or to the roots bwrap builds it from (/newroot, /oldroot,
+ * where bwrap resolves an absolute link while it builds the sandbox)? */
+static bool link_to_root(const char *target, const char *dest)
+{
+	cleanup_free char *at = xstrdup(dest[0] == '/' ? dest : "/");
+	cleanup_free char *joined = NULL;
+	cleanup_free char *norm = NULL;
+	char *slash = strrchr(at, '/');
+
+	*slash = '\0';
+	joined = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", at, target);
+	norm = path_normalize(joined);
+	return !strcmp(norm, "/") || path_is_under(norm, "/proc") ||
+	       path_is_under(norm, "/newroot") || path_is_under(norm, "/oldroot");
+}
+
 int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_from,
 		   struct strbuf *err)
 {
@@ -202,6 +219,13 @@ int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_f
 			strbuf_addf(err, "%s: %s %s is refused: the host's /proc, writable, would give "
 				    "a caller running as root the kernel's tunables (--ro-bind shows "
 				    "it read-only)", what, name, args->v[i + 1]);
+			return -1;
+		}
+		if (o && !strcmp(o->name, "--symlink") && i + 2 < args->nr &&
+		    link_to_root(args->v[i + 1], args->v[i + 2])) {
+			strbuf_addf(err, "%s: --symlink %s %s is refused: it leads to /, or to bwrap's "
+				    "own roots, where a later option's path could reach /proc", what,
+				    args->v[i + 1], args->v[i + 2]);
 			return -1;
 		}
 		for (j = 0; o && j < o->nargs; j++) {

@@ -17,6 +17,12 @@
  *  3. Options that would replace the sandbox's own plumbing (--args,
  *     --seccomp, --info-fd, --userns, --as-pid-1, --clearenv, ...) are
  *     refused with the reason.
+ *  4. No option gives a second /proc (--proc), names a path at or in /proc
+ *     inside the sandbox, binds the host's /proc writable, or makes a
+ *     symlink that leads to /, /proc or bwrap's own roots (/newroot,
+ *     /oldroot): the sandbox's /proc, where its init runs from, is
+ *     mounted after them (plan.h), and a root caller's sandbox must not
+ *     reach the kernel's tunables.
  */
 #ifndef SV_BWRAPOPTS_H
 #define SV_BWRAPOPTS_H

@@ -263,8 +263,11 @@ char *fs_readlink_at(int dirfd, const char *name)
 	}
 }
 
-/* How deep remove_tree goes before it moves a directory up instead. */
+/* How deep remove_tree goes before it moves a directory up instead; how
+ * many it moves, at most (a tree that a sandbox still writes while it is
+ * removed could otherwise keep it going). */
 #define REMOVE_DEPTH 32
+#define REMOVE_MOVES_MAX (1u << 20)
 
 /* What a removal carries down: the tree's top, and how many directories
  * were moved up to it. */
@@ -276,10 +279,23 @@ struct removal {
 
 static int remove_tree(int parent, const char *name, unsigned depth, struct removal *r);
 
-/* Open the directory parent/name to remove what it holds: a sandbox may
- * have taken its owner's rights away (mode 000), which its owner gives
- * back, on the directory itself (reached without following a link, and
- * changed through its descriptor), never on what a link names. */
+/* Give the directory parent/name its owner's rights back (a sandbox may
+ * have taken them: mode 000), on the directory itself, reached without
+ * following a link and changed through its descriptor, never on what a
+ * link names. 0, or -1 with errno. */
+static int give_rights(int parent, const char *name)
+{
+	cleanup_fd int path = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_free char *self = NULL;
+
+	if (path < 0)
+		return -1;
+	self = xasprintf("/proc/self/fd/%d", path);
+	return chmod(self, 0700);
+}
+
+/* Open the directory parent/name to remove what it holds, with its
+ * owner's rights given back when they were taken. */
 static int open_to_empty(int parent, const char *name)
 {
 	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
@@ -287,10 +303,7 @@ static int open_to_empty(int parent, const char *name)
 	struct stat st;
 
 	if (fd < 0 && errno == EACCES) {
-		cleanup_fd int path = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		cleanup_free char *self = path >= 0 ? xasprintf("/proc/self/fd/%d", path) : NULL;
-
-		if (!self || chmod(self, 0700) < 0) {
+		if (give_rights(parent, name) < 0) {
 			errno = EACCES;
 			return -1;
 		}
@@ -313,7 +326,8 @@ static int remove_entries(int fd, unsigned depth, struct removal *r)
 	if (copy < 0 || !(d = fdopendir(copy))) {
 		if (copy >= 0)
 			close(copy);
-		strbuf_addf(r->err, "cannot list a directory to remove: %s", strerror(errno));
+		strbuf_addf(r->err, "cannot list a directory to remove (at depth %u): %s", depth,
+			    strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d))) {
@@ -342,13 +356,20 @@ static int remove_tree(int parent, const char *name, unsigned depth, struct remo
 	 * directory goes up to the top, as .deep-N, for the next pass; the
 	 * recursion and the descriptors it holds stay bounded. */
 	if (depth >= REMOVE_DEPTH) {
+		/* Moving a directory rewrites its "..": it needs the rights. */
+		give_rights(parent, name);
 		for (;;) {
 			char up[32];
 
+			if (r->moved >= REMOVE_MOVES_MAX) {
+				strbuf_addf(r->err, "cannot remove '%s': the tree keeps growing "
+					    "while it is removed", name);
+				return -1;
+			}
 			snprintf(up, sizeof(up), ".deep-%u", r->moved++);
 			if (renameat2(parent, name, r->top, up, RENAME_NOREPLACE) == 0)
 				return 0;
-			if (errno != EEXIST || r->moved == 0) {
+			if (errno != EEXIST) {
 				strbuf_addf(r->err, "cannot remove '%s': %s", name, strerror(errno));
 				return -1;
 			}

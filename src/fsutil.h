@@ -83,7 +83,10 @@ struct fs_mount {
 int fs_each_mount(int proc, void (*fn)(const struct fs_mount *m, void *data), void *data);
 
 /* Remove dirfd/name and, when it is a directory, everything below it,
- * never following a symlink; a missing name is not an error. */
+ * never following a symlink; a missing name is not an error. Directories
+ * get their owner's rights back first (u+rwx) where they lack them; those
+ * deeper than 32 levels are moved up to the top as .deep-N and removed in
+ * a later pass, so a failure can leave such names in the tree's top. */
 int fs_remove_tree_at(int dirfd, const char *name, struct strbuf *err);
 
 /* The target of the symlink dirfd/name, allocated, or NULL with errno. */

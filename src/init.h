@@ -2,11 +2,13 @@
  *
  * bwrap runs it as pid 1 (--as-pid-1) in place of the program:
  *
- *   INIT_PATH --init MASK CHANNEL [OPTION...] -- PROGRAM [ARGS...]
+ *   /proc/self/fd/N --init MASK CHANNEL [OPTION...] -- PROGRAM [ARGS...]
  *
  * It is sandbox-venv-init, a static program of the same sources
  * (init-main.c), where the install put it, or else the launcher's own
- * binary; either is bound read-only into the sandbox (run.c). It closes
+ * binary; bwrap runs either from a descriptor the launcher passes (run.c),
+ * which the init closes first; it is bound read-only at INIT_PATH as well
+ * only where a name inside runs it (the links' helper). It closes
  * every descriptor but 0, 1, 2, CHANNEL and its options' own, gives the
  * program the signal dispositions of the launcher's caller (MASK, in hex: bit N-1 set when
  * signal N was ignored; every other signal at its default), starts it as

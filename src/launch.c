@@ -568,6 +568,11 @@ static void gather(struct launch *L, const char *const *args)
 	if ((s = getenv("BWRAP_ARGS")) && (bwrapargs_split(s, &L->extra, &err) < 0 ||
 					   bwrapopt_check(&L->extra, "BWRAP_ARGS", NULL, &err) < 0))
 		die("%s", err.buf);
+	/* The recorded options, checked again: an older build recorded some
+	 * that this one refuses. */
+	if (bwrapopt_check(&L->pol->bwrap_args, "the recorded options", NULL, &err) < 0)
+		die_hint("see them with sandbox-venv --show, and record others with "
+			 "sandbox-venv --reset VENV [OPTION...]", "%s", err.buf);
 	if (scfilter_parse(getenv("SANDBOX_SECCOMP_ALLOW"), &L->scp, &err) < 0)
 		die("%s", err.buf);
 	if (L->scp.mode == SCFILTER_OFF)
@@ -1145,71 +1150,169 @@ static void refuse_second_view(const struct launch *L, const char *opt, const ch
 /* File systems through which a process changes the kernel, not files: a
  * writable bind of one, or of a directory with one mounted below it, would
  * give a caller running as root (whose uid the kernel checks there, not
- * capabilities) the kernel's tunables. */
-static const char *const kernel_fs[] = {
-	"proc", "sysfs", "debugfs", "tracefs", "securityfs", "bpf", "cgroup", "cgroup2",
-	"efivarfs", "pstore", "configfs", "binfmt_misc", "fusectl",
+ * its capabilities) the kernel's settings. The device file systems count
+ * for a directory only: a writable one lets root make, change or remove
+ * the host's device nodes, where a node alone (--dev-bind /dev/nvidia0) is
+ * what a user means. By name, as mountinfo gives it; by magic too, where
+ * statfs can say it of the source itself. */
+static const struct kernel_fs {
+	const char *name;
+	unsigned long magic;    /* 0: none of its own (devtmpfs is tmpfs's) */
+	bool dir_only;
+} kernel_fs[] = {
+	{ "proc", PROC_SUPER_MAGIC, false },
+	{ "sysfs", SYSFS_MAGIC, false },
+	{ "debugfs", DEBUGFS_MAGIC, false },
+	{ "tracefs", TRACEFS_MAGIC, false },
+	{ "securityfs", SECURITYFS_MAGIC, false },
+	{ "selinuxfs", SELINUX_MAGIC, false },
+	{ "smackfs", SMACK_MAGIC, false },
+	{ "bpf", BPF_FS_MAGIC, false },
+	{ "cgroup", CGROUP_SUPER_MAGIC, false },
+	{ "cgroup2", CGROUP2_SUPER_MAGIC, false },
+	{ "efivarfs", EFIVARFS_MAGIC, false },
+	{ "pstore", PSTOREFS_MAGIC, false },
+	{ "binfmt_misc", BINFMTFS_MAGIC, false },
+	{ "configfs", 0, false },
+	{ "fusectl", 0, false },
+	{ "nfsd", 0, false },
+	{ "rpc_pipefs", 0, false },
+	{ "devtmpfs", 0, true },
+	{ "devpts", DEVPTS_SUPER_MAGIC, true },
 };
-static const unsigned long kernel_fs_magic[] = {
-	PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC,
-	BPF_FS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, EFIVARFS_MAGIC,
-	PSTOREFS_MAGIC, BINFMTFS_MAGIC,
-};
+
+/* Is a file system of that name (or magic, when name is NULL) one of
+ * them, for a directory (dir) or not? */
+static bool is_kernel_fs(const char *name, unsigned long magic, bool dir)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kernel_fs); i++)
+		if ((name ? !strcmp(name, kernel_fs[i].name) :
+			    kernel_fs[i].magic && magic == kernel_fs[i].magic) &&
+		    (dir || !kernel_fs[i].dir_only))
+			return true;
+	return false;
+}
 
 struct kernel_below {
 	const char *top;
-	char *found;    /* a mount point of one, at or below top */
+	bool dir;
+	char *found;            /* a mount point of one, at or below top */
+	size_t held_len;        /* the mount that holds top: its point's length */
+	char held_type[64];     /* and type */
 };
 
 static void find_kernel_fs(const struct fs_mount *m, void *data)
 {
 	struct kernel_below *k = data;
-	size_t i;
+	size_t len = strlen(m->point);
 
-	if (k->found || (strcmp(k->top, "/") && !path_is_under(m->point, k->top)))
-		return;
-	for (i = 0; i < ARRAY_SIZE(kernel_fs); i++)
-		if (!strcmp(m->fstype, kernel_fs[i]))
-			k->found = xasprintf("%s (%s)", m->point, m->fstype);
+	/* The mount that holds top: the longest point above it, the last
+	 * listed of those (a mount over another comes after it). */
+	if (path_is_under(k->top, m->point) && len >= k->held_len) {
+		k->held_len = len;
+		snprintf(k->held_type, sizeof(k->held_type), "%s", m->fstype);
+	}
+	if (!k->found && path_is_under(m->point, k->top) && is_kernel_fs(m->fstype, 0, k->dir))
+		k->found = xasprintf("%s (%s)", m->point, m->fstype);
 }
 
-/* For a writable bind of fd (the source, bwrap's path to it followed): the
- * kernel's file system it is on or holds below it, or NULL. */
+/* For a writable bind of fd (the source, as bwrap reaches it): the kernel
+ * file system it is on or holds below it, or why it cannot be told; NULL
+ * when neither. */
 static char *kernel_fs_in(int fd)
 {
 	cleanup_free char *self = xasprintf("/proc/self/fd/%d", fd);
 	cleanup_free char *path = fs_readlink_at(AT_FDCWD, self);
 	cleanup_fd int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct kernel_below k = { path, NULL };
+	struct kernel_below k = { path, false, NULL, 0, "" };
 	struct statfs sf;
-	size_t i;
+	struct stat st;
 
-	if (fstatfs(fd, &sf) < 0 || !path || path[0] != '/')
-		return xstrdup("a source whose file system cannot be told");
-	for (i = 0; i < ARRAY_SIZE(kernel_fs_magic); i++)
-		if ((unsigned long)sf.f_type == kernel_fs_magic[i])
-			return xasprintf("%s, on a kernel file system", path);
+	if (fstatfs(fd, &sf) < 0 || fstat(fd, &st) < 0 || !path || path[0] != '/')
+		return xstrdup("its file system cannot be told");
+	k.dir = S_ISDIR(st.st_mode);
+	if (is_kernel_fs(NULL, (unsigned long)sf.f_type, k.dir))
+		return xasprintf("%s is on one", path);
 	if (proc < 0 || fs_each_mount(proc, find_kernel_fs, &k) < 0)
-		return xstrdup("a source whose mounts cannot be read");
+		return xstrdup("its mounts cannot be read");
+	if (!k.found && is_kernel_fs(k.held_type, 0, k.dir))
+		return xasprintf("%s is on one (%s)", path, k.held_type);
 	return k.found;
 }
 
+/* Die when an option of the user's (args; what names them) makes or
+ * mounts something at a path inside a tree sandboxes write and keep: the
+ * project, the venv (pip's sandbox writes it), or the place of a writable
+ * bind of theirs before it (written, in *writable, as they come). bwrap
+ * follows symlinks on the way to a destination, and a sandbox can leave
+ * one there (renaming a directory on the way, even while a mount lies
+ * below it): the mount, the --chmod or the --dir would land where the
+ * link points, the sandbox's root or the host's (bwrap resolves them from
+ * a root that holds both), and pid 1 with it (an outside attack). / itself
+ * is refused too. */
+static void check_destinations(const struct launch *L, const struct strvec *args,
+			       const char *what, struct strvec *writable)
+{
+	size_t i, j, k, n;
+
+	for (i = 0; i < args->nr; i += n) {
+		const struct bwrapopt *o = bwrapopt_find(args->v[i]);
+
+		n = bwrapopt_group_len(args, i);
+		for (j = 0; o && j < o->nargs && i + 1 + j < args->nr; j++) {
+			const char *d = args->v[i + 1 + j];
+			cleanup_free char *joined = d[0] == '/' ? xstrdup(d) : xasprintf("/%s", d);
+			cleanup_free char *dest = NULL;
+			const char *tree = NULL;
+
+			if (o->arg[j] != BWRAPOPT_DEST)
+				continue;
+			dest = path_normalize(joined);
+			if (!strcmp(dest, "/") && o->mounts)
+				die("%s: %s ... %s is refused: it would replace the sandbox's root",
+				    what, o->name, d);
+			if (strcmp(dest, L->pol->project) && path_is_under(dest, L->pol->project))
+				tree = L->pol->project;
+			else if (path_is_under(dest, L->pol->venv))
+				tree = L->pol->venv;
+			for (k = 0; !tree && k < writable->nr; k++)
+				if (strcmp(dest, writable->v[k]) && path_is_under(dest, writable->v[k]))
+					tree = writable->v[k];
+			if (tree)
+				die_hint("give it a place outside what sandboxes write (such as /mnt/NAME)",
+					 "%s: %s ... %s is refused: it lies in '%s', where a sandbox can "
+					 "put a symlink on the way, and bwrap would follow it", what,
+					 o->name, d, tree);
+			/* What a bind brings in from the host persists; a tmpfs
+			 * is new, and empty, at bwrap's start. */
+			if (o->arg[0] == BWRAPOPT_SRC && (o->mounts == 'w' || o->mounts == 'd'))
+				strvec_push(writable, dest);
+		}
+	}
+}
+
 /* Die when a writable bind's source (fd, or the path given, followed as
- * bwrap follows it) is a kernel file system or holds one. A source that
- * is not there is bwrap's to report. */
+ * bwrap follows it) is a kernel file system or holds one. A -try source
+ * that is not there is left to bwrap, which skips it; any other that
+ * cannot be looked at stops the launch. */
 static void refuse_kernel_fs(const char *opt, const char *arg, const char *given, int fd,
-			     const char *what)
+			     bool try, const char *what)
 {
 	cleanup_fd int own = fd < 0 ? open(given, O_PATH | O_CLOEXEC) : -1;
 	cleanup_free char *found = NULL;
 
-	if (fd < 0 && own < 0)
+	if (fd < 0 && own < 0 && errno == ENOENT && try)
 		return;
+	if (fd < 0 && own < 0)
+		die("%s: %s %s: %s", what, opt, arg, strerror(errno));
 	found = kernel_fs_in(fd < 0 ? own : fd);
 	if (found)
 		die_hint("bind it read-only (--ro-bind), or a directory without such a mount",
-			 "%s: %s %s is refused: %s; writable in the sandbox, it would give a caller "
-			 "running as root the kernel's settings", what, opt, arg, found);
+			 "%s: %s %s is refused: a kernel file system (%s); writable in the "
+			 "sandbox, it would give a caller running as root the kernel's settings",
+			 what, opt, arg, found);
 }
 
 /* The options in args (what: "the recorded options", "BWRAP_ARGS") into
@@ -1260,9 +1363,27 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 				 "%s: %s %s: it lies in the project or the venv through another path "
 				 "(a bind mount, a /proc link), where a sandbox can replace it",
 				 what, o->name, args->v[i + 1]);
+		try = str_has_suffix(o->name, "-try");
+		if (root < 0 && writable && strcmp(o->name, "--bind") && strcmp(o->name, "--bind-try")) {
+			/* --dev-bind has no form that takes a descriptor. */
+			refuse_kernel_fs(o->name, args->v[i + 1], given, -1, try, what);
+		} else if (root < 0 && writable) {
+			/* Checked, then bound from the same descriptor: nothing
+			 * can be put in its place between the two. */
+			fd = open(given, O_PATH | O_CLOEXEC);
+			if (fd < 0 && errno == ENOENT && try)
+				continue;	/* as bwrap does */
+			if (fd < 0)
+				die("%s: %s %s: %s", what, o->name, args->v[i + 1], strerror(errno));
+			refuse_kernel_fs(o->name, args->v[i + 1], given, fd, try, what);
+			L->source_fds = xrealloc(L->source_fds, (L->nr_source_fds + 1) * sizeof(int));
+			L->source_fds[L->nr_source_fds++] = fd;
+			strvec_pushl(out, "--bind-fd", NULL);
+			strvec_pushf(out, "%d", fd);
+			strvec_push(out, args->v[i + 2]);
+			continue;
+		}
 		if (root < 0) {
-			if (writable)
-				refuse_kernel_fs(o->name, args->v[i + 1], given, -1, what);
 			for (k = 0; k < n; k++)
 				strvec_push(out, args->v[i + k]);
 			continue;
@@ -1284,7 +1405,7 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 		if (fd < 0)
 			die("%s: %s %s: %s", what, o->name, args->v[i + 1], strerror(errno));
 		if (writable)
-			refuse_kernel_fs(o->name, args->v[i + 1], given, fd, what);
+			refuse_kernel_fs(o->name, args->v[i + 1], given, fd, try, what);
 		L->source_fds = xrealloc(L->source_fds, (L->nr_source_fds + 1) * sizeof(int));
 		L->source_fds[L->nr_source_fds++] = fd;
 		strvec_push(out, strcmp(o->name, "--bind") && strcmp(o->name, "--bind-try") ?
@@ -1329,6 +1450,12 @@ static void open_binds(struct launch *L)
 	}
 	open_git_targets(L);
 	open_other_venvs(L);
+	{
+		cleanup_strvec struct strvec writable = STRVEC_INIT;
+
+		check_destinations(L, &L->pol->bwrap_args, "the recorded options", &writable);
+		check_destinations(L, &L->extra, "BWRAP_ARGS", &writable);
+	}
 	pin_sources(L, &L->pol->bwrap_args, "the recorded options", &L->recorded_pinned);
 	pin_sources(L, &L->extra, "BWRAP_ARGS", &L->extra_pinned);
 	/* The way from the project to this venv (tox's .tox/py311). */

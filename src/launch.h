@@ -13,7 +13,15 @@
  *     unless the sandbox created a .git (or a bare repository's HEAD) at
  *     the project's top where there was none: that is renamed aside when
  *     the sandbox ends, and said.
- *  6. The layout (plan.h) is chosen from the kernel and the caller's own
+ *  6. The user's options (recorded and BWRAP_ARGS, checked at every
+ *     launch: bwrapopts.h) mount, make or change nothing at a path inside
+ *     what sandboxes write and keep (the project, the venv, a writable
+ *     bind of theirs), nor at /: bwrap follows the symlinks a sandbox can
+ *     leave on the way. A writable bind's source, as bwrap reaches it, is
+ *     no kernel file system (proc, sysfs, cgroup, ...; devtmpfs and devpts
+ *     for a directory) and holds none below it; outside the project and
+ *     the venv it is bound from the descriptor checked.
+ *  7. The layout (plan.h) is chosen from the kernel and the caller's own
  *     environment only (LAYOUT_ENV; .env cannot set it, rule 3): Landlock
  *     path rules wherever the kernel has Landlock, one bind per file where
  *     it has not or where the caller asks for it. VERBOSE and --check say

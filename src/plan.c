@@ -1085,7 +1085,6 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 			strvec_pushl(args, "--remount-ro", p->ops[i].dest, NULL);
 }
 
-
 int *plan_fds(const struct plan *p, size_t *nr)
 {
 	int *fds = xcalloc(p->nr + p->nr_source_fds + 1, sizeof(*fds));

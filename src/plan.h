@@ -26,7 +26,10 @@
  *     MUST 11): every capability is dropped (a recorded --cap-add comes
  *     after and wins), and the kernel's tunables, /proc/sys and
  *     /proc/sysrq-trigger, are read-only whatever bwrap does by itself:
- *     they check the writer's uid, not its capabilities.
+ *     they check the writer's uid, not its capabilities. The sandbox's
+ *     /proc and those binds over it come after the user's options
+ *     (plan_to_args), so nothing of theirs lies over or in it (the init
+ *     runs from /proc/self/fd/N: run.c).
  *  6. Every path the host follows later is out of reach (DESIGN MUST 12):
  *     the directories between the project and a venv inside it are
  *     mountpoints (they cannot be renamed), and every other wrapped venv

@@ -70,8 +70,10 @@
  *     goes back to the driver (which has work to do on the host after the
  *     sandbox: launch.c), with the signal mask and dispositions as they
  *     were and no forwarded signal left pending.
- *  9. The init is bound from an fd, so no path can be swapped in between;
- *     it runs under the same seccomp filter and Landlock domain as the
+ *  9. The init runs from an fd (/proc/self/fd/N, in the sandbox's own /proc,
+ *     mounted after the user's options, which may mount nothing at or in
+ *     /proc: bwrapopts.h), so no path can be swapped in between; it runs
+ *     under the same seccomp filter and Landlock domain as the
  *     program. It is sandbox-venv-init (run_open_init) only where no one
  *     but root and the launcher's owner can have put or changed it: the
  *     launcher's own directory (the one holding this very binary), each

@@ -1016,6 +1016,12 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 			}
 		pol.perms = recorded;
 	}
+	/* Those kept from an earlier wrap too: an older build may have
+	 * recorded one this build refuses. */
+	if (bwrapopt_check(&options, "the recorded options", NULL, err) < 0) {
+		strbuf_addstr(err, "\nhint: sandbox-venv --reset VENV [OPTION...] records others");
+		goto out;
+	}
 	if (wrap_make_policy(v, &options, &pol, err) < 0 || gate_check_bin(v, err) < 0)
 		goto out;
 	/* Every gate starts this binary: one a sandbox can replace would run

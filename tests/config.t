@@ -166,7 +166,7 @@ ln -sfn /proc "$SV_TMP/to-proc"
 for opt in "--bind $SV_TMP/to-proc/sys /mnt/x" "--bind /dev/fd/../../sys /mnt/x" "--bind /sys /mnt/sys" \
 	"--dev-bind /sys/kernel /mnt/k"; do
 	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
-	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "on a kernel file system"; echo $?)" \
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "a kernel file system"; echo $?)" \
 		"config[3] BWRAP_ARGS='$opt': refused, a kernel file system"
 done
 if [ "$(id -u)" -eq 0 ] && mkdir -p "$SV_TMP/chroot/proc" && mount -t proc proc "$SV_TMP/chroot/proc" 2>/dev/null; then
@@ -177,6 +177,38 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$SV_TMP/chroot/proc" && mount -t proc proc 
 else
 	skip "config[3] a writable bind of a directory with a /proc mounted in it: mounting one takes root (the root pass runs it)"
 fi
+for opt in "--bind /dev /mnt/dev" "--bind /dev/pts /mnt/pts"; do
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "kernel file system"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt': refused, a directory of device nodes (a third outside attack: root chmods the host's nodes)"
+done
+run "$p" env BWRAP_ARGS="--dev-bind /dev/null /mnt/null" .venv/bin/python -c 'print(open("/mnt/null").read() == "")'
+is "$out" "True" "config[3] BWRAP_ARGS='--dev-bind /dev/null ...': a device node alone is fine (NVIDIA's devices)"
+# Where an option mounts, makes or changes something: not inside what
+# sandboxes write and keep (the project, the venv, a writable bind of
+# yours before it): a sandbox can leave a symlink on the way, and bwrap
+# follows it (a third outside attack: a recorded --bind to
+# PROJECT/build/scratch, build swapped for a link, mounted the scratch
+# directory as the sandbox's root, and pid 1 was the sandbox's).
+mkdir -p "$SV_TMP/scratch"
+for opt in "--bind $SV_TMP/scratch $p/build/scratch" "--ro-bind /usr/share $p/share" "--chmod 0755 $p/x.sh" \
+	"--dir $p/.venv/d" "--bind $SV_TMP/scratch /mnt/s --ro-bind /usr/share /mnt/s/share" "--ro-bind $SV_TMP/scratch /"; do
+	run "$p" "$SV" .venv $opt
+	ok "$([ "$rc" -ne 0 ] && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
+		"config[3] sandbox-venv .venv $opt is refused, and says why"
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt': refused before the program runs"
+done
+for opt in "--symlink .. /tmp/up" "--symlink /newroot/x /tmp/y" "--symlink ../proc /tmp/p"; do
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt': a link to / or bwrap's roots is refused (a later path through it could reach /proc)"
+done
+run "$p" env BWRAP_ARGS="--bind $SV_TMP/scratch /mnt/s --tmpfs /mnt/t --ro-bind /usr/share /mnt/t/share --symlink /usr/lib /tmp/lib" \
+	.venv/bin/python -c 'import os; print(os.path.isdir("/mnt/s"), os.path.isdir("/mnt/t/share"), os.path.isdir("/tmp/lib"))'
+is "$out" "True True True" "config[3] binds outside what sandboxes write, into a tmpfs of yours, and other links are fine"
+is "$(show_options "$p/.venv")" "$shown" "config[3] after the refused destinations nothing new is recorded (--show)"
 run "$p" env BWRAP_ARGS="--ro-bind /sys/kernel /mnt/k" .venv/bin/python -c 'import os; print(os.path.isdir("/mnt/k"))'
 is "$out" "True" "config[3] BWRAP_ARGS='--ro-bind /sys/kernel ...': a kernel file system read-only is allowed"
 run "$p" env BWRAP_ARGS="--ro-bind /proc/cpuinfo /tmp/cpuinfo" .venv/bin/python -c 'print(open("/tmp/cpuinfo").read(9))'

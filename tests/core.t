@@ -347,20 +347,28 @@ status 0" "an install's layout: PREFIX/bin/sandbox-venv runs PREFIX/libexec/sand
 	# theirs at /run/sandbox-venv (or at /dev/fd, a link into /proc) holds
 	# nothing bwrap runs (an outside attack raced a second sandbox renaming
 	# its own file over the init bound there, and won).
+	# A host directory with a relative link up to /proc (hd/p -> ../proc),
+	# bound at /x, lets a later option reach /proc/self/fd through
+	# /x/p/self/fd, past every check of its path: with the sandbox's /proc
+	# mounted first, the planted files would be pid 1.
 	pp=$SV_TMP/initprobe
-	mkdir -p "$pp/r" "$pp/fp"
+	mkdir -p "$pp/r" "$SV_TMP/fp" "$SV_TMP/hd"
 	printf '#!/bin/sh\necho PLANTED-PID1\n' >"$pp/r/init"
 	chmod +x "$pp/r/init"
-	for i in $(seq 3 64); do cp "$pp/r/init" "$pp/fp/$i"; done
-	for opt in "--bind $pp/r /run/sandbox-venv" "--ro-bind $pp/fp /dev/fd" "--ro-bind /usr/share /srv/share"; do
+	for i in $(seq 3 64); do cp "$pp/r/init" "$SV_TMP/fp/$i"; done
+	ln -sfn ../proc "$SV_TMP/hd/p"
+	for opt in "--bind $pp/r /run/sandbox-venv" "--ro-bind $SV_TMP/hd /x --ro-bind $SV_TMP/fp /x/p/self/fd" \
+		"--ro-bind /usr/share /srv/share"; do
 		out=$(cd "$pp" && BWRAP_ARGS="$opt" .venv/bin/python -c '
 print("pid1", open("/proc/1/cmdline").read().split("\0")[0])' 2>&1)
 		unlike "$out" "PLANTED-PID1" "attack[init] BWRAP_ARGS='$opt': nothing the sandbox wrote runs as pid 1"
-		if [ "$opt" != "--ro-bind $pp/fp /dev/fd" ]; then
-			like "$out" "^pid1 /proc/self/fd/[0-9]*$" "... pid 1 is the init, from its descriptor"
-		fi
+		case $opt in
+		*/x/p/self/fd*)	# bwrap finds no /proc there yet, and stops
+			like "$out" "^bwrap: " "... bwrap stops: nothing is mounted in /proc before the sandbox's own" ;;
+		*)	like "$out" "^pid1 /proc/self/fd/[0-9]*$" "... pid 1 is the init, from its descriptor" ;;
+		esac
 	done
-	rm -rf "$pp/fp" "$pp/r"
+	rm -rf "$SV_TMP/fp" "$SV_TMP/hd" "$pp/r"
 	# Attacks: an init someone else could have put or changed is never
 	# run; VERBOSE says why the binary is its own init instead.
 	d=$SV_TMP/init-writable

@@ -794,8 +794,10 @@ fi
 
 # A root caller that nested user namespaces show as uid 4242 (each map
 # shows one step: "4242 4242 1" inside, "4242 0 1" above it) is still the
-# host's root to the kernel: the tunables stay read-only (an outside attack
-# found them writable when only the ids and the map were read).
+# host's root to the kernel: the tunables stay read-only. A check on the
+# existing defence (the binds over /proc/sys, for every caller), for a
+# caller that passes for another user (an outside attack got them
+# writable from a build that judged by the ids and the map).
 if [ "$(id -u)" -ne 0 ]; then
 	tskip root "a root caller behind nested user namespaces: making them takes root (the root pass runs it)"
 elif ! unshare -m true 2>/dev/null || ! unshare -U --map-user=4242 --map-group=4242 true 2>/dev/null; then

@@ -553,6 +553,9 @@ mkdir -p "$ps/.venv/.bin.sandbox-venv-new/c/d" "$ps/.venv/.bin.sandbox-venv-new/
 touch "$ps/.venv/.bin.sandbox-venv-new/ro/f"
 chmod 000 "$ps/.venv/.bin.sandbox-venv-new/c"
 chmod 0500 "$ps/.venv/.bin.sandbox-venv-new/ro"
+# (and one 40 levels down, where the wrap moves directories up: a move
+# needs the rights too)
+chmod 000 "$ps/.venv/.bin.sandbox-venv-new/$(printf 'd/%.0s' $(seq 40))"
 "$SV" "$ps/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
 ok $? "attack[state] a tree 300 deep, and directories of mode 000 and 0500, left in .bin.sandbox-venv-new do not stop a wrap: $(cat "$SV_TMP/wrap.err")"
 ok "$([ ! -e "$ps/.venv/.bin.sandbox-venv-new" ]; echo $?)" "... and none of it is left"

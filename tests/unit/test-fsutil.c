@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "util.h"
 #include "tap.h"
 
 /* Make a chain of depth directories d/d/d/... below dir/name, a file and a
@@ -42,7 +43,7 @@ int main(void)
 	char tmpl[] = "/tmp/test-fsutil.XXXXXX";
 	char *root = mkdtemp(tmpl);
 	struct strbuf err = STRBUF_INIT;
-	char path[512];
+	char *path, *keep, *rm;
 	struct stat st;
 	int dir;
 
@@ -50,9 +51,9 @@ int main(void)
 		printf("Bail out! cannot make a temporary directory\n");
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/keep", root);
-	ok(mkdir(path, 0755) == 0, "setup: a directory outside the tree");
-	snprintf(path, sizeof(path), "%s/keep/precious", root);
+	keep = xasprintf("%s/keep", root);
+	path = xasprintf("%s/keep/precious", root);
+	ok(mkdir(keep, 0755) == 0, "setup: a directory outside the tree");
 	close(open(path, O_WRONLY | O_CREAT, 0644));
 
 	ok(make_chain(dir, "shallow", 5, path) == 0, "setup: a tree 5 deep");
@@ -79,8 +80,11 @@ int main(void)
 	ok(fs_remove_tree_at(dir, "absent", &err) == 0, "a missing name is not an error");
 	strbuf_release(&err);
 	close(dir);
-	snprintf(path, sizeof(path), "rm -rf '%s'", root);
-	if (system(path) != 0)
+	rm = xasprintf("rm -rf '%s'", root);
+	if (system(rm) != 0)
 		return 1;
-	done_testing();
+	free(rm);
+	free(keep);
+	free(path);
+	return done_testing();
 }
