@@ -170,19 +170,28 @@ static bool proc_source(const char *path, const char *from)
 	return !strcmp(norm, "/proc") || str_has_prefix(norm, "/proc/");
 }
 
-/* Does a symlink at dest inside the sandbox, to target, lead to its root,
- * to /proc, or to the roots bwrap builds it from (/newroot, /oldroot,
- * where bwrap resolves an absolute link while it builds the sandbox)? */
-static bool link_to_root(const char *target, const char *dest)
+/* Where a symlink at dest inside the sandbox, to target, leads, before
+ * any link on the way is followed (allocated). */
+static char *link_target(const char *target, const char *dest)
 {
-	cleanup_free char *at = xstrdup(dest[0] == '/' ? dest : "/");
-	cleanup_free char *joined = NULL;
-	cleanup_free char *norm = NULL;
+	cleanup_free char *at = xasprintf("/%s", dest);
 	char *slash = strrchr(at, '/');
 
 	*slash = '\0';
-	joined = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", at, target);
-	norm = path_normalize(joined);
+	return target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", at, target);
+}
+
+/* Does it lead to the sandbox's root, to /proc, to the roots bwrap builds
+ * it from (/newroot, /oldroot, where bwrap resolves an absolute link while
+ * it builds the sandbox), or through a link an earlier option made? */
+static bool link_to_root(const char *joined, const struct strvec *links)
+{
+	cleanup_free char *norm = path_normalize(joined);
+	size_t k;
+
+	for (k = 0; k < links->nr; k++)
+		if (path_goes_past(joined, links->v[k]))
+			return true;
 	return !strcmp(norm, "/") || path_is_under(norm, "/proc") ||
 	       path_is_under(norm, "/newroot") || path_is_under(norm, "/oldroot");
 }
@@ -190,7 +199,8 @@ static bool link_to_root(const char *target, const char *dest)
 int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_from,
 		   struct strbuf *err)
 {
-	size_t i = 0, j;
+	cleanup_strvec struct strvec links = STRVEC_INIT;	/* where --symlink made one */
+	size_t i = 0, j, k;
 
 	while (i < args->nr) {
 		const char *name = args->v[i];
@@ -221,15 +231,37 @@ int bwrapopt_check(struct strvec *args, const char *what, const char *absolute_f
 				    "it read-only)", what, name, args->v[i + 1]);
 			return -1;
 		}
-		if (o && !strcmp(o->name, "--symlink") && i + 2 < args->nr &&
-		    link_to_root(args->v[i + 1], args->v[i + 2])) {
-			strbuf_addf(err, "%s: --symlink %s %s is refused: it leads to /, or to bwrap's "
-				    "own roots, where a later option's path could reach /proc", what,
-				    args->v[i + 1], args->v[i + 2]);
-			return -1;
+		if (o && !strcmp(o->name, "--symlink") && i + 2 < args->nr) {
+			cleanup_free char *to = link_target(args->v[i + 1], args->v[i + 2]);
+
+			if (link_to_root(to, &links)) {
+				strbuf_addf(err, "%s: --symlink %s %s is refused: it leads to /, to "
+					    "/proc, to bwrap's own roots or through another option's "
+					    "link, where a later option's path could reach /proc", what,
+					    args->v[i + 1], args->v[i + 2]);
+				return -1;
+			}
 		}
 		for (j = 0; o && j < o->nargs; j++) {
-			if (o->arg[j] == BWRAPOPT_DEST && proc_source(args->v[i + 1 + j], "/")) {
+			cleanup_free char *joined = NULL;
+			cleanup_free char *dest = NULL;
+
+			if (o->arg[j] != BWRAPOPT_DEST)
+				continue;
+			joined = xasprintf("/%s", args->v[i + 1 + j]);
+			dest = path_normalize(joined);
+			/* A path through a link an earlier option made leads
+			 * where that link does: none is followed. */
+			for (k = 0; k < links.nr; k++)
+				if (path_goes_past(joined, links.v[k])) {
+					strbuf_addf(err, "%s: %s ... %s is refused: it goes through the "
+						    "link %s that an earlier option makes", what, name,
+						    args->v[i + 1 + j], links.v[k]);
+					return -1;
+				}
+			if (!strcmp(name, "--symlink"))
+				strvec_push(&links, dest);
+			if (proc_source(args->v[i + 1 + j], "/")) {
 				strbuf_addf(err, "%s: %s ... %s is refused: /proc is the sandbox's "
 					    "own, mounted after your options", what, name,
 					    args->v[i + 1 + j]);

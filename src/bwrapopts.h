@@ -18,9 +18,10 @@
  *     --seccomp, --info-fd, --userns, --as-pid-1, --clearenv, ...) are
  *     refused with the reason.
  *  4. No option gives a second /proc (--proc), names a path at or in /proc
- *     inside the sandbox, binds the host's /proc writable, or makes a
- *     symlink that leads to /, /proc or bwrap's own roots (/newroot,
- *     /oldroot): the sandbox's /proc, where its init runs from, is
+ *     inside the sandbox or through a link an earlier option made, binds
+ *     the host's /proc writable, or makes a symlink that leads to /,
+ *     /proc, bwrap's own roots (/newroot, /oldroot) or through another
+ *     option's link: the sandbox's /proc, where its init runs from, is
  *     mounted after them (plan.h), and a root caller's sandbox must not
  *     reach the kernel's tunables.
  */

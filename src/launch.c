@@ -1005,6 +1005,24 @@ static int writable_root(const struct launch *L, const char *path, const char **
 
 static bool inside_by_inode(const struct launch *L, const char *path);
 
+/* The outermost place other than / where some sandbox writes (reach.h:
+ * another project, a directory some venv binds writable) that holds
+ * path below it, or NULL. The place itself is no sandbox's to replace (a
+ * writable bind's own source). */
+static const char *reach_place(struct launch *L, const char *path)
+{
+	const struct strvec *reach = launch_reach(L);
+	const char *best = NULL;
+	size_t i;
+
+	for (i = 0; i < reach->nr; i++)
+		if (strcmp(reach->v[i], "/") && strcmp(path, reach->v[i]) &&
+		    path_is_under(path, reach->v[i]) &&
+		    (!best || strlen(reach->v[i]) < strlen(best)))
+			best = reach->v[i];
+	return best;
+}
+
 /* The components of path onto todo, last first (todo is a stack). */
 static void push_components(struct strvec *todo, const char *path)
 {
@@ -1028,7 +1046,7 @@ static void push_components(struct strvec *todo, const char *path)
  * /home -> /var/home, a link in your home to the project, /dev/fd), and
  * no further. NULL when a ".." comes after the way enters such a place:
  * where it leads would depend on what a sandbox put there. */
-static char *resolve_outside(const struct launch *L, const char *path)
+static char *resolve_outside(struct launch *L, const char *path)
 {
 	cleanup_strvec struct strvec todo = STRVEC_INIT;	/* components, last first */
 	cleanup_strbuf struct strbuf cur = STRBUF_INIT;	/* resolved so far */
@@ -1054,7 +1072,7 @@ static char *resolve_outside(const struct launch *L, const char *path)
 			continue;
 		}
 		strbuf_addf(&cur, "/%s", c);
-		if (inside || writable_root(L, cur.buf, &rel) >= 0) {
+		if (inside || writable_root(L, cur.buf, &rel) >= 0 || reach_place(L, cur.buf)) {
 			inside = true;
 			continue;
 		}
@@ -1252,18 +1270,27 @@ static char *kernel_fs_in(int fd)
  * link points, the sandbox's root or the host's (bwrap resolves them from
  * a root that holds both), and pid 1 with it (an outside attack). / itself
  * is refused too. */
-static void check_destinations(const struct launch *L, const struct strvec *args,
+static void check_destinations(struct launch *L, const struct strvec *args,
 			       const char *what, struct strvec *writable)
 {
+	const struct strvec *reach = launch_reach(L);
 	size_t i, j, k, n;
 
 	for (i = 0; i < args->nr; i += n) {
 		const struct bwrapopt *o = bwrapopt_find(args->v[i]);
+		cleanup_free char *src = NULL;
 
 		n = bwrapopt_group_len(args, i);
+		if (o && o->nargs && o->arg[0] == BWRAPOPT_SRC && i + 1 < args->nr) {
+			cleanup_free char *cwd = args->v[i + 1][0] == '/' ? NULL : getcwd(NULL, 0);
+			cleanup_free char *given = cwd ? xasprintf("%s/%s", cwd, args->v[i + 1]) :
+						  xstrdup(args->v[i + 1]);
+
+			src = path_normalize(given);
+		}
 		for (j = 0; o && j < o->nargs && i + 1 + j < args->nr; j++) {
 			const char *d = args->v[i + 1 + j];
-			cleanup_free char *joined = d[0] == '/' ? xstrdup(d) : xasprintf("/%s", d);
+			cleanup_free char *joined = xasprintf("/%s", d);
 			cleanup_free char *dest = NULL;
 			const char *tree = NULL;
 
@@ -1273,21 +1300,27 @@ static void check_destinations(const struct launch *L, const struct strvec *args
 			if (!strcmp(dest, "/") && o->mounts)
 				die("%s: %s ... %s is refused: it would replace the sandbox's root",
 				    what, o->name, d);
-			if (strcmp(dest, L->pol->project) && path_is_under(dest, L->pol->project))
+			if (path_goes_past(joined, L->pol->project))
 				tree = L->pol->project;
-			else if (path_is_under(dest, L->pol->venv))
+			else if (path_goes_past(joined, L->pol->venv) || !strcmp(dest, L->pol->venv))
 				tree = L->pol->venv;
 			for (k = 0; !tree && k < writable->nr; k++)
-				if (strcmp(dest, writable->v[k]) && path_is_under(dest, writable->v[k]))
+				if (path_goes_past(joined, writable->v[k]))
 					tree = writable->v[k];
+			for (k = 0; !tree && k < reach->nr; k++)
+				if (path_goes_past(joined, reach->v[k]))
+					tree = reach->v[k];
 			if (tree)
 				die_hint("give it a place outside what sandboxes write (such as /mnt/NAME)",
 					 "%s: %s ... %s is refused: it lies in '%s', where a sandbox can "
 					 "put a symlink on the way, and bwrap would follow it", what,
 					 o->name, d, tree);
-			/* What a bind brings in from the host persists; a tmpfs
-			 * is new, and empty, at bwrap's start. */
-			if (o->arg[0] == BWRAPOPT_SRC && (o->mounts == 'w' || o->mounts == 'd'))
+			/* What a bind brings in from the host persists (a tmpfs
+			 * is new, and empty, at bwrap's start): a writable one,
+			 * or one of a place some sandbox writes, read-only here
+			 * or not; and a link leads on. */
+			if ((src && ((o->mounts == 'w' || o->mounts == 'd') || reach_find(reach, src))) ||
+			    !strcmp(o->name, "--symlink"))
 				strvec_push(writable, dest);
 		}
 	}
@@ -1330,6 +1363,8 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 		cleanup_free char *given = NULL;
 		cleanup_free char *lexical = NULL;
 		const char *rel = NULL;
+		cleanup_fd int place_fd = -1;
+		const char *place = NULL;
 		bool try, writable;
 		int root, fd;
 
@@ -1358,6 +1393,16 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 		if (writable)
 			refuse_second_view(L, o->name, args->v[i + 1], lexical, what);
 		root = writable_root(L, lexical, &rel);
+		/* In a place another sandbox writes: opened the same way,
+		 * from that place down. */
+		if (root < 0 && (place = reach_place(L, lexical))) {
+			place_fd = open(place, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (place_fd < 0)
+				die("%s: %s %s: cannot open '%s': %s", what, o->name, args->v[i + 1],
+				    place, strerror(errno));
+			root = place_fd;
+			rel = lexical + strlen(place);
+		}
 		if (root < 0 && inside_by_inode(L, lexical))
 			die_hint("name it by its path in the project (or the venv)",
 				 "%s: %s %s: it lies in the project or the venv through another path "
@@ -1401,7 +1446,7 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 				 "should be by its own path",
 				 "%s: %s %s: a symlink is on the way, in '%s', where a sandbox can write: "
 				 "not followed", what, o->name, args->v[i + 1],
-				 root == L->proj ? L->pol->project : L->v->path);
+				 place ? place : root == L->proj ? L->pol->project : L->v->path);
 		if (fd < 0)
 			die("%s: %s %s: %s", what, o->name, args->v[i + 1], strerror(errno));
 		if (writable)

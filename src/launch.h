@@ -14,13 +14,15 @@
  *     the project's top where there was none: that is renamed aside when
  *     the sandbox ends, and said.
  *  6. The user's options (recorded and BWRAP_ARGS, checked at every
- *     launch: bwrapopts.h) mount, make or change nothing at a path inside
- *     what sandboxes write and keep (the project, the venv, a writable
- *     bind of theirs), nor at /: bwrap follows the symlinks a sandbox can
- *     leave on the way. A writable bind's source, as bwrap reaches it, is
- *     no kernel file system (proc, sysfs, cgroup, ...; devtmpfs and devpts
- *     for a directory) and holds none below it; outside the project and
- *     the venv it is bound from the descriptor checked.
+ *     launch: bwrapopts.h) mount, make or change nothing at a path that
+ *     goes into what sandboxes write and keep (the project, the venv, any
+ *     place of reach.h, a bind of theirs from one or a writable one, a
+ *     link an option made), nor at /: bwrap follows the symlinks a sandbox
+ *     can leave on the way. A bind source below such a place is opened
+ *     from the place down without following links. A writable bind's
+ *     source, as bwrap reaches it, is no kernel file system (proc, sysfs,
+ *     cgroup, ...; devtmpfs and devpts for a directory) and holds none
+ *     below it; elsewhere it is bound from the descriptor checked.
  *  7. The layout (plan.h) is chosen from the kernel and the caller's own
  *     environment only (LAYOUT_ENV; .env cannot set it, rule 3): Landlock
  *     path rules wherever the kernel has Landlock, one bind per file where

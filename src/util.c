@@ -153,6 +153,34 @@ bool str_has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+bool path_goes_past(const char *path, const char *dir)
+{
+	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
+	const char *p = path;
+	bool at = !strcmp(dir, "/");
+
+	while (*p) {
+		const char *e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+
+		if (n && !(n == 1 && p[0] == '.')) {
+			if (at)
+				return true;
+			if (n == 2 && p[0] == '.' && p[1] == '.') {
+				char *slash = strrchr(cur.buf, '/');
+
+				strbuf_setlen(&cur, slash ? (size_t)(slash - cur.buf) : 0);
+			} else {
+				strbuf_addch(&cur, '/');
+				strbuf_add(&cur, p, n);
+			}
+			at = !strcmp(cur.len ? cur.buf : "/", dir);
+		}
+		p = *e ? e + 1 : e;
+	}
+	return false;
+}
+
 bool path_is_under(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);

@@ -73,6 +73,10 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 /* path is dir or lies below it (both absolute and clean; "/" holds all). */
 bool path_is_under(const char *path, const char *dir);
+/* Does the absolute path, walked component by component as the kernel
+ * would ("." and ".." too), reach dir and then take one more step (into
+ * it, or through it if it is a link)? */
+bool path_goes_past(const char *path, const char *dir);
 /* path (absolute) with "//", "." and ".." taken out, lexically; allocated. */
 char *path_normalize(const char *path);
 /* True when s contains a byte below 0x20 or 0x7f. */

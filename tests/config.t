@@ -200,7 +200,28 @@ for opt in "--bind $SV_TMP/scratch $p/build/scratch" "--ro-bind /usr/share $p/sh
 	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
 		"config[3] BWRAP_ARGS='$opt': refused before the program runs"
 done
-for opt in "--symlink .. /tmp/up" "--symlink /newroot/x /tmp/y" "--symlink ../proc /tmp/p"; do
+# Another wrapped project is written by its own sandboxes (a fourth
+# outside attack: its sandbox turned dist into a link to a venv's bin/,
+# and a --bind of dist here made that writable; a --dir there, through a
+# link to /oldroot, made a directory on the host as root).
+o=$SV_TMP/other-proj
+mkdir -p "$o/dist"
+"$SV_PYTHON" -m venv --without-pip "$o/.venv" && "$SV" "$o/.venv" >/dev/null 2>&1
+run "$p" env BWRAP_ARGS="--bind $o/dist /wheels" .venv/bin/python -c 'import os; print(os.path.isdir("/wheels"))'
+is "$out" "True" "config[3] a bind of a directory of another wrapped project works"
+rmdir "$o/dist" && ln -s "$o/.venv" "$o/dist"
+for opt in "--bind $o/dist /wheels" "--ro-bind $o/dist /wheels"; do
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "a symlink is on the way, in '$o'"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt', dist now a link its sandbox could have made: refused, not followed"
+done
+for opt in "--dir $o/build/cache" "--ro-bind $o $o --chmod 0755 $o/notes.txt" "--ro-bind $o /mnt/o --dir /mnt/o/build/x"; do
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt': a path inside another project (or bound from one) is refused"
+done
+for opt in "--symlink .. /tmp/up" "--symlink /newroot/x /tmp/y" "--symlink ../proc /tmp/p" \
+	"--symlink ../tmp /mnt/a --symlink a/.. /mnt/r" "--symlink ../tmp /mnt/a --tmpfs /mnt/a/../r"; do
 	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
 	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
 		"config[3] BWRAP_ARGS='$opt': a link to / or bwrap's roots is refused (a later path through it could reach /proc)"
