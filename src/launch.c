@@ -1134,6 +1134,45 @@ static bool inside_by_inode(const struct launch *L, const char *path)
 /* A read-write bind of a place that holds what the sandbox must see
  * read-only (the project holds the venv and .git; the venv its entry
  * points and state) would be a second, writable view of it. */
+/* The same for the other wrapped venvs (the caller's list) and the
+ * repositories of the places their sandboxes write: a writable bind that
+ * holds one, or lies in a venv, would let this sandbox change their gates,
+ * or what git runs from, which run on the host (a fifth outside attack
+ * rewrote another project's bin/python3 through --bind of that project). */
+static void other_view(const char *opt, const char *given, const char *path,
+		       const char *self, const char *what)
+{
+	cleanup_strvec struct strvec below = STRVEC_INIT;
+	cleanup_strvec struct strvec places = STRVEC_INIT;
+	cleanup_free char *holder = registry_holding(path);
+	const char *found = NULL;
+	size_t i;
+
+	registry_below(path, self, &below);
+	if (below.nr)
+		found = below.v[0];
+	else if (holder && strcmp(holder, self)) {
+		cleanup_free char *home = xasprintf("%s/home", holder);
+		cleanup_free char *cache = xasprintf("%s/cache", holder);
+
+		if (!path_is_under(path, home) && !path_is_under(path, cache))
+			found = holder;
+	}
+	registry_places(geteuid(), &places);
+	for (i = 0; !found && i < places.nr; i++) {
+		cleanup_free char *git = xasprintf("%s/.git", places.v[i]);
+
+		if (path_is_under(git, path) && faccessat(AT_FDCWD, git, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			found = places.v[i];
+	}
+	if (found)
+		die_hint("bind it read-only (--ro-bind), or a directory that holds no wrapped venv "
+			 "nor its project's .git",
+			 "%s: %s %s: it holds, or lies in, '%s', a wrapped venv or a project's "
+			 "repository: read-write here, its gates or what git runs could be changed, "
+			 "and they run on the host", what, opt, given, found);
+}
+
 static void refuse_second_view(const struct launch *L, const char *opt, const char *given,
 			       const char *path, const char *what)
 {
@@ -1163,6 +1202,7 @@ static void refuse_second_view(const struct launch *L, const char *opt, const ch
 			 "holds neither",
 			 "%s: %s %s: it holds the venv or .git, which the sandbox sees read-only; "
 			 "read-write elsewhere, they could be changed from inside", what, opt, given);
+	other_view(opt, given, path, L->v->path, what);
 }
 
 /* File systems through which a process changes the kernel, not files: a
@@ -1458,6 +1498,23 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 		strvec_pushf(out, "%d", fd);
 		strvec_push(out, args->v[i + 2]);
 	}
+}
+
+/* The places BWRAP_ARGS binds writable join those recorded for this
+ * venv (registry.h): what its sandbox leaves there (a link) must be
+ * refused to every other venv's options too, after this launch. */
+static void record_writes(struct launch *L)
+{
+	cleanup_strvec struct strvec writes = STRVEC_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	reach_writable_sources(&L->extra, &writes);
+	if (!writes.nr)
+		return;
+	strvec_push(&writes, L->pol->project);
+	if (registry_add(L->v->path, &writes, &err) < 0)
+		warn("%s\nnote: other venvs' options will not know that this sandbox writes "
+		     "what BWRAP_ARGS binds writable", err.buf);
 }
 
 static void open_binds(struct launch *L)
@@ -1902,6 +1959,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	check_recorded_paths(&L);
 	open_binds(&L);
 	open_links(&L);
+	record_writes(&L);
 	build_plan(&L, args);
 	return execute(&L, exe);
 }

@@ -112,6 +112,18 @@ static int read_list(int dir, struct list *out, struct strbuf *err)
 	return state_parse_records(text.buf, text.len, REGISTRY_FILE, add_record, out, err);
 }
 
+/* Is line one of the lines of text? */
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *s;
+
+	for (s = text; (s = strstr(s, line)); s += n)
+		if ((s == text || s[-1] == '\n') && (s[n] == '\n' || s[n] == '\0'))
+			return true;
+	return false;
+}
+
 static void add_entry(struct strbuf *text, const char *venv, const char *writes)
 {
 	const char *s = writes;
@@ -135,6 +147,7 @@ static int update(const char *venv, const struct strvec *writes, bool add, struc
 	cleanup_strbuf struct strbuf mine = STRBUF_INIT;
 	cleanup_fd int dir = registry_dir(getuid(), true, err);
 	cleanup_fd int lock = -1;
+	const char *kept = "";
 	size_t i;
 	int ret;
 
@@ -157,14 +170,20 @@ static int update(const char *venv, const struct strvec *writes, bool add, struc
 
 		/* Gone: dropped. Out of reach (a sandbox took the mode off a
 		 * directory on the way): kept, or it would leave the list. */
+		if (!strcmp(list.venvs.v[i], venv))
+			kept = list.writes.v[i];
 		if (!strcmp(list.venvs.v[i], venv) ||
 		    (lstat(state, &st) < 0 ? errno == ENOENT || errno == ENOTDIR :
 		     !S_ISDIR(st.st_mode)))
 			continue;
 		add_entry(&text, list.venvs.v[i], list.writes.v[i]);
 	}
+	/* The places recorded before stay: what a sandbox wrote there (a
+	 * link) stays too. */
+	strbuf_addstr(&mine, add ? kept : "");
 	for (i = 0; add && writes && i < writes->nr; i++)
-		if (writes->v[i][0] == '/' && !strchr(writes->v[i], '\n'))
+		if (writes->v[i][0] == '/' && !strchr(writes->v[i], '\n') &&
+		    !has_line(mine.buf, writes->v[i]))
 			strbuf_addf(&mine, "%s%s", mine.len ? "\n" : "", writes->v[i]);
 	if (add)
 		add_entry(&text, venv, mine.buf);

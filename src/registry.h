@@ -32,7 +32,8 @@
  * from the password database (for the caller, else from HOME). */
 int registry_dir(uid_t uid, bool create, struct strbuf *err);
 
-/* Add venv (a canonical path), with the places its sandboxes write, or
+/* Add venv (a canonical path), with the places its sandboxes write (to
+ * those recorded for it before: what a sandbox left there stays), or
  * remove it. Errors carry a hint. */
 int registry_add(const char *venv, const struct strvec *writes, struct strbuf *err);
 int registry_remove(const char *venv, struct strbuf *err);

@@ -215,6 +215,32 @@ for opt in "--bind $o/dist /wheels" "--ro-bind $o/dist /wheels"; do
 	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "a symlink is on the way, in '$o'"; echo $?)" \
 		"config[3] BWRAP_ARGS='$opt', dist now a link its sandbox could have made: refused, not followed"
 done
+# A place BWRAP_ARGS binds writable is remembered as one this venv's
+# sandboxes write, through later wraps too: another venv's bind below it
+# follows no link planted there (a fifth outside attack wrote into /root
+# through such a link).
+mkdir -p "$SV_TMP/shared/sub"
+run "$p" env BWRAP_ARGS="--bind $SV_TMP/shared /mnt/shared" .venv/bin/python -c '
+import os; os.rename("/mnt/shared/sub", "/mnt/shared/sub.old"); os.symlink("/etc", "/mnt/shared/sub"); print("planted")'
+is "$out" "planted" "config[3] a sandbox with BWRAP_ARGS='--bind SHARED ...' plants a link in SHARED"
+"$SV" "$p/.venv" >/dev/null 2>&1
+for opt in "--bind $SV_TMP/shared/sub /mnt/sub" "--ro-bind $SV_TMP/shared/sub /mnt/sub"; do
+	run "$o" env BWRAP_ARGS="$opt" .venv/bin/python -c 'import os; print(os.listdir("/mnt/sub")[:1])'
+	# (refused where the link is found: on the way from the place, or,
+	# for a writable bind, where it leads, now a place sandboxes write)
+	ok "$([ "$rc" -ne 0 ] && [ -z "$out" ] &&
+		printf '%s\n' "$err" | grep -qE "a symlink is on the way, in '$SV_TMP/shared'|where sandboxes can write"; echo $?)" \
+		"config[3] ... after a re-wrap, another venv's BWRAP_ARGS='$opt' is refused, the link not followed"
+done
+# Writable, another project or its venv would let this sandbox rewrite
+# that venv's gates, which run on the host (a fifth outside attack).
+for opt in "--bind $o /mnt/o" "--bind $o/.venv/bin /mnt/b" "--bind $(dirname "$o") /mnt/all"; do
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qE "a wrapped venv or a project's repository|holds the venv or .git"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt': a writable bind holding, or in, another wrapped venv is refused"
+done
+run "$p" env BWRAP_ARGS="--bind $o/.venv/home /mnt/h" .venv/bin/python -c 'import os; print(os.path.isdir("/mnt/h"))'
+is "$out" "True" "config[3] ... its home is fine (its sandboxes write it anyway)"
 for opt in "--dir $o/build/cache" "--ro-bind $o $o --chmod 0755 $o/notes.txt" "--ro-bind $o /mnt/o --dir /mnt/o/build/x"; do
 	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
 	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "is refused"; echo $?)" \
