@@ -1134,16 +1134,99 @@ static bool inside_by_inode(const struct launch *L, const char *path)
 /* A read-write bind of a place that holds what the sandbox must see
  * read-only (the project holds the venv and .git; the venv its entry
  * points and state) would be a second, writable view of it. */
+/* Is the directory `inner` at or below `outer` (both descriptors), by
+ * inode, walking up from inner: a symlink or a bind mount on the way to
+ * either does not hide it. */
+static bool at_or_below(int outer, int inner)
+{
+	struct stat o, st;
+	int fd = fcntl(inner, F_DUPFD_CLOEXEC, 3), up, depth;
+
+	if (fd < 0 || fstat(outer, &o) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return true;	/* cannot tell: as if it were */
+	}
+	for (depth = 0; depth < 4096; depth++) {
+		struct stat parent;
+
+		if (fstat(fd, &st) < 0)
+			break;
+		if (st.st_dev == o.st_dev && st.st_ino == o.st_ino) {
+			close(fd);
+			return true;
+		}
+		up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(up, &parent) < 0 ||
+		    (parent.st_dev == st.st_dev && parent.st_ino == st.st_ino)) {
+			if (up >= 0)
+				close(up);
+			break;
+		}
+		close(fd);
+		fd = up;
+	}
+	close(fd);
+	return false;
+}
+
+/* Die when a bind's source (given, as bwrap reaches it), read-only or
+ * not, holds or lies in the state of sandbox-venv (registry.h): the list
+ * every check of the options reads, and the key of the seals (a sixth
+ * outside attack rewrote the list through --bind ~/.local/state, and read
+ * the key). The caller's, and that of the venv's owner. */
+static void refuse_state_bind(const struct launch *L, const char *opt, const char *arg,
+			      const char *given, const char *what)
+{
+	cleanup_fd int src = open(given, O_PATH | O_CLOEXEC);
+	cleanup_fd int dir = -1;	/* src, or the directory that holds it */
+	uid_t uids[2] = { getuid(), geteuid() };
+	struct stat st;
+	size_t i;
+
+	if (src < 0)
+		return;	/* bwrap says what is missing */
+	if (fstat(src, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		cleanup_free char *real = realpath(given, NULL);
+		char *slash = real ? strrchr(real, '/') : NULL;
+
+		if (slash)
+			*slash = '\0';
+		dir = slash ? open(real[0] ? real : "/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (dir < 0)
+			die("%s: %s %s: cannot tell where it lies: %s", what, opt, arg, strerror(errno));
+	} else {
+		dir = fcntl(src, F_DUPFD_CLOEXEC, 3);
+	}
+	if (L->v->state_fd >= 0 && fstat(L->v->state_fd, &st) == 0)
+		uids[1] = st.st_uid;
+	for (i = 0; i < ARRAY_SIZE(uids); i++) {
+		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+		cleanup_fd int state = registry_dir(uids[i], false, &ignored);
+		struct stat s;
+
+		if (state < 0 || dir < 0 || fstat(src, &s) < 0)
+			continue;
+		if (at_or_below(state, dir) || (S_ISDIR(s.st_mode) && at_or_below(src, state)))
+			die_hint("bind something that does not hold it",
+				 "%s: %s %s is refused: it holds, or lies in, sandbox-venv's state "
+				 "(~/.local/state/sandbox-venv: the list of wrapped venvs and the key "
+				 "of the seals), which no sandbox may see", what, opt, arg);
+	}
+}
+
 /* The same for the other wrapped venvs (the caller's list) and the
  * repositories of the places their sandboxes write: a writable bind that
  * holds one, or lies in a venv, would let this sandbox change their gates,
  * or what git runs from, which run on the host (a fifth outside attack
  * rewrote another project's bin/python3 through --bind of that project). */
-static void other_view(const char *opt, const char *given, const char *path,
-		       const char *self, const char *what)
+static void other_view(const struct launch *L, const char *opt, const char *given,
+		       const char *path, const char *what)
 {
+	const char *self = L->v->path;
 	cleanup_strvec struct strvec below = STRVEC_INIT;
 	cleanup_strvec struct strvec places = STRVEC_INIT;
+	cleanup_strvec struct strvec own = STRVEC_INIT;
 	cleanup_free char *holder = registry_holding(path);
 	const char *found = NULL;
 	size_t i;
@@ -1158,11 +1241,16 @@ static void other_view(const char *opt, const char *given, const char *path,
 		if (!path_is_under(path, home) && !path_is_under(path, cache))
 			found = holder;
 	}
+	/* (A place that is one of this venv's own writable binds is the
+	 * user's choice to share, recorded as such: not another's.) */
 	registry_places(geteuid(), &places);
+	reach_writable_sources(&L->pol->bwrap_args, &own);
+	reach_writable_sources(&L->extra, &own);
 	for (i = 0; !found && i < places.nr; i++) {
 		cleanup_free char *git = xasprintf("%s/.git", places.v[i]);
 
-		if (path_is_under(git, path) && faccessat(AT_FDCWD, git, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		if (strvec_find(&own, places.v[i]) < 0 && path_is_under(git, path) &&
+		    faccessat(AT_FDCWD, git, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			found = places.v[i];
 	}
 	if (found)
@@ -1202,7 +1290,7 @@ static void refuse_second_view(const struct launch *L, const char *opt, const ch
 			 "holds neither",
 			 "%s: %s %s: it holds the venv or .git, which the sandbox sees read-only; "
 			 "read-write elsewhere, they could be changed from inside", what, opt, given);
-	other_view(opt, given, path, L->v->path, what);
+	other_view(L, opt, given, path, what);
 }
 
 /* File systems through which a process changes the kernel, not files: a
@@ -1423,6 +1511,7 @@ static void pin_sources(struct launch *L, const struct strvec *args, const char 
 				die("cannot tell where you are: %s", strerror(errno));
 			given = xasprintf("%s/%s", cwd, args->v[i + 1]);	/* as bwrap sees it */
 		}
+		refuse_state_bind(L, o->name, args->v[i + 1], given, what);
 		lexical = resolve_outside(L, given);
 		if (!lexical)
 			die("%s: %s %s: a '..' after the way enters the project or the venv, a "

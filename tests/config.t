@@ -232,6 +232,24 @@ for opt in "--bind $SV_TMP/shared/sub /mnt/sub" "--ro-bind $SV_TMP/shared/sub /m
 		printf '%s\n' "$err" | grep -qE "a symlink is on the way, in '$SV_TMP/shared'|where sandboxes can write"; echo $?)" \
 		"config[3] ... after a re-wrap, another venv's BWRAP_ARGS='$opt' is refused, the link not followed"
 done
+# sandbox-venv's own state (the list every check reads, the key of the
+# seals) is in no bind, read-only or not, by any path (a sixth outside
+# attack rewrote the list through --bind ~/.local/state, and read the key).
+st=$(getent passwd "$(id -u)" | cut -d: -f6)/.local/state
+for opt in "--ro-bind $st /mnt/s" "--bind $(dirname "$st") /mnt/l" "--ro-bind $st/sandbox-venv/venvs /mnt/v" \
+	"--ro-bind $(dirname "$(dirname "$st")") /mnt/home"; do
+	run "$p" env BWRAP_ARGS="$opt" .venv/bin/python -c 'print("ran")'
+	ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ] && printf '%s\n' "$err" | grep -qF "sandbox-venv's state"; echo $?)" \
+		"config[3] BWRAP_ARGS='$opt': refused, it holds or lies in sandbox-venv's state"
+done
+# A writable bind of a repository of the user's own, recorded: its .git
+# is the user's to share (it became one of this venv's places when
+# recorded; that does not stop the next launch).
+mkdir -p "$SV_TMP/ownrepo" && git -C "$SV_TMP/ownrepo" init -q 2>/dev/null
+"$SV" "$o/.venv" --bind "$SV_TMP/ownrepo" /mnt/repo >/dev/null 2>&1
+run "$o" .venv/bin/python -c 'import os; print(os.path.isdir("/mnt/repo/.git"))'
+is "$out" "True" "config[3] a recorded writable bind of a repository of yours: the launches after the wrap work"
+"$SV" --reset "$o/.venv" >/dev/null 2>&1
 # Writable, another project or its venv would let this sandbox rewrite
 # that venv's gates, which run on the host (a fifth outside attack).
 for opt in "--bind $o /mnt/o" "--bind $o/.venv/bin /mnt/b" "--bind $(dirname "$o") /mnt/all"; do
