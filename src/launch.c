@@ -1005,6 +1005,65 @@ static int writable_root(const struct launch *L, const char *path, const char **
 
 static bool inside_by_inode(const struct launch *L, const char *path);
 
+/* Is the directory `inner` at or below `outer` (both descriptors), by
+ * inode, walking up from inner: a symlink or a bind mount on the way to
+ * either does not hide it. */
+static bool at_or_below(int outer, int inner)
+{
+	struct stat o, st;
+	int fd = fcntl(inner, F_DUPFD_CLOEXEC, 3), up, depth;
+
+	if (fd < 0 || fstat(outer, &o) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return true;	/* cannot tell: as if it were */
+	}
+	for (depth = 0; depth < 4096; depth++) {
+		struct stat parent;
+
+		if (fstat(fd, &st) < 0)
+			break;
+		if (st.st_dev == o.st_dev && st.st_ino == o.st_ino) {
+			close(fd);
+			return true;
+		}
+		up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(up, &parent) < 0 ||
+		    (parent.st_dev == st.st_dev && parent.st_ino == st.st_ino)) {
+			if (up >= 0)
+				close(up);
+			break;
+		}
+		close(fd);
+		fd = up;
+	}
+	close(fd);
+	return false;
+}
+
+/* An O_PATH descriptor of path when it is a directory, else of the
+ * directory that holds it; with follow, as the kernel reaches it (links
+ * followed, the last one too), else the last component not followed (it
+ * may be a link a sandbox made). -1 with errno. */
+static int dir_of(const char *path, bool follow)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	struct stat st;
+	cleanup_free char *where = NULL;
+	char *slash;
+
+	if (fd < 0 || (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)))
+		return fd;
+	close(fd);
+	where = follow ? realpath(path, NULL) : xstrdup(path);
+	slash = where ? strrchr(where, '/') : NULL;
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	return open(where[0] ? where : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+
 /* The outermost place other than / where some sandbox writes (reach.h:
  * another project, a directory some venv binds writable) that holds
  * path below it, or NULL. The place itself is no sandbox's to replace (a
@@ -1093,83 +1152,16 @@ static char *resolve_outside(struct launch *L, const char *path)
  * a bind mount of the project elsewhere, a /proc link to it? */
 static bool inside_by_inode(const struct launch *L, const char *path)
 {
-	struct stat proj, venv, st;
-	int fd, up, depth;
-
-	if (fstat(L->proj, &proj) < 0 || fstat(L->v->fd, &venv) < 0)
-		return false;
 	/* The directory that holds it, not what its last component (perhaps a
 	 * symlink a sandbox made) leads to. */
-	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))) {
-		cleanup_free char *dir = xstrdup(path);
-		char *slash = strrchr(dir, '/');
+	cleanup_fd int dir = dir_of(path, false);
 
-		close(fd);
-		if (slash)
-			*slash = '\0';
-		fd = open(slash && dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	}
-	for (depth = 0; fd >= 0 && depth < 256; depth++) {
-		if (fstat(fd, &st) < 0)
-			break;
-		if ((st.st_dev == proj.st_dev && st.st_ino == proj.st_ino) ||
-		    (st.st_dev == venv.st_dev && st.st_ino == venv.st_ino)) {
-			close(fd);
-			return true;
-		}
-		up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		close(fd);
-		fd = up;
-		if (fd >= 0 && fstat(fd, &proj) == 0 && st.st_dev == proj.st_dev &&
-		    st.st_ino == proj.st_ino)
-			break;	/* "/": its own parent */
-		fstat(L->proj, &proj);
-	}
-	if (fd >= 0)
-		close(fd);
-	return false;
+	return dir >= 0 && (at_or_below(L->proj, dir) || at_or_below(L->v->fd, dir));
 }
 
 /* A read-write bind of a place that holds what the sandbox must see
  * read-only (the project holds the venv and .git; the venv its entry
  * points and state) would be a second, writable view of it. */
-/* Is the directory `inner` at or below `outer` (both descriptors), by
- * inode, walking up from inner: a symlink or a bind mount on the way to
- * either does not hide it. */
-static bool at_or_below(int outer, int inner)
-{
-	struct stat o, st;
-	int fd = fcntl(inner, F_DUPFD_CLOEXEC, 3), up, depth;
-
-	if (fd < 0 || fstat(outer, &o) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return true;	/* cannot tell: as if it were */
-	}
-	for (depth = 0; depth < 4096; depth++) {
-		struct stat parent;
-
-		if (fstat(fd, &st) < 0)
-			break;
-		if (st.st_dev == o.st_dev && st.st_ino == o.st_ino) {
-			close(fd);
-			return true;
-		}
-		up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (up < 0 || fstat(up, &parent) < 0 ||
-		    (parent.st_dev == st.st_dev && parent.st_ino == st.st_ino)) {
-			if (up >= 0)
-				close(up);
-			break;
-		}
-		close(fd);
-		fd = up;
-	}
-	close(fd);
-	return false;
-}
-
 /* Die when a bind's source (given, as bwrap reaches it), read-only or
  * not, holds or lies in the state of sandbox-venv (registry.h): the list
  * every check of the options reads, and the key of the seals (a sixth
@@ -1186,18 +1178,9 @@ static void refuse_state_bind(const struct launch *L, const char *opt, const cha
 
 	if (src < 0)
 		return;	/* bwrap says what is missing */
-	if (fstat(src, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		cleanup_free char *real = realpath(given, NULL);
-		char *slash = real ? strrchr(real, '/') : NULL;
-
-		if (slash)
-			*slash = '\0';
-		dir = slash ? open(real[0] ? real : "/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-		if (dir < 0)
-			die("%s: %s %s: cannot tell where it lies: %s", what, opt, arg, strerror(errno));
-	} else {
-		dir = fcntl(src, F_DUPFD_CLOEXEC, 3);
-	}
+	dir = dir_of(given, true);
+	if (dir < 0)
+		die("%s: %s %s: cannot tell where it lies: %s", what, opt, arg, strerror(errno));
 	if (L->v->state_fd >= 0 && fstat(L->v->state_fd, &st) == 0)
 		uids[1] = st.st_uid;
 	for (i = 0; i < ARRAY_SIZE(uids); i++) {
@@ -1205,7 +1188,7 @@ static void refuse_state_bind(const struct launch *L, const char *opt, const cha
 		cleanup_fd int state = registry_dir(uids[i], false, &ignored);
 		struct stat s;
 
-		if (state < 0 || dir < 0 || fstat(src, &s) < 0)
+		if (state < 0 || fstat(src, &s) < 0)
 			continue;
 		if (at_or_below(state, dir) || (S_ISDIR(s.st_mode) && at_or_below(src, state)))
 			die_hint("bind something that does not hold it",
