@@ -553,16 +553,6 @@ static void gather(struct launch *L, const char *const *args)
 		die_hint(hint, "'%s' has no entry point in this venv any more", L->name);
 	}
 	L->pip = L->in.entry && pip_is_launch(L->name, args);
-	if (L->pip) {
-		const char *h = getenv("HOME");
-		const struct passwd *pw = user_entry(getuid());
-
-		pip_config_gather((const char *const *)environ, h && h[0] == '/' ? h :
-				  pw ? pw->pw_dir : NULL, &L->pipconf);
-		L->in.pip = &L->pipconf;
-	}
-
-	network_policy(L, args);
 	if (parse_pass_env(getenv("SANDBOX_PASS_ENV"), &L->pass_env, &err) < 0)
 		die("%s", err.buf);
 	if ((s = getenv("BWRAP_ARGS")) && (bwrapargs_split(s, &L->extra, &err) < 0 ||
@@ -592,6 +582,20 @@ static void gather(struct launch *L, const char *const *args)
 			die("SANDBOX_USE_PIP_CACHE: cannot use '%s': %s", dir,
 			    err.len ? err.buf : strerror(errno));
 	}
+	/* pip's configuration, once every place sandboxes write is known
+	 * (BWRAP_ARGS, the pip cache): none of it is read from there. */
+	if (L->pip) {
+		const char *h = getenv("HOME");
+		const struct passwd *pw = user_entry(getuid());
+		size_t i;
+
+		pip_config_gather((const char *const *)environ, h && h[0] == '/' ? h :
+				  pw ? pw->pw_dir : NULL, launch_reach(L), &L->pipconf);
+		for (i = 0; i < L->pipconf.notes.nr; i++)
+			warn("%s", L->pipconf.notes.v[i]);
+		L->in.pip = &L->pipconf;
+	}
+	network_policy(L, args);
 	if (read_dotenv(L->proj, L->v->state_fd, L->pol->project, &L->dotenv, &err) < 0)
 		die("%s", err.buf);
 	if (launch_choose_layout(&L->layout, &err) < 0)

@@ -10,6 +10,7 @@
 
 #include "fsutil.h"
 #include "init.h"
+#include "reach.h"
 #include "util.h"
 
 #define PIP_CONF_MAX (1u << 20)
@@ -101,8 +102,10 @@ bool pip_is_launch(const char *name, const char *const *args)
 void pip_config_init(struct pip_config *c)
 {
 	strvec_init(&c->env);
+	strvec_init(&c->notes);
 	c->files = NULL;
 	c->nr_files = 0;
+	c->reach = NULL;
 }
 
 void pip_config_release(struct pip_config *c)
@@ -115,19 +118,39 @@ void pip_config_release(struct pip_config *c)
 	}
 	free(c->files);
 	strvec_clear(&c->env);
+	strvec_clear(&c->notes);
 	pip_config_init(c);
 }
 
 /* Add the caller's file `path` (symlinks followed, as pip would), shown
- * inside at `dest`. false when it is not there or not readable. */
+ * inside at `dest`. false when it is not there or not readable, and when
+ * it lies where sandboxes write (reach.h), or a link on the way does or
+ * leads there: a sandbox could put any file of the caller's in its place,
+ * and have it read on the host and shown inside (notes says so). */
 static bool add_file(struct pip_config *c, const char *path, const char *dest)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	cleanup_fd int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	cleanup_free char *abs = NULL;
+	cleanup_fd int fd = -1;
 	struct pip_file *f;
 	struct stat st;
 
+	if (lstat(path, &st) < 0)
+		return false;	/* none: pip reads none */
+	if (path[0] != '/') {
+		cleanup_free char *cwd = getcwd(NULL, 0);
+
+		abs = cwd ? xasprintf("%s/%s", cwd, path) : NULL;
+	}
+	if (!abs)
+		abs = xstrdup(path);
+	if (!reach_path_outside(c->reach, abs)) {
+		strvec_pushf(&c->notes, "pip's configuration '%s' is left out: it lies where "
+			     "sandboxes write, or a link on the way to it does or leads there", path);
+		return false;
+	}
+	fd = open(abs, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    fs_read_fd(fd, PIP_CONF_MAX, &text, path, &ignored) < 0)
 		return false;
@@ -149,7 +172,8 @@ static const char *env_of(const char *const *envp, const char *name)
 	return NULL;
 }
 
-void pip_config_gather(const char *const *envp, const char *home, struct pip_config *c)
+void pip_config_gather(const char *const *envp, const char *home, const struct strvec *reach,
+		       struct pip_config *c)
 {
 	const char *xdg_home = env_of(envp, "XDG_CONFIG_HOME");
 	const char *xdg_dirs = env_of(envp, "XDG_CONFIG_DIRS");
@@ -160,6 +184,7 @@ void pip_config_gather(const char *const *envp, const char *home, struct pip_con
 	const char *const *e;
 	bool has_file = false;
 
+	c->reach = reach;
 	/* The caller's PIP_* variables, as they are (PIP_CONFIG_FILE below). */
 	for (e = envp; *e; e++)
 		if (str_has_prefix(*e, "PIP_") && !str_has_prefix(*e, "PIP_CONFIG_FILE="))

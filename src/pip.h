@@ -35,13 +35,18 @@ struct pip_config {
 	struct strvec env;          /* NAME=VALUE to set inside */
 	struct pip_file *files;
 	size_t nr_files;
+	struct strvec notes;        /* files left out, and why */
+	const struct strvec *reach; /* where sandboxes write (reach.h) */
 };
 
 void pip_config_init(struct pip_config *c);
 void pip_config_release(struct pip_config *c);
 /* Gather the caller's pip configuration from envp and the files pip reads
- * (home: the caller's home directory). Unreadable files are left out. */
-void pip_config_gather(const char *const *envp, const char *home, struct pip_config *c);
+ * (home: the caller's home directory). Unreadable files are left out, and
+ * so are those where sandboxes write (reach: reach.h), on the way to them
+ * included: those are said in c->notes. */
+void pip_config_gather(const char *const *envp, const char *home, const struct strvec *reach,
+		       struct pip_config *c);
 
 /* The URLs pip may fetch from, as the caller configured them: index-url,
  * extra-index-url and find-links from c (PIP_* variables, pip.conf files,

@@ -388,6 +388,30 @@ XDG_CONFIG_HOME No such file or directory" \
 is "$(cat "$SV_TMP/pip-config-file.conf" "$H/.config/pip/pip.conf" | sha256sum)" "$conf_sums" \
 	"config[6] ... and the caller's files are unchanged"
 
+# attack: a file pip would read that lies where sandboxes write, or is
+# reached through a link there, is not read on the host (a sandbox of the
+# project makes it a link to any file of the caller's, /proc/self/environ
+# among them, and reads it inside). What pip's sandbox finds is read by a
+# .pth, as a package it installed would.
+secret=$SV_TMP/pip-secret
+echo "SECRET-PIPCONF-$$" >"$secret"
+pth=$(echo "$pv"/lib/python3*/site-packages)/zz_conf_probe.pth
+printf '%s\n' 'import os, sys; [sys.stderr.write("FOUND %s: %s\n" % (f, open(f).read().strip())) for f in ("/run/sandbox-venv/pip-config-file.conf", "/run/sandbox-venv/pip-user/pip/pip.conf", "/run/sandbox-venv/pip-legacy/pip/pip.conf", "/run/sandbox-venv/pip-etc/pip/pip.conf") if os.path.isfile(f)]' >"$pth"
+ln -sf "$secret" "$pp/pip.conf"
+ln -sf "$pp/pip.conf" "$SV_TMP/pip-via-link.conf"
+mkdir -p "$pp/xdg/pip" && ln -sf "$secret" "$pp/xdg/pip/pip.conf"
+for how in "PIP_CONFIG_FILE=pip.conf" "PIP_CONFIG_FILE=$pp/pip.conf" \
+	"PIP_CONFIG_FILE=$SV_TMP/pip-via-link.conf" "XDG_CONFIG_HOME=$pp/xdg"; do
+	run "$pp" env HOME="$H2" "$how" .venv/bin/pip --version
+	unlike "$err" "SECRET-PIPCONF" "config[6] attack: $how, a link to a secret planted where sandboxes write: pip's sandbox does not see the secret"
+	contains "$err" "pip's configuration '" "... the file is left out, and the launch says so"
+done
+run "$pp" env HOME="$H2" PIP_CONFIG_FILE="$SV_TMP/pip-config-file.conf" .venv/bin/pip --version
+contains "$err" "FOUND /run/sandbox-venv/pip-config-file.conf: [install]" \
+	"... while a file outside them is shown inside (the probe sees what pip sees)"
+rm -f "$pth" "$pp/pip.conf" "$SV_TMP/pip-via-link.conf" "$secret"
+rm -rf "$pp/xdg"
+
 # /etc/pip.conf: the one there, or (as root) one made for the test.
 if [ ! -e /etc/pip.conf ] && [ "$is_root" -eq 1 ]; then
 	printf '[global]\nretries = 3\n' >/etc/pip.conf && made_etc=1
