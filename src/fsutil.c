@@ -169,17 +169,33 @@ fail:
 	return -1;
 }
 
+int fs_memfd_empty(const char *name, struct strbuf *err)
+{
+	int fd = memfd_create(name, MFD_ALLOW_SEALING | MFD_CLOEXEC);
+
+	if (fd < 0)
+		strbuf_addf(err, "cannot create memory file '%s': %s", name, strerror(errno));
+	return fd;
+}
+
+int fs_memfd_fill(int fd, const char *name, const void *data, size_t len,
+		  struct strbuf *err)
+{
+	if (write_all(fd, data, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		strbuf_addf(err, "cannot write memory file '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int fs_memfd_data(const char *name, const void *data, size_t len,
 		  struct strbuf *err)
 {
-	cleanup_fd int fd = memfd_create(name, MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	cleanup_fd int fd = fs_memfd_empty(name, err);
 
-	if (fd < 0 || write_all(fd, data, len) < 0 ||
-	    lseek(fd, 0, SEEK_SET) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
-		strbuf_addf(err, "cannot create memory file '%s': %s", name, strerror(errno));
+	if (fd < 0 || fs_memfd_fill(fd, name, data, len, err) < 0)
 		return -1;
-	}
 	return steal_fd(&fd);
 }
 

@@ -60,6 +60,14 @@ int fs_recv_fds(int sock, int flags, char *tag, int *fds, size_t *n);
 int fs_memfd_data(const char *name, const void *data, size_t len,
 		  struct strbuf *err);
 
+/* The same in two steps, for a file handed over before what it holds is
+ * known: an empty memfd that can be sealed (-1 with err), then its data,
+ * written and sealed against every change, positioned at 0; name is for
+ * err. */
+int fs_memfd_empty(const char *name, struct strbuf *err);
+int fs_memfd_fill(int fd, const char *name, const void *data, size_t len,
+		  struct strbuf *err);
+
 /* Mark every descriptor from low on close-on-exec, those this process
  * inherited included: nothing reaches a program we start unless it is
  * named (run.h). Returns 0, or -1 with errno. */

@@ -51,6 +51,10 @@
  *      sealed against every change (one that is not is refused), read and
  *      closed before anything of the sandbox runs. A rule or a confinement
  *      that fails stops the launch: the program never runs unconfined.
+ *  11. The program starts only after the first message on the channel,
+ *      the ruleset or, without rules, INIT_GO: the launcher sends it once
+ *      bwrap has all its options (run.c, rule 12). A channel that closes
+ *      first, or says anything else, ends the init with 127.
  */
 #include "init.h"
 
@@ -384,17 +388,34 @@ static int host_ruleset(int chan, struct strbuf *err)
 	return fds[0];
 }
 
+/* Without rules, the launcher's word that bwrap has all its options
+ * (INIT_GO): the first message on the channel. */
+static int await_go(int chan, struct strbuf *err)
+{
+	char tag = 0;
+	ssize_t n;
+
+	while ((n = read(chan, &tag, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1 || tag != INIT_GO) {
+		strbuf_addstr(err, n == 0 ? "the launcher is gone" : "the launcher did not start "
+			      "the sandbox");
+		return -1;
+	}
+	return 0;
+}
+
 /* The path ruleset: the launcher's, finished with the rules in the
- * rules' descriptor (rule 10). -1 when there are none; -2 with err when it
- * cannot be built. */
+ * rules' descriptor (rule 10). -1 when there are none (once the launcher
+ * said to go on); -2 with err when it cannot be built. */
 static int path_ruleset(int chan, int rules_fd, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf rules = STRBUF_INIT;
 	cleanup_fd int fd = -1;
 
 	if (rules_fd < 0)
-		return -1;
-	if (read_rules(rules_fd, &rules, err) < 0 || (fd = host_ruleset(chan, err)) < 0 ||
+		return await_go(chan, err) < 0 ? -2 : -1;
+	if ((fd = host_ruleset(chan, err)) < 0 || read_rules(rules_fd, &rules, err) < 0 ||
 	    landlock_finish_ruleset(fd, landlock_abi(), rules.buf, rules.len, err) < 0)
 		return -2;
 	return steal_fd(&fd);
@@ -700,22 +721,25 @@ int init_main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Run from /proc/self/fd/N, its name would be N (ps, top). */
 	prctl(PR_SET_NAME, "init", 0, 0, 0);
-	if (o.proxy >= 0) {
-		cleanup_strbuf struct strbuf err = STRBUF_INIT;
-		int r = proxy_hand_listeners(o.proxy, &err);
-
-		close(o.proxy);
-		if (r < 0) {
-			fprintf(stderr, PROG ": network: %s\n", err.buf);
-			return 127;
-		}
-	}
 	{
 		cleanup_strbuf struct strbuf err = STRBUF_INIT;
 
 		ruleset = path_ruleset(chan, o.rules, &err);
 		if (ruleset == -2) {
 			fprintf(stderr, PROG ": %s\n", err.buf);
+			return 127;
+		}
+	}
+	/* Once the launcher has said to go on (rule 11). */
+	if (o.proxy >= 0) {
+		cleanup_strbuf struct strbuf err = STRBUF_INIT;
+		int r = proxy_hand_listeners(o.proxy, &err);
+
+		close(o.proxy);
+		if (r < 0) {
+			if (ruleset >= 0)
+				close(ruleset);
+			fprintf(stderr, PROG ": network: %s\n", err.buf);
 			return 127;
 		}
 	}

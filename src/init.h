@@ -80,6 +80,11 @@ bool init_env_is_loader(const char *name);
  * path ruleset it has begun on the host (landlock_host_ruleset), which the
  * init finishes with the rules of rules= before the program runs. */
 #define INIT_RULESET 'R'
+/* Without rules=: what the launcher writes there first, this byte alone,
+ * once bwrap has all its options. In either case the program starts only
+ * after that first message: a launcher that died while it gave bwrap its
+ * options leaves no sandbox built from a part of them (run.c). */
+#define INIT_GO 'G'
 void init_forwarded_set(sigset_t *set);
 bool init_is_forwarded(int sig);
 

@@ -97,6 +97,17 @@ struct launch {
 	size_t lookups_dirs;           /* so many directories checked */
 	struct plan_input in;
 	struct plan plan;
+	/* bwrap, started before the plan (run.h: run_start), with what it
+	 * needs then: the program, the init, the rules to come. */
+	struct run *run;
+	struct strvec argv;
+	struct run_init init;
+	char *init_which;
+	struct strbuf rules, host_rules;
+	int guessed[32];               /* the kept views (view_open_all) */
+	size_t nr_guessed;
+	int pooled[8];                 /* empty memory files for the plan's data */
+	size_t nr_pooled, used_pooled;
 };
 
 static void launch_init(struct launch *L)
@@ -118,6 +129,10 @@ static void launch_init(struct launch *L)
 	strvec_init(&L->reach);
 	strbuf_init(&L->passwd, 0);
 	strbuf_init(&L->group, 0);
+	strbuf_init(&L->rules, 0);
+	strbuf_init(&L->host_rules, 0);
+	strvec_init(&L->argv);
+	L->init.fd = -1;
 	pip_config_init(&L->pipconf);
 	netpolicy_init(&L->net);
 	desktop_init(&L->desktop);
@@ -1725,6 +1740,13 @@ static const struct seal_key *own_state(struct launch *L)
 	return venv_key(L->v, false, &ignored);
 }
 
+/* The filter, from the venv's state when it was built there before. */
+static int seccomp_fd(struct launch *L, struct strbuf *err)
+{
+	return scfilter_build_fd_cached(&L->scp, L->v->state_fd, STATE_FILTER, own_state(L),
+					&L->plan.seccomp_fd, err);
+}
+
 /* The directories of links, as the host keeps them (view.h). */
 static void use_views(struct launch *L)
 {
@@ -1744,6 +1766,33 @@ static void use_views(struct launch *L)
 			continue;
 		L->views[L->nr_views++] = fd;
 		plan_use_view(&L->plan, dir, fd);
+	}
+}
+
+/* The views the plan binds, as the descriptors bwrap got at its start
+ * (the same directories: compared by inode), so that it need not be
+ * started again (run.h). */
+static void use_guessed_views(struct launch *L)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < L->plan.nr && L->nr_guessed; i++) {
+		struct plan_op *op = &L->plan.ops[i];
+		struct stat want, st;
+
+		if (op->type != PLAN_RO_BIND_FD)
+			continue;
+		for (j = 0; j < L->nr_views && L->views[j] != op->fd; j++)
+			;
+		if (j == L->nr_views || fstat(op->fd, &want) < 0)
+			continue;
+		for (k = 0; k < L->nr_guessed; k++) {
+			if (fstat(L->guessed[k], &st) == 0 && st.st_dev == want.st_dev &&
+			    st.st_ino == want.st_ino) {
+				op->fd = L->guessed[k];
+				break;
+			}
+		}
 	}
 }
 
@@ -1819,6 +1868,7 @@ static void build_plan(struct launch *L, const char *const *args)
 		die("%s", err.buf);
 	keep_lookups(L);
 	use_views(L);
+	use_guessed_views(L);
 	say_outside(L, args);
 	for (i = 0; i < L->plan.notes.nr; i++)
 		warn("%s", L->plan.notes.v[i]);
@@ -1828,12 +1878,17 @@ static void build_plan(struct launch *L, const char *const *args)
 
 		if (op->type != PLAN_DATA)
 			continue;
+		if (L->used_pooled < L->nr_pooled) {
+			op->fd = L->pooled[L->used_pooled++];
+			if (fs_memfd_fill(op->fd, op->dest, op->src, op->len, &err) < 0)
+				die("%s", err.buf);
+			continue;
+		}
 		op->fd = fs_memfd_data(op->dest, op->src, op->len, &err);
 		if (op->fd < 0)
 			die("%s", err.buf);
 	}
-	if (scfilter_build_fd_cached(&L->scp, L->v->state_fd, STATE_FILTER, own_state(L),
-				     &L->plan.seccomp_fd, &err) < 0)
+	if (L->plan.seccomp_fd < 0 && seccomp_fd(L, &err) < 0)
 		die("%s", err.buf);
 }
 
@@ -1877,6 +1932,72 @@ static int on_stop(void *data)
 	return -1;
 }
 
+/* What bwrap's start needs of the run (run.h: run_start). */
+static void run_spec_early(struct launch *L, struct run_spec *spec)
+{
+	*spec = (struct run_spec){ .argv = &L->argv,
+				   .rules = L->layout.layout == PLAN_LAYOUT_LANDLOCK ?
+					    &L->rules : NULL,
+				   .flags = (L->verbose ? RUN_VERBOSE : 0) |
+					    (L->links ? RUN_INIT_SHOWN : 0),
+				   .stdio = { -1, -1, -1 },
+				   .proxy = L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL,
+				   .init = &L->init };
+}
+
+/* bwrap starts now, before the plan, with every descriptor the plan can
+ * name that is open already (the kept views among them, view.h): its
+ * exec and its loader while the plan is made (run.h). */
+static void start_early(struct launch *L, const char *const *args)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_free int *fds = NULL;
+	/* pyvenv.cfg is bound on its own for pip only (plan.c). */
+	const int own[] = { L->in.fd.venv, L->proj, L->in.fd.privbin, L->in.fd.empty,
+			    L->in.fd.home, L->in.fd.cache, L->in.fd.git,
+			    L->pip ? L->in.fd.pyvenv_cfg : -1 };
+	struct run_spec spec;
+	size_t i, nr = 0;
+
+	L->init.fd = run_open_init(launch_reach(L), &L->init_which, &err);
+	if (L->init.fd < 0 || seccomp_fd(L, &err) < 0)
+		die("%s", err.buf);
+	L->init.which = L->init_which;
+	if (L->layout.layout == PLAN_LAYOUT_LANDLOCK && own_state(L))
+		L->nr_guessed = view_open_all(L->v->state_fd, L->guessed, ARRAY_SIZE(L->guessed));
+	/* The files the plan writes for the sandbox: /etc/passwd and group
+	 * in the per-file layout (in the other, the view holds them), pip's
+	 * configuration, the X cookie and the sound server's settings. */
+	nr = (L->layout.layout == PLAN_LAYOUT_LANDLOCK ? 0 : 2) + (L->pip ? 3 : 0) +
+	     (L->pol->perms.sockets ? 2 : 0);
+	while (L->nr_pooled < nr)
+		if ((L->pooled[L->nr_pooled++] = fs_memfd_empty("sandbox-venv-data", &err)) < 0)
+			die("%s", err.buf);
+	nr = 0;
+	fds = xcalloc(ARRAY_SIZE(own) + L->nr_binds + L->nr_source_fds + L->nr_guessed +
+		      L->nr_pooled + 1, sizeof(*fds));
+	for (i = 0; i < ARRAY_SIZE(own); i++)
+		if (own[i] >= 0)
+			fds[nr++] = own[i];
+	for (i = 0; i < L->nr_binds; i++)
+		if (L->binds[i].fd >= 0)
+			fds[nr++] = L->binds[i].fd;
+	for (i = 0; i < L->nr_source_fds; i++)
+		fds[nr++] = L->source_fds[i];
+	for (i = 0; i < L->nr_guessed; i++)
+		fds[nr++] = L->guessed[i];
+	for (i = 0; i < L->nr_pooled; i++)
+		fds[nr++] = L->pooled[i];
+	if (L->plan.seccomp_fd >= 0)
+		fds[nr++] = L->plan.seccomp_fd;
+	plan_program(&L->argv, L->pol->venv, L->in.entry, args);
+	L->proxy = (struct proxy_config){ &L->net, L->verbose };
+	run_spec_early(L, &spec);
+	L->run = run_start(&spec, fds, nr, &err);
+	if (!L->run)
+		die("%s", err.buf);
+}
+
 /* The run, and the host-side work after it: recorded before the sandbox
  * starts (guard.h), so that a launcher that cannot finish leaves it to the
  * next launch. */
@@ -1884,16 +2005,11 @@ static int execute(struct launch *L, const char *exe)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_strvec struct strvec bargs = STRVEC_INIT;
-	cleanup_strbuf struct strbuf rules = STRBUF_INIT;
-	cleanup_strbuf struct strbuf host_rules = STRBUF_INIT;
 	cleanup_free int *fds = NULL;
 	struct guard_record rec = { -1, NULL };
 	const struct seal_key *key;
 	cleanup_free char *scope = NULL;
 	struct run_service links = { links_attach, links_detach, L->links };
-	cleanup_free char *init_which = NULL;
-	cleanup_fd int init_fd = -1;
-	struct run_init init;
 	struct git_guard guard;
 	struct after_run after;
 	struct run_spec spec;
@@ -1901,7 +2017,7 @@ static int execute(struct launch *L, const char *exe)
 	int status;
 
 	plan_to_args(&L->plan, &bargs);
-	plan_rules_data(&L->plan, &rules, &host_rules);
+	plan_rules_data(&L->plan, &L->rules, &L->host_rules);
 	fds = plan_fds(&L->plan, &nr_fds);
 	if (L->verbose) {
 		cleanup_strbuf struct strbuf why = STRBUF_INIT;
@@ -1918,26 +2034,22 @@ static int execute(struct launch *L, const char *exe)
 	guard_start(&guard, L->proj, &L->git_targets);
 	key = venv_key(L->v, false, &err);
 	scope = venv_seal_scope(L->v, STATE_RUNS);
-	init_fd = run_open_init(launch_reach(L), &init_which, &err);
-	if (!key || init_fd < 0 ||
-	    guard_record(L->v->state_fd, key, scope, &guard, &rec, &err) < 0)
+	if (!key || guard_record(L->v->state_fd, key, scope, &guard, &rec, &err) < 0)
 		die("%s", err.buf);
 	after = (struct after_run){ L, &guard, exe };
-	init = (struct run_init){ init_fd, init_which };
-	L->proxy = (struct proxy_config){ &L->net, L->verbose };
-	spec = (struct run_spec){ .opts = &bargs, .fds = fds, .nr_fds = nr_fds,
-				  .argv = &L->plan.argv, .env = &L->plan.env,
-				  .rules = L->layout.layout == PLAN_LAYOUT_LANDLOCK ? &rules : NULL,
-				  .host_rules = &host_rules,
-				  .flags = (L->verbose ? RUN_VERBOSE : 0) |
-					   (L->links ? RUN_INIT_SHOWN : 0),
-				  .stdio = { -1, -1, -1 },
-				  .on_stop = on_stop, .stop_data = &after,
-				  .proxy = L->net.mode == NET_MODE_ALLOW ? &L->proxy : NULL,
-				  .services = L->links ? &links : NULL,
-				  .nr_services = L->links ? 1 : 0, .init = &init,
-				  .project = L->pol->project, .project_fd = L->proj };
-	if (run_sandbox(&spec, &status, &err) < 0) {
+	run_spec_early(L, &spec);
+	spec.opts = &bargs;
+	spec.fds = fds;
+	spec.nr_fds = nr_fds;
+	spec.env = &L->plan.env;
+	spec.host_rules = &L->host_rules;
+	spec.on_stop = on_stop;
+	spec.stop_data = &after;
+	spec.services = L->links ? &links : NULL;
+	spec.nr_services = L->links ? 1 : 0;
+	spec.project = L->pol->project;
+	spec.project_fd = L->proj;
+	if (run_finish(steal_pointer(&L->run), &spec, &status, &err) < 0) {
 		guard_record_done(L->v->state_fd, &rec);
 		links_free(steal_pointer(&L->links));
 		die("%s", err.buf);
@@ -2036,6 +2148,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	open_binds(&L);
 	open_links(&L);
 	record_writes(&L);
+	start_early(&L, args);
 	build_plan(&L, args);
 	return execute(&L, exe);
 }

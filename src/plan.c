@@ -948,15 +948,21 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	if (p->layout == PLAN_LAYOUT_LANDLOCK)
 		allow_extra(p);
 
-	if (in->entry) {
-		strvec_pushf(&p->argv, "%s/bin/%s", pol->venv, in->entry);
-	} else {
-		strvec_push(&p->argv, "/bin/bash");
-		if (!in->args[0])
-			strvec_push(&p->argv, "-i");
-	}
-	strvec_pushv(&p->argv, in->args);
+	plan_program(&p->argv, pol->venv, in->entry, in->args);
 	return 0;
+}
+
+void plan_program(struct strvec *argv, const char *venv, const char *entry,
+		  const char *const *args)
+{
+	if (entry) {
+		strvec_pushf(argv, "%s/bin/%s", venv, entry);
+	} else {
+		strvec_push(argv, "/bin/bash");
+		if (!args[0])
+			strvec_push(argv, "-i");
+	}
+	strvec_pushv(argv, args);
 }
 
 static const char *fd_str(struct strvec *keep, int fd)
@@ -1061,9 +1067,8 @@ void plan_to_args(const struct plan *p, struct strvec *args)
 	/* bwrap keeps a root caller's capabilities unless told; a recorded
 	 * --cap-add (p->extra) comes later and wins for what it names. */
 	strvec_pushl(args, "--cap-drop", "ALL", NULL);
-	/* A sandbox must not outlive its launcher, which still has work to do
-	 * on the host when it ends (launch.c). */
-	strvec_push(args, "--die-with-parent");
+	/* No --die-with-parent: the init ends the sandbox when the launcher
+	 * is gone (run.c, rule 4). */
 	if (p->disable_userns && !userns_left_to_filter(p))
 		strvec_push(args, "--disable-userns");
 	for (i = 0; i < p->nr; i++)

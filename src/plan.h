@@ -199,6 +199,10 @@ struct plan_input {
 void plan_init(struct plan *p);
 void plan_release(struct plan *p);
 int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err);
+/* The program a launch runs, as plan_build puts it in p->argv: the entry
+ * point (NULL: the shell) with args. */
+void plan_program(struct strvec *argv, const char *venv, const char *entry,
+		  const char *const *args);
 /* Mirror a host path read-only: symlinks on the way become --symlink, the
  * final file or directory a --ro-bind. Missing paths are skipped. why is
  * the reason VERBOSE gives. */

@@ -17,14 +17,21 @@
  * init's host pid on --info-fd, so the launcher can pass signals to it.
  *
  * What MUST hold:
- *  1. bwrap is executed from BWRAP_PATH, never through PATH, with the
- *     plan's environment and its options in a sealed memory file, never on
- *     its command line.
- *  2. Descriptors (DESIGN MUST 9): bwrap inherits exactly the descriptors
- *     its arguments name, and 0, 1, 2. Every other descriptor of the
+ *  1. bwrap is executed from BWRAP_PATH, never through PATH, with no
+ *     environment and nothing on its command line but the init's and the
+ *     program's; its options, the plan's environment first (--clearenv,
+ *     --setenv), come on a stream socket whose other end never leaves the
+ *     launcher, which bwrap reads to its end before it does anything. It
+ *     may be started before they are known (run_start), and then waits.
+ *  2. Descriptors (DESIGN MUST 9): bwrap inherits the descriptors its
+ *     arguments name, and 0, 1, 2; started before the plan, it inherits
+ *     those the plan could name (launch.c: what is open by then, the kept
+ *     views among them), and is started again, with exactly the named
+ *     ones, when the plan names another. Every other descriptor of the
  *     launcher, the caller's included, is close-on-exec (launch.c marks
- *     them all first); only the child that execs bwrap lets the named ones
- *     through. The init closes whatever still reaches it (init.c).
+ *     them all first); only the child that execs bwrap lets the listed
+ *     ones through. The init closes whatever still reaches it (init.c)
+ *     before it reads anything else.
  *  3. The launcher is not in the Landlock domain: only the child that
  *     execs bwrap enters it. Where the kernel has scopes, no process of
  *     the sandbox can signal the launcher (kill(0, ...) reaches the whole
@@ -34,11 +41,16 @@
  *     scopes or a launcher killed from outside). A kernel without scopes
  *     is said under VERBOSE, never an error; one with scopes that refuses
  *     them stops the launch.
- *  4. The sandbox cannot outlive the launcher: bwrap's --die-with-parent,
- *     and a channel, a socket pair whose other end only the init holds.
- *     The init watches it and, when it closes (the launcher died, even
- *     before bwrap could arrange --die-with-parent), exits, which ends
- *     every process of the sandbox.
+ *  4. The sandbox cannot outlive the launcher: a channel, a socket pair
+ *     whose other end only the init holds. The init reads it before the
+ *     program starts and watches it after; when it closes (the launcher
+ *     died, at any moment), the init exits, which ends every process of
+ *     the sandbox, and bwrap with them. Not --die-with-parent: bwrap 0.8
+ *     arms it in its own process only after it has made its child, and
+ *     before it lets that child go on; a launcher killed in between has
+ *     bwrap killed there, and leaves its child waiting forever. bwrap
+ *     inherits the read end of its report (--info-fd) too, so that it
+ *     cannot die of SIGPIPE at that same step.
  *  5. The sandbox is a session of its own (--new-session), away from the
  *     caller's terminal: where that is on 0, 1 or 2, the sandbox has a
  *     pseudo-terminal of its own there, which the launcher relays (pty.h).
@@ -93,11 +105,17 @@
  *     starts; the launcher's end never leaves the launcher.
  * 12. The Landlock layout's path rules (plan.h) reach the init in two
  *     halves: those that name the host's own files, opened by the launcher
- *     right after bwrap starts (while it builds the mounts) into a ruleset
- *     sent as the first message on the channel (INIT_RULESET); the rest in
- *     a memory file sealed against every change, named on the init's
- *     command line (rules=). The init finishes the ruleset with them before
- *     the program runs (init.h): nothing of the sandbox can change them.
+ *     right after bwrap has its options (while it builds the mounts) into
+ *     a ruleset sent as the first message on the channel (INIT_RULESET);
+ *     the rest in a memory file, made empty at bwrap's start and written
+ *     and sealed against every change before bwrap has its options, named
+ *     on the init's command line (rules=). The init finishes the ruleset
+ *     with them before the program runs (init.h): nothing of the sandbox
+ *     can change them. Without rules, the first message is INIT_GO. Either
+ *     comes only once bwrap has every option, and the init starts the
+ *     program only after it: a launcher that dies while it gives them
+ *     (bwrap then reads a part) leaves no program running; one that exits
+ *     before (die) kills that bwrap first.
  *     The launcher never enters that domain either.
  */
 #include "run.h"
@@ -245,6 +263,14 @@ struct signal_state {
 	size_t waited;          /* sigs[0 .. waited) are the waited ones */
 };
 
+/* The signals the launcher reads while the sandbox runs. */
+static void waited_set(sigset_t *set)
+{
+	init_forwarded_set(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGWINCH);
+}
+
 static int take_signals(struct signal_state *st, const sigset_t *waited)
 {
 	struct sigaction sa;
@@ -252,8 +278,7 @@ static int take_signals(struct signal_state *st, const sigset_t *waited)
 
 	st->nr = 0;
 	sigemptyset(&st->mask);
-	if (sigprocmask(SIG_SETMASK, NULL, &st->mask) < 0 ||
-	    sigprocmask(SIG_BLOCK, waited, NULL) < 0)
+	if (sigprocmask(SIG_BLOCK, waited, &st->mask) < 0)
 		return -1;
 	for (sig = 1; sig < NSIG && st->nr < ARRAY_SIZE(st->sigs); sig++) {
 		if (sigismember(waited, sig) != 1)
@@ -293,6 +318,20 @@ static void restore_signals(const struct signal_state *st)
 	sigprocmask(SIG_SETMASK, &st->mask, NULL);
 }
 
+/* What bwrap runs with (rule 5): the forwarded signals, SIGWINCH and
+ * the terminal's SIGTTIN and SIGTTOU ignored; SIGCHLD at its default. */
+static bool bwrap_ignores(int sig)
+{
+	return init_is_forwarded(sig) || sig == SIGWINCH || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Signals that end a process by default, among the forwarded ones. */
+static bool ends_launcher(int sig)
+{
+	return init_is_forwarded(sig) && sig != SIGTSTP && sig != SIGCONT && sig != SIGWINCH &&
+	       sig != SIGCHLD && sig != SIGURG && sig != SIGTTIN && sig != SIGTTOU;
+}
+
 /* What the child needs between vfork and exec: only system calls
  * there. */
 struct child_exec {
@@ -325,7 +364,12 @@ static void child_exec_bwrap(const struct child_exec *c)
 	for (i = 0; i < c->nr_fds; i++)
 		if (fcntl(c->fds[i], F_SETFD, 0) < 0)
 			child_fail(c);
-	if (sigprocmask(SIG_SETMASK, c->mask, NULL) < 0)
+	/* bwrap's dispositions (bwrap_dispositions), before any signal is
+	 * let through: no handler of the launcher's runs here. */
+	for (i = 1; i < NSIG; i++)
+		if (bwrap_ignores((int)i) && signal((int)i, SIG_IGN) == SIG_ERR)
+			child_fail(c);
+	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, c->mask, NULL) < 0)
 		child_fail(c);
 	/* no_new_privs whatever the caller's capabilities, as bwrap sets it
 	 * inside anyway. */
@@ -353,7 +397,8 @@ static pid_t spawn_bwrap(struct child_exec *c, struct strbuf *err)
 	/* The child shares our memory until its exec (it writes none of it:
 	 * only system calls, on what c points to), and we wait for that
 	 * anyway: no copy of the launcher's page tables. No signal handler
-	 * of ours can run in it: the launcher has none (take_signals). */
+	 * of ours can run in it: every signal is blocked (spawn) until it has
+	 * set its own dispositions. */
 	pid = vfork();
 	if (pid == 0)
 		child_exec_bwrap(c);
@@ -873,7 +918,27 @@ int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)
 	return steal_fd(&self);
 }
 
-/* bwrap's options plus the init's own; the data for --args. */
+/* The environment, as options: bwrap starts with none (run_start). For a
+ * name given twice, the first, as getenv would have it. */
+static void env_options(const struct strvec *env, struct strvec *out)
+{
+	cleanup_strvec struct strvec names = STRVEC_INIT;
+	size_t i;
+
+	strvec_push(out, "--clearenv");
+	for (i = 0; i < env->nr; i++) {
+		const char *kv = env->v[i], *eq = strchr(kv, '=');
+
+		if (!eq || eq == kv)
+			continue;
+		strvec_pushf(&names, "%.*s", (int)(eq - kv), kv);
+		if (strvec_find(&names, names.v[names.nr - 1]) != (long)names.nr - 1)
+			continue;
+		strvec_pushl(out, "--setenv", names.v[names.nr - 1], eq + 1, NULL);
+	}
+}
+
+/* The plan's options, then the init's own. */
 static void init_options(const struct run_spec *spec, int info_wr, int shown_fd,
 			 struct strvec *all)
 {
@@ -891,224 +956,483 @@ static void init_options(const struct run_spec *spec, int info_wr, int shown_fd,
 	strvec_pushl(all, "--remount-ro", "/", NULL);
 }
 
-int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
-{
-	cleanup_strbuf struct strbuf data = STRBUF_INIT;
-	cleanup_strvec struct strvec all = STRVEC_INIT;
-	cleanup_strvec struct strvec cmd = STRVEC_INIT;
-	cleanup_free int *fds = NULL;
-	cleanup_fd int args_fd = -1;
-	cleanup_fd int exe_fd = -1;
-	cleanup_fd int shown_fd = -1;
-	cleanup_fd int info_rd = -1;
-	cleanup_fd int info_wr = -1;
-	cleanup_fd int chan_in = -1;
-	cleanup_fd int chan = -1;
-	cleanup_fd int ruleset = -1;
-	cleanup_fd int rules_fd = -1;
-	cleanup_fd int sfd = -1;
-	cleanup_fd int px_mine = -1;
-	cleanup_fd int px_theirs = -1;
-	struct proxy *px = NULL;
+/* A run from bwrap's start to its end (run_start, run_finish). */
+struct run {
+	struct strvec cmd;           /* bwrap --args FD -- the init ... */
+	int *fds;                    /* what bwrap inherits: the caller's */
+	size_t nr_fds, nr_given;     /* (fds[0 .. nr_given)), then the run's */
+	int args_rd, args_wr;        /* the options' socket: bwrap's end, ours */
+	int exe_fd, shown_fd, info_rd, info_wr, chan, chan_in;
+	int ruleset, rules_fd, px_mine, px_theirs;
+	int abi;
+	bool has_rules;              /* rules= on the init's command line */
+	int stdio[3];
 	struct pty pty;
-	struct waiting w = { .bwrap = -1, .pidfd = -1, .init_pid = -1, .pty = &pty, .spec = spec };
 	struct signal_state sigs;
-	struct child_exec child;
-	struct evloop loop;
-	sigset_t waited, forwarded, bwrap_mask;
-	int pipefd[2], stdio[3], abi, ret = -1;
-	size_t i, nr = 0;
+	sigset_t bwrap_mask;
+	bool took_signals;
+	/* Until bwrap has its options: the handlers that end it first. */
+	int early[16];
+	struct sigaction early_old[16];
+	size_t nr_early;
+	pid_t bwrap;
+};
 
-	if (spec->project && fstat(spec->project_fd, &w.project_st) < 0) {
-		strbuf_addf(err, "cannot look at the project: %s", strerror(errno));
-		return -1;
+/* bwrap, waiting for its options, when the launcher exits before it has
+ * given them all (die): killed, not left to run with a part of them (the
+ * init would not start the program: rule 12). Not by a child the
+ * launcher forked, if one exits. */
+static volatile pid_t waiting_bwrap = -1;
+static pid_t waiting_parent;
+
+static void kill_waiting_bwrap(void)
+{
+	if (waiting_bwrap > 0 && getpid() == waiting_parent) {
+		kill(waiting_bwrap, SIGKILL);
+		while (waitpid(waiting_bwrap, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
-	/* The init; bwrap's report; the channel (one end goes in). */
-	if (spec->init) {
-		exe_fd = fcntl(spec->init->fd, F_DUPFD_CLOEXEC, 3);
-		if (exe_fd < 0) {
-			strbuf_addf(err, "cannot use the init: %s", strerror(errno));
+	waiting_bwrap = -1;
+}
+
+/* While bwrap waits for its options, a signal that ends the launcher
+ * (Ctrl-C while the plan is made) ends that bwrap first, which has made
+ * nothing yet, then the launcher, by the same signal, as before bwrap
+ * was started: the caller's dispositions otherwise, which the launcher
+ * takes only once bwrap has its options (take_signals). */
+static void on_early_signal(int sig)
+{
+	int saved = errno;
+	sigset_t one;
+
+	kill_waiting_bwrap();
+	signal(sig, SIG_DFL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	errno = saved;
+}
+
+static void early_signals(struct run *r)
+{
+	struct sigaction sa, old;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sigfillset(&sa.sa_mask);
+	sa.sa_handler = on_early_signal;
+	for (sig = 1; sig < NSIG && r->nr_early < ARRAY_SIZE(r->early); sig++) {
+		if (!ends_launcher(sig) || sigaction(sig, NULL, &old) < 0 ||
+		    old.sa_handler != SIG_DFL || sigaction(sig, &sa, NULL) < 0)
+			continue;	/* ignored by the caller: stays so */
+		r->early[r->nr_early] = sig;
+		r->early_old[r->nr_early++] = old;
+	}
+}
+
+static void end_early_signals(struct run *r)
+{
+	while (r->nr_early > 0) {
+		r->nr_early--;
+		sigaction(r->early[r->nr_early], &r->early_old[r->nr_early], NULL);
+	}
+}
+
+static void stop_bwrap(struct run *r, int *status)
+{
+	kill(r->bwrap, SIGKILL);
+	while (waitpid(r->bwrap, status, 0) < 0 && errno == EINTR)
+		;
+	if (waiting_bwrap == r->bwrap)
+		waiting_bwrap = -1;
+	r->bwrap = -1;
+}
+
+static void run_free(struct run *r)
+{
+	int *fds[] = { &r->args_rd, &r->args_wr, &r->exe_fd, &r->shown_fd, &r->info_rd,
+		       &r->info_wr, &r->chan, &r->chan_in, &r->ruleset, &r->rules_fd,
+		       &r->px_mine, &r->px_theirs };
+	size_t i;
+
+	if (!r)
+		return;
+	if (r->bwrap > 0)
+		stop_bwrap(r, NULL);
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		close_fd(fds[i]);
+	pty_finish(&r->pty);
+	if (r->took_signals)
+		restore_signals(&r->sigs);
+	end_early_signals(r);
+	strvec_clear(&r->cmd);
+	free(r->fds);
+	free(r);
+}
+
+/* Exactly these, and the run's own, go through to bwrap (rule 2); the
+ * read end of its report among them (rule 4). */
+static void set_fds(struct run *r, const int *fds, size_t nr)
+{
+	int own[] = { r->args_rd, r->exe_fd, r->shown_fd, r->info_wr, r->info_rd, r->chan_in,
+		      r->px_theirs, r->rules_fd };
+	size_t i;
+
+	free(r->fds);
+	r->fds = xcalloc(nr + ARRAY_SIZE(own), sizeof(*r->fds));
+	r->nr_fds = 0;
+	for (i = 0; i < nr; i++)
+		r->fds[r->nr_fds++] = fds[i];
+	r->nr_given = nr;	/* the caller's, first: they stay open (run.h) */
+	for (i = 0; i < ARRAY_SIZE(own); i++)
+		if (own[i] >= 0)
+			r->fds[r->nr_fds++] = own[i];
+}
+
+/* bwrap, waiting for its options; with every signal blocked until the
+ * launcher is ready to end it (on_early_signal). */
+static int spawn(struct run *r, struct strbuf *err)
+{
+	static const char *const no_env[] = { NULL };
+	static bool registered;
+	struct child_exec child = { (const char *const *)r->cmd.v, no_env, r->fds, r->nr_fds,
+				    &r->bwrap_mask, r->stdio, r->ruleset, -1 };
+	sigset_t all, old;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	r->bwrap = spawn_bwrap(&child, err);
+	if (r->bwrap > 0) {
+		if (!registered && atexit(kill_waiting_bwrap) == 0)
+			registered = true;
+		waiting_bwrap = r->bwrap;
+		waiting_parent = getpid();
+		if (!r->nr_early)
+			early_signals(r);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* Only bwrap holds that end now: if it dies, a send fails (EPIPE)
+	 * instead of waiting. */
+	close_fd(&r->args_rd);
+	return r->bwrap > 0 ? 0 : -1;
+}
+
+static bool all_in(const int *fds, size_t nr, const int *set, size_t nr_set)
+{
+	size_t i, j;
+
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < nr_set && set[j] != fds[i]; j++)
+			;
+		if (j == nr_set)
+			return false;
+	}
+	return true;
+}
+
+static int send_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			return -1;
-		}
-	} else {
-		exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
-		if (exe_fd < 0) {
-			strbuf_addf(err, "cannot open '/proc/self/exe': %s", strerror(errno));
-			return -1;
-		}
+		p += n;
+		len -= (size_t)n;
 	}
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
-		return -1;
-	}
-	info_rd = pipefd[0];
-	info_wr = pipefd[1];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pipefd) < 0) {
+	return 0;
+}
+
+/* bwrap's command line: its options come on args_rd; then the init's. */
+static void set_cmd(struct run *r, const struct strvec *argv)
+{
+	strvec_clear(&r->cmd);
+	strvec_pushl(&r->cmd, "bwrap", "--args", NULL);
+	strvec_pushf(&r->cmd, "%d", r->args_rd);
+	/* From the descriptor, in the sandbox's own /proc: a mount of the
+	 * user's at INIT_PATH cannot put pid 1 in its place. */
+	strvec_push(&r->cmd, "--");
+	strvec_pushf(&r->cmd, "/proc/self/fd/%d", r->exe_fd);
+	strvec_push(&r->cmd, INIT_ROLE);
+	strvec_pushf(&r->cmd, "%" PRIx64, init_ignored_signals());
+	strvec_pushf(&r->cmd, "%d", r->chan_in);
+	strvec_push(&r->cmd, "build=" SV_BUILD_ID);
+	if (r->px_theirs >= 0)
+		strvec_pushf(&r->cmd, "proxy=%d", r->px_theirs);
+	if (r->rules_fd >= 0)
+		strvec_pushf(&r->cmd, "rules=%d", r->rules_fd);
+	strvec_push(&r->cmd, "--");
+	strvec_pushv(&r->cmd, argv->v);
+}
+
+/* A socket pair, close-on-exec: one end the launcher keeps, one that goes
+ * in. A stream (bwrap's options: --args) only ever flows in. */
+static int new_pair(int type, int *ours, int *theirs, struct strbuf *err)
+{
+	int pair[2];
+
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, pair) < 0) {
 		strbuf_addf(err, "cannot create a socket pair: %s", strerror(errno));
 		return -1;
 	}
-	chan = pipefd[0];
-	chan_in = pipefd[1];
-	if (spec->proxy) {
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pipefd) < 0) {
-			strbuf_addf(err, "cannot create a socket pair: %s", strerror(errno));
-			return -1;
-		}
-		px_mine = pipefd[0];
-		px_theirs = pipefd[1];
-	}
-	abi = landlock_abi();
-	ruleset = landlock_scope_ruleset(abi, err);
-	if (ruleset == -2)
-		return -1;
+	*ours = pair[0];
+	*theirs = pair[1];
+	if (type == SOCK_STREAM)
+		shutdown(*theirs, SHUT_WR);
+	return 0;
+}
 
-	if (spec->rules) {
-		rules_fd = fs_memfd_data("sandbox-venv-rules", spec->rules->buf, spec->rules->len, err);
-		if (rules_fd < 0)
-			return -1;
-	}
+struct run *run_start(const struct run_spec *spec, const int *fds, size_t nr,
+		      struct strbuf *err)
+{
+	struct run *r = xcalloc(1, sizeof(*r));
+	sigset_t mask, forwarded;
+	int pair[2];
 
+	strvec_init(&r->cmd);
+	r->args_rd = r->args_wr = r->exe_fd = r->shown_fd = r->info_rd = r->info_wr = -1;
+	r->chan = r->chan_in = r->ruleset = r->rules_fd = r->px_mine = r->px_theirs = -1;
+	r->bwrap = -1;
+	r->pty.master = r->pty.slave = -1;
+	/* The init; bwrap's report; the channel (one end goes in). */
+	if (spec->init)
+		r->exe_fd = fcntl(spec->init->fd, F_DUPFD_CLOEXEC, 3);
+	else
+		r->exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (r->exe_fd < 0) {
+		strbuf_addf(err, "cannot use the init ('%s'): %s", spec->init ? spec->init->which :
+			    "/proc/self/exe", strerror(errno));
+		goto fail;
+	}
+	if (pipe2(pair, O_CLOEXEC) < 0) {
+		strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
+		goto fail;
+	}
+	r->info_rd = pair[0];
+	r->info_wr = pair[1];
+	if (new_pair(SOCK_SEQPACKET, &r->chan, &r->chan_in, err) < 0 ||
+	    (spec->proxy && new_pair(SOCK_SEQPACKET, &r->px_mine, &r->px_theirs, err) < 0) ||
+	    new_pair(SOCK_STREAM, &r->args_wr, &r->args_rd, err) < 0)
+		goto fail;
+	r->abi = landlock_abi();
+	r->ruleset = landlock_scope_ruleset(r->abi, err);
+	if (r->ruleset == -2)
+		goto fail;
+	/* Filled when the rules are known (run_finish), before bwrap has its
+	 * options: the init reads it after. */
+	r->has_rules = spec->rules != NULL;
+	if (r->has_rules && (r->rules_fd = fs_memfd_empty("sandbox-venv-rules", err)) < 0)
+		goto fail;
 	/* bwrap closes a descriptor it binds: the bound init has one of its
 	 * own, and pid 1 runs from the other. */
 	if ((spec->flags & RUN_INIT_SHOWN) &&
-	    (shown_fd = fcntl(exe_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+	    (r->shown_fd = fcntl(r->exe_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
 		strbuf_addf(err, "cannot use the init: %s", strerror(errno));
+		goto fail;
+	}
+	set_cmd(r, spec->argv);
+	set_fds(r, fds, nr);
+
+	memcpy(r->stdio, spec->stdio, sizeof(r->stdio));
+	if (pty_open(&r->pty, r->stdio, err) < 0)
+		goto fail;
+	/* bwrap, and through its exec the init, with the forwarded signals
+	 * blocked as well as ignored: one forwarded before the init has its
+	 * handlers is queued for it, not lost (pid 1 drops a signal it
+	 * ignores, or leaves at its default, unless it is blocked). */
+	init_forwarded_set(&forwarded);
+	if (sigprocmask(SIG_SETMASK, NULL, &mask) < 0) {
+		strbuf_addf(err, "cannot set up signals: %s", strerror(errno));
+		goto fail;
+	}
+	sigorset(&r->bwrap_mask, &mask, &forwarded);
+	if (spawn(r, err) < 0)
+		goto fail;
+	return r;
+
+fail:
+	run_free(r);
+	return NULL;
+}
+
+/* bwrap again, when the options name a descriptor the first did not get
+ * (run_start's caller guessed wrong): the first never had its options. */
+static int respawn(struct run *r, const struct run_spec *spec, struct strbuf *err)
+{
+	if (spec->flags & RUN_VERBOSE)
+		fprintf(stderr, PROG ": bwrap started again: its options name a descriptor "
+			"it did not have\n");
+	stop_bwrap(r, NULL);
+	close_fd(&r->args_wr);
+	if (new_pair(SOCK_STREAM, &r->args_wr, &r->args_rd, err) < 0)
+		return -1;
+	set_cmd(r, spec->argv);
+	set_fds(r, spec->fds, spec->nr_fds);
+	return spawn(r, err);
+}
+
+/* Without rules, the launcher's word alone (INIT_GO). */
+static int send_go(int chan, struct strbuf *err)
+{
+	char tag = INIT_GO;
+
+	if (send(chan, &tag, 1, MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET) {
+		strbuf_addf(err, "cannot start the sandbox: %s", strerror(errno));
 		return -1;
 	}
-	init_options(spec, info_wr, shown_fd, &all);
+	return 0;
+}
+
+/* bwrap's options, all of them, then their end. */
+static int give_options(struct run *r, const struct run_spec *spec, struct strbuf *err)
+{
+	cleanup_strvec struct strvec env = STRVEC_INIT;
+	cleanup_strvec struct strvec all = STRVEC_INIT;
+	cleanup_strbuf struct strbuf data = STRBUF_INIT;
+	size_t i;
+
+	if (r->has_rules != (spec->rules != NULL)) {
+		strbuf_addstr(err, "the path rules were not announced at bwrap's start");
+		return -1;
+	}
+	if (r->has_rules &&
+	    fs_memfd_fill(r->rules_fd, "sandbox-venv-rules", spec->rules->buf, spec->rules->len,
+			  err) < 0)
+		return -1;
+	env_options(spec->env, &env);
+	init_options(spec, r->info_wr, r->shown_fd, &all);
+	for (i = 0; i < env.nr; i++)
+		strbuf_add(&data, env.v[i], strlen(env.v[i]) + 1);
 	for (i = 0; i < all.nr; i++)
 		strbuf_add(&data, all.v[i], strlen(all.v[i]) + 1);
-	args_fd = fs_memfd_data("bwrap-args", data.buf, data.len, err);
-	if (args_fd < 0)
-		return -1;
-	strvec_pushl(&cmd, "bwrap", "--args", NULL);
-	strvec_pushf(&cmd, "%d", args_fd);
-	/* From the descriptor, in the sandbox's own /proc: a mount of the
-	 * user's at INIT_PATH cannot put pid 1 in its place. */
-	strvec_push(&cmd, "--");
-	strvec_pushf(&cmd, "/proc/self/fd/%d", exe_fd);
-	strvec_push(&cmd, INIT_ROLE);
-	strvec_pushf(&cmd, "%" PRIx64, init_ignored_signals());
-	strvec_pushf(&cmd, "%d", chan_in);
-	strvec_push(&cmd, "build=" SV_BUILD_ID);
-	if (px_theirs >= 0)
-		strvec_pushf(&cmd, "proxy=%d", px_theirs);
-	if (rules_fd >= 0)
-		strvec_pushf(&cmd, "rules=%d", rules_fd);
-	strvec_push(&cmd, "--");
-	strvec_pushv(&cmd, spec->argv->v);
 	if (spec->flags & RUN_VERBOSE) {
 		fprintf(stderr, PROG ": the init: %s\n", spec->init ? spec->init->which :
 			"this binary");
-		print_command(&all, &cmd);
-		print_landlock(abi);
+		print_command(&all, &r->cmd);
+		print_landlock(r->abi);
 	}
-
-	/* Exactly the named descriptors, and the init's own, go through. */
-	fds = xcalloc(spec->nr_fds + 7, sizeof(*fds));
-	for (i = 0; i < spec->nr_fds; i++)
-		fds[nr++] = spec->fds[i];
-	fds[nr++] = args_fd;
-	fds[nr++] = exe_fd;
-	if (shown_fd >= 0)
-		fds[nr++] = shown_fd;
-	fds[nr++] = info_wr;
-	fds[nr++] = chan_in;
-	if (px_theirs >= 0)
-		fds[nr++] = px_theirs;
-	if (rules_fd >= 0)
-		fds[nr++] = rules_fd;
-
-	memcpy(stdio, spec->stdio, sizeof(stdio));
-	if (pty_open(&pty, stdio, err) < 0)
+	/* A bwrap that is gone (it failed, and says why) has its end
+	 * reported as any other. */
+	if (send_all(r->args_wr, data.buf, data.len) < 0 && errno != EPIPE &&
+	    errno != ECONNRESET) {
+		strbuf_addf(err, "cannot give bwrap its options: %s", strerror(errno));
 		return -1;
-	init_forwarded_set(&waited);
-	sigaddset(&waited, SIGCHLD);
-	sigaddset(&waited, SIGWINCH);
-	if (take_signals(&sigs, &waited) < 0) {
+	}
+	close_fd(&r->args_wr);
+	waiting_bwrap = -1;
+	/* What only bwrap needed. */
+	close_fd(&r->exe_fd);
+	close_fd(&r->shown_fd);
+	close_fd(&r->info_wr);
+	close_fd(&r->chan_in);
+	close_fd(&r->px_theirs);
+	close_fd(&r->rules_fd);
+	close_fd(&r->ruleset);
+	return 0;
+}
+
+int run_finish(struct run *r, const struct run_spec *spec, int *status, struct strbuf *err)
+{
+	cleanup_fd int sfd = -1;
+	struct proxy *px = NULL;
+	struct waiting w = { .bwrap = r->bwrap, .pidfd = -1, .init_pid = -1, .pty = &r->pty,
+			     .spec = spec };
+	struct evloop loop;
+	sigset_t waited;
+	int ret = -1;
+	bool loop_ready = false;
+	size_t i, j;
+
+	if (spec->project && fstat(spec->project_fd, &w.project_st) < 0) {
+		strbuf_addf(err, "cannot look at the project: %s", strerror(errno));
+		goto out;
+	}
+	/* Against the caller's alone: the number of one of the run's own
+	 * that is closed since (bwrap's end of the options) can have been
+	 * given to another file meanwhile. */
+	if (!all_in(spec->fds, spec->nr_fds, r->fds, r->nr_given) && respawn(r, spec, err) < 0)
+		goto out;
+	w.bwrap = r->bwrap;
+	waited_set(&waited);
+	r->took_signals = true;
+	if (take_signals(&r->sigs, &waited) < 0) {
 		strbuf_addf(err, "cannot set up signals: %s", strerror(errno));
-		restore_signals(&sigs);
-		pty_finish(&pty);
-		return -1;
+		goto out;
 	}
-	if (evloop_init(&loop, err) < 0) {
-		restore_signals(&sigs);
-		pty_finish(&pty);
-		return -1;
-	}
+	/* What take_signals replaced, for after: the caller's dispositions,
+	 * not the handlers of the early start. */
+	for (i = 0; i < r->sigs.nr; i++)
+		for (j = 0; j < r->nr_early; j++)
+			if (r->sigs.sigs[i] == r->early[j])
+				r->sigs.old[i] = r->early_old[j];
+	r->nr_early = 0;
+	if (give_options(r, spec, err) < 0)
+		goto out;
+	/* The init starts the program only on the launcher's word, which
+	 * comes once bwrap has every option: a launcher that dies before
+	 * cannot leave a sandbox built from a part of them (rule 12). While
+	 * bwrap builds the mounts: the rules that name the host's files,
+	 * opened here (landlock.h); the init waits for them. */
+	if (r->has_rules ? send_host_rules(r->chan, r->abi, spec->host_rules, err) < 0 :
+	    send_go(r->chan, err) < 0)
+		goto out;
+	if (evloop_init(&loop, err) < 0)
+		goto out;
+	loop_ready = true;
 	sfd = signalfd(-1, &waited, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		strbuf_addf(err, "cannot watch signals: %s", strerror(errno));
 		goto out;
 	}
 	if (evloop_add(&loop, sfd, EPOLLIN, on_signal, &w, err) < 0 ||
-	    fcntl(chan, F_SETFL, O_NONBLOCK) < 0 ||
-	    evloop_add(&loop, chan, EPOLLIN, on_channel, &w, err) < 0)
+	    fcntl(r->chan, F_SETFL, O_NONBLOCK) < 0 ||
+	    evloop_add(&loop, r->chan, EPOLLIN, on_channel, &w, err) < 0)
 		goto out;
-	if (spec->proxy && !(px = proxy_start(&loop, spec->proxy, steal_fd(&px_mine), err)))
+	if (spec->proxy && !(px = proxy_start(&loop, spec->proxy, steal_fd(&r->px_mine), err)))
 		goto out;
 	for (i = 0; i < spec->nr_services; i++)
 		if (spec->services[i].attach(&loop, spec->services[i].data, err) < 0)
 			goto out;
+	if (pty_start(&r->pty, &loop, err) < 0)
+		goto out;
 
-	/* bwrap, and through its exec the init, with the forwarded signals
-	 * blocked as well as ignored: one forwarded before the init has its
-	 * handlers is queued for it, not lost (pid 1 drops a signal it
-	 * ignores, or leaves at its default, unless it is blocked). */
-	init_forwarded_set(&forwarded);
-	sigorset(&bwrap_mask, &sigs.mask, &forwarded);
-	child = (struct child_exec){ cmd.v, spec->env->v, fds, nr, &bwrap_mask, stdio,
-				     ruleset, -1 };
-	w.bwrap = spawn_bwrap(&child, err);
-	if (w.bwrap < 0)
-		goto out;
-	close_fd(&args_fd);
-	close_fd(&exe_fd);
-	close_fd(&shown_fd);
-	close_fd(&info_wr);
-	close_fd(&chan_in);
-	close_fd(&px_theirs);
-	close_fd(&rules_fd);
-	close_fd(&ruleset);
-	/* While bwrap builds the mounts: the rules that name the host's
-	 * files, opened here (landlock.h); the init waits for them. */
-	if (spec->rules && send_host_rules(chan, abi, spec->host_rules, err) < 0) {
-		kill(w.bwrap, SIGKILL);
-		while (waitpid(w.bwrap, &w.status, 0) < 0 && errno == EINTR)
-			;
-		goto out;
-	}
-	if (pty_start(&pty, &loop, err) < 0) {
-		kill(w.bwrap, SIGKILL);
-		while (waitpid(w.bwrap, &w.status, 0) < 0 && errno == EINTR)
-			;
-		goto out;
-	}
-
-	w.init_pid = read_init_pid(info_rd);
-	close_fd(&info_rd);
+	w.init_pid = read_init_pid(r->info_rd);
+	close_fd(&r->info_rd);
 	if (w.init_pid > 0)
-		w.pidfd = open_init_pidfd(w.init_pid, w.bwrap);
+		w.pidfd = open_init_pidfd(w.init_pid, r->bwrap);
 	if (evloop_run(&loop, err) < 0) {
 		/* Cannot wait: end the sandbox rather than leave it. */
-		kill(w.bwrap, SIGKILL);
-		while (waitpid(w.bwrap, &w.status, 0) < 0 && errno == EINTR)
-			;
+		stop_bwrap(r, &w.status);
 	} else {
 		*status = exit_code(w.status);
+		r->bwrap = -1;	/* reaped */
 		ret = 0;
 	}
 	proxy_free(steal_pointer(&px));
-	close_fd(&chan);
+	close_fd(&r->chan);
 	end_sandbox(w.pidfd);
 out:
 	proxy_free(px);
 	if (w.pidfd >= 0)
 		close(w.pidfd);
-	pty_finish(&pty);
-	for (i = 0; i < spec->nr_services; i++)
-		spec->services[i].detach(spec->services[i].data);
-	evloop_release(&loop);
-	restore_signals(&sigs);
+	if (loop_ready) {
+		for (i = 0; i < spec->nr_services; i++)
+			spec->services[i].detach(spec->services[i].data);
+	}
+	/* bwrap still running here was not waited for: it is killed. */
+	pty_finish(&r->pty);
+	if (loop_ready)
+		evloop_release(&loop);
+	run_free(r);
 	return ret;
+}
+
+int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err)
+{
+	struct run *r = run_start(spec, spec->fds, spec->nr_fds, err);
+
+	return r ? run_finish(r, spec, status, err) : -1;
 }

@@ -1,7 +1,7 @@
 /* run.h - execute bwrap for a finished plan, and stay to pass signals on.
  *
- * The only place that starts bwrap: from its fixed path (BWRAP_PATH), with
- * the plan's environment, its options passed through a sealed memory file
+ * The only place that starts bwrap: from its fixed path (BWRAP_PATH), its
+ * options, the plan's environment among them, passed through a socket
  * (--args), so that nothing of them shows in the process list. The program
  * runs under the sandbox's init (init.h), inside a Landlock scope domain
  * where the kernel has one (landlock.h); the launcher stays outside it, as
@@ -83,5 +83,25 @@ struct run_spec {
  * N). Returns 0 when the sandbox has ended, -1 with err when bwrap could
  * not be started. */
 int run_sandbox(const struct run_spec *spec, int *status, struct strbuf *err);
+
+/* The same in two steps, so that bwrap starts (its exec, its loader: a
+ * millisecond or two) while the launcher still works out its options.
+ * run_start reads of spec only what the init's command line and bwrap's
+ * start need: argv, flags, stdio, proxy, init, and whether there are
+ * rules (their text is read later); fds: every descriptor the options
+ * may name, which bwrap inherits (run.c, rule 2). bwrap then waits for
+ * its options, which run_finish gives with spec complete: the same
+ * fields, and opts, fds, env, rules, host_rules, the rest. When
+ * spec->fds names one that run_start was not given, that bwrap is killed
+ * and another started: the descriptors are compared by number, so those
+ * given to run_start stay open, as they were, until run_finish. Returns
+ * NULL with err, or the run, which run_finish ends and frees whatever it
+ * returns. A launcher that exits between the two, or is ended by a signal
+ * then, kills that bwrap first; the caller's signal dispositions hold
+ * until run_finish. */
+struct run;
+struct run *run_start(const struct run_spec *spec, const int *fds, size_t nr,
+		      struct strbuf *err);
+int run_finish(struct run *r, const struct run_spec *spec, int *status, struct strbuf *err);
 
 #endif

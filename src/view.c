@@ -205,3 +205,31 @@ int view_open(int state_fd, const struct seal_key *key, const struct plan_view_e
 		prune(views, name);
 	return use(views, name, e, nr, &m, key, &broken);
 }
+
+size_t view_open_all(int state_fd, int *fds, size_t max)
+{
+	cleanup_fd int views = openat(state_fd, VIEWS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				      O_CLOEXEC);
+	cleanup_fd int list = -1;
+	DIR *d;
+	struct dirent *de;
+	size_t n = 0;
+
+	if (views < 0 || (list = fcntl(views, F_DUPFD_CLOEXEC, 3)) < 0 ||
+	    !(d = fdopendir(list)))
+		return 0;
+	list = -1;	/* the stream's now */
+	while (n < max && (de = readdir(d))) {
+		cleanup_free char *root = NULL;
+		int fd;
+
+		if (strlen(de->d_name) != 16 || strspn(de->d_name, "0123456789abcdef") != 16)
+			continue;	/* ".", "..", one being made */
+		root = xasprintf("%s/" VIEW_ROOT, de->d_name);
+		fd = openat(views, root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			fds[n++] = fd;
+	}
+	closedir(d);
+	return n;
+}

@@ -45,4 +45,10 @@
 int view_open(int state_fd, const struct seal_key *key, const struct plan_view_entry *e,
 	      size_t nr);
 
+/* Every view kept in the state (at most max), each an O_PATH descriptor
+ * as view_open gives, none checked: for a bwrap started before the plan
+ * says which it binds (run.h), which then uses only those that are the
+ * plan's, the same files as view_open's (launch.c). Returns how many. */
+size_t view_open_all(int state_fd, int *fds, size_t max);
+
 #endif

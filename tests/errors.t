@@ -193,6 +193,16 @@ unlike "$err" "secret" "... and nothing of the symlink's target is shown"
 rm "$proj/.venv/home" && mv "$proj/.venv/home.real" "$proj/.venv/home"
 check "... and it works again once home is a directory" "$proj/.venv/bin/python" -c pass
 
+# A launch refused by its plan, which is made while bwrap starts (run.h):
+# that bwrap is killed before it has its options, and says nothing.
+err=$(cd "$proj" && BWRAP_ARGS=--share-net SANDBOX_NETWORK=none \
+	"$proj/.venv/bin/python" -c 'print("PROGRAM-RAN")' 2>&1)
+rc=$?
+is "$rc" 1 "a launch its plan refuses (--share-net against --network=none): exit 1"
+like "$err" "share-net.*would give the sandbox the host's network" "... saying why"
+unlike "$err" "bwrap|PROGRAM-RAN" "... and the bwrap begun meanwhile is gone without a word: it never ran a thing"
+is "$(printf '%s\n' "$err" | wc -l)" 2 "... the error and its hint, nothing more"
+
 out=$("$SV" --help)
 like "$out" "^Usage: sandbox-venv \[--project DIR\] \[--reset\] \[VENV_DIR\] \[BWRAP_OPTS...\]" "--help shows the usage"
 out=$("$SV" -h)

@@ -7,7 +7,7 @@
 # judged on the host wherever it lands there.
 #
 # Every test line reads "attack[CLASS] ...", as in attacks.t, CLASS one of descriptors,
-# hostwork, root, layout, git, shadowing, dos, leaks, paths, state:
+# hostwork, root, layout, git, shadowing, dos, leaks, paths, state, start:
 #   SV=./sandbox-venv tests/invariants.t | grep -o 'attack\[[a-z]*\]' | sort | uniq -c
 # Attacks print "ID DONE" or "ID blocked ERRNO" (see report() below); the
 # host-side check decides.
@@ -451,9 +451,10 @@ $got"
 		tskip descriptors "the launcher alone: no sandbox-venv-fdprobe helper, or $probe_bwrap cannot be written"
 	fi
 	# The init: started by hand under bwrap with descriptors of ours and a
-	# lifeline, it must give the program 0, 1 and 2 only.
+	# lifeline that says to go on (INIT_GO), it must give the program 0, 1
+	# and 2 only.
 	if [ -n "$helper" ]; then
-		out=$(cd "$p" && exec 6< <(sleep 20) && bwrap --ro-bind / / --dev /dev --proc /proc \
+		out=$(cd "$p" && exec 6< <(printf G; sleep 20) && bwrap --ro-bind / / --dev /dev --proc /proc \
 			--unshare-user --unshare-pid --as-pid-1 --die-with-parent --tmpfs /run \
 			--ro-bind "$(readlink -f "$SV")" /run/sv-init -- /run/sv-init --init 0 6 -- \
 			"$p/fd-list" 7<"$W" 8<"$secret" 9<"$somedir" </dev/null 2>&1)
@@ -462,6 +463,18 @@ $got"
 	else
 		tskip descriptors "the init alone: no fd-list helper"
 	fi
+	# The program starts only on the launcher's word, which comes once bwrap
+	# has all its options: a launcher gone before (killed while it gave
+	# them) leaves no program running in a sandbox built from a part.
+	for word in '' X; do
+		out=$(cd "$p" && exec 6< <(printf '%s' "$word") && bwrap --ro-bind / / --dev /dev \
+			--proc /proc --unshare-user --unshare-pid --as-pid-1 --die-with-parent \
+			--tmpfs /run --ro-bind "$(readlink -f "$SV")" /run/sv-init -- /run/sv-init \
+			--init 0 6 -- /bin/echo PROGRAM-RAN </dev/null 2>&1; echo "status $?")
+		t start "the init, its launcher gone ${word:+(it said '$word') }before it said to go on: the program does not run" \
+			"$(! printf '%s\n' "$out" | grep -q PROGRAM-RAN &&
+			   printf '%s\n' "$out" | grep -q '^status 127$'; echo $?)" "$out"
+	done
 
 	# fd 0 from a directory: no way to the host directory through it. (Python
 	# refuses to start with a directory as stdin; bash does not mind.)

@@ -31,6 +31,27 @@ like "$err" '^sandbox-venv: layout: one read-only bind per listed file (SANDBOX_
 	"... and a launch takes it"
 unlike "$err" '^sandbox-venv: landlock   ' "... with no path rules"
 like "$err" '^ran$' "... and runs"
+# bwrap starts while the plan is made (run.h), with the descriptors the
+# plan may name: the files the per-file layout writes (/etc/passwd and
+# group) among them, made empty beforehand; where the plan names one more,
+# it is started again.
+unlike "$err" 'bwrap started again' \
+	"... its bwrap, started before the plan, has every descriptor the plan names (its files made beforehand)"
+if [ -n "$landlock" ]; then
+	err=$(cd "$p" && VERBOSE=1 "$v/bin/python" -c 'print("ran")' 2>&1)
+	unlike "$err" 'bwrap started again' \
+		"the Landlock layout: bwrap, started before the plan, has every descriptor it names (the kept views too)"
+	like "$err" '^ran$' "... and runs"
+	rm -rf "$v/.sandbox-venv/views"
+	err=$(cd "$p" && VERBOSE=1 "$v/bin/python" -c 'print("ran")' 2>&1)
+	like "$err" '^sandbox-venv: bwrap started again: ' \
+		"... with no view kept, the plan makes them, and bwrap is started again with them"
+	like "$err" '^ran$' "... and runs"
+	err=$(cd "$p" && VERBOSE=1 "$v/bin/python" -c 'print("ran")' 2>&1)
+	unlike "$err" 'bwrap started again' "... once only: the next launch finds them kept"
+else
+	for n in 1 2 3 4 5; do skip "the Landlock layout's early start: this run takes the per-file layout"; done
+fi
 err=$(cd "$p" && SANDBOX_LAYOUT=bogus "$v/bin/python" -c 'print("ran")' 2>&1)
 like "$err" "SANDBOX_LAYOUT='bogus': the layouts are 'landlock' and 'binds'" \
 	"an unknown SANDBOX_LAYOUT stops the launch"

@@ -232,7 +232,8 @@ check "... and the next wrap removes it" test ! -e "$v/.bin.sandbox-venv-new"
 check_intact "$v" "--check is clean afterwards"
 
 # --- the sandbox does not outlive its launcher -----------------------------------------
-# Once the program runs (bwrap sets up --die-with-parent as it starts).
+# Once the program runs (its init watches the launcher's end of a channel),
+# and at any moment before: no bwrap, and nothing of the sandbox, is left.
 marker=sv-orphan-$$-$RANDOM
 "$v/bin/python" -c "import time; time.sleep(60)" "$marker" &
 launcher=$!
@@ -242,6 +243,36 @@ wait "$launcher" 2>/dev/null
 for _ in $(seq 50); do pgrep -f "$marker" >/dev/null || break; sleep 0.1; done
 check_fails "a sandbox whose launcher is killed dies with it" pgrep -f "$marker"
 pkill -KILL -f "$marker" 2>/dev/null
+# Killed at any moment of its start (bwrap, started before the plan, may
+# be waiting for its options, reading them, or building the mounts).
+marker=sv-orphan-start-$$-$RANDOM
+: >"$SV_TMP/start-kills.err"
+codes=
+for n in $(seq 80); do
+	# What a launcher killed with SIGKILL leaves may say so (its init:
+	# "the launcher is gone"); one sent SIGTERM ends cleanly.
+	errs=/dev/null
+	[ $((n % 2)) -eq 0 ] || errs=$SV_TMP/start-kills.err
+	"$v/bin/python" -c pass "$marker" </dev/null >/dev/null 2>>"$errs" &
+	launcher=$!
+	sleep "$(printf '0.%03d' $((RANDOM % 45)))"
+	if [ $((n % 2)) -eq 0 ]; then
+		kill -KILL "$launcher" 2>/dev/null
+		wait "$launcher" 2>/dev/null
+	else
+		kill -TERM "$launcher" 2>/dev/null
+		wait "$launcher"
+		codes="$codes $?"
+	fi
+done
+for _ in $(seq 50); do pgrep -f "$marker" >/dev/null || break; sleep 0.1; done
+check_fails "80 launches killed (SIGKILL, SIGTERM) at random moments of their start: nothing of them is left (no bwrap waiting forever)" \
+	pgrep -af "$marker"
+pkill -KILL -f "$marker" 2>/dev/null
+is "$(cat "$SV_TMP/start-kills.err")" "" \
+	"... and none sent SIGTERM says a word (no bwrap run with a part of its options)"
+is "$(printf '%s\n' $codes | grep -cvE '^(0|143)$')" 0 \
+	"... each SIGTERM ends the launch as SIGTERM would (143), or comes after its end (0):$codes"
 
 # --- the project moved ----------------------------------------------------------------
 mv "$p" "$SV_TMP/plain-moved"
