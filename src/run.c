@@ -285,8 +285,10 @@ static int take_signals(struct signal_state *st, const sigset_t *waited)
 			continue;
 		memset(&sa, 0, sizeof(sa));
 		sigemptyset(&sa.sa_mask);
-		sa.sa_handler = sig == SIGCHLD ? SIG_DFL : SIG_IGN;
-		if (sigaction(sig, &sa, &st->old[st->nr]) < 0)
+		sa.sa_handler = SIG_IGN;
+		/* SIGCHLD is at its default already (run_start), and setting it
+		 * so again would drop one pending: bwrap's end. */
+		if (sigaction(sig, sig == SIGCHLD ? NULL : &sa, &st->old[st->nr]) < 0)
 			return -1;
 		st->sigs[st->nr++] = sig;
 	}
@@ -969,8 +971,9 @@ struct run {
 	int stdio[3];
 	struct pty pty;
 	struct signal_state sigs;
-	sigset_t bwrap_mask;
-	bool took_signals;
+	sigset_t caller_mask, bwrap_mask;
+	struct sigaction chld_old;   /* the caller's SIGCHLD (blocked_chld) */
+	bool blocked_chld, took_signals;
 	/* Until bwrap has its options: the handlers that end it first. */
 	int early[16];
 	struct sigaction early_old[16];
@@ -1066,6 +1069,10 @@ static void run_free(struct run *r)
 	if (r->took_signals)
 		restore_signals(&r->sigs);
 	end_early_signals(r);
+	if (r->blocked_chld) {
+		sigaction(SIGCHLD, &r->chld_old, NULL);
+		sigprocmask(SIG_SETMASK, &r->caller_mask, NULL);
+	}
 	strvec_clear(&r->cmd);
 	free(r->fds);
 	free(r);
@@ -1189,7 +1196,8 @@ struct run *run_start(const struct run_spec *spec, const int *fds, size_t nr,
 		      struct strbuf *err)
 {
 	struct run *r = xcalloc(1, sizeof(*r));
-	sigset_t mask, forwarded;
+	struct sigaction dfl;
+	sigset_t chld, forwarded;
 	int pair[2];
 
 	strvec_init(&r->cmd);
@@ -1244,11 +1252,23 @@ struct run *run_start(const struct run_spec *spec, const int *fds, size_t nr,
 	 * handlers is queued for it, not lost (pid 1 drops a signal it
 	 * ignores, or leaves at its default, unless it is blocked). */
 	init_forwarded_set(&forwarded);
-	if (sigprocmask(SIG_SETMASK, NULL, &mask) < 0) {
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	/* SIGCHLD blocked from now on: bwrap's end, however early, is
+	 * waiting for the loop (run_finish), not lost (at its default, an
+	 * unblocked SIGCHLD is dropped). */
+	memset(&dfl, 0, sizeof(dfl));
+	sigemptyset(&dfl.sa_mask);
+	dfl.sa_handler = SIG_DFL;
+	if (sigprocmask(SIG_BLOCK, &chld, &r->caller_mask) < 0 ||
+	    sigaction(SIGCHLD, &dfl, &r->chld_old) < 0) {
 		strbuf_addf(err, "cannot set up signals: %s", strerror(errno));
 		goto fail;
 	}
-	sigorset(&r->bwrap_mask, &mask, &forwarded);
+	/* (And at its default: an ignored one would have bwrap reaped
+	 * unseen.) */
+	r->blocked_chld = true;
+	sigorset(&r->bwrap_mask, &r->caller_mask, &forwarded);
 	if (spawn(r, err) < 0)
 		goto fail;
 	return r;
@@ -1362,8 +1382,13 @@ int run_finish(struct run *r, const struct run_spec *spec, int *status, struct s
 		strbuf_addf(err, "cannot set up signals: %s", strerror(errno));
 		goto out;
 	}
-	/* What take_signals replaced, for after: the caller's dispositions,
-	 * not the handlers of the early start. */
+	/* What take_signals replaced, for after: the caller's mask and
+	 * dispositions, not those of the early start. */
+	r->sigs.mask = r->caller_mask;
+	r->blocked_chld = false;
+	for (i = 0; i < r->sigs.nr; i++)
+		if (r->sigs.sigs[i] == SIGCHLD)
+			r->sigs.old[i] = r->chld_old;
 	for (i = 0; i < r->sigs.nr; i++)
 		for (j = 0; j < r->nr_early; j++)
 			if (r->sigs.sigs[i] == r->early[j])
