@@ -571,3 +571,36 @@ int fs_recv_fds(int sock, int flags, char *tag, int *fds, size_t *n)
 	}
 	return 1;
 }
+
+bool fs_at_or_below(int outer, int inner)
+{
+	struct stat o, st;
+	int fd = fcntl(inner, F_DUPFD_CLOEXEC, 3), up, depth;
+
+	if (fd < 0 || fstat(outer, &o) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return true;	/* cannot tell: as if it were */
+	}
+	for (depth = 0; depth < 4096; depth++) {
+		struct stat parent;
+
+		if (fstat(fd, &st) < 0)
+			break;
+		if (st.st_dev == o.st_dev && st.st_ino == o.st_ino) {
+			close(fd);
+			return true;
+		}
+		up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 || fstat(up, &parent) < 0 ||
+		    (parent.st_dev == st.st_dev && parent.st_ino == st.st_ino)) {
+			if (up >= 0)
+				close(up);
+			break;
+		}
+		close(fd);
+		fd = up;
+	}
+	close(fd);
+	return false;
+}

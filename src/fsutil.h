@@ -64,6 +64,11 @@ int fs_memfd_data(const char *name, const void *data, size_t len,
  * known: an empty memfd that can be sealed (-1 with err), then its data,
  * written and sealed against every change, positioned at 0; name is for
  * err. */
+/* Is the directory inner at or below outer (both descriptors), by inode,
+ * walking up from inner as the kernel walks "..": a symlink or a bind
+ * mount on the way to either does not hide it. true when it cannot tell. */
+bool fs_at_or_below(int outer, int inner);
+
 int fs_memfd_empty(const char *name, struct strbuf *err);
 int fs_memfd_fill(int fd, const char *name, const void *data, size_t len,
 		  struct strbuf *err);

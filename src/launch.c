@@ -1024,41 +1024,6 @@ static int writable_root(const struct launch *L, const char *path, const char **
 
 static bool inside_by_inode(const struct launch *L, const char *path);
 
-/* Is the directory `inner` at or below `outer` (both descriptors), by
- * inode, walking up from inner: a symlink or a bind mount on the way to
- * either does not hide it. */
-static bool at_or_below(int outer, int inner)
-{
-	struct stat o, st;
-	int fd = fcntl(inner, F_DUPFD_CLOEXEC, 3), up, depth;
-
-	if (fd < 0 || fstat(outer, &o) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return true;	/* cannot tell: as if it were */
-	}
-	for (depth = 0; depth < 4096; depth++) {
-		struct stat parent;
-
-		if (fstat(fd, &st) < 0)
-			break;
-		if (st.st_dev == o.st_dev && st.st_ino == o.st_ino) {
-			close(fd);
-			return true;
-		}
-		up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (up < 0 || fstat(up, &parent) < 0 ||
-		    (parent.st_dev == st.st_dev && parent.st_ino == st.st_ino)) {
-			if (up >= 0)
-				close(up);
-			break;
-		}
-		close(fd);
-		fd = up;
-	}
-	close(fd);
-	return false;
-}
 
 /* An O_PATH descriptor of path when it is a directory, else of the
  * directory that holds it; with follow, as the kernel reaches it (links
@@ -1175,7 +1140,7 @@ static bool inside_by_inode(const struct launch *L, const char *path)
 	 * symlink a sandbox made) leads to. */
 	cleanup_fd int dir = dir_of(path, false);
 
-	return dir >= 0 && (at_or_below(L->proj, dir) || at_or_below(L->v->fd, dir));
+	return dir >= 0 && (fs_at_or_below(L->proj, dir) || fs_at_or_below(L->v->fd, dir));
 }
 
 /* A read-write bind of a place that holds what the sandbox must see
@@ -1209,7 +1174,7 @@ static void refuse_state_bind(const struct launch *L, const char *opt, const cha
 
 		if (state < 0 || fstat(src, &s) < 0)
 			continue;
-		if (at_or_below(state, dir) || (S_ISDIR(s.st_mode) && at_or_below(src, state)))
+		if (fs_at_or_below(state, dir) || (S_ISDIR(s.st_mode) && fs_at_or_below(src, state)))
 			die_hint("bind something that does not hold it",
 				 "%s: %s %s is refused: it holds, or lies in, sandbox-venv's state "
 				 "(~/.local/state/sandbox-venv: the list of wrapped venvs and the key "

@@ -124,9 +124,10 @@ void pip_config_release(struct pip_config *c)
 
 /* Add the caller's file `path` (symlinks followed, as pip would), shown
  * inside at `dest`. false when it is not there or not readable, and when
- * it lies where sandboxes write (reach.h), or a link on the way does or
- * leads there: a sandbox could put any file of the caller's in its place,
- * and have it read on the host and shown inside (notes says so). */
+ * it lies where sandboxes write, or another user can (reach.h:
+ * reach_path_trusted), or a link on the way does or leads there: a
+ * sandbox could put any file of the caller's in its place, and have it
+ * read on the host and shown inside (notes says so). */
 static bool add_file(struct pip_config *c, const char *path, const char *dest)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
@@ -145,14 +146,21 @@ static bool add_file(struct pip_config *c, const char *path, const char *dest)
 	}
 	if (!abs)
 		abs = xstrdup(path);
-	if (!reach_path_outside(c->reach, abs)) {
+	if (!reach_path_trusted(c->reach, abs, getuid())) {
 		strvec_pushf(&c->notes, "pip's configuration '%s' is left out: it lies where "
-			     "sandboxes write, or a link on the way to it does or leads there", path);
+			     "sandboxes write, or another user can, or a link on the way to it "
+			     "does or leads there", path);
 		return false;
 	}
 	fd = open(abs, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    fs_read_fd(fd, PIP_CONF_MAX, &text, path, &ignored) < 0)
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	if (st.st_uid != 0 && st.st_uid != getuid()) {
+		strvec_pushf(&c->notes, "pip's configuration '%s' is left out: it belongs to "
+			     "another user (uid %u)", path, (unsigned)st.st_uid);
+		return false;
+	}
+	if (fs_read_fd(fd, PIP_CONF_MAX, &text, path, &ignored) < 0)
 		return false;
 	c->files = xrealloc(c->files, (c->nr_files + 1) * sizeof(*c->files));
 	f = &c->files[c->nr_files++];

@@ -98,7 +98,41 @@ const char *reach_find(const struct strvec *reach, const char *path)
 	return NULL;
 }
 
-static bool outside(const struct strvec *reach, const char *path, int depth)
+/* How a walk judges each directory on the way: by path against reach,
+ * by inode against the places themselves (another name for one: a bind
+ * mount of it), and, with an owner, by who can write it. */
+struct walk {
+	const struct strvec *reach;
+	const int *places;      /* O_PATH descriptors of reach's places */
+	size_t nr_places;
+	uid_t owner;            /* (uid_t)-1: anyone */
+};
+
+static bool below_place(const struct walk *w, const char *dir)
+{
+	cleanup_fd int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	size_t i;
+
+	if (fd < 0)
+		return true;	/* cannot tell: as if it were */
+	for (i = 0; i < w->nr_places; i++)
+		if (fs_at_or_below(w->places[i], fd))
+			return true;
+	return false;
+}
+
+/* Only root or the owner can change what is in it. */
+static bool owners_only(const struct walk *w, const char *dir)
+{
+	struct stat st;
+
+	if (w->owner == (uid_t)-1)
+		return true;
+	return stat(dir, &st) == 0 && (st.st_uid == 0 || st.st_uid == w->owner) &&
+	       (!(st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_mode & S_ISVTX));
+}
+
+static bool outside(const struct walk *w, const char *path, int depth)
 {
 	cleanup_strbuf struct strbuf cur = STRBUF_INIT;
 	const char *s = path;
@@ -115,7 +149,8 @@ static bool outside(const struct strvec *reach, const char *path, int depth)
 			break;
 		e = strchrnul(s, '/');
 		dir = realpath(cur.len ? cur.buf : "/", NULL);
-		if (!dir || reach_find(reach, dir))
+		if (!dir || reach_find(w->reach, dir) || (w->nr_places && below_place(w, dir)) ||
+		    !owners_only(w, dir))
 			return false;
 		strbuf_addch(&cur, '/');
 		strbuf_add(&cur, s, (size_t)(e - s));
@@ -129,7 +164,7 @@ static bool outside(const struct strvec *reach, const char *path, int depth)
 			if (!target)
 				return false;
 			next = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
-			if (!outside(reach, next, depth + 1))
+			if (!outside(w, next, depth + 1))
 				return false;
 		}
 	}
@@ -138,5 +173,24 @@ static bool outside(const struct strvec *reach, const char *path, int depth)
 
 bool reach_path_outside(const struct strvec *reach, const char *path)
 {
-	return outside(reach, path, 0);
+	struct walk w = { reach, NULL, 0, (uid_t)-1 };
+
+	return outside(&w, path, 0);
+}
+
+bool reach_path_trusted(const struct strvec *reach, const char *path, uid_t owner)
+{
+	cleanup_free int *places = xcalloc(reach->nr + 1, sizeof(*places));
+	struct walk w = { reach, places, 0, owner };
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < reach->nr; i++)
+		if ((places[w.nr_places] = open(reach->v[i], O_PATH | O_DIRECTORY |
+						O_CLOEXEC)) >= 0)
+			w.nr_places++;
+	ok = outside(&w, path, 0);
+	for (i = 0; i < w.nr_places; i++)
+		close(places[i]);
+	return ok;
 }

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "strvec.h"
 
 /* Collect the places (absolute, and canonical where they exist) into out:
@@ -28,5 +29,12 @@ const char *reach_find(const struct strvec *reach, const char *path);
 /* Every entry on the way along path, and along where each link on the
  * way leads, lies outside reach (in a directory no sandbox writes). */
 bool reach_path_outside(const struct strvec *reach, const char *path);
+/* The same, and stricter, for a file the host reads for a sandbox: no
+ * directory on the way is one of reach by another name (a bind mount of
+ * it: compared by inode, as are the directories above it), and each can
+ * be changed by root and owner alone (owned by one of them, writable by
+ * no one else unless sticky): another user's sandboxes write where that
+ * user can, and this caller's list does not know their places. */
+bool reach_path_trusted(const struct strvec *reach, const char *path, uid_t owner);
 
 #endif

@@ -406,6 +406,30 @@ for how in "PIP_CONFIG_FILE=pip.conf" "PIP_CONFIG_FILE=$pp/pip.conf" \
 	unlike "$err" "SECRET-PIPCONF" "config[6] attack: $how, a link to a secret planted where sandboxes write: pip's sandbox does not see the secret"
 	contains "$err" "pip's configuration '" "... the file is left out, and the launch says so"
 done
+# Places this caller's list does not know: another user's (their sandboxes
+# write where they can), and another name for a known one (a bind mount).
+if [ "$is_root" -eq 1 ]; then
+	mkdir -p "$SV_TMP/theirs" && ln -sf "$secret" "$SV_TMP/theirs/pip.conf" &&
+		chown -h 65534 "$SV_TMP/theirs" "$SV_TMP/theirs/pip.conf"
+	run "$pp" env HOME="$H2" PIP_CONFIG_FILE="$SV_TMP/theirs/pip.conf" .venv/bin/pip --version
+	unlike "$err" "SECRET-PIPCONF" "config[6] attack: root's PIP_CONFIG_FILE in a directory of another user's, a link there to a secret: not followed"
+	mkdir -p "$SV_TMP/alias" && ln -sf "$secret" "$pp/pip.conf"
+	if mount --bind "$pp" "$SV_TMP/alias" 2>/dev/null; then
+		run "$pp" env HOME="$H2" PIP_CONFIG_FILE="$SV_TMP/alias/pip.conf" .venv/bin/pip --version
+		umount "$SV_TMP/alias"
+		unlike "$err" "SECRET-PIPCONF" "config[6] attack: PIP_CONFIG_FILE through a bind mount of the project, a link there to a secret: not followed"
+	else
+		skip "config[6] attack: a bind mount of the project: mount --bind is refused here"
+	fi
+	cp "$SV_TMP/pip-config-file.conf" "$SV_TMP/theirs.conf" && chown 65534 "$SV_TMP/theirs.conf"
+	run "$pp" env HOME="$H2" PIP_CONFIG_FILE="$SV_TMP/theirs.conf" .venv/bin/pip --version
+	unlike "$err" "FOUND /run/sandbox-venv/pip-config-file.conf" "config[6] ... nor a file of another user's"
+	rm -rf "$SV_TMP/theirs" "$SV_TMP/alias" "$SV_TMP/theirs.conf"
+else
+	skip "config[6] attack: another user's directory, a bind mount: making them takes root (the root pass runs them)"
+	skip "config[6] attack: a bind mount of the project: takes root"
+	skip "config[6] ... nor a file of another user's: takes root"
+fi
 run "$pp" env HOME="$H2" PIP_CONFIG_FILE="$SV_TMP/pip-config-file.conf" .venv/bin/pip --version
 contains "$err" "FOUND /run/sandbox-venv/pip-config-file.conf: [install]" \
 	"... while a file outside them is shown inside (the probe sees what pip sees)"
