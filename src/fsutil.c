@@ -604,3 +604,9 @@ bool fs_at_or_below(int outer, int inner)
 	close(fd);
 	return false;
 }
+
+bool fs_dir_trusted(const struct stat *st, uid_t owner)
+{
+	return S_ISDIR(st->st_mode) && (st->st_uid == 0 || st->st_uid == owner) &&
+	       (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
+}

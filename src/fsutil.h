@@ -9,6 +9,7 @@
 #define SV_FSUTIL_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -68,6 +69,11 @@ int fs_memfd_data(const char *name, const void *data, size_t len,
  * walking up from inner as the kernel walks "..": a symlink or a bind
  * mount on the way to either does not hide it. true when it cannot tell. */
 bool fs_at_or_below(int outer, int inner);
+
+/* May what a directory holds be trusted by owner? Only root or owner can
+ * change it: it is owned by one of them, and writable by no one else, or
+ * sticky (no one else can replace an entry). */
+bool fs_dir_trusted(const struct stat *st, uid_t owner);
 
 int fs_memfd_empty(const char *name, struct strbuf *err);
 int fs_memfd_fill(int fd, const char *name, const void *data, size_t len,

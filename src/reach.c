@@ -121,15 +121,12 @@ static bool below_place(const struct walk *w, const char *dir)
 	return false;
 }
 
-/* Only root or the owner can change what is in it. */
+/* Only root or the owner can change what is in it (fs_dir_trusted). */
 static bool owners_only(const struct walk *w, const char *dir)
 {
 	struct stat st;
 
-	if (w->owner == (uid_t)-1)
-		return true;
-	return stat(dir, &st) == 0 && (st.st_uid == 0 || st.st_uid == w->owner) &&
-	       (!(st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_mode & S_ISVTX));
+	return w->owner == (uid_t)-1 || (stat(dir, &st) == 0 && fs_dir_trusted(&st, w->owner));
 }
 
 static bool outside(const struct walk *w, const char *path, int depth)

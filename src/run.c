@@ -803,15 +803,6 @@ static int send_host_rules(int chan, int abi, const struct strbuf *rules, struct
 	return 0;
 }
 
-/* May a directory on the way to the init hold it? Only root or the
- * launcher's owner can change what is in it: owned by one of them, and
- * writable by no one else, or sticky (no one else can replace an entry). */
-static bool trusted_dir(const struct stat *st, uid_t owner)
-{
-	return S_ISDIR(st->st_mode) && (st->st_uid == 0 || st->st_uid == owner) &&
-	       (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
-}
-
 /* Walk rel (a relative path, no symlink followed) from the directory dir,
  * whose path is *path, to the init there; checks each directory on the
  * way and the file. Returns an O_PATH descriptor and extends *path, or -1
@@ -846,7 +837,7 @@ static int walk_to_init(int dir, const char *rel, uid_t owner, struct strbuf *pa
 		}
 		if (!*e)
 			break;
-		if (!trusted_dir(&st, owner)) {
+		if (!fs_dir_trusted(&st, owner)) {
 			strbuf_addf(why, "'%s' is %s", path->buf, S_ISDIR(st.st_mode) ?
 				    "a directory others can change" : "not a directory");
 			return -1;
@@ -895,7 +886,7 @@ int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)
 		strbuf_addstr(&why, "the directory that holds it cannot be told");
 		if (dir >= 0)
 			close(steal_fd(&dir));
-	} else if (fstat(dir, &st) < 0 || !trusted_dir(&st, me.st_uid)) {
+	} else if (fstat(dir, &st) < 0 || !fs_dir_trusted(&st, me.st_uid)) {
 		strbuf_addf(&why, "'%s' is a directory others can change", exe);
 		close(steal_fd(&dir));
 	}
