@@ -273,6 +273,35 @@ is "$(cat "$SV_TMP/start-kills.err")" "" \
 	"... and none sent SIGTERM says a word (no bwrap run with a part of its options)"
 is "$(printf '%s\n' $codes | grep -cvE '^(0|143)$')" 0 \
 	"... each SIGTERM ends the launch as SIGTERM would (143), or comes after its end (0):$codes"
+# The same, at the worst moment: SIGTERM as soon as the launcher has a
+# child, bwrap waiting for its options. The launcher kills it first, and
+# dies of the signal; else bwrap would run with none of them.
+if [ -r "/proc/$$/task/$$/children" ]; then
+	for _ in 1 2 3 4 5; do
+		out=$("$SV_PYTHON" - "$v/bin/python" <<'PY'
+import os, signal, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "-c", "pass"], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+kids = "/proc/%d/task/%d/children" % (p.pid, p.pid)
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline:
+    try:
+        with open(kids) as f:
+            if f.read().strip():
+                break
+    except OSError:
+        break
+os.kill(p.pid, signal.SIGTERM)
+err = p.communicate()[1].decode(errors="replace")
+print(p.returncode, repr(err))
+PY
+	)
+		[ "$out" = "-15 ''" ] || break
+	done
+	is "$out" "-15 ''" "SIGTERM the moment bwrap is started, before it has its options: the launcher dies of it, and bwrap says nothing (it never ran)"
+else
+	skip "SIGTERM the moment bwrap is started: this kernel lists no children in /proc (CONFIG_PROC_CHILDREN)"
+fi
 
 # --- the project moved ----------------------------------------------------------------
 mv "$p" "$SV_TMP/plain-moved"
