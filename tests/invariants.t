@@ -447,8 +447,45 @@ $got"
 				! printf '%s\n' "$got" | grep -qE -- "-> ($W|$secret|$somedir)\$"; echo $?)" \
 			"bwrap's descriptors:
 $got"
+		# A bwrap that has ended before the launcher waits for it (here: the
+		# launcher stopped from the moment it has a child until that child,
+		# the stand-in, has ended): its end is still seen, not waited for.
+		out=$(cd "$p" && "$SV_PYTHON" - "$probe_sv" "$v/bin/python" <<'PY' 2>&1
+import os, signal, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "--gate", sys.argv[2], "-c", "pass"],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+kids = "/proc/%d/task/%d/children" % (p.pid, p.pid)
+deadline = time.monotonic() + 5
+child = ""
+while time.monotonic() < deadline and not child:
+    try:
+        with open(kids) as f:
+            child = f.read().split()
+    except OSError:
+        break
+if child:
+    os.kill(p.pid, signal.SIGSTOP)
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%s/stat" % child[0]) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        except OSError:
+            break
+        time.sleep(0.01)
+    os.kill(p.pid, signal.SIGCONT)
+try:
+    print("status", p.wait(timeout=30))
+except subprocess.TimeoutExpired:
+    p.kill()
+    print("waited 30 s")
+PY
+)
+		t hostwork "the launcher alone: a bwrap that ended before the launcher waits for it is seen to end (its status), not waited for" \
+			"$([ "$out" = "status 1" ]; echo $?)" "$out"
 	else
 		tskip descriptors "the launcher alone: no sandbox-venv-fdprobe helper, or $probe_bwrap cannot be written"
+		tskip hostwork "the launcher alone, a bwrap ended early: no sandbox-venv-fdprobe helper"
 	fi
 	# The init: started by hand under bwrap with descriptors of ours and a
 	# lifeline that says to go on (INIT_GO), it must give the program 0, 1
