@@ -981,12 +981,14 @@ static pid_t waiting_parent;
 
 static void kill_waiting_bwrap(void)
 {
-	if (waiting_bwrap > 0 && getpid() == waiting_parent) {
-		kill(waiting_bwrap, SIGKILL);
-		while (waitpid(waiting_bwrap, NULL, 0) < 0 && errno == EINTR)
+	pid_t pid = waiting_bwrap;
+
+	if (pid > 0 && getpid() == waiting_parent)
+		kill(pid, SIGKILL);
+	waiting_bwrap = -1;	/* (the order: stop_bwrap) */
+	if (pid > 0 && getpid() == waiting_parent)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	}
-	waiting_bwrap = -1;
 }
 
 /* While bwrap waits for its options, a signal that ends the launcher
@@ -1035,11 +1037,14 @@ static void end_early_signals(struct run *r)
 
 static void stop_bwrap(struct run *r, int *status)
 {
+	/* Killed, then forgotten, then reaped: a signal's handler
+	 * (on_early_signal) that comes in between kills it again at most,
+	 * never a process that has its pid once it is reaped. */
 	kill(r->bwrap, SIGKILL);
-	while (waitpid(r->bwrap, status, 0) < 0 && errno == EINTR)
-		;
 	if (waiting_bwrap == r->bwrap)
 		waiting_bwrap = -1;
+	while (waitpid(r->bwrap, status, 0) < 0 && errno == EINTR)
+		;
 	r->bwrap = -1;
 }
 
