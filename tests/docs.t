@@ -583,12 +583,15 @@ ex_reset() {
 
 ex_unshare_net() {
 	need_recipes
+	# Not the port of the last run's server: the redirection below is
+	# made by the background job, perhaps only after the wait has begun.
+	rm -f "$SV_TMP/port"
 	"$SV_PYTHON" -c '
 import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
 print(s.getsockname()[1], flush=True); time.sleep(60)' >"$SV_TMP/port" &
 	local server=$! port
-	for _ in $(seq 50); do [ -s "$SV_TMP/port" ] && break; sleep 0.1; done
+	for _ in $(seq 100); do [ -s "$SV_TMP/port" ] && break; sleep 0.1; done
 	port=$(cat "$SV_TMP/port")
 	doc_run "$R" "$text"
 	ran
@@ -599,6 +602,7 @@ try:
 except OSError:
     print(\"unreachable\")'"
 	is "$out" unreachable "docs: ... a server on the host's loopback is out of reach"
+	[ "$out" = unreachable ] || printf '#   port %s; stderr: %s\n' "$port" "$(tail -n 3 "$SV_TMP/doc.err")"
 	doc_run "$R" ".venv/bin/python -c pass"
 	is "$rc" 0 "docs: ... and launches still work"
 	kill "$server" 2>/dev/null
