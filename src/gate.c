@@ -323,11 +323,14 @@ static enum entry_kind classify(int dirfd, const char *name, struct stat *st,
 		return ENTRY_PROGRAM;
 	if (!S_ISREG(st->st_mode))
 		return ENTRY_SKIP;
-	if (entry_is_activate(name) || !(st->st_mode & 0111))
+	if (entry_is_activate(name))
 		return ENTRY_DATA;
+	/* A gate whatever its mode: one made non-executable by hand is
+	 * still a gate (repaired by a wrap, undone by --unwrap), never a
+	 * file to keep in place of the entry point it stands for. */
 	if (is_gate_at(dirfd, name, st, gate_text))
 		return ENTRY_GATE;
-	return ENTRY_PROGRAM;
+	return st->st_mode & 0111 ? ENTRY_PROGRAM : ENTRY_DATA;
 }
 
 /* Sorted names of a directory (no "." and ".."); with links_only, only
@@ -928,6 +931,11 @@ static void audit_gate(struct venv *v, const char *name, struct strvec *gone,
 	}
 	if (access(launcher, X_OK) < 0 && strvec_find(gone, launcher) < 0)
 		strvec_push(gone, launcher);
+	if (fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (st.st_mode & 07777) != GATE_MODE)
+		strvec_pushf(findings, "bin/%s: a gate of mode %o, not %o (hint: run 'sandbox-venv "
+			     "%s' to write it again)", name, (unsigned)(st.st_mode & 07777),
+			     (unsigned)GATE_MODE, v->path);
 	if (strcmp(name, GATE_SHELL) &&
 	    fstatat(v->privbin_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		strvec_pushf(findings, "bin/%s: a gate without an entry point", name);

@@ -593,6 +593,31 @@ out=$("$pl/.venv/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)
 is "$out" "$plr" "... repairs it: python runs inside"
 check_intact "$pl/.venv" "... and --check is clean"
 
+# Gates made non-executable by hand are still gates: --check says so, and
+# a wrap again or --unwrap never takes them for files to keep in place of
+# the entry points they stand for (which they were: the real entry points
+# were lost).
+pm=$SV_TMP/gate-modes
+"$SV_PYTHON" -m venv --without-pip "$pm/.venv"
+pmr=$(realpath "$pm/.venv")
+printf '#!%s/bin/python\nprint("the real tool")\n' "$pmr" >"$pm/.venv/bin/tool"
+chmod 755 "$pm/.venv/bin/tool"
+"$SV" "$pm/.venv" >/dev/null 2>&1
+# Regular files only (never through a symlink: a venv's python leads to
+# the host's).
+noexec() { find "$1" -maxdepth 1 -type f -exec chmod a-x {} +; }
+noexec "$pm/.venv/bin"
+finding "$pm/.venv" "$pmr: bin/tool: a gate of mode 444, not 555 (hint: run 'sandbox-venv $pmr' to write it again)" \
+	"--check reports a gate made non-executable, and what to run"
+"$SV" "$pm/.venv" >"$SV_TMP/wrap.out" 2>&1
+out=$(cd "$pm" && .venv/bin/tool 2>&1)
+is "$out" "the real tool" "every gate made non-executable, then wrapped again: the entry points are kept, and run ($(cat "$SV_TMP/wrap.out"))"
+check_intact "$pm/.venv" "... and --check is clean: the gates are written again"
+noexec "$pm/.venv/bin"
+"$SV" --unwrap "$pm/.venv" >/dev/null 2>&1
+out=$("$pm/.venv/bin/python" "$pm/.venv/bin/tool" 2>&1)
+is "$out" "the real tool" "... and --unwrap puts each entry point back in place of its gate"
+
 # A plain file named shell in bin/: the first wrap still writes the shell gate.
 ps=$SV_TMP/plain-shell
 "$SV_PYTHON" -m venv --without-pip "$ps/.venv"
