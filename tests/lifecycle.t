@@ -276,8 +276,12 @@ is "$(printf '%s\n' $codes | grep -cvE '^(0|143)$')" 0 \
 # The same, at the worst moment: SIGTERM as soon as the launcher has a
 # child, bwrap waiting for its options. The launcher kills it first, and
 # dies of the signal; else bwrap would run with none of them.
+# Under load the signal can come after the options instead: the launch
+# then ends as SIGTERM ends it (143), silently too. Tried until one came
+# before (20 times at most); no other outcome is allowed.
 if [ -r "/proc/$$/task/$$/children" ]; then
-	for _ in 1 2 3 4 5; do
+	early=0 outcomes=
+	for _ in $(seq 20); do
 		out=$("$SV_PYTHON" - "$v/bin/python" <<'PY'
 import os, signal, subprocess, sys, time
 p = subprocess.Popen([sys.argv[1], "-c", "pass"], stdin=subprocess.DEVNULL,
@@ -296,9 +300,11 @@ err = p.communicate()[1].decode(errors="replace")
 print(p.returncode, repr(err))
 PY
 	)
-		[ "$out" = "-15 ''" ] || break
+		outcomes="$outcomes; $out"
+		[ "$out" = "143 ''" ] || break
 	done
-	is "$out" "-15 ''" "SIGTERM the moment bwrap is started, before it has its options: the launcher dies of it, and bwrap says nothing (it never ran)"
+	[ "$out" = "-15 ''" ] && early=1
+	ok "$([ "$early" -eq 1 ]; echo $?)" "SIGTERM the moment bwrap is started, before it has its options: the launcher dies of it, and bwrap says nothing (it never ran) (${outcomes#; })"
 else
 	skip "SIGTERM the moment bwrap is started: this kernel lists no children in /proc (CONFIG_PROC_CHILDREN)"
 fi
