@@ -563,7 +563,7 @@ bus, abstract, x11, path_bound = sys.argv[1:]
 for a in [bus, "\0" + abstract, "\0" + x11] + ([x11] if path_bound else []):
     s = socket.socket(socket.AF_UNIX); s.connect(a); s.close()' \
 	"$SV_TMP/run/bus" "$abstract_name" "/tmp/.X11-unix/X$xdisp" "$x11path_bound"
-for _ in $(seq 30); do [ "$(grep -c '^hit' "$listen_log")" -ge "${listening:-1}" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(grep -c '^hit' "$listen_log")" -ge "${listening:-1}" ] && break; sleep 0.1; done
 is "$(grep -c '^hit' "$listen_log")" "${listening:-?}" "control: from the host, every listener answers"
 verdict "$out" kill kernel "SIGKILL to a host process" kill -0 "$victim"
 verdict "$out" proc kernel "a host process in /proc"

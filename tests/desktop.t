@@ -33,9 +33,9 @@ t() {       # t "description" STATUS [DIAGNOSTICS]: a security check
 	fi
 }
 has() { printf '%s\n' "$1" | grep -qF -e "$2"; }
-wait_for() {   # wait_for TESTCMD...: up to 5 s
+wait_for() {   # wait_for TESTCMD...: up to 10 s
 	local _
-	for _ in $(seq 50); do "$@" && return 0; sleep 0.1; done
+	for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done
 	return 1
 }
 
