@@ -1204,12 +1204,16 @@ except OSError as e: print('list', e.errno)" 2>&1)
 	tu=${SV_TEST_USER:-sandbox-venv-test}
 	if [ "$uid" -eq 0 ] && tuh=$(getent passwd "$tu" | cut -d: -f6) && [ -d "$tuh" ]; then
 		# (That user has a key, so that nothing else stops the wrap.)
+		# Whole or not at all, and never over one the user's own
+		# tests (running beside this one) made meanwhile.
 		if [ ! -f "$tuh/.local/state/sandbox-venv/key" ]; then
 			runuser -u "$tu" -- mkdir -p "$tuh/.local/state/sandbox-venv"
-			"$SV_PYTHON" -c 'import secrets; print(secrets.token_hex(16))' \
-				>"$tuh/.local/state/sandbox-venv/key"
-			chown "$tu:" "$tuh/.local/state/sandbox-venv/key"
-			chmod 600 "$tuh/.local/state/sandbox-venv/key"
+			kt=$tuh/.local/state/sandbox-venv/key.$$
+			"$SV_PYTHON" -c 'import secrets; print(secrets.token_hex(16))' >"$kt"
+			chown "$tu:" "$kt"
+			chmod 600 "$kt"
+			ln "$kt" "$tuh/.local/state/sandbox-venv/key" 2>/dev/null
+			rm -f "$kt"
 		fi
 		"$SV_PYTHON" -m venv --without-pip "$P/.v7" >/dev/null &&
 			mkdir -p "$P/.v7/.sandbox-venv" && chown "$tu:" "$P/.v7/.sandbox-venv"
