@@ -271,6 +271,15 @@ static void waited_set(sigset_t *set)
 	sigaddset(set, SIGWINCH);
 }
 
+/* The waited signals' disposition while the loop reads them: blocked,
+ * never run. Not SIG_IGN, whose setting drops one already pending: a
+ * signal sent between the block and here (kill -TERM just as the launch
+ * starts) would be lost, and the program run on. */
+static void held(int sig)
+{
+	(void)sig;
+}
+
 static int take_signals(struct signal_state *st, const sigset_t *waited)
 {
 	struct sigaction sa;
@@ -284,8 +293,8 @@ static int take_signals(struct signal_state *st, const sigset_t *waited)
 		if (sigismember(waited, sig) != 1)
 			continue;
 		memset(&sa, 0, sizeof(sa));
-		sigemptyset(&sa.sa_mask);
-		sa.sa_handler = SIG_IGN;
+		sigfillset(&sa.sa_mask);
+		sa.sa_handler = held;
 		/* SIGCHLD is at its default already (run_start), and setting it
 		 * so again would drop one pending: bwrap's end. */
 		if (sigaction(sig, sig == SIGCHLD ? NULL : &sa, &st->old[st->nr]) < 0)
