@@ -187,10 +187,45 @@ static int add_rule(int ruleset, int fd, uint64_t rights)
 	       -1 : 0;
 }
 
+/* The directory of the last record opened, kept open: the records come
+ * grouped by directory (a venv's tools, the collected libraries), and a
+ * name opened from it costs the kernel one component instead of its whole
+ * path. */
+struct rule_dir {
+	int fd;
+	size_t len;
+	char path[RULE_PATH_MAX + 1];
+};
+
+/* path, opened O_PATH from its directory (d), or whole when it has none
+ * to open that way ("/usr", "/etc/", a directory that is not there). The
+ * same file either way: the directory is resolved as the whole path's
+ * walk would. */
+static int open_rule_path(struct rule_dir *d, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = (size_t)(slash - path);
+
+	if (len == 0 || !slash[1])
+		return open(path, O_PATH | O_CLOEXEC);
+	if (d->fd < 0 || d->len != len || memcmp(d->path, path, len)) {
+		if (d->fd >= 0)
+			close(d->fd);
+		memcpy(d->path, path, len);
+		d->path[len] = '\0';
+		d->len = len;
+		d->fd = open(d->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	return d->fd >= 0 ? openat(d->fd, slash + 1, O_PATH | O_CLOEXEC) :
+	       open(path, O_PATH | O_CLOEXEC);
+}
+
 static int add_records(int ruleset, uint64_t handled, const char *rules, size_t len,
 		       struct strbuf *err)
 {
 	const char *p = rules, *end = rules + len;
+	struct rule_dir dir = { .fd = -1 };
+	int ret = -1;
 
 	while (p < end) {
 		const char *path = p + 1;
@@ -201,18 +236,22 @@ static int add_records(int ruleset, uint64_t handled, const char *rules, size_t 
 		if (!nul || path >= end || path[0] != '/' || nul - path > RULE_PATH_MAX ||
 		    !landlock_class_rights((enum landlock_class)p[0])) {
 			strbuf_addf(err, "malformed landlock rule at byte %zu", (size_t)(p - rules));
-			return -1;
+			goto out;
 		}
 		p = nul + 1;
-		fd = open(path, O_PATH | O_CLOEXEC);
+		fd = open_rule_path(&dir, path);
 		if (fd < 0)
 			continue;	/* absent here: nothing to allow */
 		if (add_rule(ruleset, fd, rights) < 0) {
 			strbuf_addf(err, "cannot allow '%s': %s", path, strerror(errno));
-			return -1;
+			goto out;
 		}
 	}
-	return 0;
+	ret = 0;
+out:
+	if (dir.fd >= 0)
+		close(dir.fd);
+	return ret;
 }
 
 /* Reopening 0, 1 or 2 by path: no more than its open mode allows. */

@@ -1,8 +1,14 @@
 /* test-landlock.c - the rights each ABI handles, what each class allows,
  * and the rules' records as the init reads them. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "landlock.h"
 #include "tap.h"
 
@@ -76,10 +82,107 @@ static void test_records(void)
 	strbuf_release(&err);
 }
 
+/* What a ruleset from records allows, enforced: records are opened from
+ * the directory of the record before them when it is the same one, and
+ * from their whole path otherwise (landlock.c). A record one byte longer
+ * than its neighbour's directory, one through a symlink, one with a
+ * trailing slash, one whose directory is missing: each allows its own
+ * file, and no other. */
+static const char *const tree[] = {
+	"a/", "a/one", "a/two", "a/three", "ab/", "ab/five", "ab/six", "b/", "b/four",
+	"b/eight", "c/", "c/seven",
+};
+static const char *const allowed[] = {
+	"a/one", "ab/five", "a/three", "a/missing", "link/two", "nodir/x", "b/four", "c/",
+};
+/* name, and whether the domain lets it be read */
+static const struct { const char *name; int readable; } expect[] = {
+	{ "a/one", 1 }, { "a/two", 1 }, { "a/three", 1 }, { "ab/five", 1 }, { "ab/six", 0 },
+	{ "b/four", 1 }, { "b/eight", 0 }, { "c/seven", 1 },
+};
+
+static void test_enforced(void)
+{
+	struct strbuf rules = STRBUF_INIT, err = STRBUF_INIT, path = STRBUF_INIT;
+	char tmpl[] = "/tmp/sv-test-landlock-XXXXXX";
+	char *root = mkdtemp(tmpl);
+	int abi = landlock_abi(), ruleset = -1, st, ready = 1;
+	char got[ARRAY_SIZE(expect) + 1] = { 0 };
+	int fds[2];
+	size_t i;
+	pid_t pid;
+
+	if (abi < LANDLOCK_PATHS_MIN_ABI || !root) {
+		skip(root ? "no Landlock here: the rules enforced" : "no temporary directory");
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(tree); i++) {
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/%s", root, tree[i]);
+		if (path.buf[path.len - 1] == '/' ? mkdir(path.buf, 0700) < 0 :
+		    close(open(path.buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+			ready = 0;
+	}
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/link", root);
+	if (symlink("a", path.buf) < 0)
+		ready = 0;
+	for (i = 0; i < ARRAY_SIZE(allowed); i++) {
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/%s", root, allowed[i]);
+		landlock_rules_add(&rules, LANDLOCK_READ, path.buf);
+	}
+	if (ready)
+		ruleset = landlock_path_ruleset(abi, rules.buf, rules.len, &err);
+	if (ruleset < 0 || pipe(fds) < 0 || (pid = fork()) < 0) {
+		ok(0, "a ruleset from the records, enforced (%s)", err.buf);
+		goto out;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (landlock_restrict(ruleset) < 0)
+			_exit(1);
+		for (i = 0; i < ARRAY_SIZE(expect); i++) {
+			char name[4200];
+			int fd;
+
+			snprintf(name, sizeof(name), "%s/%s", root, expect[i].name);
+			fd = open(name, O_RDONLY | O_CLOEXEC);
+			got[i] = fd >= 0 ? '1' : errno == EACCES ? '0' : '?';
+		}
+		_exit(write(fds[1], got, ARRAY_SIZE(expect)) == (ssize_t)ARRAY_SIZE(expect) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (read(fds[0], got, ARRAY_SIZE(expect)) != (ssize_t)ARRAY_SIZE(expect))
+		got[0] = '\0';
+	close(fds[0]);
+	waitpid(pid, &st, 0);
+	for (i = 0; i < ARRAY_SIZE(expect); i++)
+		ok(got[i] == (expect[i].readable ? '1' : '0'), "enforced: %s is %s (got %c)",
+		   expect[i].name, expect[i].readable ? "readable" : "refused (EACCES)",
+		   got[i] ? got[i] : '-');
+out:
+	if (ruleset >= 0)
+		close(ruleset);
+	{
+		int dir = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		strbuf_reset(&err);
+		if (dir >= 0 && fs_remove_tree_at(dir, root + strlen("/tmp/"), &err) < 0)
+			fprintf(stderr, "# cannot remove %s: %s\n", root, err.buf);
+		if (dir >= 0)
+			close(dir);
+	}
+	strbuf_release(&rules);
+	strbuf_release(&err);
+	strbuf_release(&path);
+}
+
 int main(void)
 {
 	test_rights();
 	test_classes();
 	test_records();
+	test_enforced();
 	return done_testing();
 }
