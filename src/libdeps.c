@@ -658,10 +658,15 @@ int libdeps_add_file(struct libdeps *ld, const char *path, bool add_self,
 
 /* ---- tree scan ---- */
 
-static bool scan_wanted(const char *name, mode_t mode)
+/* A library by its name, whatever its size; a program by its execute bit
+ * and its size: a bin/ holds a thousand console scripts of a few hundred
+ * bytes, each otherwise opened for its first four. */
+static bool scan_wanted(const char *name, const struct stat *st)
 {
-	return str_has_suffix(name, ".so") || strstr(name, ".so.") ||
-	       (mode & (S_IXUSR | S_IXGRP | S_IXOTH));
+	if (str_has_suffix(name, ".so") || strstr(name, ".so."))
+		return st->st_size >= SELFMAG;
+	return (st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) &&
+	       st->st_size >= LIBDEPS_SCAN_MIN_PROGRAM;
 }
 
 struct scan {
@@ -730,8 +735,7 @@ static int scan_dir(struct scan *sc, int dfd, const char *path, int depth,
 			ret = scan_dir(sc, cfd, child, depth + 1, err);
 			if (ret < 0)
 				break;
-		} else if (S_ISREG(st.st_mode) && st.st_size >= SELFMAG &&
-			   scan_wanted(de->d_name, st.st_mode)) {
+		} else if (S_ISREG(st.st_mode) && scan_wanted(de->d_name, &st)) {
 			struct strbuf ferr = STRBUF_INIT;
 			cleanup_fd int fd = openat(dirfd(d), de->d_name,
 						   O_RDONLY | O_NOFOLLOW | O_CLOEXEC |

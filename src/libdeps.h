@@ -41,6 +41,10 @@
 /* libdeps_scan_tree(): directory depth and entries visited. */
 #define LIBDEPS_SCAN_MAX_DEPTH 64
 #define LIBDEPS_SCAN_MAX_ENTRIES 1000000
+/* The smallest executable file a scan reads: no linker makes a dynamic
+ * program that small (the smallest on a Debian system are about 6 KiB),
+ * and a console script is. */
+#define LIBDEPS_SCAN_MIN_PROGRAM 1024
 
 
 struct libdeps {
@@ -85,8 +89,9 @@ int libdeps_add_file(struct libdeps *ld, const char *path, bool add_self,
 		     struct strbuf *err);
 
 /* Walk the tree at dir without following symlinks and add the closure (not
- * the files themselves) of every regular file named *.so or *.so.* or with
- * an execute bit that is an ELF file. Entries that cannot be opened or are
+ * the files themselves) of every regular file named *.so or *.so.*, or with
+ * an execute bit and at least LIBDEPS_SCAN_MIN_PROGRAM bytes, that is an
+ * ELF file. Entries that cannot be opened or are
  * malformed ELF are skipped and counted in *skipped (when not NULL). With
  * trusted, the files found are trusted (rule 3): a host directory from the
  * table, never the venv. More

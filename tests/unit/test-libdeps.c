@@ -168,6 +168,22 @@ static void write_elf(const char *path, const char *runpath, const char *interp,
 	strbuf_release(&b);
 }
 
+/* An executable ELF for the host needing one name, padded to size bytes. */
+static void write_program(const char *path, const char *n0, size_t size)
+{
+	struct spec sp = { HOST_IS64, HOST_MACHINE, NULL, { n0, NULL }, NULL };
+	struct strbuf b = build(&sp);
+	size_t len = b.len;
+
+	if (len < size) {
+		strbuf_grow(&b, size - len);
+		memset(b.buf + len, 0, size - len);
+		strbuf_setlen(&b, size);
+	}
+	write_file(path, b.buf, b.len, 0755);
+	strbuf_release(&b);
+}
+
 static void write_elf_as(const char *path, bool is64, uint16_t machine, const char *n0)
 {
 	struct spec sp = { is64, machine, NULL, { n0, NULL }, NULL };
@@ -671,6 +687,9 @@ static void test_scan(const char *tmp)
 	mkdirs(m);
 	AT(m, "libmarker.so"); write_elf(p, NULL, NULL, NULL, NULL, NULL);
 	AT(m, "libmarker2.so"); write_elf(p, NULL, NULL, NULL, NULL, NULL);
+	AT(m, "libmarker3.so"); write_elf(p, NULL, NULL, NULL, NULL, NULL);
+	AT(m, "libmarker4.so"); write_elf(p, NULL, NULL, NULL, NULL, NULL);
+	AT(m, "libmarker5.so"); write_elf(p, NULL, NULL, NULL, NULL, NULL);
 	AT(u, "marker.so"); write_elf(p, NULL, NULL, "libmarker.so", NULL, NULL);
 	AT(u, "marker2.so"); write_elf(p, NULL, NULL, "libmarker2.so", NULL, NULL);
 	AT(t, "usrlib"); ok(symlink("/usr/lib", p) == 0, "symlink to /usr/lib");
@@ -682,6 +701,10 @@ static void test_scan(const char *tmp)
 	copy = NULL;
 	AT(t, "bad.so"); write_file(p, "\x7f" "ELF\x02\x01\x01garbage", 15, 0644);
 	AT(t, "tool"); write_file(p, "\x7f" "ELF\x09", 5, 0755);
+	/* Programs by their size, libraries by their name. */
+	AT(t, "program"); write_program(p, "libmarker3.so", LIBDEPS_SCAN_MIN_PROGRAM);
+	AT(t, "script-sized"); write_program(p, "libmarker4.so", LIBDEPS_SCAN_MIN_PROGRAM - 1);
+	AT(t, "small.so"); write_elf(p, NULL, NULL, "libmarker5.so", NULL, NULL);
 	AT(t, "data.bin"); write_file(p, "\x7f" "ELF\x09", 5, 0644);
 	AT(t, "script"); write_file(p, "#!/bin/sh\n", 10, 0755);
 	AT(t, "readme.sox"); write_file(p, "\x7f" "ELF\x09", 5, 0644);
@@ -708,8 +731,14 @@ static void test_scan(const char *tmp)
 	strbuf_reset(&err);
 	if (!is_int(libdeps_scan_tree(&ld, t, false, &skipped, &err), 0, "scan_tree over the fixture"))
 		printf("# %s\n", err.buf);
-	is_int((long long)skipped, libz ? 3 : 2,
-	       "malformed ELF skipped and counted (bad.so, tool, trunc.so)");
+	is_int((long long)skipped, libz ? 2 : 1,
+	       "malformed ELF skipped and counted (bad.so, trunc.so; not tool, too small to read)");
+	AT(m, "libmarker3.so");
+	ok(has(&ld.found, p), "a program of LIBDEPS_SCAN_MIN_PROGRAM bytes is read: its library found");
+	AT(m, "libmarker4.so");
+	ok(!has(&ld.found, p), "an executable file a byte smaller is not read (a script's size)");
+	AT(m, "libmarker5.so");
+	ok(has(&ld.found, p), "a small file named .so is read: its library found");
 	AT(m, "libmarker.so");
 	ok(!has(&ld.found, p), "directory symlink not followed");
 	AT(m, "libmarker2.so");
