@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -197,16 +198,20 @@ struct rule_dir {
 	char path[RULE_PATH_MAX + 1];
 };
 
-/* path, opened O_PATH from its directory (d), or whole when it has none
- * to open that way ("/usr", "/etc/", a directory that is not there). The
- * same file either way: the directory is resolved as the whole path's
- * walk would. */
+/* path, opened O_PATH from its directory (d), or whole where it has none
+ * to open that way ("/usr", "/etc/") or is too long for open() as a
+ * whole (which then fails, as it always did). The file open(path) gives,
+ * but for two cases the host's trees do not meet during a launch: a
+ * directory renamed between two records of it is the one opened first,
+ * and a path whose walk meets more symlinks than open() follows in all
+ * is opened when each half meets fewer. Neither gives a sandbox more than
+ * changing a symlink where it can write gives it. */
 static int open_rule_path(struct rule_dir *d, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	size_t len = (size_t)(slash - path);
 
-	if (len == 0 || !slash[1])
+	if (len == 0 || !slash[1] || strlen(path) >= PATH_MAX)
 		return open(path, O_PATH | O_CLOEXEC);
 	if (d->fd < 0 || d->len != len || memcmp(d->path, path, len)) {
 		if (d->fd >= 0)
@@ -216,8 +221,7 @@ static int open_rule_path(struct rule_dir *d, const char *path)
 		d->len = len;
 		d->fd = open(d->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
-	return d->fd >= 0 ? openat(d->fd, slash + 1, O_PATH | O_CLOEXEC) :
-	       open(path, O_PATH | O_CLOEXEC);
+	return d->fd >= 0 ? openat(d->fd, slash + 1, O_PATH | O_CLOEXEC) : -1;
 }
 
 static int add_records(int ruleset, uint64_t handled, const char *rules, size_t len,

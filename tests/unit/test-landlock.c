@@ -1,5 +1,6 @@
 /* test-landlock.c - the rights each ABI handles, what each class allows,
  * and the rules' records as the init reads them. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -84,22 +85,40 @@ static void test_records(void)
 
 /* What a ruleset from records allows, enforced: records are opened from
  * the directory of the record before them when it is the same one, and
- * from their whole path otherwise (landlock.c). A record one byte longer
- * than its neighbour's directory, one through a symlink, one with a
- * trailing slash, one whose directory is missing: each allows its own
- * file, and no other. */
+ * otherwise from theirs (landlock.c). Two files of one directory in a row
+ * (the second from the kept directory), a directory one byte longer than
+ * the one kept and then the shorter one again, two directories of the
+ * same length in a row, one through a symlink, one with a trailing slash,
+ * one whose directory is missing: each allows its own file, and no
+ * other. */
 static const char *const tree[] = {
-	"a/", "a/one", "a/two", "a/three", "ab/", "ab/five", "ab/six", "b/", "b/four",
-	"b/eight", "c/", "c/seven",
+	"a/", "a/one", "a/two", "a/three", "a/four", "ab/", "ab/five", "ab/six", "b/", "b/four",
+	"b/nine", "c/", "c/seven", "c/eight", "l/", "l/x", "l/y", "t/", "t/z",
 };
 static const char *const allowed[] = {
-	"a/one", "ab/five", "a/three", "a/missing", "link/two", "nodir/x", "b/four", "c/",
+	"a/one", "a/three", "ab/five", "a/four", "a/missing", "link/x", "nodir/x", "t/",
+	"b/four", "c/seven",
 };
 /* name, and whether the domain lets it be read */
 static const struct { const char *name; int readable; } expect[] = {
-	{ "a/one", 1 }, { "a/two", 1 }, { "a/three", 1 }, { "ab/five", 1 }, { "ab/six", 0 },
-	{ "b/four", 1 }, { "b/eight", 0 }, { "c/seven", 1 },
+	{ "a/one", 1 }, { "a/two", 0 }, { "a/three", 1 }, { "a/four", 1 }, { "ab/five", 1 },
+	{ "ab/six", 0 }, { "b/four", 1 }, { "b/nine", 0 }, { "c/seven", 1 }, { "c/eight", 0 },
+	{ "l/x", 1 }, { "l/y", 0 }, { "t/z", 1 },
 };
+
+/* How many descriptors this process has open. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
 
 static void test_enforced(void)
 {
@@ -125,15 +144,30 @@ static void test_enforced(void)
 	}
 	strbuf_reset(&path);
 	strbuf_addf(&path, "%s/link", root);
-	if (symlink("a", path.buf) < 0)
+	if (symlink("l", path.buf) < 0)
 		ready = 0;
 	for (i = 0; i < ARRAY_SIZE(allowed); i++) {
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/%s", root, allowed[i]);
 		landlock_rules_add(&rules, LANDLOCK_READ, path.buf);
 	}
-	if (ready)
+	if (ready) {
+		int before = open_fds(), after;
+		struct strbuf bad = STRBUF_INIT;
+
+		/* Ended by a malformed record, the directory kept open for
+		 * the one before it (the last, c/seven): closed too. */
+		strbuf_add(&bad, rules.buf, rules.len);
+		strbuf_add(&bad, "x/usr", 6);
+		after = landlock_path_ruleset(abi, bad.buf, bad.len, &err);
+		ok(after < 0 && open_fds() == before, "a malformed record: refused, no descriptor "
+		   "left open (%d before, %d after)", before, open_fds());
+		strbuf_release(&bad);
+		strbuf_reset(&err);
 		ruleset = landlock_path_ruleset(abi, rules.buf, rules.len, &err);
+		ok(ruleset >= 0 && open_fds() == before + 1, "the ruleset: its descriptor alone "
+		   "left open (%d before, %d after)", before, open_fds());
+	}
 	if (ruleset < 0 || pipe(fds) < 0 || (pid = fork()) < 0) {
 		ok(0, "a ruleset from the records, enforced (%s)", err.buf);
 		goto out;
