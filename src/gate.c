@@ -61,29 +61,50 @@ static char *gate_launcher(const char *content)
 /* The smallest gate: "#!/ --gate\n" and the marker line. */
 #define GATE_MIN_BYTES (sizeof("#!/ --gate\n") - 1 + sizeof(GATE_MARKER) - 1)
 
-/* dirfd/name, a regular file of st_size bytes, carries the gate marker
- * (any launcher path). Its text goes to `text` when that is not NULL. One
- * open and one read: a launch and a wrap ask this of every entry. */
+/* The first GATE_MAX_BYTES of dirfd/name, NUL-terminated: -1 when it
+ * cannot be read. One open and one read: a launch and a wrap ask this of
+ * every entry. */
+static ssize_t read_head(int dirfd, const char *name, char buf[GATE_MAX_BYTES + 1])
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, GATE_MAX_BYTES);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+static bool gate_sized(const struct stat *st)
+{
+	return (size_t)st->st_size >= GATE_MIN_BYTES && st->st_size <= GATE_MAX_BYTES;
+}
+
+/* Whether the n bytes of buf that start a regular file of st_size bytes
+ * are a gate: the gate marker after any #! line (any launcher path). */
+static bool is_gate_text(const char *buf, ssize_t n, const struct stat *st)
+{
+	const char *nl;
+
+	return gate_sized(st) && n >= (ssize_t)GATE_MIN_BYTES && str_has_prefix(buf, "#!") &&
+	       (nl = strchr(buf, '\n')) && str_has_prefix(nl + 1, GATE_MARKER);
+}
+
+/* dirfd/name, a regular file of st_size bytes, is a gate. Its text goes to
+ * `text` when that is not NULL. */
 static bool is_gate_at(int dirfd, const char *name, const struct stat *st,
 		       struct strbuf *text)
 {
 	char buf[GATE_MAX_BYTES + 1];
-	const char *nl;
 	ssize_t n;
-	int fd;
 
-	if ((size_t)st->st_size < GATE_MIN_BYTES || st->st_size > GATE_MAX_BYTES)
+	/* Sized like no gate: not worth an open. */
+	if (!gate_sized(st))
 		return false;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < (ssize_t)GATE_MIN_BYTES)
-		return false;
-	buf[n] = '\0';
-	if (!str_has_prefix(buf, "#!") || !(nl = strchr(buf, '\n')) ||
-	    !str_has_prefix(nl + 1, GATE_MARKER))
+	n = read_head(dirfd, name, buf);
+	if (!is_gate_text(buf, n, st))
 		return false;
 	if (text)
 		strbuf_add(text, buf, (size_t)n);
@@ -312,24 +333,59 @@ enum entry_kind {
 	ENTRY_PROGRAM,    /* executable file or symlink */
 };
 
-/* What dirfd/name is. For a gate, its text goes to gate_text when that is
- * not NULL. */
-static enum entry_kind classify(int dirfd, const char *name, struct stat *st,
-				struct strbuf *gate_text)
+/* The interpreter that the n bytes starting a file name, NULL when it is
+ * not a script: "#!PATH ..." or pip's long-path form, "#!/bin/sh" and then
+ * "'''exec' PATH ...". */
+static char *script_interpreter(const char *buf, ssize_t n)
 {
+	const char *p, *line2;
+
+	if (n < 3 || buf[0] != '#' || buf[1] != '!')
+		return NULL;
+	p = buf + 2;
+	if (str_has_prefix(p, "/bin/sh\n") && (line2 = strchr(p, '\n')) &&
+	    str_has_prefix(line2 + 1, "'''exec' "))
+		p = line2 + 1 + strlen("'''exec' ");
+	p += strspn(p, " \t\"");
+	return xstrndup(p, strcspn(p, " \t\n\""));
+}
+
+/* What dirfd/name is. For a gate, its text goes to gate_text when that is
+ * not NULL. With interp not NULL, every regular file is read, and what
+ * script_interpreter() finds goes there (nothing for none). */
+static enum entry_kind classify(int dirfd, const char *name, struct stat *st,
+				struct strbuf *gate_text, struct strbuf *interp)
+{
+	char buf[GATE_MAX_BYTES + 1];
+	ssize_t n = -1;
+	bool have = false;	/* buf holds the start of the file */
+
 	if (name[0] == '.' || fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return ENTRY_SKIP;
 	if (S_ISLNK(st->st_mode))
 		return ENTRY_PROGRAM;
 	if (!S_ISREG(st->st_mode))
 		return ENTRY_SKIP;
+	if (interp) {
+		cleanup_free char *found = NULL;
+
+		n = read_head(dirfd, name, buf);
+		have = true;
+		if ((found = script_interpreter(buf, n)))
+			strbuf_addstr(interp, found);
+	}
 	if (entry_is_activate(name))
 		return ENTRY_DATA;
 	/* A gate whatever its mode: one made non-executable by hand is
 	 * still a gate (repaired by a wrap, undone by --unwrap), never a
 	 * file to keep in place of the entry point it stands for. */
-	if (is_gate_at(dirfd, name, st, gate_text))
+	if (!have && gate_sized(st))
+		n = read_head(dirfd, name, buf);
+	if (is_gate_text(buf, n, st)) {
+		if (gate_text)
+			strbuf_add(gate_text, buf, (size_t)n);
 		return ENTRY_GATE;
+	}
 	return st->st_mode & 0111 ? ENTRY_PROGRAM : ENTRY_DATA;
 }
 
@@ -427,38 +483,52 @@ static int reopen_dir(int parent, const char *name, int *fd, struct strbuf *err)
 	return 0;
 }
 
-/* bin/, listed and classified once; for a gate, its text. */
+/* A bin/ listed and classified once: for a gate, its text; for a script,
+ * with LIST_SCRIPTS, the interpreter its #! line names. */
 struct listing {
 	struct strvec names;        /* sorted */
 	struct strvec gate_text;    /* gate_text.v[i]: names.v[i]'s text, or "" */
+	struct strvec interp;       /* interp.v[i]: its interpreter, or "" */
 	enum entry_kind *kind;
 	mode_t *mode;
+};
+
+#define LISTING_INIT { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, NULL, NULL }
+
+enum {
+	LIST_CLEAN = 1,     /* remove the temporaries a killed run left */
+	LIST_SCRIPTS = 2,   /* read every file for its #! line */
 };
 
 static void listing_release(struct listing *l)
 {
 	strvec_clear(&l->names);
 	strvec_clear(&l->gate_text);
+	strvec_clear(&l->interp);
 	free(l->kind);
 	free(l->mode);
 }
 
-static int list_classified(int dirfd, struct listing *l, struct strbuf *err)
+static int list_classified(int dirfd, unsigned flags, struct listing *l, struct strbuf *err)
 {
 	size_t i;
 
 	if (list_dir(dirfd, &l->names, err) < 0)
 		return -1;
-	remove_leftovers(dirfd, &l->names);
+	if (flags & LIST_CLEAN)
+		remove_leftovers(dirfd, &l->names);
 	l->kind = xcalloc(l->names.nr + 1, sizeof(*l->kind));
 	l->mode = xcalloc(l->names.nr + 1, sizeof(*l->mode));
 	for (i = 0; i < l->names.nr; i++) {
 		cleanup_strbuf struct strbuf text = STRBUF_INIT;
+		cleanup_strbuf struct strbuf interp = STRBUF_INIT;
 		struct stat st = { 0 };
 
-		l->kind[i] = classify(dirfd, l->names.v[i], &st, &text);
+		l->kind[i] = classify(dirfd, l->names.v[i], &st, &text,
+				      flags & LIST_SCRIPTS ? &interp : NULL);
 		l->mode[i] = st.st_mode;
 		strvec_push(&l->gate_text, text.len ? text.buf : "");
+		strvec_push(&l->interp, interp.len ? interp.buf : "");
 	}
 	return 0;
 }
@@ -471,6 +541,73 @@ static bool has_gate(const struct listing *l)
 		if (l->kind[i] == ENTRY_GATE)
 			return true;
 	return false;
+}
+
+/* The path bin/activate sets VIRTUAL_ENV to (quoted or not). */
+static char *activate_venv(int dirfd)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	const char *p;
+	char q;
+
+	if (fs_read_file_at(dirfd, "activate", ACTIVATE_MAX, &text, &ignored) < 0 ||
+	    !(p = strstr(text.buf, "\nVIRTUAL_ENV=")))
+		return NULL;
+	p += strlen("\nVIRTUAL_ENV=");
+	q = *p;
+	if (q != '"' && q != '\'')
+		return xstrndup(p, strcspn(p, " \t;\n"));
+	p++;
+	return xstrndup(p, strcspn(p, q == '"' ? "\"\n" : "'\n"));
+}
+
+/* gate_stale_scripts() over l, the LIST_SCRIPTS listing of dirfd. */
+static void stale_listed(struct venv *v, int dirfd, const struct listing *l, const char *shown,
+			 struct strvec *out)
+{
+	const char *last = NULL;	/* the interpreter looked at last, */
+	bool last_moved = false;	/* and whether its venv moved */
+	size_t i;
+
+	for (i = 0; i < l->names.nr; i++) {
+		const char *interp = l->interp.v[i];
+		cleanup_free char *cfg = NULL;
+		cleanup_free char *named = NULL;
+		const char *bin;
+		struct stat st;
+
+		if (!strcmp(l->names.v[i], "activate") && (named = activate_venv(dirfd)) &&
+		    strcmp(named, v->path))
+			strvec_pushf(out, "%s/activate: it sets VIRTUAL_ENV to '%s', where the venv was "
+				     "made: venvs cannot be moved", shown, named);
+
+		if (interp[0] != '/' || !(bin = strstr(interp, "/bin/python")) ||
+		    path_is_under(interp, v->path))
+			continue;
+		/* Another venv's python, or one that is gone: a venv that moved.
+		 * Scripts name the same few interpreters: each is looked at once
+		 * in a row. */
+		if (!last || strcmp(last, interp)) {
+			cfg = xasprintf("%.*s/pyvenv.cfg", (int)(bin - interp), interp);
+			last_moved = stat(cfg, &st) == 0 || stat(interp, &st) < 0;
+			last = interp;
+		}
+		if (last_moved)
+			strvec_pushf(out, "%s/%s: its #! line names '%s', where the venv was made: "
+				     "venvs cannot be moved (recreate it where it is: python3 -I -m "
+				     "venv --clear DIR, and install again)", shown, l->names.v[i], interp);
+	}
+}
+
+void gate_stale_scripts(struct venv *v, int dirfd, const char *shown, struct strvec *out)
+{
+	struct listing l = LISTING_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+
+	if (list_classified(dirfd, LIST_SCRIPTS, &l, &ignored) == 0)
+		stale_listed(v, dirfd, &l, shown, out);
+	listing_release(&l);
 }
 
 static void note_shadowing(const char *name, struct strvec *notes)
@@ -644,23 +781,25 @@ static void note_newcomers(const struct strvec *done, size_t from, struct strvec
 int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 		  struct strvec *notes, struct strbuf *err)
 {
-	struct listing l = { STRVEC_INIT, STRVEC_INIT, NULL, NULL };
+	struct listing l = LISTING_INIT;
 	size_t before = done->nr;
 	int ret = -1;
 
-	if (list_classified(v->bin_fd, &l, err) < 0)
+	if (list_classified(v->bin_fd, LIST_CLEAN | LIST_SCRIPTS, &l, err) < 0)
 		goto out;
 	if (!has_gate(&l)) {
 		/* The caller has written the policy; the empty directory is
 		 * made again, as nothing else there is ours. */
 		static const char *const ours[] = { STATE_LOCK, STATE_POLICY, NULL };
 
+		stale_listed(v, v->bin_fd, &l, "bin", notes);
 		if (venv_clear_state(v, ours, err) < 0 ||
 		    fs_mkdir_at(v->state_fd, STATE_EMPTY, 0555, err) < 0)
 			goto out;
 		ret = first_wrap(v, exe, &l, done, notes, err) < 0 ? -1 : 1;
 		goto out;
 	}
+	gate_stale_scripts(v, v->privbin_fd, "bin", notes);
 	/* A directory of that name in a wrapped venv is not ours (the first
 	 * wrap's was moved when the state was opened): pip's sandbox can
 	 * write the venv. */
@@ -677,12 +816,12 @@ out:
 
 int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strbuf *err)
 {
-	struct listing l = { STRVEC_INIT, STRVEC_INIT, NULL, NULL };
+	struct listing l = LISTING_INIT;
 	cleanup_strvec struct strvec done = STRVEC_INIT;
 	cleanup_strvec struct strvec reserved = STRVEC_INIT;
 	int r;
 
-	r = list_classified(v->bin_fd, &l, err) < 0 ? -1 :
+	r = list_classified(v->bin_fd, LIST_CLEAN, &l, err) < 0 ? -1 :
 	    wrap_again(v, exe, &l, false, &done, notes, err);
 	listing_release(&l);
 	if (r < 0)
@@ -700,7 +839,7 @@ static int gate_newcomer(struct venv *v, const char *name, const char *exe,
 {
 	struct stat st;
 
-	if (classify(v->privbin_fd, name, &st, NULL) != ENTRY_PROGRAM)
+	if (classify(v->privbin_fd, name, &st, NULL, NULL) != ENTRY_PROGRAM)
 		return 0;
 	if (entry_name_reserved(name)) {
 		if (strcmp(name, GATE_SHELL) && !entry_is_activate(name))
@@ -763,7 +902,7 @@ static int drop_orphan(struct venv *v, const char *name, struct strvec *notes,
 {
 	struct stat st;
 
-	if (!strcmp(name, GATE_SHELL) || classify(v->bin_fd, name, &st, NULL) != ENTRY_GATE)
+	if (!strcmp(name, GATE_SHELL) || classify(v->bin_fd, name, &st, NULL, NULL) != ENTRY_GATE)
 		return 0;
 	if (core_name(name) || on_host_path(v, name)) {
 		strvec_pushf(notes, "'bin/%s' has lost its entry point (removed from the venv, "
@@ -833,7 +972,7 @@ static bool ungated_entry(struct venv *v, const char *name, bool shadowing_too)
 {
 	struct stat st;
 
-	return classify(v->privbin_fd, name, &st, NULL) == ENTRY_PROGRAM &&
+	return classify(v->privbin_fd, name, &st, NULL, NULL) == ENTRY_PROGRAM &&
 	       !entry_name_reserved(name) && (shadowing_too || !entry_name_shadows(name)) &&
 	       fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0;
 }
@@ -852,7 +991,7 @@ int gate_unwrap(struct venv *v, struct strbuf *err)
 		cleanup_strbuf struct strbuf data = STRBUF_INIT;
 		struct stat st;
 
-		switch (classify(v->bin_fd, name, &st, NULL)) {
+		switch (classify(v->bin_fd, name, &st, NULL, NULL)) {
 		case ENTRY_SKIP:
 		case ENTRY_PROGRAM:
 			break;
@@ -941,88 +1080,6 @@ static void audit_gate(struct venv *v, const char *name, struct strvec *gone,
 		strvec_pushf(findings, "bin/%s: a gate without an entry point", name);
 }
 
-/* The interpreter a script names: "#!PATH ..." or pip's long-path form,
- * "#!/bin/sh" and then "'''exec' PATH ...". NULL when not a script. */
-static char *script_interpreter(int dirfd, const char *name)
-{
-	char buf[1024];
-	cleanup_fd int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	const char *p, *line2;
-	ssize_t n;
-
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) < 3)
-		return NULL;
-	buf[n] = '\0';
-	if (buf[0] != '#' || buf[1] != '!')
-		return NULL;
-	p = buf + 2;
-	if (str_has_prefix(p, "/bin/sh\n") && (line2 = strchr(p, '\n')) &&
-	    str_has_prefix(line2 + 1, "'''exec' "))
-		p = line2 + 1 + strlen("'''exec' ");
-	p += strspn(p, " \t\"");
-	return xstrndup(p, strcspn(p, " \t\n\""));
-}
-
-/* The path bin/activate sets VIRTUAL_ENV to (quoted or not). */
-static char *activate_venv(int dirfd)
-{
-	cleanup_strbuf struct strbuf text = STRBUF_INIT;
-	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	const char *p;
-	char q;
-
-	if (fs_read_file_at(dirfd, "activate", ACTIVATE_MAX, &text, &ignored) < 0 ||
-	    !(p = strstr(text.buf, "\nVIRTUAL_ENV=")))
-		return NULL;
-	p += strlen("\nVIRTUAL_ENV=");
-	q = *p;
-	if (q != '"' && q != '\'')
-		return xstrndup(p, strcspn(p, " \t;\n"));
-	p++;
-	return xstrndup(p, strcspn(p, q == '"' ? "\"\n" : "'\n"));
-}
-
-void gate_stale_scripts(struct venv *v, int dirfd, const char *shown, struct strvec *out)
-{
-	cleanup_strvec struct strvec names = STRVEC_INIT;
-	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	cleanup_free char *last = NULL;	/* the interpreter looked at last, */
-	bool last_moved = false;	/* and whether its venv moved */
-	size_t i;
-
-	if (list_dir(dirfd, &names, &ignored) < 0)
-		return;
-	for (i = 0; i < names.nr; i++) {
-		cleanup_free char *interp = script_interpreter(dirfd, names.v[i]);
-		cleanup_free char *cfg = NULL;
-		cleanup_free char *named = NULL;
-		const char *bin;
-		struct stat st;
-
-		if (!strcmp(names.v[i], "activate") && (named = activate_venv(dirfd)) &&
-		    strcmp(named, v->path))
-			strvec_pushf(out, "%s/activate: it sets VIRTUAL_ENV to '%s', where the venv was "
-				     "made: venvs cannot be moved", shown, named);
-
-		if (!interp || interp[0] != '/' || !(bin = strstr(interp, "/bin/python")) ||
-		    path_is_under(interp, v->path))
-			continue;
-		/* Another venv's python, or one that is gone: a venv that moved.
-		 * Scripts name the same few interpreters: each is looked at once
-		 * in a row. */
-		if (!last || strcmp(last, interp)) {
-			cfg = xasprintf("%.*s/pyvenv.cfg", (int)(bin - interp), interp);
-			last_moved = stat(cfg, &st) == 0 || stat(interp, &st) < 0;
-			free(last);
-			last = xstrdup(interp);
-		}
-		if (last_moved)
-			strvec_pushf(out, "%s/%s: its #! line names '%s', where the venv was made: "
-				     "venvs cannot be moved (recreate it where it is: python3 -I -m "
-				     "venv --clear DIR, and install again)", shown, names.v[i], interp);
-	}
-}
-
 int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 	       struct strbuf *err)
 {
@@ -1038,7 +1095,7 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 		const char *name = host.v[i];
 		struct stat st;
 
-		switch (classify(v->bin_fd, name, &st, NULL)) {
+		switch (classify(v->bin_fd, name, &st, NULL, NULL)) {
 		case ENTRY_SKIP:
 			if (name[0] == '.' && fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    !S_ISDIR(st.st_mode))

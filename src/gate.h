@@ -52,12 +52,14 @@ int gate_check_bin(struct venv *v, struct strbuf *err);
  * builds a new bin/, exchanges it with the old one in one rename, and
  * renames the old one, whole, into the private bin; later ones rename
  * each gate over its name, so a name is the old program or the gate, never
- * missing. Copy activate scripts into the private bin. Write
- * the shell gate. Names gated are appended to `done`; on a venv wrapped
- * before, each also gets a line in `notes` (it came by another route).
- * The caller has run gate_check_bin() first. Returns 1 when all it wrote
- * is on disk (the first wrap syncs before its exchange), 0 when a sync is
- * still due, -1 with err. */
+ * missing. Copy activate scripts into the private bin. Write the shell
+ * gate. Names gated are appended to `done`; on a venv wrapped before, each
+ * also gets a line in `notes` (it came by another route). So does each
+ * script that names a moved venv's python (gate_stale_scripts(); on a
+ * first wrap, from the reads that tell gates). The caller has run
+ * gate_check_bin() first. Returns 1 when all it wrote is on disk (the
+ * first wrap syncs before its exchange), 0 when a sync is still due, -1
+ * with err. */
 int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
 		  struct strvec *notes, struct strbuf *err);
 

@@ -1051,7 +1051,6 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 		goto out;
 	pol.disable_userns = disable_userns;
 	find_other_venvs(v, &pol, &notes);
-	gate_stale_scripts(v, v->privbin_fd >= 0 ? v->privbin_fd : v->bin_fd, "bin", &notes);
 	if (probe_layout(v, &pol, err) < 0)
 		goto out;
 	if (venv_open_state(v, true, err) < 0 || venv_lock(v, err) < 0 ||

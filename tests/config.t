@@ -582,6 +582,22 @@ mkdir -p "$p"
 # A console script as pip writes it: its #! line names the venv's python.
 printf '#!%s/.venv/bin/python3\nimport sys\nprint("pip stand-in")\n' "$p" >"$p/.venv/bin/pip"
 chmod 755 "$p/.venv/bin/pip"
+# Moved before its first wrap: the wrap says so for each file that names
+# the old place, from the same reads that tell gates from programs, and
+# still gates them all.
+cp -a "$p" "$SV_TMP/p11-early"
+mv "$SV_TMP/p11-early" "$SV_TMP/p11-early-moved"
+pe=$SV_TMP/p11-early-moved
+printf '#!%s/.venv/bin/python3\nprint("mine")\n' "$pe" >"$pe/.venv/bin/mine"
+chmod 755 "$pe/.venv/bin/mine"
+run "$pe" "$SV" .venv
+is "$rc" 0 "config[11] a venv moved before its first wrap: the wrap succeeds"
+contains "$err" "bin/pip: its #! line names '$p/.venv/bin/python3', where the venv was made" \
+	"config[11] ... naming bin/pip's stale #! line"
+contains "$err" "bin/activate: it sets VIRTUAL_ENV to '$p/.venv'" "config[11] ... and activate's VIRTUAL_ENV"
+ok "$(! printf '%s\n' "$err" | grep -q 'bin/mine:'; echo $?)" \
+	"config[11] ... but not a script that names the venv's own python"
+check "config[11] ... and bin/pip is a gate" grep -q 'sandbox-venv gate' "$pe/.venv/bin/pip"
 run "$p" "$SV" .venv
 mv "$p" "$SV_TMP/p11-moved"
 p=$SV_TMP/p11-moved
@@ -590,6 +606,8 @@ ok "$([ "$rc" -ne 0 ] && [ "$out" != ran ]; echo $?)" "config[11] after mv, a la
 contains "$err" "venvs cannot be moved" "config[11] ... saying venvs cannot be moved"
 run "$p" "$SV" .venv
 is "$rc" 0 "config[11] re-wrapping the moved venv succeeds"
+contains "$err" "bin/pip: its #! line names '$SV_TMP/p11/.venv/bin/python3'" \
+	"config[11] ... saying which scripts still name the old place"
 run "$p" "$SV" --check .venv
 is "$rc" 1 "config[11] ... but --check then exits 1"
 like "$out$err" "bin/pip: its #! line names '$SV_TMP/p11/.venv/bin/python3'" "config[11] ... naming bin/pip's stale #! line"
