@@ -20,6 +20,8 @@
 struct elf_src {
 	const unsigned char *mem;  /* memory image, or NULL to pread fd */
 	int fd;
+	const unsigned char *head; /* the file's first head_len bytes */
+	uint64_t head_len;
 	uint64_t size;             /* bytes in the image / file */
 	uint64_t budget;           /* bytes that may still be read */
 	const char *what;
@@ -102,8 +104,8 @@ static int src_read(struct elf_src *s, uint64_t off, size_t n, void *buf,
 		return -1;
 	}
 	s->budget -= n;
-	if (s->mem) {
-		memcpy(out, s->mem + off, n);
+	if (s->mem || (s->head && end <= s->head_len)) {
+		memcpy(out, (s->mem ? s->mem : s->head) + off, n);
 		return 0;
 	}
 	while (n) {
@@ -451,7 +453,9 @@ int elf_read_fd(int fd, const char *what, struct elf_info *ei,
 	struct elf_src s = {
 		.mem = NULL, .fd = fd, .budget = ELF_MAX_READ, .what = what,
 	};
+	unsigned char head[ELF_HEAD_BYTES];
 	struct stat st;
+	ssize_t n;
 
 	elf_info_release(ei);
 	if (fstat(fd, &st) < 0) {
@@ -463,6 +467,14 @@ int elf_read_fd(int fd, const char *what, struct elf_info *ei,
 		return -1;
 	}
 	s.size = st.st_size < 0 ? 0 : (uint64_t)st.st_size;
+	/* One read for what most files need; src_read() reads the rest.
+	 * Short (the file shrank) is fine: what is missing is read there,
+	 * and found missing. */
+	n = pread(fd, head, s.size < sizeof(head) ? (size_t)s.size : sizeof(head), 0);
+	if (n > 0) {
+		s.head = head;
+		s.head_len = (uint64_t)n;
+	}
 	return parse_and_settle(&s, ei, err);
 }
 

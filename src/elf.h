@@ -11,8 +11,10 @@
  *    inside it.
  * 4. Both classes (32, 64 bit) and both byte orders are decoded; fields
  *    are read byte by byte, so no alignment is assumed.
- * 5. elf_read_fd() reads only the headers, PT_INTERP, PT_DYNAMIC and the
- *    strings it needs, with pread, never more than ELF_MAX_READ bytes.
+ * 5. elf_read_fd() reads only the file's first ELF_HEAD_BYTES (where the
+ *    headers, and in a small file the strings, lie: one read), then what
+ *    else of PT_INTERP, PT_DYNAMIC and the strings it needs, with pread;
+ *    the parser's own reads never add up to more than ELF_MAX_READ bytes.
  */
 #ifndef SV_ELF_H
 #define SV_ELF_H
@@ -36,6 +38,9 @@
 #define ELF_MAX_RUNPATH 65535
 /* Bytes read from one file, all parts together. */
 #define ELF_MAX_READ ((uint64_t)64 << 20)
+/* Read at once when a file is opened: its headers, the program headers
+ * of all but odd files, and often the strings. */
+#define ELF_HEAD_BYTES 4096
 
 struct elf_info {
 	uint8_t elf_class;       /* ELFCLASS32 or ELFCLASS64 */
@@ -61,9 +66,10 @@ int elf_parse(const unsigned char *data, size_t len, struct elf_info *ei,
  * pread, only the parts elf_parse() looks at, and parse it. Same return
  * convention as elf_parse(); read errors and a non-regular file are -1.
  * `what` names the file in errors. */
-/* fd's first bytes are ELF's magic (one read). */
-bool elf_magic_fd(int fd);
 int elf_read_fd(int fd, const char *what, struct elf_info *ei,
 		struct strbuf *err);
+
+/* fd's first bytes are ELF's magic (one read). */
+bool elf_magic_fd(int fd);
 
 #endif

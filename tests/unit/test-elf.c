@@ -726,6 +726,87 @@ static void test_read_fd(void)
 	free(im.data);
 }
 
+/* im with all that follows its program headers (from `first`) moved `by`
+ * bytes on, zeros between, its offsets and addresses to match. */
+static struct img shifted(const struct img *im, size_t first, size_t by)
+{
+	struct img s = *im;
+
+	s.len = im->len + by;
+	s.data = xcalloc(1, s.len);
+	memcpy(s.data, im->data, first);
+	memcpy(s.data + first + by, im->data + first, im->len - first);
+	s.dyn_off += by;
+	s.str_off += by;
+	s.dyn_needed0 += by;
+	s.dyn_strtab += by;
+	s.dyn_strsz += by;
+	PUT(&s, s.ph_load, Phdr, p_filesz, s.len);
+	PUT(&s, s.ph_load, Phdr, p_memsz, s.len);
+	PUT(&s, s.ph_interp, Phdr, p_offset, first + by);
+	PUT(&s, s.ph_dyn, Phdr, p_offset, s.dyn_off);
+	PUT(&s, s.ph_dyn, Phdr, p_vaddr, s.base + s.dyn_off);
+	PUT(&s, s.dyn_strtab, Dyn, d_un, s.base + s.str_off);
+	return s;
+}
+
+/* elf_read_fd() reads a file's first ELF_HEAD_BYTES at once and the rest
+ * where it lies: each part (PT_INTERP, the dynamic section, the strings)
+ * placed across that boundary, starting on it, and ending on it, reads
+ * the same as from memory. */
+static void test_read_fd_head(void)
+{
+	struct img im = full_image(true, false);
+	size_t first = im.ph_dyn + S_SIZE(true, Phdr);
+	const size_t start[] = { first, im.dyn_off, im.str_off };
+	const size_t end[] = { im.dyn_off, im.str_off, im.len };
+	static const char *const part[] = { "PT_INTERP", "the dynamic section", "the strings" };
+	struct strbuf err = STRBUF_INIT;
+	size_t k, j;
+
+	for (k = 0; k < ARRAY_SIZE(start); k++)
+		for (j = 0; j < 3; j++) {
+			static const char *const where[] = { "across", "from", "up to" };
+			size_t by = j == 0 ? ELF_HEAD_BYTES - start[k] - 1 :
+				    j == 1 ? ELF_HEAD_BYTES - start[k] : ELF_HEAD_BYTES - end[k];
+			struct img s = shifted(&im, first, by);
+			char tmpl[] = "/tmp/test-elf.XXXXXX";
+			int fd = mkstemp(tmpl);
+			struct elf_info ei, em;
+
+			elf_info_init(&ei);
+			elf_info_init(&em);
+			strbuf_reset(&err);
+			if (fd >= 0)
+				unlink(tmpl);
+			if (fd < 0 || write(fd, s.data, s.len) != (ssize_t)s.len) {
+				skip("cannot write a temporary file");
+			} else {
+				bool same;
+
+				int r = elf_read_fd(fd, "moved", &ei, &err);
+
+				ok(r == 0, "%s %s byte %d: elf_read_fd reads it%s%s", part[k],
+				   where[j], ELF_HEAD_BYTES, err.len ? ": " : "", err.buf);
+				is_int(elf_parse(s.data, s.len, &em, &err), 0, "  and elf_parse");
+				same = ei.interp && em.interp && !strcmp(ei.interp, full_spec.interp) &&
+				       !strcmp(em.interp, full_spec.interp) && ei.needed.nr == 2 &&
+				       em.needed.nr == 2 && !strcmp(ei.needed.v[0], "libfoo.so.1") &&
+				       !strcmp(ei.needed.v[1], "libc.so.6") &&
+				       !strcmp(em.needed.v[1], "libc.so.6") && ei.runpath &&
+				       !strcmp(ei.runpath, full_spec.runpath);
+				ok(same, "  both find its interpreter, needed libraries and RUNPATH");
+			}
+			if (fd >= 0)
+				close(fd);
+			elf_info_release(&ei);
+			elf_info_release(&em);
+			free(s.data);
+		}
+	strbuf_release(&err);
+	free(im.data);
+}
+
 /* ---- fuzz ---- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -845,6 +926,7 @@ int main(void)
 	test_malformed();
 	test_long_name();
 	test_read_fd();
+	test_read_fd_head();
 	test_fuzz();
 	return done_testing();
 }
