@@ -454,12 +454,100 @@ static int run_bwrap(const struct strvec *args, struct strbuf *out_err)
 	return pid < 0 ? -1 : bwrap_finish(pid, err_fd, out_err);
 }
 
+/*
+ * bwrap's answer is remembered, per user, in the state directory: when
+ * nothing it depends on has changed, a wrap does not ask again (the probe
+ * is a wrap's slowest step after the gates). Only a full yes is kept (a
+ * sandbox, with --disable-userns), and only under the key below: a
+ * forged or stale file can at worst make a wrap skip the check, and the
+ * first launch then fails with bwrap's own message; it cannot make a
+ * sandbox weaker.
+ */
+#define PROBE_FILE "bwrap-works"
+#define PROBE_MAX_BYTES 4096
+
+/* What bwrap's answer here depends on, a line each: which bwrap, this
+ * boot, the switches for user namespaces, and the caller's namespaces,
+ * filters and ids. */
+static void probe_key(struct strbuf *key)
+{
+	static const char *const files[] = {
+		"/proc/sys/kernel/random/boot_id",
+		"/proc/sys/kernel/unprivileged_userns_clone",
+		"/proc/sys/user/max_user_namespaces",
+		"/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+		"/sys/kernel/security/apparmor/revision",
+	};
+	static const char *const links[] = { "/proc/self/ns/user", "/proc/self/ns/mnt" };
+	static const char *const status[] = { "NoNewPrivs:", "Seccomp:", "Seccomp_filters:" };
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	struct stat st;
+	size_t i;
+
+	if (stat(BWRAP_PATH, &st) == 0)
+		strbuf_addf(key, "%s %llx:%llx %o %lld %lld.%09ld %lld.%09ld\n", BWRAP_PATH,
+			    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			    (unsigned)st.st_mode, (long long)st.st_size,
+			    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+			    (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		strbuf_reset(&text);
+		if (fs_read_file_at(AT_FDCWD, files[i], 256, &text, &ignored) < 0) {
+			strbuf_reset(&text);
+			strbuf_addstr(&text, "-");
+		}
+		strbuf_addf(key, "%s %.*s\n", files[i], (int)strcspn(text.buf, "\n"), text.buf);
+	}
+	for (i = 0; i < ARRAY_SIZE(links); i++) {
+		cleanup_free char *target = fs_readlink_at(AT_FDCWD, links[i]);
+
+		strbuf_addf(key, "%s %s\n", links[i], target ? target : "-");
+	}
+	strbuf_reset(&text);
+	if (fs_read_file_at(AT_FDCWD, "/proc/self/status", 65536, &text, &ignored) == 0)
+		for (i = 0; i < ARRAY_SIZE(status); i++) {
+			const char *p = strstr(text.buf, status[i]);
+
+			if (p && (p == text.buf || p[-1] == '\n'))
+				strbuf_addf(key, "%.*s\n", (int)strcspn(p, "\n"), p);
+		}
+	strbuf_addf(key, "uid %u %u\n", (unsigned)getuid(), (unsigned)geteuid());
+}
+
+/* Did bwrap say yes under this very key? */
+static bool probe_remembered(const struct strbuf *key)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_fd int dir = registry_dir(getuid(), false, &ignored);
+
+	return dir >= 0 &&
+	       fs_read_file_at(dir, PROBE_FILE, PROBE_MAX_BYTES, &text, &ignored) == 0 &&
+	       text.len == key->len && !memcmp(text.buf, key->buf, key->len);
+}
+
+/* A cache: when it cannot be written, the next wrap asks bwrap again. */
+static void probe_remember(const struct strbuf *key)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_fd int dir = registry_dir(getuid(), true, &ignored);
+
+	if (dir >= 0)
+		fs_replace_at(dir, PROBE_FILE, key->buf, key->len, 0600, 0, &ignored);
+}
+
 void wrap_probe_start(struct wrap_probe *p)
 {
 	cleanup_strvec struct strvec args = STRVEC_INIT;
 
 	p->pid = -1;
+	p->remembered = false;
+	strbuf_init(&p->key, 0);
 	if (access(BWRAP_PATH, X_OK) < 0)
+		return;
+	probe_key(&p->key);
+	if ((p->remembered = probe_remembered(&p->key)))
 		return;
 	/* Usually one run answers both questions: bwrap makes a sandbox here,
 	 * and it knows --disable-userns. */
@@ -473,8 +561,10 @@ int wrap_probe_finish(struct wrap_probe *p, bool *disable_userns, struct strbuf 
 {
 	cleanup_strvec struct strvec args = STRVEC_INIT;
 	cleanup_strbuf struct strbuf msg = STRBUF_INIT;
+	cleanup_strbuf struct strbuf key = p->key;
 	int r;
 
+	strbuf_init(&p->key, 0);
 	if (access(BWRAP_PATH, X_OK) < 0) {
 		if (p->pid > 0)
 			bwrap_finish(p->pid, p->err_fd, &msg);
@@ -483,8 +573,14 @@ int wrap_probe_finish(struct wrap_probe *p, bool *disable_userns, struct strbuf 
 			    "Fedora: sudo dnf install bubblewrap)", BWRAP_PATH, strerror(errno));
 		return -1;
 	}
+	if (p->remembered) {
+		*disable_userns = true;
+		return 0;
+	}
 	if (p->pid > 0 && bwrap_finish(p->pid, p->err_fd, &msg) == 0) {
 		*disable_userns = true;
+		if (key.len)
+			probe_remember(&key);
 		return 0;
 	}
 	p->pid = -1;

@@ -44,11 +44,16 @@ int wrap_make_policy(struct venv *v, const struct strvec *bwrap_args,
 /* Check that bwrap makes a sandbox here; learn whether it supports
  * --disable-userns. The first run starts in the background
  * (wrap_probe_start) while the caller reads what it needs; finishing it
- * waits. Errors carry a hint. (The options to record are tried in a
- * launch's own layout: launch_probe.) */
+ * waits. Errors carry a hint. A yes to both is remembered for this user
+ * while bwrap, the boot, the user-namespace sysctls and the caller's
+ * namespaces and filters stay the same (no run then). (The options to
+ * record are tried in a launch's own layout: launch_probe.) Every start
+ * is followed by a finish. */
 struct wrap_probe {
 	pid_t pid;              /* the first run, or -1 */
 	int err_fd;             /* its stderr */
+	bool remembered;        /* yes, from an earlier run */
+	struct strbuf key;      /* what the answer depends on */
 };
 void wrap_probe_start(struct wrap_probe *p);
 int wrap_probe_finish(struct wrap_probe *p, bool *disable_userns, struct strbuf *err);

@@ -131,6 +131,32 @@ else
 	skip "bwrap missing: no sandbox-venv-nobwrap helper build"
 fi
 
+# bwrap's yes is remembered for this user, under a key of what it depends
+# on (wrap.c): a wrap under the same key runs no bwrap; under another key,
+# or with the file tampered with, it asks bwrap again.
+probe_file=$HOME/.local/state/sandbox-venv/bwrap-works
+proj=$(new_project probe-memo) || exit 1
+check "bwrap's yes is remembered after a wrap" test -s "$probe_file"
+is "$(stat -c %a "$probe_file" 2>&1)" 600 "... in a file only its user can read"
+if command -v strace >/dev/null 2>&1 && strace -f -qq -e trace=execve -o /dev/null true 2>/dev/null; then
+	# How many times a wrap of proj runs bwrap.
+	bwrap_runs() {
+		strace -f -qq -e trace=execve -o "$SV_TMP/probe.trace" "$SV" "$proj/.venv" >/dev/null 2>&1
+		grep -c 'execve("/usr/bin/bwrap"' "$SV_TMP/probe.trace"
+	}
+	is "$(bwrap_runs)" 0 "a wrap with bwrap's yes remembered runs no bwrap"
+	key=$(cat "$probe_file")
+	printf '%s\n' "$key" | sed 's/^uid .*/uid 12345 12345/' >"$probe_file"
+	is "$(bwrap_runs)" 1 "... a yes remembered under another key: the wrap asks bwrap again"
+	is "$(cat "$probe_file")" "$key" "... and remembers its yes under this key"
+	printf 'yes\n' >"$probe_file"
+	is "$(bwrap_runs)" 1 "... a tampered file: the wrap asks bwrap again"
+	rm -f "$probe_file"
+	is "$(bwrap_runs)" 1 "... no file: the wrap asks bwrap"
+else
+	skip "when a wrap asks bwrap: strace cannot trace here"
+fi
+
 # User namespaces disabled: inside a user namespace of our own whose limit
 # for nested ones is 0, as on a host with them switched off.
 if unshare --user --map-root-user true 2>/dev/null; then
@@ -143,6 +169,7 @@ if unshare --user --map-root-user true 2>/dev/null; then
 	like "$err" "hint: .*unprivileged_userns_clone.*apparmor_restrict_unprivileged_userns" \
 		"user namespaces disabled: the sysctls, Ubuntu's AppArmor one too"
 	check "user namespaces disabled: nothing written" test ! -e nouserns/.venv/.sandbox-venv
+	check "... and that with bwrap's yes remembered from the wraps above" test -s "$probe_file"
 else
 	skip "user namespaces disabled: unshare --user is not available to simulate it"
 fi
