@@ -359,11 +359,12 @@ static enum entry_kind classify(int dirfd, const char *name, struct stat *st,
 	char buf[GATE_MAX_BYTES + 1];
 	ssize_t n = -1;
 	bool have = false;	/* buf holds the start of the file */
+	bool hidden = name[0] == '.';	/* never an entry point, but a script */
 
-	if (name[0] == '.' || fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+	if ((hidden && !interp) || fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return ENTRY_SKIP;
 	if (S_ISLNK(st->st_mode))
-		return ENTRY_PROGRAM;
+		return hidden ? ENTRY_SKIP : ENTRY_PROGRAM;
 	if (!S_ISREG(st->st_mode))
 		return ENTRY_SKIP;
 	if (interp) {
@@ -374,6 +375,8 @@ static enum entry_kind classify(int dirfd, const char *name, struct stat *st,
 		if ((found = script_interpreter(buf, n)))
 			strbuf_addstr(interp, found);
 	}
+	if (hidden)
+		return ENTRY_SKIP;
 	if (entry_is_activate(name))
 		return ENTRY_DATA;
 	/* A gate whatever its mode: one made non-executable by hand is

@@ -590,11 +590,14 @@ mv "$SV_TMP/p11-early" "$SV_TMP/p11-early-moved"
 pe=$SV_TMP/p11-early-moved
 printf '#!%s/.venv/bin/python3\nprint("mine")\n' "$pe" >"$pe/.venv/bin/mine"
 chmod 755 "$pe/.venv/bin/mine"
+cp -p "$p/.venv/bin/pip" "$pe/.venv/bin/.hidden"
 run "$pe" "$SV" .venv
 is "$rc" 0 "config[11] a venv moved before its first wrap: the wrap succeeds"
 contains "$err" "bin/pip: its #! line names '$p/.venv/bin/python3', where the venv was made" \
 	"config[11] ... naming bin/pip's stale #! line"
 contains "$err" "bin/activate: it sets VIRTUAL_ENV to '$p/.venv'" "config[11] ... and activate's VIRTUAL_ENV"
+contains "$err" "bin/.hidden: its #! line names '$p/.venv/bin/python3'" \
+	"config[11] ... and a script with a hidden name (never gated)"
 ok "$(! printf '%s\n' "$err" | grep -q 'bin/mine:'; echo $?)" \
 	"config[11] ... but not a script that names the venv's own python"
 check "config[11] ... and bin/pip is a gate" grep -q 'sandbox-venv gate' "$pe/.venv/bin/pip"
