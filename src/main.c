@@ -264,8 +264,10 @@ static int cmd_check(const char *given)
 	open_venv(given, &v, true);
 	if (wrap_check(&v, exe, &findings, &err) < 0)
 		die("%s", err.buf);
+	strbuf_addf(&line, "%s: ", v.path);
 	for (i = 0; i < findings.nr; i++)
-		printf("%s: %s\n", v.path, findings.v[i]);
+		put_shown(stdout, line.buf, findings.v[i]);
+	strbuf_reset(&line);
 	/* Not findings about the venv, but what this kernel and environment
 	 * give launches, on stderr: the layout when it is the fallback (or
 	 * with VERBOSE), and the scopes when they are missing. */

@@ -1,6 +1,8 @@
 /* strbuf.c - growable strings. */
 #include "strbuf.h"
 
+#include <stdbool.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -119,6 +121,27 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(sb, fmt, ap);
 	va_end(ap);
+}
+
+void strbuf_add_shown(struct strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; p[i]; i++) {
+		unsigned char c = p[i];
+		bool c1 = c == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
+		bool stray = c >= 0x80 && c <= 0xbf && (i == 0 || p[i - 1] < 0x80);
+
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || stray) {
+			strbuf_addf(sb, "\\x%02x", c);
+		} else if (c1) {
+			strbuf_addf(sb, "\\x%02x\\x%02x", c, p[i + 1]);
+			i++;
+		} else {
+			strbuf_addch(sb, (char)c);
+		}
+	}
 }
 
 void strbuf_add_shell_quoted(struct strbuf *sb, const char *s)

@@ -33,6 +33,11 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...) ATTR_PRINTF(2, 3);
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) ATTR_PRINTF(2, 0);
 /* Append s quoted for a POSIX shell when it needs quoting, as is otherwise. */
 void strbuf_add_shell_quoted(struct strbuf *sb, const char *s);
+/* s as it may reach a terminal: a control character other than newline
+ * and tab (C0, DEL, C1 raw or as UTF-8) becomes \xNN, so that text a
+ * sandbox chose (a file name, a #! line) cannot move the cursor, retitle
+ * the window or make the terminal type an answer. */
+void strbuf_add_shown(struct strbuf *sb, const char *s);
 
 void cleanup_strbufp(struct strbuf *sb);
 #define cleanup_strbuf __attribute__((cleanup(cleanup_strbufp)))

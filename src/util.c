@@ -9,6 +9,16 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+void put_shown(FILE *f, const char *prefix, const char *msg)
+{
+	cleanup_strbuf struct strbuf line = STRBUF_INIT;
+
+	strbuf_add_shown(&line, prefix);
+	strbuf_add_shown(&line, msg);
+	strbuf_addch(&line, '\n');
+	fputs(line.buf, f);
+}
+
 /* One line, in one write: lines of launches running side by side do not
  * mix, and a thousand warnings cost a thousand writes. */
 static void vreport(const char *fmt, va_list ap)
@@ -19,7 +29,7 @@ static void vreport(const char *fmt, va_list ap)
 		fputs(PROG ": (out of memory for a message)\n", stderr);
 		return;
 	}
-	fprintf(stderr, PROG ": %s\n", msg);
+	put_shown(stderr, PROG ": ", msg);
 	free(msg);
 }
 

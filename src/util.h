@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
 
@@ -28,6 +29,9 @@
 void die(const char *fmt, ...) ATTR_PRINTF(1, 2) ATTR_NORETURN;
 void die_hint(const char *hint, const char *fmt, ...) ATTR_PRINTF(2, 3) ATTR_NORETURN;
 void warn(const char *fmt, ...) ATTR_PRINTF(1, 2);
+/* prefix and msg, then a newline, to f in one write, as
+ * strbuf_add_shown() shows them: how every message reaches a terminal. */
+void put_shown(FILE *f, const char *prefix, const char *msg);
 
 /* Allocation that cannot fail: out of memory aborts. */
 void *xmalloc(size_t n);

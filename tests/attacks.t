@@ -574,6 +574,27 @@ wait "$victim" "$listener" 2>/dev/null
 [ -z "$x11path_bound" ] || rm -f "$xpath"
 [ -z "$x11dir_made" ] || rmdir /tmp/.X11-unix 2>/dev/null
 
+# What a sandbox writes into a venv (pip's can: the names in bin/ and the
+# private bin, a script's #! line) reaches the host's terminal, in a
+# wrap's notes, --check's findings and a launch's notes, only as text:
+# no escape sequence moves the cursor over a finding, retitles the window
+# or makes the terminal type an answer.
+tv=$SV_TMP/term/.venv
+mkdir -p "$SV_TMP/term"
+if "$SV_PYTHON" -m venv --without-pip "$tv" >/dev/null && "$SV" "$tv" >/dev/null 2>&1; then
+	evil=$(printf 'evil\033]0;OWNED\007\033[1A\033[2K\302\233x')
+	printf '#!/gone/venv/bin/python\033[2K\033]0;OWNED\007\nprint(1)\n' >"$tv/.sandbox-venv/bin/$evil"
+	printf '#!/bin/sh\n' >"$tv/bin/new$(printf '\033[2K')"
+	chmod 755 "$tv/.sandbox-venv/bin/$evil" "$tv/bin/new$(printf '\033[2K')"
+	out=$( { "$tv/bin/python" -c pass; "$SV" "$tv"; "$SV" --check "$tv"; } 2>&1)
+	ctl=$(printf '%s' "$out" | python3 -c 'import re, sys
+print(len(re.findall(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", sys.stdin.buffer.read())))')
+	is "$ctl" 0 "attack[terminal] names and #! lines a sandbox chose reach the terminal with no control character"
+	contains "$out" 'evil\x1b]0;OWNED\x07' "attack[terminal] ... they are shown escaped"
+else
+	skip "attack[terminal] cannot make the venv"
+fi
+
 check "no secret reached the project in any attack" no_loot
 is "$(snapshot_home)" "$home_before" "the home is as it was before the attacks"
 rm -f "$host_tmp_secret"
