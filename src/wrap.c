@@ -468,7 +468,7 @@ static int run_bwrap(const struct strvec *args, struct strbuf *out_err)
 
 /* What bwrap's answer here depends on, a line each: which bwrap, this
  * boot, the switches for user namespaces, and the caller's namespaces,
- * filters and ids. */
+ * filters, security label and ids. */
 static void probe_key(struct strbuf *key)
 {
 	static const char *const files[] = {
@@ -477,6 +477,7 @@ static void probe_key(struct strbuf *key)
 		"/proc/sys/user/max_user_namespaces",
 		"/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
 		"/sys/kernel/security/apparmor/revision",
+		"/proc/self/attr/current",
 	};
 	static const char *const links[] = { "/proc/self/ns/user", "/proc/self/ns/mnt" };
 	static const char *const status[] = { "NoNewPrivs:", "Seccomp:", "Seccomp_filters:" };
@@ -515,15 +516,20 @@ static void probe_key(struct strbuf *key)
 	strbuf_addf(key, "uid %u %u\n", (unsigned)getuid(), (unsigned)geteuid());
 }
 
-/* Did bwrap say yes under this very key? */
+/* Did bwrap say yes under this very key? Only a file of the caller's own
+ * that no one else can write counts. */
 static bool probe_remembered(const struct strbuf *key)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 	cleanup_fd int dir = registry_dir(getuid(), false, &ignored);
+	cleanup_fd int fd = dir < 0 ? -1 : openat(dir, PROBE_FILE, O_RDONLY | O_NOFOLLOW |
+						 O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
 
-	return dir >= 0 &&
-	       fs_read_file_at(dir, PROBE_FILE, PROBE_MAX_BYTES, &text, &ignored) == 0 &&
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_uid == getuid() && !(st.st_mode & 022) &&
+	       fs_read_fd(fd, PROBE_MAX_BYTES, &text, PROBE_FILE, &ignored) == 0 &&
 	       text.len == key->len && !memcmp(text.buf, key->buf, key->len);
 }
 
@@ -1139,8 +1145,9 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 			goto out;
 		}
 	}
-	/* Nothing is written before bwrap has said yes; meanwhile, what the
-	 * host's trusted paths need (it reads only). */
+	/* Nothing is written before bwrap has said yes (now, or under the
+	 * same key before: wrap_probe_start); meanwhile, what the host's
+	 * trusted paths need (it reads only). */
 	wrap_probe_start(&probe);
 	scanned = wrap_scan_host_libs(&pol, &host_libs, err);
 	if (wrap_probe_finish(&probe, &disable_userns, scanned < 0 ? &text : err) < 0 || scanned < 0)

@@ -149,6 +149,8 @@ if command -v strace >/dev/null 2>&1 && strace -f -qq -e trace=execve -o /dev/nu
 	printf '%s\n' "$key" | sed 's/^uid .*/uid 12345 12345/' >"$probe_file"
 	is "$(bwrap_runs)" 1 "... a yes remembered under another key: the wrap asks bwrap again"
 	is "$(cat "$probe_file")" "$key" "... and remembers its yes under this key"
+	chmod 620 "$probe_file"
+	is "$(bwrap_runs)" 1 "... the right key in a file others could write: the wrap asks bwrap again"
 	printf 'yes\n' >"$probe_file"
 	is "$(bwrap_runs)" 1 "... a tampered file: the wrap asks bwrap again"
 	rm -f "$probe_file"
