@@ -450,23 +450,31 @@ int elf_parse(const unsigned char *data, size_t len, struct elf_info *ei,
 int elf_read_fd(int fd, const char *what, struct elf_info *ei,
 		struct strbuf *err)
 {
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		elf_info_release(ei);
+		strbuf_addf(err, "cannot stat '%s': %s", what, strerror(errno));
+		return -1;
+	}
+	return elf_read_fd_stat(fd, &st, what, ei, err);
+}
+
+int elf_read_fd_stat(int fd, const struct stat *st, const char *what,
+		     struct elf_info *ei, struct strbuf *err)
+{
 	struct elf_src s = {
 		.mem = NULL, .fd = fd, .budget = ELF_MAX_READ, .what = what,
 	};
 	unsigned char head[ELF_HEAD_BYTES];
-	struct stat st;
 	ssize_t n;
 
 	elf_info_release(ei);
-	if (fstat(fd, &st) < 0) {
-		strbuf_addf(err, "cannot stat '%s': %s", what, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		strbuf_addf(err, "cannot read '%s': not a regular file", what);
 		return -1;
 	}
-	s.size = st.st_size < 0 ? 0 : (uint64_t)st.st_size;
+	s.size = st->st_size < 0 ? 0 : (uint64_t)st->st_size;
 	/* One read for what most files need; src_read() reads the rest.
 	 * Short (the file shrank) is fine: what is missing is read there,
 	 * and found missing. */

@@ -68,6 +68,10 @@ int elf_parse(const unsigned char *data, size_t len, struct elf_info *ei,
  * `what` names the file in errors. */
 int elf_read_fd(int fd, const char *what, struct elf_info *ei,
 		struct strbuf *err);
+/* The same, for a caller that has fstat()ed fd already (into st). */
+struct stat;
+int elf_read_fd_stat(int fd, const struct stat *st, const char *what,
+		     struct elf_info *ei, struct strbuf *err);
 
 /* fd's first bytes are ELF's magic (one read). */
 bool elf_magic_fd(int fd);

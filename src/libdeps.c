@@ -408,7 +408,7 @@ static int visit_fd(struct libdeps *ld, int fd, const char *what,
 	f = xcalloc(1, sizeof(*f));
 	f->path = xstrdup(what);
 	elf_info_init(&f->info);
-	ret = elf_read_fd(fd, what, &f->info, err);
+	ret = elf_read_fd_stat(fd, &st, what, &f->info, err);
 	f->state = ret == 0 ? SEEN_ELF : ret == 1 ? SEEN_NOT_ELF : SEEN_MALFORMED;
 	f->elf_class = f->info.elf_class;
 	f->machine = f->info.machine;
