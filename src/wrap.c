@@ -25,6 +25,7 @@
 #include "reach.h"
 #include "registry.h"
 #include "seal.h"
+#include "strmap.h"
 
 static bool is_dir(const char *path)
 {
@@ -991,8 +992,16 @@ static int settle(struct venv *v, const struct policy *pol, const char *exe,
 	}
 	if (write_stamp(v, err) < 0)
 		return -1;
-	for (i = 0; i < notes->nr; i++)
-		warn("%s", notes->v[i]);
+	{
+		/* Gating bin/ and reconciling it with the private bin can
+		 * say the same of a name (one not gated): once is enough. */
+		struct strmap said = STRMAP_INIT;
+
+		for (i = 0; i < notes->nr; i++)
+			if (strmap_put(&said, notes->v[i], NULL))
+				warn("%s", notes->v[i]);
+		strmap_clear(&said, NULL);
+	}
 	return 0;
 }
 

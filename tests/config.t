@@ -616,6 +616,15 @@ is "$rc" 1 "config[11] ... but --check then exits 1"
 like "$out$err" "bin/pip: its #! line names '$SV_TMP/p11/.venv/bin/python3'" "config[11] ... naming bin/pip's stale #! line"
 like "$out$err" "bin/activate: it sets VIRTUAL_ENV to '$SV_TMP/p11/.venv'" "config[11] ... and activate's VIRTUAL_ENV"
 
+# A name not gated (it would shadow a host tool) is said once, though the
+# gating of bin/ and its reconciling with the private bin both meet it.
+p=$SV_TMP/p11-shadow
+mkdir -p "$p"
+"$SV_PYTHON" -m venv --without-pip "$p/.venv"
+ln -s /bin/true "$p/.venv/bin/ssh"
+run "$p" "$SV" .venv
+is "$(printf '%s\n' "$err" | grep -c "not gating 'bin/ssh'")" 1 "config[11] a name not gated is said once"
+
 # === 12. VERBOSE=0, SANDBOX_USE_PIP_CACHE ======================================
 p=$(new_project p12 --without-pip)
 for val in 0 ""; do
