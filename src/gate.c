@@ -581,9 +581,12 @@ static void stale_listed(struct venv *v, int dirfd, const struct listing *l, con
 		struct stat st;
 
 		if (!strcmp(l->names.v[i], "activate") && (named = activate_venv(dirfd)) &&
-		    strcmp(named, v->path))
+		    strcmp(named, v->path)) {
+			cleanup_free char *said = str_shown(named);
+
 			strvec_pushf(out, "%s/activate: it sets VIRTUAL_ENV to '%s', where the venv was "
-				     "made: venvs cannot be moved", shown, named);
+				     "made: venvs cannot be moved", shown, said);
+		}
 
 		if (interp[0] != '/' || !(bin = strstr(interp, "/bin/python")) ||
 		    path_is_under(interp, v->path))
@@ -596,10 +599,14 @@ static void stale_listed(struct venv *v, int dirfd, const struct listing *l, con
 			last_moved = stat(cfg, &st) == 0 || stat(interp, &st) < 0;
 			last = interp;
 		}
-		if (last_moved)
+		if (last_moved) {
+			cleanup_free char *name = str_shown(l->names.v[i]);
+			cleanup_free char *said = str_shown(interp);
+
 			strvec_pushf(out, "%s/%s: its #! line names '%s', where the venv was made: "
 				     "venvs cannot be moved (recreate it where it is: python3 -I -m "
-				     "venv --clear DIR, and install again)", shown, l->names.v[i], interp);
+				     "venv --clear DIR, and install again)", shown, name, said);
+		}
 	}
 }
 
@@ -613,8 +620,10 @@ void gate_stale_scripts(struct venv *v, int dirfd, const char *shown, struct str
 	listing_release(&l);
 }
 
-static void note_shadowing(const char *name, struct strvec *notes)
+static void note_shadowing(const char *entry, struct strvec *notes)
 {
+	cleanup_free char *name = str_shown(entry);
+
 	strvec_pushf(notes, "not gating 'bin/%s': on the PATH of an activated venv it would run "
 		     "instead of your own %s, and a fake one can read the password you type; it "
 		     "runs inside the sandbox as bin/%s (.venv/bin/shell -c %s)", name, name, name,
@@ -776,9 +785,12 @@ static void note_newcomers(const struct strvec *done, size_t from, struct strvec
 {
 	size_t i;
 
-	for (i = from; i < done->nr; i++)
+	for (i = from; i < done->nr; i++) {
+		cleanup_free char *name = str_shown(done->v[i]);
+
 		strvec_pushf(notes, "gated 'bin/%s': it was added to the venv outside sandbox-venv",
-			     done->v[i]);
+			     name);
+	}
 }
 
 int gate_wrap_bin(struct venv *v, const char *exe, struct strvec *done,
@@ -845,8 +857,11 @@ static int gate_newcomer(struct venv *v, const char *name, const char *exe,
 	if (classify(v->privbin_fd, name, &st, NULL, NULL) != ENTRY_PROGRAM)
 		return 0;
 	if (entry_name_reserved(name)) {
-		if (strcmp(name, GATE_SHELL) && !entry_is_activate(name))
-			strvec_pushf(notes, "not gating 'bin/%s': the name is reserved", name);
+		if (strcmp(name, GATE_SHELL) && !entry_is_activate(name)) {
+			cleanup_free char *said = str_shown(name);
+
+			strvec_pushf(notes, "not gating 'bin/%s': the name is reserved", said);
+		}
 		return 0;
 	}
 	if (entry_name_shadows(name)) {
@@ -903,6 +918,7 @@ static bool on_host_path(const struct venv *v, const char *name)
 static int drop_orphan(struct venv *v, const char *name, struct strvec *notes,
 		       struct strbuf *err)
 {
+	cleanup_free char *said = str_shown(name);
 	struct stat st;
 
 	if (!strcmp(name, GATE_SHELL) || classify(v->bin_fd, name, &st, NULL, NULL) != ENTRY_GATE)
@@ -911,7 +927,7 @@ static int drop_orphan(struct venv *v, const char *name, struct strvec *notes,
 		strvec_pushf(notes, "'bin/%s' has lost its entry point (removed from the venv, "
 			     "maybe by a sandbox that had it writable): its gate stays, and fails, "
 			     "so that no '%s' from your PATH runs in its place\nhint: reinstall "
-			     "what provided it, or remove the gate yourself", name, name);
+			     "what provided it, or remove the gate yourself", said, said);
 		return 0;
 	}
 	if (unlinkat(v->bin_fd, name, 0) < 0 && errno != ENOENT) {
@@ -919,7 +935,7 @@ static int drop_orphan(struct venv *v, const char *name, struct strvec *notes,
 		return -1;
 	}
 	strvec_pushf(notes, "removed the gate 'bin/%s': its entry point is gone from the venv",
-		     name);
+		     said);
 	return 1;
 }
 
@@ -951,8 +967,12 @@ int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 			p++, h++;
 		/* One entry that cannot be settled (a sandbox may have made
 		 * it so) does not hold up the others, nor the launch. */
-		if (r < 0)
-			strvec_pushf(notes, "left 'bin/%s' as it is: %s", name, why.buf);
+		if (r < 0) {
+			cleanup_free char *said = str_shown(name);
+			cleanup_free char *reason = str_shown(why.buf);
+
+			strvec_pushf(notes, "left 'bin/%s' as it is: %s", said, reason);
+		}
 		else
 			changes += r;
 	}

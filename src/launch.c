@@ -1990,11 +1990,11 @@ static int execute(struct launch *L, const char *exe)
 		plan_explain(&L->plan, &why);
 		strbuf_addstr(&why, PROG ": ");
 		launch_describe_layout(&L->layout, &why);
-		strbuf_addch(&why, '\n');
 		if (L->lookups_taken)
-			strbuf_addf(&why, PROG ": the host's paths: as the last launch found them "
-				    "(%zu directories unchanged since)\n", L->lookups_dirs);
-		fputs(why.buf, stderr);
+			strbuf_addf(&why, "\n" PROG ": the host's paths: as the last launch found "
+				    "them (%zu directories unchanged since)", L->lookups_dirs);
+		/* Paths the project's git config names are in it. */
+		put_shown(stderr, "", why.buf, 0);
 	}
 	guard_start(&guard, L->proj, &L->git_targets);
 	key = venv_key(L->v, false, &err);

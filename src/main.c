@@ -266,7 +266,7 @@ static int cmd_check(const char *given)
 		die("%s", err.buf);
 	strbuf_addf(&line, "%s: ", v.path);
 	for (i = 0; i < findings.nr; i++)
-		put_shown(stdout, line.buf, findings.v[i]);
+		put_shown(stdout, line.buf, findings.v[i], SHOWN_ONE_LINE);
 	strbuf_reset(&line);
 	/* Not findings about the venv, but what this kernel and environment
 	 * give launches, on stderr: the layout when it is the fallback (or
@@ -379,7 +379,14 @@ static int cmd_list(void)
 		start_time(de->d_name, when, sizeof(when));
 		*slash = '\0';
 		gate[strlen(gate) - 4] = '\0';	/* drop "/bin" */
-		printf("%-8s %-19s %-40s %s\n", de->d_name, when, gate, slash + 1);
+		{
+			/* The venv's path and the entry's name: a sandbox may
+			 * have chosen the name. */
+			cleanup_free char *venv = str_shown(gate);
+			cleanup_free char *name = str_shown(slash + 1);
+
+			printf("%-8s %-19s %-40s %s\n", de->d_name, when, venv, name);
+		}
 	}
 	closedir(d);
 	return 0;

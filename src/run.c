@@ -229,7 +229,8 @@ static void print_command(const struct strvec *opts, const struct strvec *cmd)
 		strbuf_addch(&line, ' ');
 		strbuf_add_shell_quoted(&line, cmd->v[i]);
 	}
-	fprintf(stderr, "%s\n", line.buf);
+	/* Values from the project (.env) and the venv are in it. */
+	put_shown(stderr, "", line.buf, 0);
 }
 
 static void print_landlock(int abi)

@@ -123,25 +123,63 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
-void strbuf_add_shown(struct strbuf *sb, const char *s)
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong form, no surrogate, nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+void strbuf_add_shown(struct strbuf *sb, const char *s, unsigned flags)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i;
 
-	for (i = 0; p[i]; i++) {
-		unsigned char c = p[i];
-		bool c1 = c == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
-		bool stray = c >= 0x80 && c <= 0xbf && (i == 0 || p[i - 1] < 0x80);
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : utf8_len(p);
+		bool plain = *p == '\t' || (*p == '\n' && !(flags & SHOWN_ONE_LINE)) ||
+			     (*p >= 0x20 && *p != 0x7f);
 
-		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || stray) {
-			strbuf_addf(sb, "\\x%02x", c);
-		} else if (c1) {
-			strbuf_addf(sb, "\\x%02x\\x%02x", c, p[i + 1]);
-			i++;
-		} else {
-			strbuf_addch(sb, (char)c);
+		/* C1 controls as UTF-8 are U+0080 to U+009F. */
+		if (n == 0 || (n == 1 && !plain) || (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f)) {
+			strbuf_addf(sb, "\\x%02x", *p);
+			p++;
+			continue;
 		}
+		strbuf_add(sb, p, n);
+		p += n;
 	}
+}
+
+char *str_shown(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_add_shown(&sb, s, SHOWN_ONE_LINE);
+	return strbuf_detach(&sb, NULL);
 }
 
 void strbuf_add_shell_quoted(struct strbuf *sb, const char *s)

@@ -34,10 +34,15 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) ATTR_PRINTF(2,
 /* Append s quoted for a POSIX shell when it needs quoting, as is otherwise. */
 void strbuf_add_shell_quoted(struct strbuf *sb, const char *s);
 /* s as it may reach a terminal: a control character other than newline
- * and tab (C0, DEL, C1 raw or as UTF-8) becomes \xNN, so that text a
- * sandbox chose (a file name, a #! line) cannot move the cursor, retitle
- * the window or make the terminal type an answer. */
-void strbuf_add_shown(struct strbuf *sb, const char *s);
+ * and tab (C0, DEL, C1 as UTF-8) and every byte of a sequence that is not
+ * well-formed UTF-8 (a raw C1 byte) becomes \xNN, so that text a sandbox
+ * chose (a file name, a #! line) cannot move the cursor, retitle the
+ * window or make the terminal type an answer. SHOWN_ONE_LINE: a newline
+ * too, where the text is one line (a name, a finding). */
+enum { SHOWN_ONE_LINE = 1 };
+void strbuf_add_shown(struct strbuf *sb, const char *s, unsigned flags);
+/* s shown on one line, in a new string: for a name in a message. */
+char *str_shown(const char *s);
 
 void cleanup_strbufp(struct strbuf *sb);
 #define cleanup_strbuf __attribute__((cleanup(cleanup_strbufp)))

@@ -9,12 +9,12 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-void put_shown(FILE *f, const char *prefix, const char *msg)
+void put_shown(FILE *f, const char *prefix, const char *msg, unsigned flags)
 {
 	cleanup_strbuf struct strbuf line = STRBUF_INIT;
 
-	strbuf_add_shown(&line, prefix);
-	strbuf_add_shown(&line, msg);
+	strbuf_add_shown(&line, prefix, flags);
+	strbuf_add_shown(&line, msg, flags);
 	strbuf_addch(&line, '\n');
 	fputs(line.buf, f);
 }
@@ -29,7 +29,7 @@ static void vreport(const char *fmt, va_list ap)
 		fputs(PROG ": (out of memory for a message)\n", stderr);
 		return;
 	}
-	put_shown(stderr, PROG ": ", msg);
+	put_shown(stderr, PROG ": ", msg, 0);
 	free(msg);
 }
 
@@ -51,7 +51,7 @@ void die_hint(const char *hint, const char *fmt, ...)
 	vreport(fmt, ap);
 	va_end(ap);
 	if (hint)
-		fprintf(stderr, "hint: %s\n", hint);
+		put_shown(stderr, "hint: ", hint, 0);
 	exit(1);
 }
 

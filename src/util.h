@@ -30,8 +30,9 @@ void die(const char *fmt, ...) ATTR_PRINTF(1, 2) ATTR_NORETURN;
 void die_hint(const char *hint, const char *fmt, ...) ATTR_PRINTF(2, 3) ATTR_NORETURN;
 void warn(const char *fmt, ...) ATTR_PRINTF(1, 2);
 /* prefix and msg, then a newline, to f in one write, as
- * strbuf_add_shown() shows them: how every message reaches a terminal. */
-void put_shown(FILE *f, const char *prefix, const char *msg);
+ * strbuf_add_shown(flags) shows them: how every message reaches a
+ * terminal. */
+void put_shown(FILE *f, const char *prefix, const char *msg, unsigned flags);
 
 /* Allocation that cannot fail: out of memory aborts. */
 void *xmalloc(size_t n);

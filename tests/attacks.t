@@ -584,13 +584,28 @@ mkdir -p "$SV_TMP/term"
 if "$SV_PYTHON" -m venv --without-pip "$tv" >/dev/null && "$SV" "$tv" >/dev/null 2>&1; then
 	evil=$(printf 'evil\033]0;OWNED\007\033[1A\033[2K\302\233x')
 	printf '#!/gone/venv/bin/python\033[2K\033]0;OWNED\007\nprint(1)\n' >"$tv/.sandbox-venv/bin/$evil"
+	# A raw C1 CSI after a stray byte, and a name that would start a
+	# line of its own: a hint of ours, to all appearances.
+	fake=$(printf 'zz\x80\x9b2K\nsandbox-venv: hint: FAKE')
+	printf '#!/gone/venv/bin/python\nprint(1)\n' >"$tv/.sandbox-venv/bin/$fake"
 	printf '#!/bin/sh\n' >"$tv/bin/new$(printf '\033[2K')"
-	chmod 755 "$tv/.sandbox-venv/bin/$evil" "$tv/bin/new$(printf '\033[2K')"
+	chmod 755 "$tv/.sandbox-venv/bin/$evil" "$tv/.sandbox-venv/bin/$fake" \
+		"$tv/bin/new$(printf '\033[2K')"
 	out=$( { "$tv/bin/python" -c pass; "$SV" "$tv"; "$SV" --check "$tv"; } 2>&1)
+	# Control characters (C1 as UTF-8 too), and bytes that are not
+	# UTF-8 (a raw C1 among them).
 	ctl=$(printf '%s' "$out" | python3 -c 'import re, sys
-print(len(re.findall(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", sys.stdin.buffer.read())))')
+d = sys.stdin.buffer.read()
+n = len(re.findall(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", d))
+try:
+    d.decode("utf-8")
+except UnicodeDecodeError:
+    n += 1
+print(n)')
 	is "$ctl" 0 "attack[terminal] names and #! lines a sandbox chose reach the terminal with no control character"
 	contains "$out" 'evil\x1b]0;OWNED\x07' "attack[terminal] ... they are shown escaped"
+	is "$(printf '%s\n' "$out" | grep -c '^sandbox-venv: hint: FAKE')" 0 \
+		"attack[terminal] ... and a name with a newline does not start a line of its own"
 else
 	skip "attack[terminal] cannot make the venv"
 fi
