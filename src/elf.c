@@ -453,8 +453,8 @@ int elf_read_fd(int fd, const char *what, struct elf_info *ei,
 	struct stat st;
 
 	if (fstat(fd, &st) < 0) {
-		elf_info_release(ei);
 		strbuf_addf(err, "cannot stat '%s': %s", what, strerror(errno));
+		elf_info_release(ei);
 		return -1;
 	}
 	return elf_read_fd_stat(fd, &st, what, ei, err);
