@@ -429,16 +429,18 @@ static int list_dir(int dirfd, struct strvec *names, struct strbuf *err)
 
 /* Temporaries a killed run may have left: ".sv.tmp.PID.N", ".sv.new.PID.N"
  * (and ".NAME.tmp.PID", ".NAME.new.PID" of earlier versions). */
+static bool is_leftover(const char *name)
+{
+	return name[0] == '.' && (strstr(name, ".tmp.") || strstr(name, ".new."));
+}
+
 static void remove_leftovers(int dirfd, const struct strvec *names)
 {
 	size_t i;
 
-	for (i = 0; i < names->nr; i++) {
-		const char *n = names->v[i];
-
-		if (n[0] == '.' && (strstr(n, ".tmp.") || strstr(n, ".new.")))
-			unlinkat(dirfd, n, 0);
-	}
+	for (i = 0; i < names->nr; i++)
+		if (is_leftover(names->v[i]))
+			unlinkat(dirfd, names->v[i], 0);
 }
 
 /* A symlink in bin/ whose target does not exist: the base interpreter was
@@ -989,14 +991,13 @@ static int read_both(struct venv *v, struct strvec *host, struct strvec *priv, i
 	return 0;
 }
 
-/* A program in the private bin that bin/ lacks and that may have a gate
- * (with shadowing: also one whose name keeps it off the host's bin). */
-static bool ungated_entry(struct venv *v, const char *name, bool shadowing_too)
+/* A program in the private bin that bin/ lacks and that may have a gate. */
+static bool ungated_entry(struct venv *v, const char *name)
 {
 	struct stat st;
 
 	return classify(v->privbin_fd, name, &st, NULL, NULL) == ENTRY_PROGRAM &&
-	       !entry_name_reserved(name) && (shadowing_too || !entry_name_shadows(name)) &&
+	       !entry_name_reserved(name) && !entry_name_shadows(name) &&
 	       fstatat(v->bin_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0;
 }
 
@@ -1037,10 +1038,18 @@ int gate_unwrap(struct venv *v, struct strbuf *err)
 			break;
 		}
 	}
-	/* Entry points a killed pip left without a gate. */
+	/* The rest of the private bin was the venv's too: entry points a
+	 * killed pip left without a gate, and what a wrap never gates
+	 * (hidden names, deactivate*, names with control characters). All
+	 * of it goes back, but our temporaries: the state directory goes
+	 * next. */
 	for (i = 0; i < priv.nr; i++) {
-		if (ungated_entry(v, priv.v[i], true) &&
-		    renameat(v->privbin_fd, priv.v[i], v->bin_fd, priv.v[i]) < 0) {
+		struct stat st;
+
+		if (is_leftover(priv.v[i]) ||
+		    fstatat(v->bin_fd, priv.v[i], &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+			continue;
+		if (renameat(v->privbin_fd, priv.v[i], v->bin_fd, priv.v[i]) < 0) {
 			strbuf_addf(err, "cannot restore 'bin/%s': %s", priv.v[i], strerror(errno));
 			return -1;
 		}
@@ -1143,7 +1152,7 @@ int gate_audit(struct venv *v, const char *exe, struct strvec *findings,
 			     "(hint: run 'sandbox-venv %s' with the sandbox-venv you have now)",
 			     gone.v[i], v->path);
 	for (i = 0; i < priv.nr; i++)
-		if (ungated_entry(v, priv.v[i], false))
+		if (ungated_entry(v, priv.v[i]))
 			strvec_pushf(findings, "bin/%s: installed, but not gated yet", priv.v[i]);
 	if (fstatat(v->bin_fd, GATE_SHELL, &(struct stat){0}, AT_SYMLINK_NOFOLLOW) < 0)
 		strvec_pushf(findings, "bin/%s: missing", GATE_SHELL);

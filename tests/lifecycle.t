@@ -72,6 +72,10 @@ v=$p/.venv
 vr=$(realpath "$v")
 printf '#!/bin/sh\necho premade\n' >"$v/bin/premade"
 chmod 755 "$v/bin/premade"
+# A hidden file is never gated: it goes with the old bin/ into the
+# private bin, and back with --unwrap.
+printf '#!/bin/sh\necho hidden\n' >"$v/bin/.hidden-tool"
+chmod 755 "$v/bin/.hidden-tool"
 raw=$(dir_snapshot "$v/bin")
 
 "$SV" "$v" >/dev/null 2>"$SV_TMP/wrap.err"
