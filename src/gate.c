@@ -92,25 +92,6 @@ static bool is_gate_text(const char *buf, ssize_t n, const struct stat *st)
 	       (nl = strchr(buf, '\n')) && str_has_prefix(nl + 1, GATE_MARKER);
 }
 
-/* dirfd/name, a regular file of st_size bytes, is a gate. Its text goes to
- * `text` when that is not NULL. */
-static bool is_gate_at(int dirfd, const char *name, const struct stat *st,
-		       struct strbuf *text)
-{
-	char buf[GATE_MAX_BYTES + 1];
-	ssize_t n;
-
-	/* Sized like no gate: not worth an open. */
-	if (!gate_sized(st))
-		return false;
-	n = read_head(dirfd, name, buf);
-	if (!is_gate_text(buf, n, st))
-		return false;
-	if (text)
-		strbuf_add(text, buf, (size_t)n);
-	return true;
-}
-
 bool entry_is_activate(const char *name)
 {
 	return !strcmp(name, "activate") || str_has_prefix(name, "activate.") ||
@@ -699,8 +680,7 @@ bool gate_wrapped(struct venv *v)
 {
 	struct stat st;
 
-	return fstatat(v->bin_fd, GATE_SHELL, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       is_gate_at(v->bin_fd, GATE_SHELL, &st, NULL);
+	return classify(v->bin_fd, GATE_SHELL, &st, NULL, NULL) == ENTRY_GATE;
 }
 
 int gate_finish_first_wrap(struct venv *v, struct strbuf *err)
@@ -920,11 +900,12 @@ static bool on_host_path(const struct venv *v, const char *name)
 static int drop_orphan(struct venv *v, const char *name, struct strvec *notes,
 		       struct strbuf *err)
 {
-	cleanup_free char *said = str_shown(name);
+	cleanup_free char *said = NULL;
 	struct stat st;
 
 	if (!strcmp(name, GATE_SHELL) || classify(v->bin_fd, name, &st, NULL, NULL) != ENTRY_GATE)
 		return 0;
+	said = str_shown(name);
 	if (core_name(name) || on_host_path(v, name)) {
 		strvec_pushf(notes, "'bin/%s' has lost its entry point (removed from the venv, "
 			     "maybe by a sandbox that had it writable): its gate stays, and fails, "

@@ -1,9 +1,8 @@
 /* strbuf.c - growable strings. */
 #include "strbuf.h"
 
-#include <stdbool.h>
-
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
