@@ -112,6 +112,37 @@ static int read_list(int dir, struct list *out, struct strbuf *err)
 	return state_parse_records(text.buf, text.len, REGISTRY_FILE, add_record, out, err);
 }
 
+/* The list of user uid, or an empty one, read once per process: a launch
+ * asks it three times (registry_holding, registry_places, registry_below).
+ * A change this process makes (update) has it read again. */
+static struct {
+	bool read;
+	uid_t uid;
+	struct list list;
+} known = { .list = { STRVEC_INIT, STRVEC_INIT } };
+
+static void forget_list(void)
+{
+	list_release(&known.list);
+	known.read = false;
+}
+
+static const struct list *read_of(uid_t uid)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_fd int fd = -1;
+
+	if (known.read && known.uid == uid)
+		return &known.list;
+	forget_list();
+	fd = registry_dir(uid, false, &ignored);
+	if (fd < 0 || read_list(fd, &known.list, &ignored) < 0)
+		list_release(&known.list);
+	known.read = true;
+	known.uid = uid;
+	return &known.list;
+}
+
 /* Is line one of the lines of text? */
 static bool has_line(const char *text, const char *line)
 {
@@ -189,6 +220,7 @@ static int update(const char *venv, const struct strvec *writes, bool add, struc
 		add_entry(&text, venv, mine.buf);
 	ret = fs_write_atomic_at(dir, REGISTRY_FILE, text.buf, text.len, 0600, err);
 	list_release(&list);
+	forget_list();
 	return ret;
 }
 
@@ -202,57 +234,39 @@ int registry_remove(const char *venv, struct strbuf *err)
 	return update(venv, NULL, false, err);
 }
 
-/* The list of user uid, or an empty one. */
-static void read_of(uid_t uid, struct list *l)
-{
-	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	cleanup_fd int fd = registry_dir(uid, false, &ignored);
-
-	if (fd < 0 || read_list(fd, l, &ignored) < 0) {
-		list_release(l);
-		*l = (struct list){ STRVEC_INIT, STRVEC_INIT };
-	}
-}
-
 void registry_below(const char *dir, const char *self, struct strvec *out)
 {
-	struct list list = { STRVEC_INIT, STRVEC_INIT };
+	const struct list *list = read_of(getuid());
 	size_t i;
 
-	read_of(getuid(), &list);
-	for (i = 0; i < list.venvs.nr; i++) {
-		const char *v = list.venvs.v[i];
+	for (i = 0; i < list->venvs.nr; i++) {
+		const char *v = list->venvs.v[i];
 
 		if (strcmp(v, dir) && strcmp(v, self) && path_is_under(v, dir) &&
 		    strvec_find(out, v) < 0)
 			strvec_push(out, v);
 	}
 	qsort(out->v, out->nr, sizeof(*out->v), strcmp_ptr);
-	list_release(&list);
 }
 
 char *registry_holding(const char *dir)
 {
-	struct list list = { STRVEC_INIT, STRVEC_INIT };
-	char *found = NULL;
+	const struct list *list = read_of(getuid());
 	size_t i;
 
-	read_of(getuid(), &list);
-	for (i = 0; i < list.venvs.nr && !found; i++)
-		if (path_is_under(dir, list.venvs.v[i]))
-			found = xstrdup(list.venvs.v[i]);
-	list_release(&list);
-	return found;
+	for (i = 0; i < list->venvs.nr; i++)
+		if (path_is_under(dir, list->venvs.v[i]))
+			return xstrdup(list->venvs.v[i]);
+	return NULL;
 }
 
 void registry_places(uid_t uid, struct strvec *out)
 {
-	struct list list = { STRVEC_INIT, STRVEC_INIT };
+	const struct list *list = read_of(uid);
 	size_t i;
 
-	read_of(uid, &list);
-	for (i = 0; i < list.venvs.nr; i++) {
-		const char *v = list.venvs.v[i], *slash = strrchr(v, '/'), *s = list.writes.v[i];
+	for (i = 0; i < list->venvs.nr; i++) {
+		const char *v = list->venvs.v[i], *slash = strrchr(v, '/'), *s = list->writes.v[i];
 
 		/* An entry of an older list says nothing: its directory, then,
 		 * where a venv's project is as a rule. */
@@ -266,5 +280,4 @@ void registry_places(uid_t uid, struct strvec *out)
 			s = *e ? e + 1 : e;
 		}
 	}
-	list_release(&list);
 }
