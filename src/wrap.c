@@ -716,11 +716,18 @@ static int make_home(struct venv *v, struct strbuf *err)
  * The stamp: when bin/ and the private bin last changed, as their
  * directories' mtimes, and when we looked. A launch compares the mtimes
  * (two fstat calls) to notice entry points added by another route. As in
- * git's "racy" index, a directory changed in the last STAMP_RACY_NS
- * before we looked may change again within the same clock tick, so such
- * a stamp does not count as clean.
+ * git's "racy" index, a directory changed within a tick of its file
+ * system's clock before we looked may change again within that same
+ * tick, so such a stamp does not count as clean. A file system that keeps
+ * nanoseconds takes its times from the kernel's coarse clock, whose tick
+ * is 10 ms at most (HZ >= 100): STAMP_TICK_NS is two of those. One that
+ * keeps whole seconds (ext3, ext4 with small inodes, FAT, which keeps even
+ * ones) gives times with no nanoseconds: two seconds, then. A window the
+ * size of a wrap's last steps (100 ms) made every stamp a wrap wrote
+ * racy, and the first launch after it read all of bin/ again.
  */
-#define STAMP_RACY_NS 100000000LL
+#define STAMP_TICK_NS 20000000LL
+#define STAMP_SECONDS_NS 2000000000LL
 
 struct stamp {
 	long long bin, privbin, taken;   /* nanoseconds */
@@ -758,6 +765,13 @@ static int write_stamp(struct venv *v, struct strbuf *err)
 	return fs_write_atomic_at(v->state_fd, STATE_STAMP, text.buf, text.len, 0644, err);
 }
 
+/* Could the directory, changed at mtime, change again at that same time
+ * after a look at `taken`? */
+static bool stamp_racy(long long mtime, long long taken)
+{
+	return mtime >= taken - (mtime % 1000000000LL ? STAMP_TICK_NS : STAMP_SECONDS_NS);
+}
+
 /* 1 when nothing changed since the stamp, 0 when something may have. */
 static int stamp_clean(struct venv *v, struct stamp *now)
 {
@@ -772,7 +786,7 @@ static int stamp_clean(struct venv *v, struct stamp *now)
 	    extra != '\n')
 		return 0;
 	return old.bin == now->bin && old.privbin == now->privbin &&
-	       old.bin < old.taken - STAMP_RACY_NS && old.privbin < old.taken - STAMP_RACY_NS;
+	       !stamp_racy(old.bin, old.taken) && !stamp_racy(old.privbin, old.taken);
 }
 
 int wrap_sync_if_changed(struct venv *v, const struct policy *pol, const char *exe,
