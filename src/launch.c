@@ -1912,7 +1912,10 @@ static void run_spec_early(struct launch *L, struct run_spec *spec)
 
 /* bwrap starts now, before the plan, with every descriptor the plan can
  * name that is open already (the kept views among them, view.h): its
- * exec and its loader while the plan is made (run.h). */
+ * exec and its loader while the plan is made (run.h). Not when the
+ * Landlock layout has no view kept yet (the first launch after a wrap):
+ * the plan makes them, and a bwrap started now would be started again
+ * for them; execute() starts it once the plan is made. */
 static void start_early(struct launch *L, const char *const *args)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
@@ -1938,6 +1941,14 @@ static void start_early(struct launch *L, const char *const *args)
 	while (L->nr_pooled < nr)
 		if ((L->pooled[L->nr_pooled++] = fs_memfd_empty("sandbox-venv-data", &err)) < 0)
 			die("%s", err.buf);
+	plan_program(&L->argv, L->pol->venv, L->in.entry, args);
+	L->proxy = (struct proxy_config){ &L->net, L->verbose };
+	if (L->layout.layout == PLAN_LAYOUT_LANDLOCK && !L->nr_guessed && own_state(L)) {
+		if (L->verbose)
+			fprintf(stderr, PROG ": bwrap starts after the plan: no view is kept yet, "
+				"the plan makes them\n");
+		return;
+	}
 	nr = 0;
 	fds = xcalloc(ARRAY_SIZE(own) + L->nr_binds + L->nr_source_fds + L->nr_guessed +
 		      L->nr_pooled + 1, sizeof(*fds));
@@ -1955,8 +1966,6 @@ static void start_early(struct launch *L, const char *const *args)
 		fds[nr++] = L->pooled[i];
 	if (L->plan.seccomp_fd >= 0)
 		fds[nr++] = L->plan.seccomp_fd;
-	plan_program(&L->argv, L->pol->venv, L->in.entry, args);
-	L->proxy = (struct proxy_config){ &L->net, L->verbose };
 	run_spec_early(L, &spec);
 	L->run = run_start(&spec, fds, nr, &err);
 	if (!L->run)
@@ -2014,6 +2023,8 @@ static int execute(struct launch *L, const char *exe)
 	spec.nr_services = L->links ? 1 : 0;
 	spec.project = L->pol->project;
 	spec.project_fd = L->proj;
+	if (!L->run && !(L->run = run_start(&spec, fds, nr_fds, &err)))
+		die("%s", err.buf);
 	if (run_finish(steal_pointer(&L->run), &spec, &status, &err) < 0) {
 		guard_record_done(L->v->state_fd, &rec);
 		links_free(steal_pointer(&L->links));
