@@ -715,16 +715,20 @@ static int make_home(struct venv *v, struct strbuf *err)
 /*
  * The stamp: when bin/ and the private bin last changed, as their
  * directories' mtimes, and when we looked. A launch compares the mtimes
- * (two fstat calls) to notice entry points added by another route. As in
- * git's "racy" index, a directory changed within a tick of its file
- * system's clock before we looked may change again within that same
- * tick, so such a stamp does not count as clean. A file system that keeps
+ * (two fstat calls) to notice entry points added by another route. "When
+ * we looked" is the time before the listing that the gates were matched
+ * with, not after the work: a change made while the work went on (a host
+ * tool writing into bin/ while a launch or pip's end gates it) is in the
+ * mtimes that come after the listing, unseen by it. So a stamp counts as
+ * clean only when both mtimes lie before that look, by more than a tick
+ * of the file system's clock (as in git's "racy" index: a change within
+ * the same tick can leave the same time). A file system that keeps
  * nanoseconds takes its times from the kernel's coarse clock, whose tick
  * is 10 ms at most (HZ >= 100): STAMP_TICK_NS is two of those. One that
  * keeps whole seconds (ext3, ext4 with small inodes, FAT, which keeps even
- * ones) gives times with no nanoseconds: two seconds, then. A window the
- * size of a wrap's last steps (100 ms) made every stamp a wrap wrote
- * racy, and the first launch after it read all of bin/ again.
+ * ones) gives times with no nanoseconds: two seconds, then. A change made
+ * by the work itself makes the stamp racy too: the next launch lists bin/
+ * once more, finds it as it should be, and writes a clean one.
  */
 #define STAMP_TICK_NS 20000000LL
 #define STAMP_SECONDS_NS 2000000000LL
@@ -754,14 +758,16 @@ static int current_stamp(struct venv *v, struct stamp *st, struct strbuf *err)
 	return 0;
 }
 
-static int write_stamp(struct venv *v, struct strbuf *err)
+/* The stamp: the mtimes now, and `looked`, the time before the listing
+ * the work was based on. */
+static int write_stamp(struct venv *v, long long looked, struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	struct stamp st;
 
 	if (current_stamp(v, &st, err) < 0)
 		return -1;
-	strbuf_addf(&text, "%lld %lld %lld\n", st.bin, st.privbin, st.taken);
+	strbuf_addf(&text, "%lld %lld %lld\n", st.bin, st.privbin, looked);
 	return fs_write_atomic_at(v->state_fd, STATE_STAMP, text.buf, text.len, 0644, err);
 }
 
@@ -815,7 +821,7 @@ int wrap_sync_if_changed(struct venv *v, const struct policy *pol, const char *e
 		goto out;
 	if ((changes > 0 || old.privbin != now.privbin) && wrap_update_libs(v, pol, err) < 0)
 		goto out;
-	if (write_stamp(v, err) < 0)
+	if (write_stamp(v, now.taken, err) < 0)
 		goto out;
 	for (i = 0; i < notes.nr; i++)
 		warn("%s", notes.v[i]);
@@ -991,9 +997,13 @@ int wrap_check(struct venv *v, const char *exe, struct strvec *findings, struct 
 static int settle(struct venv *v, const struct policy *pol, const char *exe,
 		  struct libdeps *host_libs, bool synced, struct strvec *notes, struct strbuf *err)
 {
-	int changes = gate_reconcile(v, exe, notes, err);
+	struct stamp before;
+	int changes;
 	size_t i;
 
+	if (current_stamp(v, &before, err) < 0)
+		return -1;
+	changes = gate_reconcile(v, exe, notes, err);
 	if (changes < 0 ||
 	    (host_libs ? wrap_write_libs(v, host_libs, err) : wrap_update_libs(v, pol, err)) < 0)
 		return -1;
@@ -1004,7 +1014,7 @@ static int settle(struct venv *v, const struct policy *pol, const char *exe,
 		strbuf_addf(err, "cannot sync '%s': %s", v->path, strerror(errno));
 		return -1;
 	}
-	if (write_stamp(v, err) < 0)
+	if (write_stamp(v, before.taken, err) < 0)
 		return -1;
 	{
 		/* Gating bin/ and reconciling it with the private bin can

@@ -192,6 +192,30 @@ before=$(stamp_id)
 "$v/bin/python" -c pass
 is "$(stamp_id)" "$before" "... and once two seconds have passed, it is"
 
+# A host tool writing into bin/ while a launch gates it (here, while the
+# launch updates the library cache, held there by strace for 1.5 s):
+# what it wrote is in bin/'s mtime, but not in the listing the gates were
+# matched with. The stamp counts from before that listing, so the next
+# launch looks again and gates it; counted from the end of the work, it
+# looked clean, and the program ran unsandboxed for good.
+if command -v strace >/dev/null 2>&1; then
+	cp /bin/true "$v/bin/trigger"
+	printf '#!/bin/sh\necho UNSANDBOXED\n' >"$SV_TMP/late"
+	chmod 755 "$SV_TMP/late"
+	(sleep 0.7; cp "$SV_TMP/late" "$v/bin/.late.tmp" && mv "$v/bin/.late.tmp" "$v/bin/late") &
+	writer=$!
+	# renameat: the moved entry point, its gate, the library cache.
+	strace -o /dev/null -e trace=renameat -e inject=renameat:delay_enter=1500000:when=3 \
+		"$v/bin/python" -c pass 2>/dev/null
+	wait "$writer"
+	"$v/bin/python" -c pass 2>/dev/null
+	check "an entry point a host tool adds while a launch gates bin/ is gated by the next launch" \
+		is_gate "$v/bin/late"
+	rm -f "$SV_TMP/late"
+else
+	skip "strace is not installed: no launch held while it gates bin/"
+fi
+
 # --- an entry point a killed pip left behind, and one pip removed -------------------
 printf '#!/bin/sh\necho "killed-pip HOME=$HOME"\n' >"$v/.sandbox-venv/bin/kp"
 chmod 755 "$v/.sandbox-venv/bin/kp"
