@@ -724,13 +724,15 @@ static int make_home(struct venv *v, struct strbuf *err)
  * of the file system's clock (as in git's "racy" index: a change within
  * the same tick can leave the same time). A file system that keeps
  * nanoseconds takes its times from the kernel's coarse clock, whose tick
- * is 10 ms at most (HZ >= 100): STAMP_TICK_NS is two of those. One that
- * keeps whole seconds (ext3, ext4 with small inodes, FAT, which keeps even
- * ones) gives times with no nanoseconds: two seconds, then. A change made
- * by the work itself makes the stamp racy too: the next launch lists bin/
- * once more, finds it as it should be, and writes a clean one.
+ * is 10 ms at most (HZ >= 100); a network file system takes them from
+ * its server's clock, which may run behind ours: STAMP_TICK_NS allows
+ * 100 ms. One that keeps whole seconds (ext3, ext4 with small inodes,
+ * FAT, which keeps even ones) gives times with no nanoseconds: two
+ * seconds, then. A change made by the work itself makes the stamp racy
+ * too: the next launch lists bin/ once more, finds it as it should be,
+ * and writes a clean one.
  */
-#define STAMP_TICK_NS 20000000LL
+#define STAMP_TICK_NS 100000000LL
 #define STAMP_SECONDS_NS 2000000000LL
 
 struct stamp {
