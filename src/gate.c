@@ -811,7 +811,8 @@ out:
 	return ret;
 }
 
-int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strbuf *err)
+int gate_sync(struct venv *v, const char *exe, bool say_refused, struct strvec *notes,
+	      struct strbuf *err)
 {
 	struct listing l = LISTING_INIT;
 	cleanup_strvec struct strvec done = STRVEC_INIT;
@@ -824,8 +825,9 @@ int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strb
 	if (r < 0)
 		return -1;
 	note_newcomers(&done, 0, notes);
-	/* Refused names were reported when pip installed them. */
-	r = gate_reconcile(v, exe, &reserved, err);
+	/* Refused names were reported when pip installed them (at pip's
+	 * end, which says them now). */
+	r = gate_reconcile(v, exe, say_refused ? notes : &reserved, err);
 	return r < 0 ? -1 : r + (int)done.nr;
 }
 

@@ -79,10 +79,13 @@ int gate_finish_first_wrap(struct venv *v, struct strbuf *err);
 int gate_reconcile(struct venv *v, const char *exe, struct strvec *notes,
 		   struct strbuf *err);
 
-/* At launch, when bin/ or the private bin changed since the last wrap:
- * gate programs that appeared in bin/ by another route (each reported in
- * notes), then gate_reconcile(). Returns the number of changes, or -1. */
-int gate_sync(struct venv *v, const char *exe, struct strvec *notes, struct strbuf *err);
+/* At launch, when bin/ or the private bin changed since the last wrap,
+ * and at pip's end: gate programs that appeared in bin/ by another route
+ * (each reported in notes), then gate_reconcile(), whose notes on refused
+ * names go to notes only when say_refused. Returns the number of changes,
+ * or -1. */
+int gate_sync(struct venv *v, const char *exe, bool say_refused, struct strvec *notes,
+	      struct strbuf *err);
 
 /* Give every entry point its own name back in bin/ and restore the
  * activate scripts; the caller then removes the state directory. */

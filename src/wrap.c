@@ -818,7 +818,7 @@ int wrap_sync_if_changed(struct venv *v, const struct policy *pol, const char *e
 	if (fs_read_file_at(v->state_fd, STATE_STAMP, 256, &text, err) == 0)
 		sscanf(text.buf, "%lld %lld", &old.bin, &old.privbin);
 	strbuf_reset(err);
-	changes = gate_sync(v, exe, &notes, err);
+	changes = gate_sync(v, exe, false, &notes, err);
 	if (changes < 0)
 		goto out;
 	if ((changes > 0 || old.privbin != now.privbin) && wrap_update_libs(v, pol, err) < 0)
@@ -992,20 +992,35 @@ int wrap_check(struct venv *v, const char *exe, struct strvec *findings, struct 
 	return ret;
 }
 
+/* Now, for a stamp's `looked`. */
+static long long now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return ts_ns(&now);
+}
+
 /* The end of every change, under the lock: gates match the private bin,
  * the library cache and the stamp are current, the notes are said.
  * host_libs: the host part of the library scan, when the caller did it
- * (else NULL); synced: what the caller wrote is on disk already. */
+ * (else NULL); synced: what the caller wrote is on disk already. looked:
+ * when the caller last listed bin/ (wrap: before it gated it), or 0:
+ * settle lists it, and gates what another route put there too (pip's
+ * end: a host tool may have written there while pip ran). */
 static int settle(struct venv *v, const struct policy *pol, const char *exe,
-		  struct libdeps *host_libs, bool synced, struct strvec *notes, struct strbuf *err)
+		  struct libdeps *host_libs, bool synced, long long looked,
+		  struct strvec *notes, struct strbuf *err)
 {
-	struct stamp before;
 	int changes;
 	size_t i;
 
-	if (current_stamp(v, &before, err) < 0)
-		return -1;
-	changes = gate_reconcile(v, exe, notes, err);
+	if (!looked) {
+		looked = now_ns();
+		changes = gate_sync(v, exe, true, notes, err);
+	} else {
+		changes = gate_reconcile(v, exe, notes, err);
+	}
 	if (changes < 0 ||
 	    (host_libs ? wrap_write_libs(v, host_libs, err) : wrap_update_libs(v, pol, err)) < 0)
 		return -1;
@@ -1016,7 +1031,7 @@ static int settle(struct venv *v, const struct policy *pol, const char *exe,
 		strbuf_addf(err, "cannot sync '%s': %s", v->path, strerror(errno));
 		return -1;
 	}
-	if (write_stamp(v, before.taken, err) < 0)
+	if (write_stamp(v, looked, err) < 0)
 		return -1;
 	{
 		/* Gating bin/ and reconciling it with the private bin can
@@ -1130,6 +1145,7 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	struct policy pol;
 	bool disable_userns = false;
 	int ret = -1, synced, scanned;
+	long long looked;
 
 	policy_init(&pol);
 	libdeps_init(&host_libs);
@@ -1197,9 +1213,10 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	/* The policy first: a gate is useless without it. A crash before the
 	 * library cache is written leaves it to the first launch. */
 	policy_format(&pol, &text);
+	looked = now_ns();
 	if (venv_write_sealed(v, STATE_POLICY, &text, err) < 0 ||
 	    (synced = gate_wrap_bin(v, exe, gated, &notes, err)) < 0 ||
-	    settle(v, &pol, exe, &host_libs, synced, &notes, err) < 0)
+	    settle(v, &pol, exe, &host_libs, synced, looked, &notes, err) < 0)
 		goto out;
 	{
 		/* So that the sandboxes of a project holding this venv see it
@@ -1230,7 +1247,7 @@ int wrap_reconcile(struct venv *v, const char *exe, struct strbuf *err)
 
 	policy_init(&pol);
 	if (venv_lock(v, err) < 0 || wrap_read_policy(v, &pol, err) < 0 ||
-	    settle(v, &pol, exe, NULL, false, &notes, err) < 0)
+	    settle(v, &pol, exe, NULL, false, 0, &notes, err) < 0)
 		goto out;
 	ret = 0;
 out:

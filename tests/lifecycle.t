@@ -404,6 +404,26 @@ ok $? "pip install of a local setup.py package"
 check "... gates its console script" is_gate "$v/bin/sv-a"
 like "$("$v/bin/sv-a" 2>&1)" "^sv-a $vr/bin/python" "... which runs inside"
 
+# A program a host tool adds to bin/ while pip runs: pip's end gates it
+# (it lists bin/ as a launch does), or else the stamp it wrote counted as
+# clean and the program ran unsandboxed for good. The package's build
+# takes 1.5 s inside the sandbox and then fails, so that pip itself
+# changes nothing in bin/ or the private bin.
+make_package "$p/pkg-slow" svslow sv-slow "import time; time.sleep(1.5); raise SystemExit('no')"
+printf '#!/bin/sh\necho UNSANDBOXED\n' >"$SV_TMP/during"
+chmod 755 "$SV_TMP/during"
+(sleep 0.5; cp "$SV_TMP/during" "$v/bin/.during.tmp" && mv "$v/bin/.during.tmp" "$v/bin/during-pip") &
+writer=$!
+"$v/bin/pip" install "${pip_opts[@]}" ./pkg-slow >"$SV_TMP/pip.out" 2>&1
+check_fails "pip install of a package whose build takes 1.5 s and fails" test $? -eq 0
+wait "$writer"
+"$v/bin/python" -c pass 2>/dev/null
+"$v/bin/python" -c pass 2>/dev/null
+check "a program a host tool added to bin/ while pip ran is a gate after pip's end and two launches" \
+	is_gate "$v/bin/during-pip"
+contains "$(cat "$SV_TMP/pip.out")" "gated 'bin/during-pip'" "... and pip's end said so"
+rm -f "$SV_TMP/during"
+
 # Wheels built on the host, into directories inside the project.
 src=$SV_TMP/src
 versioned_package "$src/w1" svw sv-w 1.0
