@@ -725,14 +725,14 @@ static int make_home(struct venv *v, struct strbuf *err)
  * the same tick can leave the same time). A file system that keeps
  * nanoseconds takes its times from the kernel's coarse clock, whose tick
  * is 10 ms at most (HZ >= 100); a network file system takes them from
- * its server's clock, which may run behind ours: STAMP_TICK_NS allows
+ * its server's clock, which may run behind ours: STAMP_RACY_NS allows
  * 100 ms. One that keeps whole seconds (ext3, ext4 with small inodes,
  * FAT, which keeps even ones) gives times with no nanoseconds: two
  * seconds, then. A change made by the work itself makes the stamp racy
  * too: the next launch lists bin/ once more, finds it as it should be,
  * and writes a clean one.
  */
-#define STAMP_TICK_NS 100000000LL
+#define STAMP_RACY_NS 100000000LL
 #define STAMP_SECONDS_NS 2000000000LL
 
 struct stamp {
@@ -777,7 +777,7 @@ static int write_stamp(struct venv *v, long long looked, struct strbuf *err)
  * after a look at `taken`? */
 static bool stamp_racy(long long mtime, long long taken)
 {
-	return mtime >= taken - (mtime % 1000000000LL ? STAMP_TICK_NS : STAMP_SECONDS_NS);
+	return mtime >= taken - (mtime % 1000000000LL ? STAMP_RACY_NS : STAMP_SECONDS_NS);
 }
 
 /* 1 when nothing changed since the stamp, 0 when something may have. */

@@ -101,9 +101,10 @@ wait_for() {
 # count_lines PATTERN: how many lines of the pane match.
 count_lines() { screen | grep -c -e "$1"; }
 # A fresh interactive bash in an 120x40 terminal, prompt "SV-PROMPT$ ".
-# The server never runs out of sessions: a server that ends with its last
-# one unlinks its socket as it goes, which can be the socket of the server
-# the next new-session has just started ("no server running" from then on).
+# The server never runs out of sessions: a server that ended with its
+# last one, just as the next new-session started another, once left the
+# harness with "no server running" from then on (CI; its socket gone, as
+# far as the symptom shows).
 start_shell() {   # start_shell [VAR=VALUE]: one more variable, e.g. a prompt's git
 	tm has-session -t keep 2>/dev/null || tm new-session -d -s keep -x 20 -y 5 'exec sleep 86400'
 	tm kill-session -t sv 2>/dev/null
