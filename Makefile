@@ -28,6 +28,18 @@ LIBS = $(SECCOMP_LIBS)
 # sanitizer build cannot link statically, and links it as the rest.
 INIT_LDFLAGS ?= -static-pie -Wl,--fatal-warnings
 
+# The C library the init is linked with: musl where musl-tools is
+# installed, else glibc; INIT_LIBC=glibc chooses glibc. A static program of
+# musl starts without glibc's start-up work (its probes of the processor,
+# a score of page faults): on a virtual machine, where each costs tens of
+# microseconds, that is most of a millisecond in every launch
+# (bench/RESULTS.md). musl has no _FORTIFY_SOURCE: the init's array
+# indexes are checked instead (-fsanitize=bounds, a trap, no run-time
+# library). The sanitizer build links the init with glibc.
+MUSL_CC ?= musl-gcc
+MUSL_LIBDIR ?= /usr/lib/$(patsubst %-gnu,%-musl,$(shell $(CC) -print-multiarch 2>/dev/null))
+INIT_LIBC ?= $(if $(and $(wildcard $(MUSL_LIBDIR)/rcrt1.o),$(shell command -v $(MUSL_CC))),musl,glibc)
+
 # Build directory: 'make' uses build/, the sanitizer build build-san/.
 B ?= build
 
@@ -38,7 +50,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
 
-all: sandbox-venv sandbox-venv-init
+all: sandbox-venv sandbox-venv-init $(B)/init-libc
 
 # Mode 0755 whatever the umask: the launcher runs no init that its group
 # or others could have changed (run.c).
@@ -51,9 +63,37 @@ $(B)/sandbox-venv: $(B)/main.o $(LIB_OBJ)
 
 # From the library, only what the init uses: none of it may ask the user
 # database or resolve names, which a static program cannot do cleanly.
-$(B)/sandbox-venv-init: $(B)/init-main.o $(B)/libsv.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(INIT_LDFLAGS) -o $@ $^
+ifeq ($(INIT_LIBC),musl)
+# The sources the init is made of: the rest of the library needs what
+# musl's headers do not have (libseccomp's). A source the init comes to
+# need is an undefined symbol at the link.
+INIT_SRC := $(addprefix src/,init-main.c init.c dbus.c evloop.c fsutil.c landlock.c links.c \
+	listeners.c strbuf.c strvec.c util.c)
+INIT_OBJ := $(INIT_SRC:src/%.c=$(B)/musl/%.o)
+MUSL_CFLAGS = $(filter-out $(SECCOMP_CFLAGS),$(ALL_CFLAGS)) -fPIE \
+	-fsanitize=bounds -fsanitize-undefined-trap-on-error
+# musl-gcc's own link makes a dynamic program: the static PIE is linked
+# here, from musl's start files and libc.a, with gcc's.
+$(B)/sandbox-venv-init: $(INIT_OBJ) $(B)/init-libc
+	$(CC) $(ALL_LDFLAGS) -static-pie -nostdlib -Wl,--fatal-warnings -Wl,-z,relro,-z,now \
+		-o $@ $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/crti.o \
+		$$($(CC) -print-file-name=crtbeginS.o) $(INIT_OBJ) $(MUSL_LIBDIR)/libc.a \
+		$$($(CC) -print-libgcc-file-name) $$($(CC) -print-file-name=crtendS.o) \
+		$(MUSL_LIBDIR)/crtn.o
 	chmod 0755 $@
+
+$(B)/musl/%.o: src/%.c $(wildcard src/*.h) | $(B)/musl
+	$(MUSL_CC) $(MUSL_CFLAGS) -c -o $@ $<
+$(B)/musl/init.o: $(wildcard src/*.c)
+$(B)/musl/init.o: MUSL_CFLAGS += $(BUILD_ID_FLAG)
+else
+$(B)/sandbox-venv-init: $(B)/init-main.o $(B)/libsv.a $(B)/init-libc
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(INIT_LDFLAGS) -o $@ $(B)/init-main.o $(B)/libsv.a
+	chmod 0755 $@
+endif
+# Which one it is, for the package's Built-Using (debian/rules).
+$(B)/init-libc: FORCE | $(B)
+	@echo $(INIT_LIBC) | cmp -s - $@ || echo $(INIT_LIBC) > $@
 
 $(B)/libsv.a: $(LIB_OBJ)
 	rm -f $@
@@ -75,7 +115,7 @@ $(B)/tests/%: tests/unit/%.c $(LIB_OBJ) $(wildcard src/*.h) tests/unit/tap.h | $
 $(B)/tests/%: tests/helpers/%.c | $(B)/tests
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
-$(B) $(B)/tests:
+$(B) $(B)/tests $(B)/musl:
 	mkdir -p $@
 
 # The same program with a bwrap path that does not exist, for the
@@ -108,7 +148,7 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 san-tests:
 	$(MAKE) B=build-san CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
-		INIT_LDFLAGS= tests
+		INIT_LDFLAGS= INIT_LIBC=glibc tests
 
 check-san: san-tests
 	B=build-san ASAN_OPTIONS=detect_leaks=1 tests/run-all unit
@@ -145,6 +185,7 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz sandbox-venv sandbox-venv-init
 
-.PHONY: demo san-tests all check check-unit check-san install uninstall clean tests
+FORCE:
+.PHONY: FORCE demo san-tests all check check-unit check-san install uninstall clean tests
 
 include tests/fuzz/fuzz.mk

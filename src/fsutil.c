@@ -383,7 +383,7 @@ static int remove_tree(int parent, const char *name, unsigned depth, struct remo
 				return -1;
 			}
 			snprintf(up, sizeof(up), ".deep-%u", r->moved++);
-			if (renameat2(parent, name, r->top, up, RENAME_NOREPLACE) == 0)
+			if (fs_renameat2(parent, name, r->top, up, RENAME_NOREPLACE) == 0)
 				return 0;
 			if (errno != EEXIST) {
 				strbuf_addf(r->err, "cannot remove '%s': %s", name, strerror(errno));
@@ -609,4 +609,10 @@ bool fs_dir_trusted(const struct stat *st, uid_t owner)
 {
 	return S_ISDIR(st->st_mode) && (st->st_uid == 0 || st->st_uid == owner) &&
 	       (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
+}
+
+int fs_renameat2(int olddir, const char *oldname, int newdir, const char *newname,
+		 unsigned int flags)
+{
+	return (int)syscall(SYS_renameat2, olddir, oldname, newdir, newname, flags);
 }

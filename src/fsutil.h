@@ -116,4 +116,15 @@ char *fs_readlink_at(int dirfd, const char *name);
  * descriptor, or -1 with errno (ELOOP: a symlink is on the way). */
 int fs_open_nofollow(int root, const char *rel);
 
+/* renameat2(2) by its system call: musl before 1.2.5, which the init may
+ * be built with, has neither the function nor its flags. */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+int fs_renameat2(int olddir, const char *oldname, int newdir, const char *newname,
+		 unsigned int flags);
+
 #endif

@@ -666,7 +666,7 @@ static int first_wrap(struct venv *v, const char *exe, const struct listing *l,
 		strbuf_addf(err, "cannot sync '%s': %s", v->path, strerror(errno));
 		return -1;
 	}
-	if (renameat2(v->fd, STATE_NEW_BIN, v->fd, "bin", RENAME_EXCHANGE) < 0) {
+	if (fs_renameat2(v->fd, STATE_NEW_BIN, v->fd, "bin", RENAME_EXCHANGE) < 0) {
 		strbuf_addf(err, "cannot put the gates in place: %s", strerror(errno));
 		return -1;
 	}

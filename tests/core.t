@@ -426,4 +426,68 @@ PY
 	like "$out" "^status 127" "... and the launch fails (127) rather than run a program with it"
 fi
 
+# --- the init's relocated data (its GOT, its tables of pointers) is
+# read-only while it runs, whatever C library it is linked with (musl's
+# static start-up leaves it writable: the init does it, init-main.c) ---
+if [ ! -f "$init_real" ]; then
+	skip "the init's read-only data: no sandbox-venv-init beside $sv_real"
+elif [ "$(id -u)" -ne 0 ]; then
+	skip "the init's read-only data: reading the maps of the init, which is not dumpable, takes root (the root pass runs it)"
+else
+	pp=$SV_TMP/relro
+	mkdir -p "$pp" && "$SV_PYTHON" -m venv --without-pip "$pp/.venv" && "$SV" "$pp/.venv" >/dev/null
+	(cd "$pp" && exec .venv/bin/python -c 'import time; time.sleep(60)') &
+	launcher=$!
+	out=$("$SV_PYTHON" - "$launcher" "$init_real" <<'PY'
+import os, struct, sys, time
+launcher, init = int(sys.argv[1]), sys.argv[2]
+
+def children(pid):
+    try:
+        return [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+# The launcher's bwrap, and its child: the init.
+pid = None
+for _ in range(200):
+    for b in children(launcher):
+        for c in children(b):
+            if open(f"/proc/{c}/comm").read().strip() == "init":
+                pid = c
+    if pid:
+        break
+    time.sleep(0.05)
+if not pid:
+    sys.exit("no init under the launcher")
+data = open(init, "rb").read()
+phoff, = struct.unpack_from("<Q", data, 0x20)
+phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+relro = None
+for i in range(phnum):
+    ptype, _, _, vaddr, _, _, memsz, _ = struct.unpack_from("<IIQQQQQQ", data, phoff + i * phentsize)
+    if ptype == 0x6474e552:
+        relro = (vaddr, memsz)
+if not relro:
+    sys.exit("no PT_GNU_RELRO in " + init)
+ino = os.stat(init).st_ino
+maps = []
+for line in open(f"/proc/{pid}/maps"):
+    f = line.split()
+    lo, hi = (int(x, 16) for x in f[0].split("-"))
+    if int(f[4]) == ino:
+        maps.append((lo, hi, f[1], int(f[2], 16)))
+base = min(lo - off for lo, hi, perms, off in maps if off == 0)
+page = (base + relro[0]) & ~4095
+end = (base + relro[0] + relro[1]) & ~4095
+for lo, hi, perms, off in maps:
+    if lo < end and page < hi:
+        print(perms)
+PY
+)
+	kill "$launcher" 2>/dev/null
+	wait "$launcher" 2>/dev/null
+	is "$out" "r--p" "attack[init] the init's relocated data (PT_GNU_RELRO) is mapped read-only while it runs"
+fi
+
 done_testing
