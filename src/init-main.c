@@ -6,6 +6,7 @@
  * say its version. */
 #include <elf.h>
 #include <link.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,27 +22,31 @@ extern const ElfW(Ehdr) __ehdr_start;
 
 /* What the linker marked to be read-only once relocated (the GOT, the
  * tables of pointers), made so. glibc's start-up does it; musl's static
- * PIE start-up leaves it writable. Before anything else runs; an init that
- * cannot is not started, as glibc's loader would not start it. */
+ * PIE start-up leaves it writable. Before anything else runs. A binary
+ * linked without the mark has nothing to protect; one whose mark cannot be
+ * applied is not started, as glibc's loader would not start it. */
 static void protect_relro(void)
 {
 	const ElfW(Phdr) *ph = (const void *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
 	uintptr_t page = getauxval(AT_PAGESZ), base = 0, start, end;
 	const ElfW(Phdr) *relro = NULL;
+	bool based = false;
 	size_t i;
 
 	for (i = 0; i < __ehdr_start.e_phnum; i++) {
-		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
 			base = (uintptr_t)&__ehdr_start - ph[i].p_vaddr;
-		else if (ph[i].p_type == PT_GNU_RELRO)
+			based = true;
+		} else if (ph[i].p_type == PT_GNU_RELRO) {
 			relro = &ph[i];
+		}
 	}
-	if (!relro || !page)
+	if (!relro)
 		return;
 	start = (base + relro->p_vaddr) & ~(page - 1);
 	end = (base + relro->p_vaddr + relro->p_memsz) & ~(page - 1);
-	if (end > start && mprotect((void *)start, end - start, PROT_READ) < 0) {
-		perror(PROG "-init: cannot make its relocated data read-only");
+	if (!based || !page || (end > start && mprotect((void *)start, end - start, PROT_READ) < 0)) {
+		fprintf(stderr, PROG "-init: cannot make its relocated data read-only\n");
 		exit(127);
 	}
 }
