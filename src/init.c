@@ -15,11 +15,14 @@
  *     they would not if it led a session of its own (an orphaned group).
  *  3. A forwarded signal (init.h) from the launcher is passed on to the
  *     program, or to its process group when it says so.
- *  4. While the launch is stopped, nothing of the sandbox runs: when the
+ *  4. While the launch is stopped, the sandbox is stopped: when the
  *     program stops (Ctrl-Z), the init stops every other process of the
  *     sandbox (SIGSTOP, which none can refuse; kill(-1) reaches them all
  *     at once, and a fork under way does not finish before the stop), waits
- *     until each is stopped, and only then says so on the channel; the
+ *     until it has seen each stopped (one it cannot read counts as
+ *     running), and only then says so on the channel. A process the kernel
+ *     continues later (a timer's SIGCONT) runs on: signals cannot keep it
+ *     stopped, and the launcher makes the project read-only first; the
  *     launcher does its host-side work then (the shell's prompt comes back,
  *     and with it git, in the project) and stops. On INIT_CONTINUE it
  *     continues what it stopped and the program's group, and leaves
@@ -501,12 +504,15 @@ struct frozen {
 	bool on;
 };
 
-/* Each process of the sandbox but the init: fn(pid, state, pgid). */
+/* Each process of the sandbox but the init: fn(pid, state, pgid). -1
+ * when one could not be read but is not gone (the sandbox can lower the
+ * init's limit on descriptors, prlimit(2)): not counted as stopped. */
 static int each_process(void (*fn)(pid_t pid, char state, pid_t pgid, void *data),
 			void *data)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
+	int ret = 0;
 
 	if (!d)
 		return -1;
@@ -522,12 +528,17 @@ static int each_process(void (*fn)(pid_t pid, char state, pid_t pgid, void *data
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0 && (errno == ENOENT || errno == ESRCH))
 			continue;	/* gone */
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n < 0 && errno == ESRCH)
 			continue;
+		if (n <= 0) {
+			ret = -1;
+			continue;
+		}
 		buf[n] = '\0';
 		/* "PID (COMM) STATE PPID PGRP ...": COMM ends at the last ')'. */
 		p = strrchr(buf, ')');
@@ -536,7 +547,7 @@ static int each_process(void (*fn)(pid_t pid, char state, pid_t pgid, void *data
 		fn((pid_t)pid, state, (pid_t)pgid, data);
 	}
 	closedir(d);
-	return 0;
+	return ret;
 }
 
 static void note_stopped(pid_t pid, char state, pid_t pgid, void *data)

@@ -403,6 +403,27 @@ like "$(screen)" "cannot be stopped safely now" "... and the launcher says why"
 ok $? "... and the program wrote its file"
 rm -f "$p/busy.log"
 
+# run_outside DIR GATE SCRIPT: run GATE SCRIPT in DIR outside a terminal;
+# prints STOPPED if the launch stopped (and continues it), then what it
+# printed. A launch that stopped would otherwise stop this test.
+run_outside() {
+	"$SV_PYTHON" - "$@" <<'PY' 2>&1
+import subprocess, sys, time
+d, gate, script = sys.argv[1:4]
+p = subprocess.Popen([gate, script], cwd=d, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+for _ in range(150):
+    if p.poll() is not None:
+        break
+    state = open("/proc/%d/stat" % p.pid).read().rsplit(")", 1)[1].split()[0]
+    if state == "T":
+        print("STOPPED")
+        p.send_signal(18)
+        break
+    time.sleep(0.1)
+print(p.communicate(timeout=30)[0].decode().strip())
+PY
+}
+
 # The project's mount is found without following links: a sandbox can
 # rename what lies above the project (here in /tmp, a tmpfs of its own)
 # and leave a link there, to another venv's read-only mount; making that
@@ -423,23 +444,7 @@ os.symlink(A + "2/proj", A)          # P now leads to P/proj, another venv's rea
 os.kill(os.getpid(), signal.SIGSTOP)
 print("WENT-ON")
 PY
-	out=$("$SV_PYTHON" - "$q" <<'PY' 2>&1
-import subprocess, sys, time
-q = sys.argv[1]
-p = subprocess.Popen([q + "/.venv/bin/python", "steer.py"], cwd=q, stdout=subprocess.PIPE,
-                     stderr=subprocess.STDOUT)
-for _ in range(150):
-    if p.poll() is not None:
-        break
-    state = open("/proc/%d/stat" % p.pid).read().rsplit(")", 1)[1].split()[0]
-    if state == "T":
-        print("STOPPED")
-        p.send_signal(18)
-        break
-    time.sleep(0.1)
-print(p.communicate(timeout=30)[0].decode().strip())
-PY
-)
+	out=$(run_outside "$q" "$q/.venv/bin/python" steer.py)
 	st=1
 	if ! printf '%s\n' "$out" | grep -q '^STOPPED' && printf '%s\n' "$out" | grep -q 'WENT-ON'; then
 		st=0
@@ -449,6 +454,27 @@ else
 	skip "attack[gitdir] a steered project path: cannot make the project"
 fi
 rm -rf "$SV_TMP/steer" "$SV_TMP/steer2"
+
+# The init checks that every process of the sandbox stopped by reading
+# each one's /proc/PID/stat. A sandbox can lower the init's limit on
+# descriptors (prlimit(2) on pid 1, same uid) so that /proc opens but
+# no stat file does: a process the init cannot read is not counted as
+# stopped, so the launch does not stop. (Outside a terminal, as above.)
+cat >"$p/limit-init.py" <<'PY'
+import os, resource, signal
+resource.prlimit(1, resource.RLIMIT_NOFILE, (4, 4))
+print("LIMIT", resource.prlimit(1, resource.RLIMIT_NOFILE))
+os.kill(os.getpid(), signal.SIGSTOP)
+print("WENT-ON")
+PY
+out=$(run_outside "$p" "$v/bin/python" limit-init.py)
+st=1
+if printf '%s\n' "$out" | grep -q '^LIMIT (4, 4)' && ! printf '%s\n' "$out" | grep -q '^STOPPED' &&
+	printf '%s\n' "$out" | grep -q 'WENT-ON'; then
+	st=0
+fi
+ok "$st" "attack[init] a sandbox that limits the init's descriptors (prlimit on pid 1) before it stops itself: the init cannot see that all stopped, and the launch does not stop ($(printf '%s' "$out" | tr '\n' ' ' | cut -c1-160))"
+rm -f "$p/limit-init.py"
 
 tm kill-server 2>/dev/null
 done_testing
