@@ -673,8 +673,15 @@ static int supervise(pid_t child, int sfd, int chan)
 			if (pid != child)
 				continue;
 			if (!WIFSTOPPED(st)) {
+				int code = status_code(st);
+
 				free(f.held);
-				return status_code(st);
+				msg[0] = INIT_EXITED;
+				msg[1] = (char)code;
+				if (write(chan, msg, sizeof(msg)) < 0) {
+					/* the launcher is gone, or takes bwrap's status */
+				}
+				return code;
 			}
 			if (f.on || freeze(&f, child) < 0)
 				continue;

@@ -76,6 +76,11 @@ bool init_env_is_loader(const char *name);
 #define INIT_STOPPED 'S'
 /* What the launcher writes there when the launch is continued. */
 #define INIT_CONTINUE 'C'
+/* What the init writes there when the program has ended, last: this byte,
+ * then the status it exits with. The launcher takes it once the init is
+ * gone (its pidfd), and with it everything of the sandbox, without
+ * waiting for bwrap to see that and exit as well. */
+#define INIT_EXITED 'E'
 /* With rules=: what the launcher writes there first, this byte and the
  * path ruleset it has begun on the host (landlock_host_ruleset), which the
  * init finishes with the rules of rules= before the program runs. */

@@ -483,7 +483,9 @@ struct waiting {
 	pid_t bwrap;
 	int pidfd;              /* the init's, or -1 */
 	pid_t init_pid;
-	int status;
+	int status;             /* bwrap's, from waitpid */
+	int code;               /* the init's exit status (INIT_EXITED), or -1 */
+	bool init_gone;         /* ... and the init has ended since */
 	struct pty *pty;
 	const struct run_spec *spec;
 	struct stat project_st; /* the project the launcher opened */
@@ -758,6 +760,22 @@ static int project_read_only(struct waiting *w, bool on)
 
 /* The init says the program stopped: the launch stops too (rule 7). The
  * channel closing is the init's end; bwrap's follows. */
+/* The init has ended: no process of the sandbox is left (the kernel
+ * ends every other with the pid namespace's init, before the init's
+ * pidfd says so). */
+static int on_init_gone(struct evloop *l, int fd, uint32_t events, void *data,
+			struct strbuf *err)
+{
+	struct waiting *w = data;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	(void)err;
+	w->init_gone = true;
+	return 1;
+}
+
 static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 		      struct strbuf *err)
 {
@@ -766,13 +784,17 @@ static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 	ssize_t n;
 
 	(void)events;
-	(void)err;
 	n = read(fd, msg, sizeof(msg));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0) {
 		evloop_del(l, fd);
 		return 0;
+	}
+	/* The program has ended: the init's end, then, is the sandbox's. */
+	if (n == 2 && msg[0] == INIT_EXITED && w->pidfd >= 0 && w->code < 0) {
+		w->code = (unsigned char)msg[1];
+		return evloop_add(l, w->pidfd, EPOLLIN, on_init_gone, w, err);
 	}
 	if (n != 2 || msg[0] != INIT_STOPPED)
 		return 0;
@@ -1364,8 +1386,8 @@ int run_finish(struct run *r, const struct run_spec *spec, int *status, struct s
 {
 	cleanup_fd int sfd = -1;
 	struct proxy *px = NULL;
-	struct waiting w = { .bwrap = r->bwrap, .pidfd = -1, .init_pid = -1, .pty = &r->pty,
-			     .spec = spec };
+	struct waiting w = { .bwrap = r->bwrap, .pidfd = -1, .init_pid = -1, .code = -1,
+			     .pty = &r->pty, .spec = spec };
 	struct evloop loop;
 	sigset_t waited;
 	int ret = -1;
@@ -1437,6 +1459,16 @@ int run_finish(struct run *r, const struct run_spec *spec, int *status, struct s
 	if (evloop_run(&loop, err) < 0) {
 		/* Cannot wait: end the sandbox rather than leave it. */
 		stop_bwrap(r, &w.status);
+	} else if (w.init_gone) {
+		/* bwrap has nothing left to do but see its child's end and
+		 * exit with its status: not waited for, killed (whoever
+		 * adopts it reaps it). */
+		*status = w.code;
+		kill(r->bwrap, SIGKILL);
+		if (waiting_bwrap == r->bwrap)
+			waiting_bwrap = -1;
+		r->bwrap = -1;
+		ret = 0;
 	} else {
 		*status = exit_code(w.status);
 		r->bwrap = -1;	/* reaped */

@@ -286,6 +286,57 @@ finding "$v" "$vr: .bin.sandbox-venv-new: left by an interrupted wrap, with prog
 check "... and the next wrap removes it" test ! -e "$v/.bin.sandbox-venv-new"
 check_intact "$v" "--check is clean afterwards"
 
+# --- nothing of the sandbox outlives the program's end --------------------------------
+# When the gate returns, no process of the sandbox is left, not one the
+# program left in a session of its own that ignores every signal it can:
+# the launcher returns once the init is gone (the kernel ends every other
+# process of the sandbox first), with the program's status.
+marker=sv-left-$$-$RANDOM
+cat >"$p/leave.py" <<'PY'
+import os, signal, sys, time
+if os.fork() == 0:
+    os.setsid()
+    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(s, signal.SIG_IGN)
+    if os.fork() == 0:
+        time.sleep(60)
+    os._exit(0)
+time.sleep(0.5)
+sys.exit(7)
+PY
+# Five launches; in each, the process left behind is found on the host
+# while the program runs (a pidfd), and looked at the moment the gate's
+# status is in: gone, or "ALIVE".
+out=$("$SV_PYTHON" - "$p" "$v/bin/python" "$marker" <<'PY' 2>&1
+import os, select, subprocess, sys, time
+d, gate, marker = sys.argv[1:4]
+for _ in range(5):
+    g = subprocess.Popen([gate, "leave.py", marker], cwd=d)
+    fds = []
+    for _ in range(40):
+        for pid in os.listdir("/proc"):
+            try:
+                cmd = open("/proc/%s/cmdline" % pid, "rb").read().rstrip(b"\0").split(b"\0")
+                if cmd[0].endswith(b"/.venv/bin/python") and cmd[1:] == [b"leave.py", marker.encode()]:
+                    fds.append(os.pidfd_open(int(pid)))
+            except (OSError, ValueError):
+                pass
+        if len(fds) >= 2:
+            break
+        for f in fds:
+            os.close(f)
+        fds = []
+        time.sleep(0.02)
+    rc = g.wait()
+    left = [f for f in fds if not select.select([f], [], [], 0)[0]]
+    print("status", rc, "seen", len(fds), "ALIVE" * len(left))
+PY
+)
+is "$(printf '%s\n' "$out" | sort -u)" "status 7 seen 2 " \
+	"attack[process] when the gate returns (with the program's status), nothing the program left running is: a process in a session of its own that ignores the signals it can, seen at once (five launches: $(printf '%s' "$out" | sort | uniq -c | tr '\n' ' '))"
+pkill -KILL -f "leave.py $marker" 2>/dev/null
+rm -f "$p/leave.py"
+
 # --- the sandbox does not outlive its launcher -----------------------------------------
 # Once the program runs (its init watches the launcher's end of a channel),
 # and at any moment before: no bwrap, and nothing of the sandbox, is left.
