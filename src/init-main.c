@@ -17,7 +17,8 @@
 #include "links.h"
 #include "util.h"
 
-/* The ELF header, where the linker put it: the start of the first segment. */
+/* The ELF header, where the linker put it: the start of the first
+ * segment, which the kernel's AT_PHDR does not tell. */
 extern const ElfW(Ehdr) __ehdr_start;
 
 /* What the linker marked to be read-only once relocated (the GOT, the
@@ -27,13 +28,13 @@ extern const ElfW(Ehdr) __ehdr_start;
  * applied is not started, as glibc's loader would not start it. */
 static void protect_relro(void)
 {
-	const ElfW(Phdr) *ph = (const void *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
+	const ElfW(Phdr) *ph = (const void *)getauxval(AT_PHDR);
 	uintptr_t page = getauxval(AT_PAGESZ), base = 0, start, end;
+	size_t i, n = ph ? getauxval(AT_PHNUM) : 0;
 	const ElfW(Phdr) *relro = NULL;
 	bool based = false;
-	size_t i;
 
-	for (i = 0; i < __ehdr_start.e_phnum; i++) {
+	for (i = 0; i < n; i++) {
 		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
 			base = (uintptr_t)&__ehdr_start - ph[i].p_vaddr;
 			based = true;

@@ -444,9 +444,10 @@ static bool row_is_valid(const struct scfilter_rule *r)
 
 /* Allowed in ALLOWLIST mode whatever the list says: what bwrap's last
  * step, our init (pid 1) and the dynamic loader need to start the program
- * at all. The list governs the program from there on. */
+ * at all (open: musl's open(), which an init built with musl makes). The
+ * list governs the program from there on. */
 static const char *const startup_calls[] = {
-	"execve", "brk", "mmap", "munmap", "mprotect", "openat", "read", "pread64",
+	"execve", "brk", "mmap", "munmap", "mprotect", "open", "openat", "read", "pread64",
 	"close", "fstat", "newfstatat", "access", "arch_prctl", "set_tid_address",
 	"set_robust_list", "rseq", "prlimit64", "getrandom", "rt_sigaction",
 	"rt_sigprocmask", "rt_sigtimedwait", "rt_sigreturn", "clone", "vfork", "wait4", "kill",

@@ -120,7 +120,7 @@ make ==> covered tests/run-all :: make -s install DESTDIR :: tests/run-all's ins
 sudo make install                  # PREFIX=/usr/local ==> covered tests/run-all :: make -s install DESTDIR="$dest" PREFIX=/opt/sv :: tests/run-all's install test (PREFIX and DESTDIR; root is not needed with DESTDIR)
 sudo make install PREFIX=/usr      # or DESTDIR=/some/root for staging ==> covered tests/run-all :: make -s install DESTDIR="$dest" PREFIX=/opt/sv :: tests/run-all's install test (PREFIX and DESTDIR)
 sudo make uninstall                # with the same PREFIX and DESTDIR ==> covered tests/run-all :: make -s uninstall DESTDIR="$dest" PREFIX=/opt/sv :: tests/run-all's install test
-sudo apt-get install -y dpkg-dev debhelper fakeroot pkg-config libseccomp-dev ==> run build_deps
+sudo apt-get install -y dpkg-dev debhelper fakeroot pkg-config libseccomp-dev musl-tools ==> run build_deps
 dpkg-buildpackage -us -uc -b       # writes ../sandbox-venv_0.1.0_*.deb ==> covered tests/package-deb :: dpkg-buildpackage -us -uc -b :: tests/package-deb (tests/run-all package) builds the package from a copy of the tree
 sudo apt-get install ../sandbox-venv_0.1.0_amd64.deb ==> covered tests/package-deb :: apt-get install -y "$deb" :: tests/package-deb installs the .deb it built
 sudo apt-get remove sandbox-venv ==> covered tests/package-deb :: apt-get remove -y sandbox-venv :: tests/package-deb removes it again
