@@ -614,6 +614,7 @@ struct subtree {
 	size_t nr;
 	int out;                            /* the writable ones go there */
 	bool more;
+	bool top_rw;                        /* the top is writable */
 };
 
 /* The project's mount and those below it (mountinfo lists a mount after
@@ -635,6 +636,8 @@ static void collect_subtree(const struct fs_mount *m, void *data)
 		}
 		t->ids[t->nr++] = id;
 	}
+	if (m->rw && id == t->ids[0])
+		t->top_rw = true;
 	if (m->rw && write(t->out, &id, sizeof(id)) != (ssize_t)sizeof(id))
 		t->more = true;
 }
@@ -680,7 +683,7 @@ static int project_mounts(int userns, int mntns, const struct waiting *w, bool o
 
 	if (pid == 0) {
 		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-		struct subtree t = { { 0 }, 1, out, false };
+		struct subtree t = { { 0 }, 1, out, false, false };
 		cleanup_fd int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		cleanup_fd int fd = -1;
 
@@ -694,7 +697,11 @@ static int project_mounts(int userns, int mntns, const struct waiting *w, bool o
 		fd = open_project_mount(w->spec->project, &w->project_st, &t.ids[0]);
 		if (fd < 0)
 			_exit(1);
-		if (fs_each_mount(proc, collect_subtree, &t) < 0)
+		/* The project's mount is writable: one found read-only at its
+		 * path is another (a read-only bind of the project, moved
+		 * there by a sandbox that can rename what lies above it),
+		 * and the project's own would stay writable. */
+		if (fs_each_mount(proc, collect_subtree, &t) < 0 || !t.top_rw)
 			_exit(1);
 		_exit(t.more || syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
 					&attr, sizeof(attr)) < 0);
@@ -758,8 +765,6 @@ static int project_read_only(struct waiting *w, bool on)
 	return r;
 }
 
-/* The init says the program stopped: the launch stops too (rule 7). The
- * channel closing is the init's end; bwrap's follows. */
 /* The init has ended: no process of the sandbox is left (the kernel
  * ends every other with the pid namespace's init, before the init's
  * pidfd says so). */
@@ -776,6 +781,9 @@ static int on_init_gone(struct evloop *l, int fd, uint32_t events, void *data,
 	return 1;
 }
 
+/* The init says the program stopped: the launch stops too (rule 7); or
+ * that it ended, and with what status. The channel closing is the init's
+ * end; bwrap's follows. */
 static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 		      struct strbuf *err)
 {

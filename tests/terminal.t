@@ -403,14 +403,15 @@ like "$(screen)" "cannot be stopped safely now" "... and the launcher says why"
 ok $? "... and the program wrote its file"
 rm -f "$p/busy.log"
 
-# run_outside DIR GATE SCRIPT: run GATE SCRIPT in DIR outside a terminal;
-# prints STOPPED if the launch stopped (and continues it), then what it
-# printed. A launch that stopped would otherwise stop this test.
+# run_outside DIR GATE SCRIPT [ARG...]: run GATE SCRIPT ARG... in DIR
+# outside a terminal; prints STOPPED if the launch stopped (and continues
+# it), then what it printed. A launch that stopped would otherwise stop
+# this test.
 run_outside() {
 	"$SV_PYTHON" - "$@" <<'PY' 2>&1
 import subprocess, sys, time
-d, gate, script = sys.argv[1:4]
-p = subprocess.Popen([gate, script], cwd=d, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+d, gate = sys.argv[1:3]
+p = subprocess.Popen([gate] + sys.argv[3:], cwd=d, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 for _ in range(150):
     if p.poll() is not None:
         break
@@ -454,6 +455,46 @@ else
 	skip "attack[gitdir] a steered project path: cannot make the project"
 fi
 rm -rf "$SV_TMP/steer" "$SV_TMP/steer2"
+
+# The project's mount is found by its path, and must be writable: a
+# read-only bind of the project (BWRAP_ARGS) that the sandbox moves to the
+# project's path, by renaming what lies above both in its own /tmp, is not
+# the project's mount; making it read-only would leave the project
+# writable while the prompt is back. The launch does not stop then.
+sw=$SV_TMP/swap
+rm -rf "$sw"
+mkdir -p "$sw/A/proj"
+cat >"$sw/A/proj/swap.py" <<'PY'
+import os, signal, sys
+P = os.getcwd()
+A = os.path.dirname(P)
+try:
+    os.rename(A, A + "-real")
+    os.rename(sys.argv[1], A)       # the read-only bind, at the project's path
+except OSError as e:
+    print("NO-RENAME", e)
+    sys.exit(0)
+os.kill(os.getpid(), signal.SIGSTOP)
+print("WENT-ON")
+PY
+if "$SV_PYTHON" -m venv --without-pip "$sw/A/proj/.venv" >/dev/null 2>&1 &&
+	"$SV" "$sw/A/proj/.venv" >/dev/null 2>&1; then
+	out=$(BWRAP_ARGS="--ro-bind $sw/A/proj $sw/B/proj" run_outside "$sw/A/proj" \
+		"$sw/A/proj/.venv/bin/python" swap.py "$sw/B")
+	if printf '%s\n' "$out" | grep -q '^NO-RENAME'; then
+		skip "attack[gitdir] a read-only bind of the project moved to its path: the sandbox cannot rename above the project here ($out)"
+	else
+		st=1
+		if ! printf '%s\n' "$out" | grep -q '^STOPPED' && printf '%s\n' "$out" | grep -q 'WENT-ON' &&
+			printf '%s\n' "$out" | grep -q 'cannot be stopped safely'; then
+			st=0
+		fi
+		ok "$st" "attack[gitdir] a read-only bind of the project that the sandbox moves to the project's path: the launch does not stop, and says so ($(printf '%s' "$out" | tr '\n' ' ' | cut -c1-160))"
+	fi
+else
+	skip "attack[gitdir] a read-only bind of the project moved to its path: cannot make the project"
+fi
+rm -rf "$sw"
 
 # The init checks that every process of the sandbox stopped by reading
 # each one's /proc/PID/stat. A sandbox can lower the init's limit on
