@@ -42,11 +42,15 @@ static void protect_relro(void)
 			relro = &ph[i];
 		}
 	}
-	if (!relro)
+	if (ph && !relro)
 		return;
+	if (!relro || !based || !page) {
+		fprintf(stderr, PROG "-init: cannot find its program headers\n");
+		exit(127);
+	}
 	start = (base + relro->p_vaddr) & ~(page - 1);
 	end = (base + relro->p_vaddr + relro->p_memsz) & ~(page - 1);
-	if (!based || !page || (end > start && mprotect((void *)start, end - start, PROT_READ) < 0)) {
+	if (end > start && mprotect((void *)start, end - start, PROT_READ) < 0) {
 		fprintf(stderr, PROG "-init: cannot make its relocated data read-only\n");
 		exit(127);
 	}
