@@ -38,7 +38,9 @@ INIT_LDFLAGS ?= -static-pie -Wl,--fatal-warnings
 # library). The sanitizer build links the init with glibc.
 MUSL_CC ?= musl-gcc
 MUSL_LIBDIR ?= /usr/lib/$(patsubst %-gnu,%-musl,$(shell $(CC) -print-multiarch 2>/dev/null))
-INIT_LIBC ?= $(if $(and $(wildcard $(MUSL_LIBDIR)/rcrt1.o),$(shell command -v $(MUSL_CC))),musl,glibc)
+ifeq ($(origin INIT_LIBC),undefined)
+INIT_LIBC := $(if $(and $(wildcard $(MUSL_LIBDIR)/rcrt1.o),$(shell command -v $(MUSL_CC))),musl,glibc)
+endif
 
 # Build directory: 'make' uses build/, the sanitizer build build-san/.
 B ?= build

@@ -294,39 +294,42 @@ check_intact "$v" "--check is clean afterwards"
 marker=sv-left-$$-$RANDOM
 cat >"$p/leave.py" <<'PY'
 import os, signal, sys, time
-if os.fork() == 0:
+child = os.fork()
+if child == 0:
     os.setsid()
     for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(s, signal.SIG_IGN)
     if os.fork() == 0:
         time.sleep(60)
     os._exit(0)
+os.waitpid(child, 0)            # two processes left: this one and the grandchild
+open("leave.ready", "w").close()
 time.sleep(0.5)
 sys.exit(7)
 PY
-# Five launches; in each, the process left behind is found on the host
-# while the program runs (a pidfd), and looked at the moment the gate's
-# status is in: gone, or "ALIVE".
+# Five launches; in each, once the program says the two are all there
+# are, both are found on the host (pidfds), and looked at the moment the
+# gate's status is in: gone, or "ALIVE".
 out=$("$SV_PYTHON" - "$p" "$v/bin/python" "$marker" <<'PY' 2>&1
 import os, select, subprocess, sys, time
 d, gate, marker = sys.argv[1:4]
+ready = os.path.join(d, "leave.ready")
 for _ in range(5):
+    if os.path.exists(ready):
+        os.unlink(ready)
     g = subprocess.Popen([gate, "leave.py", marker], cwd=d)
-    fds = []
-    for _ in range(40):
-        for pid in os.listdir("/proc"):
-            try:
-                cmd = open("/proc/%s/cmdline" % pid, "rb").read().rstrip(b"\0").split(b"\0")
-                if cmd[0].endswith(b"/.venv/bin/python") and cmd[1:] == [b"leave.py", marker.encode()]:
-                    fds.append(os.pidfd_open(int(pid)))
-            except (OSError, ValueError):
-                pass
-        if len(fds) >= 2:
+    for _ in range(200):
+        if os.path.exists(ready) or g.poll() is not None:
             break
-        for f in fds:
-            os.close(f)
-        fds = []
-        time.sleep(0.02)
+        time.sleep(0.01)
+    fds = []
+    for pid in os.listdir("/proc"):
+        try:
+            cmd = open("/proc/%s/cmdline" % pid, "rb").read().rstrip(b"\0").split(b"\0")
+            if cmd[0].endswith(b"/.venv/bin/python") and cmd[1:] == [b"leave.py", marker.encode()]:
+                fds.append(os.pidfd_open(int(pid)))
+        except (OSError, ValueError):
+            pass
     rc = g.wait()
     left = [f for f in fds if not select.select([f], [], [], 0)[0]]
     print("status", rc, "seen", len(fds), "ALIVE" * len(left))
@@ -335,7 +338,7 @@ PY
 is "$(printf '%s\n' "$out" | sort -u)" "status 7 seen 2 " \
 	"attack[process] when the gate returns (with the program's status), nothing the program left running is: a process in a session of its own that ignores the signals it can, seen at once (five launches: $(printf '%s' "$out" | sort | uniq -c | tr '\n' ' '))"
 pkill -KILL -f "leave.py $marker" 2>/dev/null
-rm -f "$p/leave.py"
+rm -f "$p/leave.py" "$p/leave.ready"
 
 # --- the sandbox does not outlive its launcher -----------------------------------------
 # Once the program runs (its init watches the launcher's end of a channel),
