@@ -174,7 +174,7 @@ check_intact "$v" "--check is clean afterwards"
 stamp_id() { stat -c %i "$v/.sandbox-venv/stamp"; }
 past=$(($(date +%s%N) - 250000000))
 [ $((past % 1000000000)) -ne 0 ] || past=$((past + 1))
-touch -m -d "@$((past / 1000000000)).$(printf '%09d' $((past % 1000000000)))" "$v/bin"
+touch -m -d "@$((past / 1000000000)).$(printf '%09d' $((past % 1000000000)))" "$v/bin" "$v/.sandbox-venv/bin"
 "$v/bin/python" -c pass
 before=$(stamp_id)
 "$v/bin/python" -c pass
