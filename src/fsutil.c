@@ -437,39 +437,63 @@ int fs_remove_tree_at(int dirfd, const char *name, struct strbuf *err)
 	return ret;
 }
 
-int fs_each_mount(int proc, void (*fn)(const struct fs_mount *m, void *data), void *data)
+/* Undo mountinfo's escapes (\040 and the like) in place. */
+static void unescape_octal(char *s)
+{
+	size_t i, j;
+
+	for (i = j = 0; s[i]; j++)
+		if (s[i] == '\\' && s[i + 1] && s[i + 2] && s[i + 3]) {
+			s[j] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			i += 4;
+		} else {
+			s[j] = s[i++];
+		}
+	s[j] = '\0';
+}
+
+int fs_each_mount(int proc, pid_t pid, void (*fn)(const struct fs_mount *m, void *data),
+		  void *data)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
-	char *line, *next;
+	char name[32], *line, *next;
 
-	if (fs_read_file_at(proc, "self/mountinfo", 1 << 22, &text, &err) < 0)
+	if (pid)
+		snprintf(name, sizeof(name), "%d/mountinfo", (int)pid);
+	else
+		snprintf(name, sizeof(name), "self/mountinfo");
+	if (fs_read_file_at(proc, name, 1 << 22, &text, &err) < 0)
 		return -1;
+	/* "ID PARENT MAJOR:MINOR ROOT POINT OPTIONS [TAG...] - FSTYPE ...",
+	 * a space between fields and none in one (escaped): split in place. */
 	for (line = text.buf; line && *line; line = next) {
+		char *f[6], *rest = line, *dash, *type, *o;
 		unsigned long long id, parent;
-		char point[4096], opts[256], fstype[64], *o, *dash;
-		size_t i, j;
+		unsigned int major, minor;
+		size_t i;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
 		dash = strstr(line, " - ");
-		if (sscanf(line, "%llu %llu %*s %*s %4095s %255s", &id, &parent, point, opts) != 4 ||
-		    !dash || sscanf(dash + 3, "%63s", fstype) != 1)
+		if (!dash)
 			continue;
-		for (i = j = 0; point[i]; j++)	/* \040 and the like */
-			if (point[i] == '\\' && point[i + 1] && point[i + 2] && point[i + 3]) {
-				point[j] = (char)((point[i + 1] - '0') * 64 + (point[i + 2] - '0') * 8 +
-						  (point[i + 3] - '0'));
-				i += 4;
-			} else {
-				point[j] = point[i++];
-			}
-		point[j] = '\0';
-		o = strchr(opts, ',');
-		if (o)
+		*dash = '\0';
+		for (i = 0; i < ARRAY_SIZE(f) && rest; i++)
+			f[i] = strsep(&rest, " ");
+		if (i < ARRAY_SIZE(f) || sscanf(f[0], "%llu", &id) != 1 ||
+		    sscanf(f[1], "%llu", &parent) != 1 ||
+		    sscanf(f[2], "%u:%u", &major, &minor) != 2)
+			continue;
+		type = dash + 3;
+		type[strcspn(type, " ")] = '\0';
+		if ((o = strchr(f[5], ',')))
 			*o = '\0';
-		fn(&(struct fs_mount){ id, parent, point, fstype, !strcmp(opts, "rw") }, data);
+		unescape_octal(f[3]);
+		unescape_octal(f[4]);
+		fn(&(struct fs_mount){ id, parent, major, minor, f[3], f[4], type,
+				       !strcmp(f[5], "rw") }, data);
 	}
 	return 0;
 }

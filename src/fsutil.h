@@ -90,16 +90,18 @@ int fs_mkdir_at(int dirfd, const char *name, mode_t mode, struct strbuf *err);
 /* One mount, as a line of mountinfo gives it. */
 struct fs_mount {
 	uint64_t id, parent;
+	unsigned int major, minor;      /* of its file system */
+	const char *root;       /* what of that file system it shows; unescaped */
 	const char *point;      /* unescaped */
 	const char *fstype;
 	bool rw;
 };
 
-/* Each line of self/mountinfo in the proc directory proc (a /proc opened
- * before a setns sees the mounts of the caller's namespace), to fn, in
- * the order listed (a mount after its parent). 0, or -1 when it cannot be
- * read. */
-int fs_each_mount(int proc, void (*fn)(const struct fs_mount *m, void *data), void *data);
+/* Each line of PID/mountinfo (self when pid is 0) in the proc directory
+ * proc (a /proc opened before a setns sees the mounts of the caller's
+ * namespace), to fn, in the order listed (a mount after its parent). 0,
+ * or -1 when it cannot be read. */
+int fs_each_mount(int proc, pid_t pid, void (*fn)(const struct fs_mount *m, void *data), void *data);
 
 /* Remove dirfd/name and, when it is a directory, everything below it,
  * never following a symlink; a missing name is not an error. Directories

@@ -1348,7 +1348,7 @@ static char *kernel_fs_in(int fd)
 	k.dir = S_ISDIR(st.st_mode);
 	if (is_kernel_fs(NULL, (unsigned long)sf.f_type, k.dir))
 		return xasprintf("%s is on one", path);
-	if (proc < 0 || fs_each_mount(proc, find_kernel_fs, &k) < 0)
+	if (proc < 0 || fs_each_mount(proc, 0, find_kernel_fs, &k) < 0)
 		return xstrdup("its mounts cannot be read");
 	if (!k.found && is_kernel_fs(k.held_type, 0, k.dir))
 		return xasprintf("%s is on one (%s)", path, k.held_type);
@@ -2109,6 +2109,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 
 	hygiene();
 	launch_init(&L);
+	registry_launch_begin();
 	find_venv(&L, gate_path);
 	check_route(&L, gate_path);
 	key = venv_key(L.v, false, &err);

@@ -12,7 +12,6 @@
  * VENV_DIR defaults to $VIRTUAL_ENV, else the nearest .venv in the working
  * directory or its parents.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "init.h"
 #include "landlock.h"
 #include "launch.h"
+#include "running.h"
 #include "links.h"
 #include "state.h"
 #include "strvec.h"
@@ -307,88 +307,58 @@ static int cmd_unwrap(const char *given)
 
 /* ---- --list: the launchers running now ---- */
 
-/* /proc/PID/cmdline's arguments; false when PID is not ours to read. */
-static bool read_cmdline(const char *pid, struct strvec *argv)
+/* When a launcher started, as local time. */
+static void start_time(unsigned long long ticks, char *out, size_t size)
 {
-	cleanup_strbuf struct strbuf text = STRBUF_INIT;
-	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	cleanup_free char *path = xasprintf("/proc/%s/cmdline", pid);
-	size_t i;
-
-	if (fs_read_file_at(AT_FDCWD, path, 1 << 20, &text, &ignored) < 0 || !text.len)
-		return false;
-	for (i = 0; i < text.len; i += strlen(text.buf + i) + 1)
-		strvec_push(argv, text.buf + i);
-	return true;
-}
-
-/* When PID started, as local time, from its start in clock ticks after boot. */
-static void start_time(const char *pid, char *out, size_t size)
-{
-	cleanup_strbuf struct strbuf stat = STRBUF_INIT;
 	cleanup_strbuf struct strbuf boot = STRBUF_INIT;
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-	cleanup_free char *path = xasprintf("/proc/%s/stat", pid);
-	unsigned long long ticks = 0, btime = 0;
-	const char *p, *b;
+	unsigned long long btime = 0;
+	const char *b;
 	time_t t;
-	int i;
 
 	snprintf(out, size, "?");
-	if (fs_read_file_at(AT_FDCWD, path, 4096, &stat, &ignored) < 0 ||
-	    fs_read_file_at(AT_FDCWD, "/proc/stat", 1 << 20, &boot, &ignored) < 0 ||
-	    !(p = strrchr(stat.buf, ')')) || !(b = strstr(boot.buf, "\nbtime ")))
-		return;
-	/* Field 22 (starttime); the fields after ')' start at 3 (state). */
-	for (i = 3; i <= 22 && p; i++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", &ticks) != 1 || sscanf(b, "\nbtime %llu", &btime) != 1)
+	if (fs_read_file_at(AT_FDCWD, "/proc/stat", 1 << 20, &boot, &ignored) < 0 ||
+	    !(b = strstr(boot.buf, "\nbtime ")) || sscanf(b, "\nbtime %llu", &btime) != 1)
 		return;
 	t = (time_t)(btime + ticks / (unsigned long long)sysconf(_SC_CLK_TCK));
 	strftime(out, size, "%Y-%m-%d %H:%M:%S", localtime(&t));
 }
 
+/* One line of --list: a launcher of this binary. */
+static void list_one(const struct running *r, void *data)
+{
+	const char *exe = data;
+	cleanup_free char *link = xasprintf("/proc/%d/exe", (int)r->pid);
+	cleanup_free char *real = realpath(link, NULL);
+	cleanup_free char *gate = NULL;
+	char when[32];
+	char *slash;
+
+	if (!real || strcmp(real, exe))
+		return;
+	gate = realpath(r->gate, NULL);
+	if (!gate || !(slash = strrchr(gate, '/')) || slash - gate < 4)
+		return;
+	start_time(r->started, when, sizeof(when));
+	*slash = '\0';
+	gate[strlen(gate) - 4] = '\0';	/* drop "/bin" */
+	{
+		/* The venv's path and the entry's name: a sandbox may have
+		 * chosen the name. */
+		cleanup_free char *venv = str_shown(gate);
+		cleanup_free char *name = str_shown(slash + 1);
+
+		printf("%-8d %-19s %-40s %s\n", (int)r->pid, when, venv, name);
+	}
+}
+
 static int cmd_list(void)
 {
 	cleanup_free char *exe = self_path();
-	DIR *d = opendir("/proc");
-	struct dirent *de;
 
-	if (!d)
-		die("cannot list processes: %s", strerror(errno));
 	printf("%-8s %-19s %-40s %s\n", "PID", "STARTED", "VENV", "ENTRY POINT");
-	while ((de = readdir(d))) {
-		cleanup_strvec struct strvec argv = STRVEC_INIT;
-		cleanup_free char *link = NULL;
-		cleanup_free char *real = NULL;
-		cleanup_free char *gate = NULL;
-		char when[32];
-		char *slash;
-
-		if (strspn(de->d_name, "0123456789") != strlen(de->d_name))
-			continue;
-		link = xasprintf("/proc/%s/exe", de->d_name);
-		real = realpath(link, NULL);
-		/* A launcher: this binary, run by a gate's #! line. */
-		if (!real || strcmp(real, exe) || !read_cmdline(de->d_name, &argv) ||
-		    argv.nr < 3 || strcmp(argv.v[1], "--gate"))
-			continue;
-		gate = realpath(argv.v[2], NULL);
-		if (!gate || !(slash = strrchr(gate, '/')) || slash - gate < 4)
-			continue;
-		start_time(de->d_name, when, sizeof(when));
-		*slash = '\0';
-		gate[strlen(gate) - 4] = '\0';	/* drop "/bin" */
-		{
-			/* The venv's path and the entry's name: a sandbox may
-			 * have chosen the name. */
-			cleanup_free char *venv = str_shown(gate);
-			cleanup_free char *name = str_shown(slash + 1);
-
-			printf("%-8s %-19s %-40s %s\n", de->d_name, when, venv, name);
-		}
-	}
-	closedir(d);
+	if (running_each(list_one, exe) < 0)
+		die("cannot list processes: %s", strerror(errno));
 	return 0;
 }
 

@@ -17,6 +17,10 @@
 
 #define REGISTRY_FILE "venvs"
 #define REGISTRY_LOCK "venvs.lock"
+/* Shared by each launch from its first look at the list until its
+ * sandbox's first process exists; taken alone by a first wrap while it
+ * lists its venv and looks at the sandboxes running (registry.h). */
+#define LAUNCH_LOCK "launches.lock"
 #define REGISTRY_MAX_BYTES (4u << 20)
 
 /* uid's home from the password database, else (the caller's) $HOME. */
@@ -121,6 +125,13 @@ static struct {
 	struct list list;
 } known = { .list = { STRVEC_INIT, STRVEC_INIT } };
 
+/* A launch's shared hold of LAUNCH_LOCK: wanted (registry_launch_begin),
+ * then its descriptor from the first read of the caller's list. */
+static struct {
+	bool wanted;
+	int fd;
+} launch_hold = { false, -1 };
+
 static void forget_list(void)
 {
 	list_release(&known.list);
@@ -136,6 +147,15 @@ static const struct list *read_of(uid_t uid)
 		return &known.list;
 	forget_list();
 	fd = registry_dir(uid, false, &ignored);
+	if (fd >= 0 && uid == getuid() && launch_hold.wanted && launch_hold.fd < 0) {
+		/* Failing that, the launch goes on: the list only adds
+		 * restrictions, and a first wrap that looks finds its
+		 * sandbox once built. */
+		launch_hold.fd = openat(fd, LAUNCH_LOCK, O_RDONLY | O_CREAT | O_NOFOLLOW |
+					O_CLOEXEC, 0600);
+		while (launch_hold.fd >= 0 && flock(launch_hold.fd, LOCK_SH) < 0 && errno == EINTR)
+			;
+	}
 	if (fd < 0 || read_list(fd, &known.list, &ignored) < 0)
 		list_release(&known.list);
 	known.read = true;
@@ -280,4 +300,41 @@ void registry_places(uid_t uid, struct strvec *out)
 			s = *e ? e + 1 : e;
 		}
 	}
+}
+
+void registry_launch_begin(void)
+{
+	launch_hold.wanted = true;
+}
+
+void registry_launch_built(void)
+{
+	launch_hold.wanted = false;
+	if (launch_hold.fd >= 0)
+		close(launch_hold.fd);
+	launch_hold.fd = -1;
+}
+
+int registry_launches_held(struct strbuf *err)
+{
+	cleanup_fd int dir = registry_dir(getuid(), true, err);
+	int fd = dir < 0 ? -1 : openat(dir, LAUNCH_LOCK, O_RDONLY | O_CREAT | O_NOFOLLOW |
+				       O_CLOEXEC, 0600);
+
+	if (dir < 0)
+		return -1;
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		strbuf_addf(err, "cannot hold back the launches of this user: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+bool registry_lists(const char *venv)
+{
+	const struct list *list = read_of(getuid());
+
+	return strvec_find(&list->venvs, venv) >= 0;
 }

@@ -48,4 +48,18 @@ void registry_places(uid_t uid, struct strvec *out);
  * when none is. */
 char *registry_holding(const char *dir);
 
+/* Is venv (a canonical path) on the caller's list? */
+bool registry_lists(const char *venv);
+
+/* A launch holds the list still while it counts: from its first read of
+ * the caller's list (registry_launch_begin: from then on) until the first
+ * process of its sandbox exists (registry_launch_built), it shares a
+ * lock with the other launches that a first wrap takes alone. Once the
+ * wrap holds it (registry_launches_held: the descriptor, to close), every
+ * launch has either not read the list yet or has a sandbox that shows
+ * what it read (running.h). */
+void registry_launch_begin(void);
+void registry_launch_built(void);
+int registry_launches_held(struct strbuf *err);
+
 #endif

@@ -150,6 +150,7 @@
 #include "landlock.h"
 #include "pty.h"
 #include "reach.h"
+#include "registry.h"
 #include "wrap.h"
 
 /* bwrap's --info-fd report is a few short JSON lines. */
@@ -692,7 +693,7 @@ static int project_mounts(int userns, int mntns, const struct waiting *w, bool o
 		if (!on) {
 			struct clearing c = { ids, nr, 0 };
 
-			_exit(fs_each_mount(proc, clear_listed, &c) < 0 || c.done != nr);
+			_exit(fs_each_mount(proc, 0, clear_listed, &c) < 0 || c.done != nr);
 		}
 		fd = open_project_mount(w->spec->project, &w->project_st, &t.ids[0]);
 		if (fd < 0)
@@ -701,7 +702,7 @@ static int project_mounts(int userns, int mntns, const struct waiting *w, bool o
 		 * path is another (a read-only bind of the project, moved
 		 * there by a sandbox that can rename what lies above it),
 		 * and the project's own would stay writable. */
-		if (fs_each_mount(proc, collect_subtree, &t) < 0 || !t.top_rw)
+		if (fs_each_mount(proc, 0, collect_subtree, &t) < 0 || !t.top_rw)
 			_exit(1);
 		_exit(t.more || syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
 					&attr, sizeof(attr)) < 0);
@@ -1462,6 +1463,9 @@ int run_finish(struct run *r, const struct run_spec *spec, int *status, struct s
 
 	w.init_pid = read_init_pid(r->info_rd);
 	close_fd(&r->info_rd);
+	/* bwrap has made the sandbox's first process: a first wrap finds it
+	 * from now on (registry.h). */
+	registry_launch_built();
 	if (w.init_pid > 0)
 		w.pidfd = open_init_pidfd(w.init_pid, r->bwrap);
 	if (evloop_run(&loop, err) < 0) {

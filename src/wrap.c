@@ -24,6 +24,7 @@
 #include "pyvenv.h"
 #include "reach.h"
 #include "registry.h"
+#include "running.h"
 #include "seal.h"
 #include "strmap.h"
 
@@ -1134,6 +1135,56 @@ static int probe_layout(struct venv *v, struct policy *pol, struct strbuf *err)
 	return -1;
 }
 
+/* List venv, with the places its sandboxes write (its project, its
+ * writable binds), so that the sandboxes of a project holding it see it
+ * read-only, wrapped before or after it (registry.h). */
+static void list_venv(struct venv *v, const struct policy *pol)
+{
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	cleanup_strvec struct strvec writes = STRVEC_INIT;
+
+	strvec_push(&writes, pol->project);
+	reach_writable_sources(&pol->bwrap_args, &writes);
+	if (registry_add(v->path, &writes, &why) < 0)
+		warn("%s\nnote: sandboxes of other venvs whose project holds this one "
+		     "will not know to keep it read-only", why.buf);
+}
+
+/* A venv wrapped for the first time is writable in the sandboxes built
+ * before it was listed, of a project that holds it: one still running
+ * would put its own program in place of a gate, and that runs on the
+ * host. So it is listed first, with the launches held back (none is
+ * between reading the list and having a sandbox to look at), and the wrap
+ * goes ahead only when no sandbox running can reach it (running.h).
+ * Returns 0, or -1 with it taken off the list again. */
+static int first_wrap_alone(struct venv *v, const struct policy *pol, struct strbuf *err)
+{
+	cleanup_strvec struct strvec found = STRVEC_INIT;
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	cleanup_fd int held = registry_launches_held(err);
+	size_t i;
+
+	if (held < 0)
+		return -1;
+	list_venv(v, pol);
+	running_reaching(v->path, &found);
+	if (!found.nr)
+		return 0;
+	registry_remove(v->path, &why);
+	strbuf_addf(err, "cannot wrap '%s' yet: %s can write there, and would be able to "
+		    "put a program of its own in place of a gate, which runs on the host:",
+		    v->path, found.nr == 1 ? "a sandbox started before" :
+		    "sandboxes started before");
+	for (i = 0; i < found.nr; i++) {
+		cleanup_free char *shown = str_shown(found.v[i]);
+
+		strbuf_addf(err, "\n  %s", shown);
+	}
+	strbuf_addstr(err, "\nhint: end the launches above (sandbox-venv --list shows them), "
+		      "then wrap it again");
+	return -1;
+}
+
 int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	      const struct strvec *perms, bool reset, struct strvec *gated, struct strbuf *err)
 {
@@ -1143,7 +1194,7 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	struct wrap_probe probe;
 	struct libdeps host_libs;
 	struct policy pol;
-	bool disable_userns = false;
+	bool disable_userns = false, had_state, had_home, had_cache, listed = false;
 	int ret = -1, synced, scanned;
 	long long looked;
 
@@ -1155,6 +1206,9 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 
 		venv_open_state(v, false, &ignored);
+		had_state = v->state_fd >= 0;
+		had_home = exists_at(v->fd, "home");
+		had_cache = exists_at(v->fd, "cache");
 	}
 	{
 		struct perms recorded;
@@ -1210,6 +1264,23 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	if (venv_open_state(v, true, err) < 0 || venv_lock(v, err) < 0 ||
 	    fs_mkdir_at(v->state_fd, STATE_EMPTY, 0555, err) < 0)
 		goto out;
+	/* Wrapped and listed before: every sandbox built since keeps it
+	 * read-only, and none from before was running then. */
+	if (!had_state || !registry_lists(v->path)) {
+		if (first_wrap_alone(v, &pol, err) < 0) {
+			cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+
+			/* What this wrap made, taken back. */
+			if (!had_state)
+				fs_remove_tree_at(v->fd, STATE_DIR, &ignored);
+			if (!had_home)
+				fs_remove_tree_at(v->fd, "home", &ignored);
+			if (!had_cache)
+				fs_remove_tree_at(v->fd, "cache", &ignored);
+			goto out;
+		}
+		listed = true;
+	}
 	/* The policy first: a gate is useless without it. A crash before the
 	 * library cache is written leaves it to the first launch. */
 	policy_format(&pol, &text);
@@ -1218,19 +1289,8 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	    (synced = gate_wrap_bin(v, exe, gated, &notes, err)) < 0 ||
 	    settle(v, &pol, exe, &host_libs, synced, looked, &notes, err) < 0)
 		goto out;
-	{
-		/* So that the sandboxes of a project holding this venv see it
-		 * read-only, wrapped before or after it, and what its
-		 * sandboxes write (registry.h). */
-		cleanup_strbuf struct strbuf why = STRBUF_INIT;
-		cleanup_strvec struct strvec writes = STRVEC_INIT;
-
-		strvec_push(&writes, pol.project);
-		reach_writable_sources(&pol.bwrap_args, &writes);
-		if (registry_add(v->path, &writes, &why) < 0)
-			warn("%s\nnote: sandboxes of other venvs whose project holds this one "
-			     "will not know to keep it read-only", why.buf);
-	}
+	if (!listed)
+		list_venv(v, &pol);
 	ret = 0;
 out:
 	venv_unlock(v);

@@ -320,7 +320,8 @@ import os
 print(os.environ.get("DISPLAY"), os.path.exists("/run/sandbox-venv/links"),
       os.path.exists("/run/sandbox-venv/Xauthority"), os.path.exists("/tmp/.X11-unix/X" + os.environ.get("DISPLAY", ":")[1:]))' 2>&1)
 		t descriptors "with --socket=x11 and links on, the X socket, the cookie and the link socket are inside (what the next check lists)" \
-			"$([ "$out" = ":99 True True True" ] || [ "$out" = ":100 True True True" ]; echo $?)" "$out"
+			"$([ "$out" = ":99 True True True" ] || [ "$out" = ":100 True True True" ]; echo $?)" \
+			"$out; the wrap: $(cat "$W/wrap.err"); the stub: $(cat "$W/xstub.out"); $(ls -ld /tmp/.X11-unix "/tmp/.X11-unix/X$xd" 2>&1)"
 		fd_python x11 "python -c with --socket=x11 and links on" env DISPLAY=":$xd" XAUTHORITY="$W/xauth" "$v/bin/python" -c pass
 		pid1_judge x11 "python -c with --socket=x11"
 	else
@@ -1453,6 +1454,74 @@ report("rename-sub", lambda: os.rename(sys.argv[1] + "/sub", sys.argv[1] + "/sub
 		"$(line "$out" rename-sub)"
 else
 	t layout "make the project for several venvs" 1
+fi
+
+# (d) a venv wrapped for the first time while a sandbox of the project
+# runs, built before it was listed (so not keeping it read-only): that
+# sandbox must not be able to put its own program in place of a gate.
+# The sandbox waits in the project until the host has tried the wrap,
+# then replaces bin/python. A sandbox of another project changes nothing.
+if P=$(mkproj running) && Q=$(mkproj elsewhere); then
+	late=$P/sub/.v3
+	other=$P/sub/.v4
+	# wait_in DIR NAME [PAYLOAD ARG...]: run in the background, becomes a
+	# launch of DIR/.venv whose sandbox says DIR/NAME.ready, then waits
+	# for DIR/NAME.go; the payload runs after.
+	wait_in() {
+		cd "$1" && exec "$1/.venv/bin/python" -c "$PRELUDE"'
+import time
+open(sys.argv[1] + ".ready", "w").close()
+while not os.path.exists(sys.argv[1] + ".go"):
+    time.sleep(0.05)
+'"${3:-}" "$2" "${@:4}"
+	}
+	ready() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+	wait_in "$P" late 'V = sys.argv[2]
+def replace_gate():
+    with open(V + "/bin/.python.new", "w") as f:
+        f.write("#!/bin/sh\ntouch pwned\n")
+    os.chmod(V + "/bin/.python.new", 0o755)
+    os.replace(V + "/bin/.python.new", V + "/bin/python")
+report("late-gate-replace", replace_gate)' "$late" >"$W/late.out" 2>&1 &
+	lpid=$!
+	bg_pids+=("$lpid")
+	wait_in "$Q" other >/dev/null 2>&1 &
+	qpid=$!
+	bg_pids+=("$qpid")
+	ready "$P/late.ready" && ready "$Q/other.ready"
+	"$SV_PYTHON" -m venv --without-pip "$late" >/dev/null 2>&1
+	"$SV" "$late" >/dev/null 2>"$W/late-wrap.err"
+	rc_late=$?
+	touch "$P/late.go"
+	wait "$lpid"
+	out=$(cat "$W/late.out")
+	t layout "a venv wrapped while a sandbox of its project built before runs: the wrap is refused, and names that launch alone" \
+		"$([ "$rc_late" -ne 0 ] && grep -q "can write there" "$W/late-wrap.err" &&
+			grep -qxF "  $lpid $P/.venv/bin/python" "$W/late-wrap.err" &&
+			! grep -qF "$Q" "$W/late-wrap.err"; echo $?)" \
+		"exit $rc_late: $(cat "$W/late-wrap.err")"
+	t layout "... and that sandbox cannot leave a program of its own where a gate of it is (the wrap refused, or the gate kept)" \
+		"$(started "$out" && { [ "$rc_late" -ne 0 ] || is_gate "$late/bin/python"; }; echo $?)" \
+		"wrap exit $rc_late; $(line "$out" late-gate-replace); host bin/python: $(head -c 200 "$late/bin/python" 2>&1)"
+	t layout "... the refused wrap leaves nothing of its own in the venv, nor on the list" \
+		"$([ ! -e "$late/.sandbox-venv" ] && [ ! -e "$late/home" ] && [ ! -e "$late/cache" ] &&
+			! grep -qxF "venv $late" "$HOME/.local/state/sandbox-venv/venvs" 2>/dev/null; echo $?)" \
+		"$(ls -a "$late" 2>&1)"
+	"$SV_PYTHON" -m venv --clear --without-pip "$late" >/dev/null 2>&1
+	"$SV" "$late" >/dev/null 2>"$W/late-wrap2.err"
+	rc=$?
+	t layout "... once that sandbox has ended, the same wrap goes ahead" \
+		"$([ "$rc" -eq 0 ] && is_gate "$late/bin/python"; echo $?)" "exit $rc: $(cat "$W/late-wrap2.err")"
+	# A sandbox of another project, still running, is none of its business.
+	"$SV_PYTHON" -m venv --without-pip "$other" >/dev/null 2>&1
+	"$SV" "$other" >/dev/null 2>"$W/late-wrap3.err"
+	rc=$?
+	touch "$Q/other.go"
+	wait "$qpid"
+	t layout "a venv wrapped while only a sandbox of another project runs: the wrap goes ahead" \
+		"$([ "$rc" -eq 0 ] && is_gate "$other/bin/python"; echo $?)" "exit $rc: $(cat "$W/late-wrap3.err")"
+else
+	t layout "make the projects for a wrap beside a running sandbox" 1
 fi
 
 # A wrapped venv inside another venv of the project, which is read-only

@@ -1,4 +1,4 @@
-/* test-fsutil.c - removing trees (fsutil.h). */
+/* test-fsutil.c - removing trees, reading mountinfo (fsutil.h). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +36,35 @@ static int make_chain(int dir, const char *name, unsigned depth, const char *out
 	}
 	close(fd);
 	return 0;
+}
+
+/* What fs_each_mount saw: each mount as one line. */
+static void note_mount(const struct fs_mount *m, void *data)
+{
+	struct strbuf *seen = data;
+
+	strbuf_addf(seen, "%llu<%llu %u:%u [%s] at [%s] %s %s|", (unsigned long long)m->id,
+		    (unsigned long long)m->parent, m->major, m->minor, m->root, m->point, m->fstype,
+		    m->rw ? "rw" : "ro");
+}
+
+/* fs_each_mount over a made-up PID/mountinfo below dir; what it saw. */
+static void each_mount_of(int dir, const char *text, struct strbuf *seen)
+{
+	int fd;
+
+	strbuf_reset(seen);
+	mkdirat(dir, "proc", 0755);
+	mkdirat(dir, "proc/7", 0755);
+	fd = openat(dir, "proc/7/mountinfo", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		strbuf_addstr(seen, "(setup failed)");
+	if (fd >= 0)
+		close(fd);
+	fd = openat(dir, "proc", O_RDONLY | O_DIRECTORY);
+	if (fs_each_mount(fd, 7, note_mount, seen) < 0)
+		strbuf_addstr(seen, "(cannot be read)");
+	close(fd);
 }
 
 int main(void)
@@ -78,6 +107,33 @@ int main(void)
 	   fstatat(dir, "link", &st, AT_SYMLINK_NOFOLLOW) < 0 && stat(path, &st) == 0,
 	   "a symlink in the tree's place is removed, not followed");
 	ok(fs_remove_tree_at(dir, "absent", &err) == 0, "a missing name is not an error");
+
+	{
+		struct strbuf seen = STRBUF_INIT, text = STRBUF_INIT;
+		size_t i;
+
+		each_mount_of(dir, "22 1 0:21 / /proc rw,relatime shared:12 - proc proc rw\n"
+			      "88 77 254:0 /a\\040b /p\\134q ro,nosuid - ext4 /dev/vda rw\n",
+			      &seen);
+		is_str(seen.buf, "22<1 0:21 [/] at [/proc] proc rw|"
+			   "88<77 254:0 [/a b] at [/p\\q] ext4 ro|",
+		       "mountinfo: with and without optional fields; escapes undone");
+		each_mount_of(dir, "5 1 8:1 / / rw - ext4 /dev/sda rw\nnot a line\n"
+			      "6 5 8:1 / /x rw\n7 5 8:1 /r /y ro - tmpfs t rw\n", &seen);
+		is_str(seen.buf, "5<1 8:1 [/] at [/] ext4 rw|7<5 8:1 [/r] at [/y] tmpfs ro|",
+		       "mountinfo: malformed lines are passed over, the others read");
+		/* A mount point longer than any buffer: its fields stay in place. */
+		strbuf_addstr(&text, "9 1 8:2 /");
+		for (i = 0; i < 600; i++)
+			strbuf_addstr(&text, "dirdirdir/");
+		strbuf_addstr(&text, " /deep ro - ext4 /dev/sdb rw\n");
+		each_mount_of(dir, text.buf, &seen);
+		ok(seen.len > 6000 && strstr(seen.buf, "] at [/deep] ext4 ro|") &&
+		   !strncmp(seen.buf, "9<1 8:2 [/dirdirdir/", 20),
+		   "mountinfo: a root of 6,000 characters is read whole");
+		strbuf_release(&seen);
+		strbuf_release(&text);
+	}
 	strbuf_release(&err);
 	close(dir);
 	rm = xasprintf("rm -rf '%s'", root);

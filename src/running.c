@@ -1,0 +1,270 @@
+/* running.c - the launchers and sandboxes running now (running.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "fsutil.h"
+#include "running.h"
+#include "util.h"
+
+/* How long a first wrap waits for a sandbox that bwrap is building, and
+ * how often it looks. */
+#define WAIT_MS 3000
+#define LOOK_MS 50
+#define CHILDREN_MAX 64
+
+/* /proc/PID/NAME of pid, read; false when it cannot be. */
+static bool read_proc(int proc, const char *pid, const char *name, size_t max, struct strbuf *out)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+	cleanup_free char *path = xasprintf("%s/%s", pid, name);
+
+	strbuf_reset(out);
+	return fs_read_file_at(proc, path, max, out, &ignored) == 0 && out->len;
+}
+
+/* Field 22 of /proc/PID/stat, the start; the fields after the command's
+ * closing parenthesis start at 3. */
+static bool read_started(int proc, const char *pid, unsigned long long *ticks)
+{
+	cleanup_strbuf struct strbuf stat = STRBUF_INIT;
+	const char *p;
+	int i;
+
+	if (!read_proc(proc, pid, "stat", 4096, &stat) || !(p = strrchr(stat.buf, ')')))
+		return false;
+	for (i = 3; i <= 22 && p; i++)
+		p = strchr(p + 1, ' ');
+	return p && sscanf(p, " %llu", ticks) == 1;
+}
+
+int running_each(void (*fn)(const struct running *r, void *data), void *data)
+{
+	cleanup_fd int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	DIR *d = proc < 0 ? NULL : fdopendir(dup(proc));
+	struct dirent *de;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		struct running r = { 0 };
+		const char *second, *third;
+
+		if (strspn(de->d_name, "0123456789") != strlen(de->d_name) ||
+		    !read_proc(proc, de->d_name, "cmdline", 1 << 20, &text))
+			continue;
+		/* argv[1] and argv[2], if there are two more. */
+		second = text.buf + strlen(text.buf) + 1;
+		if (second >= text.buf + text.len || strcmp(second, "--gate"))
+			continue;
+		third = second + strlen(second) + 1;
+		if (third >= text.buf + text.len || !read_started(proc, de->d_name, &r.started))
+			continue;
+		r.pid = (pid_t)atoi(de->d_name);
+		r.gate = third;
+		fn(&r, data);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* The children of pid (its main thread's: launchers and bwrap have no
+ * other), at most `max`. */
+static size_t children_of(int proc, pid_t pid, pid_t *out, size_t max)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	char name[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(name, sizeof(name), "%d/task/%d", (int)pid, (int)pid);
+	if (!read_proc(proc, name, "children", 1 << 16, &text))
+		return 0;
+	for (p = text.buf; *p && n < max; p += strcspn(p, " "), p += strspn(p, " ")) {
+		long v = atol(p);
+
+		if (v > 0)
+			out[n++] = (pid_t)v;
+	}
+	return n;
+}
+
+/* Where path is in its file system: that of the mount of this namespace
+ * that holds it (the deepest, the last of those at one point). */
+struct place {
+	const char *path;
+	size_t best;            /* length of the point of the mount found */
+	bool found;
+	unsigned int major, minor;
+	char *in_fs;
+};
+
+static void find_place(const struct fs_mount *m, void *data)
+{
+	struct place *pl = data;
+	size_t n = strlen(m->point);
+	const char *rest;
+
+	if (!path_is_under(pl->path, m->point) || (pl->found && n < pl->best))
+		return;
+	rest = strcmp(m->point, "/") ? pl->path + n : pl->path;
+	free(pl->in_fs);
+	pl->in_fs = *rest ? xasprintf("%s%s", strcmp(m->root, "/") ? m->root : "", rest) :
+			    xstrdup(m->root);
+	pl->major = m->major;
+	pl->minor = m->minor;
+	pl->best = n;
+	pl->found = true;
+}
+
+/* A sandbox's mounts, against the place and this namespace's mounts. */
+struct look {
+	const struct place *pl;
+	const uint64_t *own;    /* the ids of this namespace's mounts */
+	size_t nr_own;
+	bool first_seen, foreign, reaches;
+};
+
+static void look_at(const struct fs_mount *m, void *data)
+{
+	struct look *lk = data;
+	size_t i;
+
+	if (!lk->first_seen) {
+		/* A namespace of its own has mounts of its own: ids that this
+		 * namespace does not have. */
+		lk->first_seen = true;
+		lk->foreign = true;
+		for (i = 0; i < lk->nr_own; i++)
+			if (lk->own[i] == m->id)
+				lk->foreign = false;
+	}
+	if (m->major != lk->pl->major || m->minor != lk->pl->minor ||
+	    !path_is_under(lk->pl->in_fs, m->root))
+		return;
+	if (strcmp(m->root, lk->pl->in_fs) || m->rw)
+		lk->reaches = true;
+}
+
+enum verdict { CLEAR, PENDING, REACHES };	/* the worse, the greater */
+
+/* What a sandbox process below launcher pid (a child, or a child's
+ * child: bwrap's) can do to the place. */
+static enum verdict judge_one(int proc, pid_t pid, const struct look *base)
+{
+	cleanup_strbuf struct strbuf comm = STRBUF_INIT;
+	struct look lk = *base;
+	char name[16];
+
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	if (fs_each_mount(proc, pid, look_at, &lk) < 0)
+		return errno == ENOENT || errno == ESRCH ? CLEAR : PENDING;	/* gone */
+	if (!lk.foreign)
+		return CLEAR;
+	/* Built once it is bwrap no more: bwrap makes the mounts, then runs
+	 * the init, and nothing in a sandbox makes one. */
+	if (!read_proc(proc, name, "comm", 64, &comm) || !strcmp(comm.buf, "bwrap\n"))
+		return PENDING;
+	return lk.reaches ? REACHES : CLEAR;
+}
+
+static enum verdict judge(int proc, pid_t pid, const struct look *base)
+{
+	pid_t kids[CHILDREN_MAX], grandkids[CHILDREN_MAX];
+	size_t nk = children_of(proc, pid, kids, CHILDREN_MAX), i, j;
+	enum verdict worst = CLEAR, v;
+
+	for (i = 0; i < nk; i++) {
+		size_t ng = children_of(proc, kids[i], grandkids, CHILDREN_MAX);
+
+		if ((v = judge_one(proc, kids[i], base)) > worst)
+			worst = v;
+		for (j = 0; j < ng; j++)
+			if ((v = judge_one(proc, grandkids[j], base)) > worst)
+				worst = v;
+	}
+	return worst;
+}
+
+struct scan {
+	int proc;
+	struct look base;
+	struct strvec *out;
+	size_t pending;
+	bool last;
+};
+
+static void scan_one(const struct running *r, void *data)
+{
+	struct scan *s = data;
+
+	switch (judge(s->proc, r->pid, &s->base)) {
+	case CLEAR:
+		return;
+	case PENDING:
+		s->pending++;
+		if (!s->last)
+			return;
+		break;
+	case REACHES:
+		break;
+	}
+	strvec_pushf(s->out, "%d %s", (int)r->pid, r->gate);
+}
+
+struct ids {
+	uint64_t *ids;
+	size_t nr, cap;
+};
+
+static void collect_ids(const struct fs_mount *m, void *data)
+{
+	struct ids *c = data;
+
+	if (c->nr == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
+	}
+	c->ids[c->nr++] = m->id;
+}
+
+void running_reaching(const char *path, struct strvec *out)
+{
+	struct ids own = { NULL, 0, 0 };
+	struct place pl = { path, 0, false, 0, 0, NULL };
+	struct scan s = { -1, { &pl, NULL, 0, false, false, false }, out, 0, false };
+	size_t start = out->nr;
+	int waited;
+
+	s.proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s.proc < 0 || fs_each_mount(s.proc, 0, collect_ids, &own) < 0 ||
+	    fs_each_mount(s.proc, 0, find_place, &pl) < 0 || !pl.found) {
+		strvec_pushf(out, "- (the mounts of this system cannot be read)");
+		goto out;
+	}
+	s.base.own = own.ids;
+	s.base.nr_own = own.nr;
+	for (waited = 0;; waited += LOOK_MS) {
+		s.pending = 0;
+		s.last = waited >= WAIT_MS;
+		while (out->nr > start)
+			strvec_pop(out);
+		if (running_each(scan_one, &s) < 0) {
+			strvec_pushf(out, "- (the processes of this system cannot be read)");
+			break;
+		}
+		if (!s.pending || s.last)
+			break;
+		usleep(LOOK_MS * 1000);
+	}
+out:
+	if (s.proc >= 0)
+		close(s.proc);
+	free(own.ids);
+	free(pl.in_fs);
+}
