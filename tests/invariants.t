@@ -1520,6 +1520,36 @@ report("late-gate-replace", replace_gate)' "$late" >"$W/late.out" 2>&1 &
 	wait "$qpid"
 	t layout "a venv wrapped while only a sandbox of another project runs: the wrap goes ahead" \
 		"$([ "$rc" -eq 0 ] && is_gate "$other/bin/python"; echo $?)" "exit $rc: $(cat "$W/late-wrap3.err")"
+	# No launch is between reading the list and having a sandbox to look
+	# at while the wrap looks (registry.h): a launch waits while the lock
+	# is held alone, and a first wrap waits while a launch holds it.
+	lock=$HOME/.local/state/sandbox-venv/launches.lock
+	hold_lock() {   # hold_lock -x|-s: for 1.5 s; DIR/held once held, the time of the release in DIR/released
+		rm -f "$W/held" "$W/released"
+		(exec 9>>"$lock" && flock "$1" 9 && : >"$W/held" && sleep 1.5 &&
+			date +%s%N >"$W/released") &
+		holder=$!
+		ready "$W/held"
+	}
+	if command -v flock >/dev/null 2>&1 && hold_lock -x; then
+		started=$(cd "$P" && "$P/.venv/bin/python" -c 'import time; print(time.time_ns())')
+		wait "$holder"
+		t layout "a launch waits while a first wrap holds the launches back" \
+			"$([ -n "$started" ] && [ "$started" -ge "$(cat "$W/released")" ]; echo $?)" \
+			"the program started at $started, the lock was released at $(cat "$W/released")"
+		hold_lock -s
+		"$SV_PYTHON" -m venv --without-pip "$P/sub/.v6" >/dev/null 2>&1
+		"$SV" "$P/sub/.v6" >/dev/null 2>"$W/late-wrap4.err"
+		rc=$?
+		ended=$(date +%s%N)
+		wait "$holder"
+		t layout "a first wrap waits while a launch holds the list still" \
+			"$([ "$rc" -eq 0 ] && [ "$ended" -ge "$(cat "$W/released")" ]; echo $?)" \
+			"exit $rc, ended at $ended, the lock was released at $(cat "$W/released"): $(cat "$W/late-wrap4.err")"
+	else
+		tskip layout "the launches' lock: flock(1) is missing, or $lock cannot be locked"
+		tskip layout "the launches' lock: see above"
+	fi
 else
 	t layout "make the projects for a wrap beside a running sandbox" 1
 fi
