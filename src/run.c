@@ -789,7 +789,7 @@ static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 		      struct strbuf *err)
 {
 	struct waiting *w = data;
-	char msg[2];
+	char msg[2], name[16] = "";
 	ssize_t n;
 
 	(void)events;
@@ -808,6 +808,8 @@ static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 	if (n != 2 || msg[0] != INIT_STOPPED)
 		return 0;
 	pty_cooked(w->pty);
+	prctl(PR_GET_NAME, name);
+	prctl(PR_SET_NAME, RUN_STOPPED_COMM);
 	if (project_read_only(w, true) < 0)
 		warn("the sandbox cannot be stopped safely now (a file in the project is open "
 		     "for writing, or its mount cannot be made read-only): it goes on\n"
@@ -819,6 +821,7 @@ static int on_channel(struct evloop *l, int fd, uint32_t events, void *data,
 	if (project_read_only(w, false) < 0)
 		warn("the project stays read-only in the sandbox: its mount could not be "
 		     "made writable again");
+	prctl(PR_SET_NAME, name);
 	pty_foreground(w->pty);
 	msg[0] = INIT_CONTINUE;
 	if (write(fd, msg, 1) < 0)

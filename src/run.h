@@ -104,4 +104,9 @@ struct run *run_start(const struct run_spec *spec, const int *fds, size_t nr,
 		      struct strbuf *err);
 int run_finish(struct run *r, const struct run_spec *spec, int *status, struct strbuf *err);
 
+/* The launcher's name (its comm) from before it makes the project
+ * read-only for a stop until it has made it writable again: a first wrap
+ * then counts a read-only mount above its venv (running.h). */
+#define RUN_STOPPED_COMM "sv-stopped"
+
 #endif

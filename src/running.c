@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "fsutil.h"
+#include "run.h"
 #include "running.h"
 #include "util.h"
 
@@ -127,7 +128,9 @@ struct look {
 	const struct place *pl;
 	const uint64_t *own;    /* the ids of this namespace's mounts */
 	size_t nr_own;
-	bool first_seen, foreign, reaches;
+	bool first_seen, foreign;
+	bool writable;          /* a writable mount shows the place */
+	bool above;             /* a read-only one shows a directory above it */
 };
 
 static void look_at(const struct fs_mount *m, void *data)
@@ -147,35 +150,68 @@ static void look_at(const struct fs_mount *m, void *data)
 	if (m->major != lk->pl->major || m->minor != lk->pl->minor ||
 	    !path_is_under(lk->pl->in_fs, m->root))
 		return;
-	if (strcmp(m->root, lk->pl->in_fs) || m->rw)
-		lk->reaches = true;
+	if (m->rw)
+		lk->writable = true;
+	else if (strcmp(m->root, lk->pl->in_fs))
+		lk->above = true;
 }
 
-enum verdict { CLEAR, PENDING, REACHES };	/* the worse, the greater */
+/* The state letter of pid (proc(5)), or 0 when it is gone. */
+static char state_of(int proc, const char *pid)
+{
+	cleanup_strbuf struct strbuf stat = STRBUF_INIT;
+	const char *p;
 
-/* What a sandbox process below launcher pid (a child, or a child's
- * child: bwrap's) can do to the place. */
+	if (!read_proc(proc, pid, "stat", 4096, &stat) || !(p = strrchr(stat.buf, ')')))
+		return 0;
+	return p[1] == ' ' ? p[2] : 0;
+}
+
+/* Is launcher pid between making its project read-only for a stop and
+ * making it writable again (run.h: RUN_STOPPED_COMM)? */
+static bool stopping(int proc, pid_t pid)
+{
+	cleanup_strbuf struct strbuf comm = STRBUF_INIT;
+	char name[16];
+
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	return read_proc(proc, name, "comm", 64, &comm) && !strcmp(comm.buf, RUN_STOPPED_COMM "\n");
+}
+
+enum verdict { CLEAR, PENDING, ABOVE, REACHES };	/* the worse, the greater */
+
+/* What a process below a launcher (a child, or a child's child: bwrap's)
+ * can do to the place, if it is a sandbox's. */
 static enum verdict judge_one(int proc, pid_t pid, const struct look *base)
 {
 	cleanup_strbuf struct strbuf comm = STRBUF_INIT;
 	struct look lk = *base;
-	char name[16];
+	char name[16], state;
 
 	snprintf(name, sizeof(name), "%d", (int)pid);
-	if (fs_each_mount(proc, pid, look_at, &lk) < 0)
-		return errno == ENOENT || errno == ESRCH ? CLEAR : PENDING;	/* gone */
+	if (fs_each_mount(proc, pid, look_at, &lk) < 0) {
+		/* Gone, or a zombie: a bwrap killed once its sandbox ended,
+		 * while the launcher finishes (run.c). */
+		state = state_of(proc, name);
+		return !state || state == 'Z' || state == 'X' ? CLEAR : PENDING;
+	}
 	if (!lk.foreign)
 		return CLEAR;
 	/* Built once it is bwrap no more: bwrap makes the mounts, then runs
 	 * the init, and nothing in a sandbox makes one. */
 	if (!read_proc(proc, name, "comm", 64, &comm) || !strcmp(comm.buf, "bwrap\n"))
 		return PENDING;
-	return lk.reaches ? REACHES : CLEAR;
+	return lk.writable ? REACHES : lk.above ? ABOVE : CLEAR;
 }
 
+/* What the sandbox of launcher pid can do to the place. A read-only
+ * mount above it counts while the launcher is stopping, or was when the
+ * mounts were read (a stop makes the project read-only until the launch
+ * is continued, by the user alone): looked at before and after them. */
 static enum verdict judge(int proc, pid_t pid, const struct look *base)
 {
 	pid_t kids[CHILDREN_MAX], grandkids[CHILDREN_MAX];
+	bool stopped = stopping(proc, pid);
 	size_t nk = children_of(proc, pid, kids, CHILDREN_MAX), i, j;
 	enum verdict worst = CLEAR, v;
 
@@ -188,6 +224,8 @@ static enum verdict judge(int proc, pid_t pid, const struct look *base)
 			if ((v = judge_one(proc, grandkids[j], base)) > worst)
 				worst = v;
 	}
+	if (worst == ABOVE)
+		worst = stopped || stopping(proc, pid) ? REACHES : CLEAR;
 	return worst;
 }
 
@@ -205,12 +243,14 @@ static void scan_one(const struct running *r, void *data)
 
 	switch (judge(s->proc, r->pid, &s->base)) {
 	case CLEAR:
+	case ABOVE:
 		return;
 	case PENDING:
 		s->pending++;
-		if (!s->last)
-			return;
-		break;
+		if (s->last)
+			strvec_pushf(s->out, "%d %s (its sandbox is not built yet)", (int)r->pid,
+				     r->gate);
+		return;
 	case REACHES:
 		break;
 	}
@@ -237,7 +277,7 @@ void running_reaching(const char *path, struct strvec *out)
 {
 	struct ids own = { NULL, 0, 0 };
 	struct place pl = { path, 0, false, 0, 0, NULL };
-	struct scan s = { -1, { &pl, NULL, 0, false, false, false }, out, 0, false };
+	struct scan s = { -1, { &pl, NULL, 0, false, false, false, false }, out, 0, false };
 	size_t start = out->nr;
 	int waited;
 

@@ -32,12 +32,14 @@ struct running {
 int running_each(void (*fn)(const struct running *r, void *data), void *data);
 
 /* The launchers whose sandbox can reach path (a directory; canonical): a
- * mount there shows path or a directory above it, writable or not (a
- * stopped launch has its project read-only for a while), save a
- * read-only mount of path itself. A sandbox that bwrap is still building
- * is waited for, for a while, then counted too; so is every launcher when
- * the mounts cannot be read. Each is added to out as "PID GATE". Meant
- * for a caller that holds the launches (registry_launches_held). */
+ * writable mount there shows path or a directory above it, or a
+ * read-only one shows a directory above it while the launcher is
+ * stopping (run.h: a stop makes the project read-only until the launch is
+ * continued). A sandbox that bwrap is still building is waited for, for a
+ * while, then counted too; so is every launcher when the mounts cannot
+ * be read. Each is added to out as "PID GATE" (and why, when it is not
+ * built). Meant for a caller that holds the launches
+ * (registry_launches_held). */
 void running_reaching(const char *path, struct strvec *out);
 
 #endif

@@ -1520,6 +1520,40 @@ report("late-gate-replace", replace_gate)' "$late" >"$W/late.out" 2>&1 &
 	wait "$qpid"
 	t layout "a venv wrapped while only a sandbox of another project runs: the wrap goes ahead" \
 		"$([ "$rc" -eq 0 ] && is_gate "$other/bin/python"; echo $?)" "exit $rc: $(cat "$W/late-wrap3.err")"
+	# A stopped launch has its project read-only inside until it is
+	# continued: it counts as well. The sandbox stops itself, and once
+	# continued replaces the gate.
+	stopper='V = sys.argv[2]
+import signal
+os.kill(0, signal.SIGSTOP)
+def replace_gate():
+    with open(V + "/bin/.python.new", "w") as f:
+        f.write("#!/bin/sh\ntouch pwned\n")
+    os.chmod(V + "/bin/.python.new", 0o755)
+    os.replace(V + "/bin/.python.new", V + "/bin/python")
+report("stopped-gate-replace", replace_gate)'
+	: >"$P/stopped.go"
+	wait_in "$P" stopped "$stopper" "$P/sub/.v7" </dev/null >"$W/stopped.out" 2>&1 &
+	spid=$!
+	bg_pids+=("$spid")
+	state=
+	for _ in $(seq 100); do
+		state=$(awk '{ print $3 }' "/proc/$spid/stat" 2>/dev/null)
+		[ "$state" = T ] && break
+		sleep 0.1
+	done
+	"$SV_PYTHON" -m venv --without-pip "$P/sub/.v7" >/dev/null 2>&1
+	"$SV" "$P/sub/.v7" >/dev/null 2>"$W/late-wrap5.err"
+	rc=$?
+	kill -CONT "$spid" 2>/dev/null
+	wait "$spid"
+	out=$(cat "$W/stopped.out")
+	t layout "a venv wrapped while a launch of its project is stopped (state $state): the wrap is refused, and names it" \
+		"$([ "$state" = T ] && [ "$rc" -ne 0 ] && grep -qxF "  $spid $P/.venv/bin/python" "$W/late-wrap5.err"; echo $?)" \
+		"exit $rc: $(cat "$W/late-wrap5.err")"
+	t layout "... and, continued, that sandbox cannot leave a program of its own where a gate of it is" \
+		"$(started "$out" && { [ "$rc" -ne 0 ] || is_gate "$P/sub/.v7/bin/python"; }; echo $?)" \
+		"wrap exit $rc; $(line "$out" stopped-gate-replace); host bin/python: $(head -c 200 "$P/sub/.v7/bin/python" 2>&1)"
 	# No launch is between reading the list and having a sandbox to look
 	# at while the wrap looks (registry.h): a launch waits while the lock
 	# is held alone, and a first wrap waits while a launch holds it.
