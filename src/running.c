@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "fsutil.h"
@@ -123,10 +124,10 @@ static void find_place(const struct fs_mount *m, void *data)
 	pl->found = true;
 }
 
-/* A sandbox's mounts, against the place and this namespace's mounts. */
+/* A sandbox's mounts, against the place and its launcher's mounts. */
 struct look {
 	const struct place *pl;
-	const uint64_t *own;    /* the ids of this namespace's mounts */
+	const uint64_t *own;    /* the ids of the launcher's mounts */
 	size_t nr_own;
 	bool first_seen, foreign;
 	bool writable;          /* a writable mount shows the place */
@@ -139,8 +140,8 @@ static void look_at(const struct fs_mount *m, void *data)
 	size_t i;
 
 	if (!lk->first_seen) {
-		/* A namespace of its own has mounts of its own: ids that this
-		 * namespace does not have. */
+		/* A namespace of its own has mounts of its own: ids that the
+		 * launcher's does not have. */
 		lk->first_seen = true;
 		lk->foreign = true;
 		for (i = 0; i < lk->nr_own; i++)
@@ -154,6 +155,22 @@ static void look_at(const struct fs_mount *m, void *data)
 		lk->writable = true;
 	else if (strcmp(m->root, lk->pl->in_fs))
 		lk->above = true;
+}
+
+struct ids {
+	uint64_t *ids;
+	size_t nr, cap;
+};
+
+static void collect_ids(const struct fs_mount *m, void *data)
+{
+	struct ids *c = data;
+
+	if (c->nr == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
+	}
+	c->ids[c->nr++] = m->id;
 }
 
 /* The state letter of pid (proc(5)), or 0 when it is gone. */
@@ -212,26 +229,93 @@ static enum verdict judge(int proc, pid_t pid, const struct look *base)
 {
 	pid_t kids[CHILDREN_MAX], grandkids[CHILDREN_MAX];
 	bool stopped = stopping(proc, pid);
-	size_t nk = children_of(proc, pid, kids, CHILDREN_MAX), i, j;
+	struct ids own = { NULL, 0, 0 };
+	struct look lk = *base;
+	size_t nk, i, j;
 	enum verdict worst = CLEAR, v;
 
+	if (fs_each_mount(proc, pid, collect_ids, &own) < 0)
+		return CLEAR;	/* gone: so is its sandbox */
+	lk.own = own.ids;
+	lk.nr_own = own.nr;
+	nk = children_of(proc, pid, kids, CHILDREN_MAX);
 	for (i = 0; i < nk; i++) {
 		size_t ng = children_of(proc, kids[i], grandkids, CHILDREN_MAX);
 
-		if ((v = judge_one(proc, kids[i], base)) > worst)
+		if ((v = judge_one(proc, kids[i], &lk)) > worst)
 			worst = v;
 		for (j = 0; j < ng; j++)
-			if ((v = judge_one(proc, grandkids[j], base)) > worst)
+			if ((v = judge_one(proc, grandkids[j], &lk)) > worst)
 				worst = v;
 	}
+	free(own.ids);
 	if (worst == ABOVE)
 		worst = stopped || stopping(proc, pid) ? REACHES : CLEAR;
 	return worst;
 }
 
+/* Who can change what lies at path: the owners of the directories from
+ * / to path/bin, or anyone, when one of them others can write (and its
+ * sticky bit does not keep them to their own entries). Root can. */
+struct changers {
+	uid_t uids[64];
+	size_t nr;
+	bool anyone;
+};
+
+static void find_changers(const char *path, struct changers *c)
+{
+	cleanup_free char *bin = xasprintf("%s/bin", path);
+	char *p = bin;
+	struct stat st;
+
+	do {
+		char keep = *p;
+		size_t i;
+
+		*p = '\0';
+		if (stat(*bin ? bin : "/", &st) < 0) {
+			c->anyone = true;
+		} else {
+			if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))
+				c->anyone = true;
+			for (i = 0; i < c->nr && c->uids[i] != st.st_uid; i++)
+				;
+			if (i == c->nr && c->nr < ARRAY_SIZE(c->uids))
+				c->uids[c->nr++] = st.st_uid;
+			else if (i == c->nr)
+				c->anyone = true;
+		}
+		*p = keep;
+		p = strchr(p + 1, '/');
+	} while (p);
+	if (stat(bin, &st) < 0 || (st.st_mode & 022))
+		c->anyone = true;
+	else if (c->nr < ARRAY_SIZE(c->uids))
+		c->uids[c->nr++] = st.st_uid;
+	else
+		c->anyone = true;
+}
+
+/* The real uid of pid, or -1. */
+static long uid_of(int proc, pid_t pid)
+{
+	cleanup_strbuf struct strbuf status = STRBUF_INIT;
+	char name[16];
+	const char *p;
+	long uid;
+
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	if (!read_proc(proc, name, "status", 1 << 16, &status) ||
+	    !(p = strstr(status.buf, "\nUid:")) || sscanf(p + 5, "%ld", &uid) != 1)
+		return -1;
+	return uid;
+}
+
 struct scan {
 	int proc;
 	struct look base;
+	struct changers who;
 	struct strvec *out;
 	size_t pending;
 	bool last;
@@ -240,7 +324,15 @@ struct scan {
 static void scan_one(const struct running *r, void *data)
 {
 	struct scan *s = data;
+	long uid = uid_of(s->proc, r->pid);
+	size_t i;
 
+	/* A sandbox runs as its launcher's user, without privileges: one
+	 * who can change nothing on the way to the venv is none of ours. */
+	for (i = 0; !s->who.anyone && uid > 0 && i < s->who.nr && s->who.uids[i] != (uid_t)uid; i++)
+		;
+	if (!s->who.anyone && uid > 0 && i == s->who.nr)
+		return;
 	switch (judge(s->proc, r->pid, &s->base)) {
 	case CLEAR:
 	case ABOVE:
@@ -257,38 +349,20 @@ static void scan_one(const struct running *r, void *data)
 	strvec_pushf(s->out, "%d %s", (int)r->pid, r->gate);
 }
 
-struct ids {
-	uint64_t *ids;
-	size_t nr, cap;
-};
-
-static void collect_ids(const struct fs_mount *m, void *data)
-{
-	struct ids *c = data;
-
-	if (c->nr == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 64;
-		c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
-	}
-	c->ids[c->nr++] = m->id;
-}
-
 void running_reaching(const char *path, struct strvec *out)
 {
-	struct ids own = { NULL, 0, 0 };
 	struct place pl = { path, 0, false, 0, 0, NULL };
-	struct scan s = { -1, { &pl, NULL, 0, false, false, false, false }, out, 0, false };
+	struct scan s = { -1, { &pl, NULL, 0, false, false, false, false }, { { 0 }, 0, false },
+			  out, 0, false };
 	size_t start = out->nr;
 	int waited;
 
 	s.proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s.proc < 0 || fs_each_mount(s.proc, 0, collect_ids, &own) < 0 ||
-	    fs_each_mount(s.proc, 0, find_place, &pl) < 0 || !pl.found) {
+	if (s.proc < 0 || fs_each_mount(s.proc, 0, find_place, &pl) < 0 || !pl.found) {
 		strvec_pushf(out, "- (the mounts of this system cannot be read)");
 		goto out;
 	}
-	s.base.own = own.ids;
-	s.base.nr_own = own.nr;
+	find_changers(path, &s.who);
 	for (waited = 0;; waited += LOOK_MS) {
 		s.pending = 0;
 		s.last = waited >= WAIT_MS;
@@ -305,6 +379,5 @@ void running_reaching(const char *path, struct strvec *out)
 out:
 	if (s.proc >= 0)
 		close(s.proc);
-	free(own.ids);
 	free(pl.in_fs);
 }

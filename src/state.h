@@ -63,6 +63,7 @@
 #define STATE_FILTER "filter"
 #define STATE_VIEWS "views"
 #define STATE_LOOKUPS "lookups"
+#define STATE_LISTED "listed"
 #define STATE_NEW_BIN ".bin.sandbox-venv-new"   /* in $venv, not in STATE_DIR */
 #define STATE_FORMAT_STR "1"
 #define STATE_MAX_BYTES (4u << 20)

@@ -1150,6 +1150,39 @@ static void list_venv(struct venv *v, const struct policy *pol)
 		     "will not know to keep it read-only", why.buf);
 }
 
+/* Which directory the venv is: its file system, inode and birth, so that
+ * one made again at the same path (its inode number given again) is
+ * another. False where the file system keeps no birth time. */
+static bool venv_identity(struct venv *v, struct strbuf *out)
+{
+	struct statx sx;
+
+	if (statx(v->fd, "", AT_EMPTY_PATH, STATX_INO | STATX_BTIME, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_BTIME))
+		return false;
+	strbuf_addf(out, "%u:%u %llu %lld.%09u\n", sx.stx_dev_major, sx.stx_dev_minor,
+		    (unsigned long long)sx.stx_ino, (long long)sx.stx_btime.tv_sec,
+		    sx.stx_btime.tv_nsec);
+	return true;
+}
+
+/* Was this very directory listed by a wrap that looked at the sandboxes
+ * running then (first_wrap_alone)? Then every sandbox built since keeps
+ * it read-only. Its record is sealed (a sandbox that could write the venv
+ * before cannot make one), and names the directory: a venv removed and
+ * made again at that path is not it, and the sandboxes built before that
+ * see the new one writable. */
+static bool listed_before(struct venv *v)
+{
+	cleanup_strbuf struct strbuf want = STRBUF_INIT;
+	cleanup_strbuf struct strbuf got = STRBUF_INIT;
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+
+	return v->state_fd >= 0 && registry_lists(v->path) && venv_identity(v, &want) &&
+	       venv_read_sealed(v, STATE_LISTED, 256, &got, &ignored) == 0 &&
+	       got.len == want.len && !memcmp(got.buf, want.buf, want.len);
+}
+
 /* A venv wrapped for the first time is writable in the sandboxes built
  * before it was listed, of a project that holds it: one still running
  * would put its own program in place of a gate, and that runs on the
@@ -1171,10 +1204,11 @@ static int first_wrap_alone(struct venv *v, const struct policy *pol, struct str
 	if (!found.nr)
 		return 0;
 	registry_remove(v->path, &why);
-	strbuf_addf(err, "cannot wrap '%s' yet: %s can write there, and would be able to "
-		    "put a program of its own in place of a gate, which runs on the host:",
-		    v->path, found.nr == 1 ? "a sandbox started before" :
-		    "sandboxes started before");
+	strbuf_addf(err, "cannot wrap '%s' yet: %s before it was listed, with a writable "
+		    "mount of it or of a directory above it: there, a program of the sandbox's "
+		    "could take the place of a gate, which runs on the host:", v->path,
+		    found.nr == 1 ? "a sandbox runs that was started" :
+		    "sandboxes run that were started");
 	for (i = 0; i < found.nr; i++) {
 		cleanup_free char *shown = str_shown(found.v[i]);
 
@@ -1264,9 +1298,7 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	if (venv_open_state(v, true, err) < 0 || venv_lock(v, err) < 0 ||
 	    fs_mkdir_at(v->state_fd, STATE_EMPTY, 0555, err) < 0)
 		goto out;
-	/* Wrapped and listed before: every sandbox built since keeps it
-	 * read-only, and none from before was running then. */
-	if (!had_state || !registry_lists(v->path)) {
+	if (!had_state || !listed_before(v)) {
 		if (first_wrap_alone(v, &pol, err) < 0) {
 			cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 
@@ -1289,8 +1321,16 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	    (synced = gate_wrap_bin(v, exe, gated, &notes, err)) < 0 ||
 	    settle(v, &pol, exe, &host_libs, synced, looked, &notes, err) < 0)
 		goto out;
-	if (!listed)
+	if (!listed) {
 		list_venv(v, &pol);
+	} else {
+		/* Looked at: the next wrap need not look (listed_before). */
+		cleanup_strbuf struct strbuf id = STRBUF_INIT;
+		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+
+		if (venv_identity(v, &id))
+			venv_write_sealed(v, STATE_LISTED, &id, &ignored);
+	}
 	ret = 0;
 out:
 	venv_unlock(v);

@@ -1496,7 +1496,7 @@ report("late-gate-replace", replace_gate)' "$late" >"$W/late.out" 2>&1 &
 	wait "$lpid"
 	out=$(cat "$W/late.out")
 	t layout "a venv wrapped while a sandbox of its project built before runs: the wrap is refused, and names that launch alone" \
-		"$([ "$rc_late" -ne 0 ] && grep -q "can write there" "$W/late-wrap.err" &&
+		"$([ "$rc_late" -ne 0 ] && grep -q "with a writable mount of it or of a directory above it" "$W/late-wrap.err" &&
 			grep -qxF "  $lpid $P/.venv/bin/python" "$W/late-wrap.err" &&
 			! grep -qF "$Q" "$W/late-wrap.err"; echo $?)" \
 		"exit $rc_late: $(cat "$W/late-wrap.err")"
@@ -1520,6 +1520,88 @@ report("late-gate-replace", replace_gate)' "$late" >"$W/late.out" 2>&1 &
 	wait "$qpid"
 	t layout "a venv wrapped while only a sandbox of another project runs: the wrap goes ahead" \
 		"$([ "$rc" -eq 0 ] && is_gate "$other/bin/python"; echo $?)" "exit $rc: $(cat "$W/late-wrap3.err")"
+	# A venv wrapped and listed, then removed and made again at its path
+	# while a sandbox of the project built before runs: that sandbox sees
+	# the new directory writable (its read-only mount went with the old
+	# one), and makes a state directory there before the wrap. The wrap
+	# looks all the same, and is refused.
+	again=$P/sub/.v5
+	"$SV_PYTHON" -m venv --without-pip "$again" >/dev/null 2>&1
+	"$SV" "$again" >/dev/null 2>&1
+	wait_in "$P" again 'V = sys.argv[2]
+st = os.stat(V).st_ino
+open(sys.argv[1] + ".watching", "w").close()
+for _ in range(400):
+    try:
+        if os.stat(V).st_ino != st and os.path.exists(V + "/pyvenv.cfg"):
+            os.mkdir(V + "/.sandbox-venv")
+            break
+    except OSError:
+        pass
+    time.sleep(0.005)
+for _ in range(400):
+    try:
+        if b"sandbox-venv gate" in open(V + "/bin/python", "rb").read(4096):
+            break
+    except OSError:
+        pass
+    time.sleep(0.005)
+def replace_gate():
+    with open(V + "/bin/.python.new", "w") as f:
+        f.write("#!/bin/sh\ntouch pwned\n")
+    os.chmod(V + "/bin/.python.new", 0o755)
+    os.replace(V + "/bin/.python.new", V + "/bin/python")
+report("again-gate-replace", replace_gate)' "$again" >"$W/again.out" 2>&1 &
+	apid=$!
+	bg_pids+=("$apid")
+	: >"$P/again.go"
+	ready "$P/again.watching"
+	rm -rf "$again"
+	"$SV_PYTHON" -m venv --without-pip "$again" >/dev/null 2>&1
+	for _ in $(seq 50); do [ -d "$again/.sandbox-venv" ] && break; sleep 0.02; done
+	"$SV" "$again" >/dev/null 2>"$W/late-wrap6.err"
+	rc=$?
+	wait "$apid"
+	out=$(cat "$W/again.out")
+	t layout "a listed venv removed and made again beside a running sandbox that then writes a state directory into it: the wrap is refused" \
+		"$([ "$rc" -ne 0 ] && grep -qxF "  $apid $P/.venv/bin/python" "$W/late-wrap6.err"; echo $?)" \
+		"exit $rc: $(cat "$W/late-wrap6.err")"
+	t layout "... and that sandbox cannot leave a program of its own where a gate of it is" \
+		"$(started "$out" && { [ "$rc" -ne 0 ] || is_gate "$again/bin/python"; }; echo $?)" \
+		"wrap exit $rc; $(line "$out" again-gate-replace); host bin/python: $(head -c 200 "$again/bin/python" 2>&1)"
+	# Wrapped again, with no sandbox of the project running: no look is
+	# needed, and none is taken (a sandbox of the project started now
+	# keeps it read-only).
+	"$SV_PYTHON" -m venv --clear --without-pip "$again" >/dev/null 2>&1
+	"$SV" "$again" >/dev/null 2>&1
+	wait_in "$P" again2 >/dev/null 2>&1 &
+	a2pid=$!
+	bg_pids+=("$a2pid")
+	ready "$P/again2.ready"
+	"$SV" "$again" >/dev/null 2>"$W/late-wrap7.err"
+	rc=$?
+	: >"$P/again2.go"
+	wait "$a2pid"
+	t layout "... wrapped again while a sandbox started after it was listed runs: the wrap goes ahead" \
+		"$([ "$rc" -eq 0 ]; echo $?)" "exit $rc: $(cat "$W/late-wrap7.err")"
+	# From another mount namespace, a sandbox of another project is none
+	# of its business either (the namespaces are told apart from the
+	# launcher's, not the wrap's).
+	if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+		wait_in "$Q" other3 >/dev/null 2>&1 &
+		q3pid=$!
+		bg_pids+=("$q3pid")
+		ready "$Q/other3.ready"
+		"$SV_PYTHON" -m venv --without-pip "$P/sub/.v8" >/dev/null 2>&1
+		unshare -m --propagation slave "$SV" "$P/sub/.v8" >/dev/null 2>"$W/late-wrap8.err"
+		rc=$?
+		: >"$Q/other3.go"
+		wait "$q3pid"
+		t layout "a first wrap from a mount namespace of its own, while a sandbox of another project runs: it goes ahead" \
+			"$([ "$rc" -eq 0 ]; echo $?)" "exit $rc: $(cat "$W/late-wrap8.err")"
+	else
+		tskip layout "a first wrap from a mount namespace of its own: making one takes root (the root pass runs it)"
+	fi
 	# A stopped launch has its project read-only inside until it is
 	# continued: it counts as well. The sandbox stops itself, and once
 	# continued replaces the gate.
