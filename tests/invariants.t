@@ -1467,9 +1467,15 @@ if P=$(mkproj running) && Q=$(mkproj elsewhere); then
 	# wait_in DIR NAME [PAYLOAD ARG...]: run in the background, becomes a
 	# launch of DIR/.venv whose sandbox says DIR/NAME.ready, then waits
 	# for DIR/NAME.go; the payload runs after.
+	# (replace_gate V: a program of the sandbox's in place of V/bin/python.)
 	wait_in() {
 		cd "$1" && exec "$1/.venv/bin/python" -c "$PRELUDE"'
 import time
+def replace_gate(V):
+    with open(V + "/bin/.python.new", "w") as f:
+        f.write("#!/bin/sh\ntouch pwned\n")
+    os.chmod(V + "/bin/.python.new", 0o755)
+    os.replace(V + "/bin/.python.new", V + "/bin/python")
 open(sys.argv[1] + ".ready", "w").close()
 while not os.path.exists(sys.argv[1] + ".go"):
     time.sleep(0.05)
@@ -1477,12 +1483,7 @@ while not os.path.exists(sys.argv[1] + ".go"):
 	}
 	ready() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
 	wait_in "$P" late 'V = sys.argv[2]
-def replace_gate():
-    with open(V + "/bin/.python.new", "w") as f:
-        f.write("#!/bin/sh\ntouch pwned\n")
-    os.chmod(V + "/bin/.python.new", 0o755)
-    os.replace(V + "/bin/.python.new", V + "/bin/python")
-report("late-gate-replace", replace_gate)' "$late" >"$W/late.out" 2>&1 &
+report("late-gate-replace", lambda: replace_gate(V))' "$late" >"$W/late.out" 2>&1 &
 	lpid=$!
 	bg_pids+=("$lpid")
 	wait_in "$Q" other >/dev/null 2>&1 &
@@ -1546,12 +1547,7 @@ for _ in range(400):
     except OSError:
         pass
     time.sleep(0.005)
-def replace_gate():
-    with open(V + "/bin/.python.new", "w") as f:
-        f.write("#!/bin/sh\ntouch pwned\n")
-    os.chmod(V + "/bin/.python.new", 0o755)
-    os.replace(V + "/bin/.python.new", V + "/bin/python")
-report("again-gate-replace", replace_gate)' "$again" >"$W/again.out" 2>&1 &
+report("again-gate-replace", lambda: replace_gate(V))' "$again" >"$W/again.out" 2>&1 &
 	apid=$!
 	bg_pids+=("$apid")
 	: >"$P/again.go"
@@ -1608,12 +1604,7 @@ report("again-gate-replace", replace_gate)' "$again" >"$W/again.out" 2>&1 &
 	stopper='V = sys.argv[2]
 import signal
 os.kill(0, signal.SIGSTOP)
-def replace_gate():
-    with open(V + "/bin/.python.new", "w") as f:
-        f.write("#!/bin/sh\ntouch pwned\n")
-    os.chmod(V + "/bin/.python.new", 0o755)
-    os.replace(V + "/bin/.python.new", V + "/bin/python")
-report("stopped-gate-replace", replace_gate)'
+report("stopped-gate-replace", lambda: replace_gate(V))'
 	: >"$P/stopped.go"
 	wait_in "$P" stopped "$stopper" "$P/sub/.v7" </dev/null >"$W/stopped.out" 2>&1 &
 	spid=$!
