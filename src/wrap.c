@@ -1189,26 +1189,31 @@ static bool listed_before(struct venv *v)
  * host. So it is listed first, with the launches held back (none is
  * between reading the list and having a sandbox to look at), and the wrap
  * goes ahead only when no sandbox running can reach it (running.h).
- * Returns 0, or -1 with it taken off the list again. */
+ * Returns 0, or -1 with it taken off the list again if it was not on it. */
 static int first_wrap_alone(struct venv *v, const struct policy *pol, struct strbuf *err)
 {
 	cleanup_strvec struct strvec found = STRVEC_INIT;
 	cleanup_strbuf struct strbuf why = STRBUF_INIT;
 	cleanup_fd int held = registry_launches_held(err);
+	bool was_listed;
 	size_t i;
 
 	if (held < 0)
 		return -1;
+	was_listed = registry_lists(v->path);
 	list_venv(v, pol);
 	running_reaching(v->path, &found);
 	if (!found.nr)
 		return 0;
-	registry_remove(v->path, &why);
+	/* Taken off again only if this wrap put it there: the sandboxes
+	 * started since it was listed keep it read-only. */
+	if (!was_listed)
+		registry_remove(v->path, &why);
 	strbuf_addf(err, "cannot wrap '%s' yet: %s before it was listed, with a writable "
 		    "mount of it or of a directory above it: there, a program of the sandbox's "
 		    "could take the place of a gate, which runs on the host:", v->path,
-		    found.nr == 1 ? "a sandbox runs that was started" :
-		    "sandboxes run that were started");
+		    found.nr == 1 ? "a sandbox runs that may have been started" :
+		    "sandboxes run that may have been started");
 	for (i = 0; i < found.nr; i++) {
 		cleanup_free char *shown = str_shown(found.v[i]);
 

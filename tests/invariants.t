@@ -1580,6 +1580,21 @@ report("again-gate-replace", lambda: replace_gate(V))' "$again" >"$W/again.out" 
 	wait "$a2pid"
 	t layout "... wrapped again while a sandbox started after it was listed runs: the wrap goes ahead" \
 		"$([ "$rc" -eq 0 ]; echo $?)" "exit $rc: $(cat "$W/late-wrap7.err")"
+	# Without its record (a wrap by an older build), the next wrap looks,
+	# and a refusal then leaves the venv on the list: the sandboxes
+	# started since it was listed keep it read-only, and so must the next.
+	rm -f "$again/.sandbox-venv/listed"
+	wait_in "$P" again3 >/dev/null 2>&1 &
+	a3pid=$!
+	bg_pids+=("$a3pid")
+	ready "$P/again3.ready"
+	"$SV" "$again" >/dev/null 2>"$W/late-wrap9.err"
+	rc=$?
+	: >"$P/again3.go"
+	wait "$a3pid"
+	t layout "... with no record of its listing, refused beside a sandbox of the project, and still listed" \
+		"$([ "$rc" -ne 0 ] && grep -qxF "venv $again" "$HOME/.local/state/sandbox-venv/venvs"; echo $?)" \
+		"exit $rc: $(cat "$W/late-wrap9.err"); listed: $(grep -c "$again" "$HOME/.local/state/sandbox-venv/venvs")"
 	# From another mount namespace, a sandbox of another project is none
 	# of its business either (the namespaces are told apart from the
 	# launcher's, not the wrap's).
