@@ -102,6 +102,7 @@ static const struct {
 
 #define FS_ALL_RIGHTS ((FS_IOCTL_DEV << 1) - 1)
 #define FS_NO_DEVICES (FS_MAKE_CHAR | FS_MAKE_BLOCK | FS_IOCTL_DEV)
+#define FS_SHARED_WRITE (FS_ALL_RIGHTS & ~FS_NO_DEVICES & ~FS_MAKE_SOCK)
 
 /* What each class allows, before the kernel's handled rights cut it. */
 static const struct {
@@ -109,8 +110,9 @@ static const struct {
 	uint64_t rights;
 } classes[] = {
 	{ LANDLOCK_READ, FS_EXECUTE | FS_READ_FILE | FS_READ_DIR },
-	{ LANDLOCK_WRITE, FS_ALL_RIGHTS & ~FS_NO_DEVICES },
-	{ LANDLOCK_DEV, (FS_ALL_RIGHTS & ~FS_NO_DEVICES) | FS_IOCTL_DEV },
+	{ LANDLOCK_WRITE, FS_SHARED_WRITE },
+	{ LANDLOCK_PRIVATE, FS_SHARED_WRITE | FS_MAKE_SOCK },
+	{ LANDLOCK_DEV, FS_SHARED_WRITE | FS_IOCTL_DEV },
 	{ LANDLOCK_PROC, FS_READ_FILE | FS_READ_DIR | FS_WRITE_FILE | FS_TRUNCATE },
 };
 

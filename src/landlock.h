@@ -30,9 +30,15 @@
 #define LANDLOCK_PATHS_MIN_ABI 1
 
 /* What a path rule allows, by class (the record's first byte). */
+/* No class that other sandboxes share may make a socket: two sandboxes
+ * that meet at one pass each other descriptors, and a descriptor of a
+ * sandbox's project mount, kept by another after the first has ended,
+ * reaches what was mounted read-only over its venv (those mounts go with
+ * the first sandbox's namespace). Only a private file system (/tmp) may. */
 enum landlock_class {
 	LANDLOCK_READ = 'r',    /* read files, list directories, execute */
-	LANDLOCK_WRITE = 'w',   /* all of it but device nodes and device ioctls */
+	LANDLOCK_WRITE = 'w',   /* all of it but device nodes, device ioctls, sockets */
+	LANDLOCK_PRIVATE = 't', /* LANDLOCK_WRITE and sockets: a sandbox's own tmpfs */
 	LANDLOCK_DEV = 'd',     /* LANDLOCK_WRITE and device ioctls: /dev */
 	LANDLOCK_PROC = 'p',    /* read, list, write, truncate: /proc */
 };

@@ -789,9 +789,9 @@ static void plan_system(struct plan *p, const struct plan_input *in)
 	add_op(p, PLAN_DEV, NULL, "/dev", -1, "a minimal /dev: null, zero, random, tty, pts");
 	allow(p, LANDLOCK_DEV, "/dev", "the minimal /dev, its terminals included");
 	add_op(p, PLAN_TMPFS, NULL, "/tmp", -1, "private and empty, gone with the sandbox");
-	allow(p, LANDLOCK_WRITE, "/tmp", "private, gone with the sandbox");
+	allow(p, LANDLOCK_PRIVATE, "/tmp", "private, gone with the sandbox");
 	add_op(p, PLAN_TMPFS, NULL, "/var/tmp", -1, "private and empty, gone with the sandbox");
-	allow(p, LANDLOCK_WRITE, "/var/tmp", "private, gone with the sandbox");
+	allow(p, LANDLOCK_PRIVATE, "/var/tmp", "private, gone with the sandbox");
 	if (p->layout == PLAN_LAYOUT_LANDLOCK)
 		mount_system_trees(p);
 	add_data(p, in->passwd, strlen(in->passwd), "/etc/passwd",
@@ -914,6 +914,32 @@ static void plan_project(struct plan *p, const struct plan_input *in)
 		add_op(p, PLAN_CHDIR, NULL, pol->project, -1, "you are outside the project");
 }
 
+/* A Landlock rule holds for what is mounted below its path too: a private
+ * tmpfs with a shared place mounted below it (a project in /tmp) lets no
+ * socket be made in it either (landlock.h). */
+static void keep_sockets_private(struct plan *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nr_rules; i++) {
+		struct plan_rule *r = &p->rules[i];
+
+		if (r->access != LANDLOCK_PRIVATE)
+			continue;
+		for (j = 0; j < p->nr_rules; j++)
+			if (j != i && p->rules[j].access != LANDLOCK_READ &&
+			    p->rules[j].access != LANDLOCK_PROC &&
+			    p->rules[j].access != LANDLOCK_PRIVATE &&
+			    path_is_under(p->rules[j].path, r->path)) {
+				r->access = LANDLOCK_WRITE;
+				free(r->why);
+				r->why = xasprintf("private, gone with the sandbox; no socket made, as "
+						   "'%s' below it is shared", p->rules[j].path);
+				break;
+			}
+	}
+}
+
 int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 {
 	const struct policy *pol = in->policy;
@@ -947,6 +973,7 @@ int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)
 	strvec_pushv(&p->extra, in->bwrap_args->v);
 	if (p->layout == PLAN_LAYOUT_LANDLOCK)
 		allow_extra(p);
+	keep_sockets_private(p);
 
 	plan_program(&p->argv, pol->venv, in->entry, in->args);
 	return 0;
@@ -1128,7 +1155,8 @@ static const char *access_words(enum landlock_class c)
 {
 	switch (c) {
 	case LANDLOCK_READ:  return "read and execute";
-	case LANDLOCK_WRITE: return "read, write and execute";
+	case LANDLOCK_WRITE: return "read, write and execute (no socket made)";
+	case LANDLOCK_PRIVATE: return "read, write and execute";
 	case LANDLOCK_DEV:   return "read, write and device ioctls";
 	case LANDLOCK_PROC:  return "read and write files";
 	}

@@ -1676,6 +1676,70 @@ else
 	t layout "make the projects for a wrap beside a running sandbox" 1
 fi
 
+# (e) two sandboxes of a project meet at a socket in it: the first hands
+# the second a descriptor of its project's mount, then ends. Its
+# read-only mounts over the venv go with its namespace; through the kept
+# descriptor the second would reach the venv's gates and state writable.
+# With Landlock path rules no shared place lets a socket be made there.
+if P=$(mkproj fdpass); then
+	ll=$(VERBOSE=1 "$P/.venv/bin/python" -c pass 2>&1 | grep -c '^sandbox-venv: landlock   ')
+	rm -f "$P/fdpass.sock" "$P/a.gone"
+	(cd "$P" && exec "$P/.venv/bin/python" -c "$PRELUDE"'
+import array, socket
+s = socket.socket(socket.AF_UNIX)
+def serve():
+    s.bind("fdpass.sock")
+    s.listen(1)
+    s.settimeout(20)
+    c, _ = s.accept()
+    fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    c.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+report("fdpass-bind", serve)' >"$W/fdpass-a.out" 2>&1) &
+	fapid=$!
+	bg_pids+=("$fapid")
+	for _ in $(seq 100); do [ -S "$P/fdpass.sock" ] || grep -qs blocked "$W/fdpass-a.out" && break; sleep 0.1; done
+	(cd "$P" && exec "$P/.venv/bin/python" -c "$PRELUDE"'
+import array, socket, time
+got = []
+def take():
+    c = socket.socket(socket.AF_UNIX)
+    c.connect("fdpass.sock")
+    fds = array.array("i")
+    msg, anc, flags, addr = c.recvmsg(1, socket.CMSG_LEN(fds.itemsize))
+    for level, kind, data in anc:
+        fds.frombytes(data[:fds.itemsize])
+    got.extend(fds)
+    if not got:
+        raise OSError(errno.EBADF, "no descriptor")
+report("fdpass-take", take)
+while not os.path.exists("a.gone"):
+    time.sleep(0.05)
+def plant():
+    fd = os.open(".venv/bin/planted", os.O_WRONLY | os.O_CREAT, 0o755, dir_fd=got[0])
+    os.write(fd, b"#!/bin/sh\ntouch pwned\n")
+    os.close(fd)
+if got:
+    report("fdpass-plant", plant)' >"$W/fdpass-b.out" 2>&1) &
+	fbpid=$!
+	bg_pids+=("$fbpid")
+	wait "$fapid"
+	: >"$P/a.gone"
+	wait "$fbpid"
+	out="$(cat "$W/fdpass-a.out" "$W/fdpass-b.out")"
+	if [ "$ll" -gt 0 ]; then
+		t layout "two sandboxes of a project: the first cannot make a socket in the project to hand the second a descriptor" \
+			"$(blocked "$out" fdpass-bind EACCES; echo $?)" "$out"
+		t layout "... and once the first has ended, nothing of the second's lands in the venv's bin/" \
+			"$([ ! -e "$P/.venv/bin/planted" ]; echo $?)" "$out"
+	else
+		tskip layout "a descriptor handed between two sandboxes of a project: open in the per-file layout (no Landlock path rules; README, not protected)"
+		tskip layout "... the venv's bin/ through it: per-file layout"
+	fi
+	rm -f "$P/.venv/bin/planted" "$P/fdpass.sock"
+else
+	t layout "make the project for a descriptor handed between sandboxes" 1
+fi
+
 # A wrapped venv inside another venv of the project, which is read-only
 # with it (P/outer/sub/inner, wrapped before P/outer was made around it):
 # what it keeps of its own is shown empty as well. One in the outer venv's

@@ -20,6 +20,7 @@
 #define READ_DIR (1ULL << 3)
 #define MAKE_CHAR (1ULL << 6)
 #define MAKE_REG (1ULL << 8)
+#define MAKE_SOCK (1ULL << 9)
 #define MAKE_BLOCK (1ULL << 11)
 #define MAKE_SYM (1ULL << 12)
 #define REFER (1ULL << 13)
@@ -46,6 +47,10 @@ static void test_classes(void)
 	ok((w & (WRITE_FILE | MAKE_REG | REFER | TRUNCATE)) == (WRITE_FILE | MAKE_REG | REFER | TRUNCATE) &&
 	   !(w & (MAKE_CHAR | MAKE_BLOCK | IOCTL_DEV)), "write: files, renames, truncation; no device "
 	   "nodes, no device ioctls");
+	ok(!(w & MAKE_SOCK), "write: no socket made (two sandboxes meeting at one pass each other "
+	   "descriptors)");
+	ok(landlock_class_rights(LANDLOCK_PRIVATE) == (w | MAKE_SOCK),
+	   "private (a sandbox's own /tmp): write, and sockets");
 	ok(landlock_class_rights(LANDLOCK_DEV) == (w | IOCTL_DEV), "dev: write and device ioctls");
 	ok(landlock_class_rights(LANDLOCK_PROC) == (READ_FILE | READ_DIR | WRITE_FILE | TRUNCATE),
 	   "proc: read, list, write files; nothing made, nothing run");
