@@ -916,9 +916,12 @@ static void plan_project(struct plan *p, const struct plan_input *in)
 
 /* A Landlock rule holds for what is mounted below its path too: a private
  * tmpfs with a shared place mounted below it (a project in /tmp) lets no
- * socket be made in it either (landlock.h). */
+ * socket be made in it either (landlock.h). TMPDIR, then, names the other
+ * one if it still may (multiprocessing's forkserver makes its socket in
+ * TMPDIR). */
 static void keep_sockets_private(struct plan *p)
 {
+	const char *sockets = NULL;
 	size_t i, j;
 
 	for (i = 0; i < p->nr_rules; i++) {
@@ -930,14 +933,22 @@ static void keep_sockets_private(struct plan *p)
 			if (j != i && p->rules[j].access != LANDLOCK_READ &&
 			    p->rules[j].access != LANDLOCK_PROC &&
 			    p->rules[j].access != LANDLOCK_PRIVATE &&
-			    path_is_under(p->rules[j].path, r->path)) {
-				r->access = LANDLOCK_WRITE;
-				free(r->why);
-				r->why = xasprintf("private, gone with the sandbox; no socket made, as "
-						   "'%s' below it is shared", p->rules[j].path);
+			    path_is_under(p->rules[j].path, r->path))
 				break;
-			}
+		if (j == p->nr_rules) {
+			sockets = sockets ? sockets : r->path;
+			continue;
+		}
+		r->access = LANDLOCK_WRITE;
+		free(r->why);
+		r->why = xasprintf("private, gone with the sandbox; no socket made, as '%s' below it "
+				   "is shared", p->rules[j].path);
 	}
+	for (i = 0; sockets && strcmp(sockets, "/tmp") && i < p->env.nr; i++)
+		if (!strcmp(p->env.v[i], "TMPDIR=/tmp")) {
+			free((char *)p->env.v[i]);
+			p->env.v[i] = xasprintf("TMPDIR=%s", sockets);
+		}
 }
 
 int plan_build(struct plan *p, const struct plan_input *in, struct strbuf *err)

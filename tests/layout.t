@@ -67,7 +67,7 @@ if [ -n "$landlock" ]; then
 	err=$(cd "$p" && VERBOSE=1 "$v/bin/python" -c pass 2>&1 >/dev/null)
 	like "$err" "^sandbox-venv: landlock   /usr/bin/git: read and execute: " \
 		"VERBOSE names each path rule with its reason"
-	like "$err" "^sandbox-venv: landlock   $p: read, write and execute: the project\$" \
+	like "$err" "^sandbox-venv: landlock   $p: read, write and execute (no socket made): the project\$" \
 		"... the project's among them"
 else
 	skip "no Landlock path rules in this layout ($layout)"

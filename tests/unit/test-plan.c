@@ -448,6 +448,9 @@ static void test_landlock_extra(void)
 	static const char *const into[] = { "--bind", "/srv/cc", "/usr/bin/cc", "--unshare-net",
 					    "--dev-bind", "/dev/dri", "/dev/dri", NULL };
 	static const char *const odd[] = { "--no-such-option", "--bind", "/a", "/b", NULL };
+	static const char *const in_tmp[] = { "--bind", "/srv/x", "/tmp/x", NULL };
+	static const char *const in_both[] = { "--bind", "/srv/x", "/tmp/x", "--bind", "/srv/y",
+					       "/var/tmp/y", NULL };
 	cleanup_strvec struct strvec args = STRVEC_INIT;
 	struct fixture f;
 
@@ -464,6 +467,18 @@ static void test_landlock_extra(void)
 	ok(rule_is(&f.plan, "/usr/bin/cc", LANDLOCK_WRITE) && rule_is(&f.plan, "/dev/dri", LANDLOCK_DEV) &&
 	   find_arg_pair(&args, "--remount-ro", "/usr/bin") > find_arg_pair(&args, "--bind", "/srv/cc"),
 	   "landlock: the caller's binds are allowed as bound, and one into /usr/bin comes first");
+	fixture_release(&f);
+
+	/* A shared place below /tmp: no socket made there, TMPDIR the other. */
+	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, in_tmp);
+	ok(rule_is(&f.plan, "/tmp", LANDLOCK_WRITE) && rule_is(&f.plan, "/var/tmp", LANDLOCK_PRIVATE) &&
+	   env_has_prefix(&f.plan.env, "TMPDIR=/var/tmp") && !env_has_prefix(&f.plan.env, "TMPDIR=/tmp"),
+	   "landlock: a writable bind below /tmp: no socket made in /tmp; TMPDIR is /var/tmp");
+	fixture_release(&f);
+	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, in_both);
+	ok(rule_is(&f.plan, "/tmp", LANDLOCK_WRITE) && rule_is(&f.plan, "/var/tmp", LANDLOCK_WRITE) &&
+	   env_has_prefix(&f.plan.env, "TMPDIR=/tmp"),
+	   "landlock: writable binds below both: no socket made in either; TMPDIR stays /tmp");
 	fixture_release(&f);
 
 	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, odd);
