@@ -929,12 +929,15 @@ static void keep_sockets_private(struct plan *p)
 
 		if (r->access != LANDLOCK_PRIVATE)
 			continue;
-		for (j = 0; j < p->nr_rules; j++)
+		for (j = 0; j < p->nr_rules; j++) {
+			/* As bwrap will read it ("//tmp/x" is below /tmp). */
+			cleanup_free char *where = path_normalize(p->rules[j].path);
+
 			if (j != i && p->rules[j].access != LANDLOCK_READ &&
 			    p->rules[j].access != LANDLOCK_PROC &&
-			    p->rules[j].access != LANDLOCK_PRIVATE &&
-			    path_is_under(p->rules[j].path, r->path))
+			    p->rules[j].access != LANDLOCK_PRIVATE && path_is_under(where, r->path))
 				break;
+		}
 		if (j == p->nr_rules) {
 			sockets = sockets ? sockets : r->path;
 			continue;

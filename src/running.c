@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,28 @@ static bool read_started(int proc, const char *pid, unsigned long long *ticks)
 	return p && sscanf(p, " %llu", ticks) == 1;
 }
 
+/* The start of pid's arguments, NUL-terminated: a launch's may run to
+ * megabytes, and only the first three count. Their length, or -1. */
+static ssize_t args_start(int proc, const char *pid, char *buf, size_t size)
+{
+	cleanup_free char *name = xasprintf("%s/cmdline", pid);
+	ssize_t n, total = 0;
+	int fd;
+
+	fd = openat(proc, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (total < (ssize_t)size - 1 && (n = read(fd, buf + total, size - 1 - (size_t)total)) > 0)
+		total += n;
+	close(fd);
+	buf[total] = '\0';
+	return total;
+}
+
 int running_each(void (*fn)(const struct running *r, void *data), void *data)
 {
 	cleanup_fd int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	char args[3 * PATH_MAX + 16];
 	DIR *d = proc < 0 ? NULL : fdopendir(dup(proc));
 	struct dirent *de;
 
@@ -56,19 +75,20 @@ int running_each(void (*fn)(const struct running *r, void *data), void *data)
 	while ((de = readdir(d))) {
 		struct running r = { 0 };
 		const char *second, *third;
+		ssize_t len;
 
 		if (strspn(de->d_name, "0123456789") != strlen(de->d_name) ||
-		    !read_proc(proc, de->d_name, "cmdline", 1 << 20, &text))
+		    (len = args_start(proc, de->d_name, args, sizeof(args))) <= 0)
 			continue;
 		/* argv[1] and argv[2], if there are two more. */
-		second = text.buf + strlen(text.buf) + 1;
-		if (second >= text.buf + text.len || strcmp(second, "--gate"))
+		second = args + strlen(args) + 1;
+		if (second >= args + len || strcmp(second, "--gate"))
 			continue;
 		third = second + strlen(second) + 1;
-		if (third >= text.buf + text.len || !read_started(proc, de->d_name, &r.started))
+		if (third >= args + len || !read_started(proc, de->d_name, &r.started))
 			continue;
 		r.pid = (pid_t)atoi(de->d_name);
-		r.gate = third;
+		r.gate = third;	/* cut short when it is longer than a path can be */
 		fn(&r, data);
 	}
 	closedir(d);

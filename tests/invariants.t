@@ -1613,6 +1613,22 @@ report("again-gate-replace", lambda: replace_gate(V))' "$again" >"$W/again.out" 
 	else
 		tskip layout "a first wrap from a mount namespace of its own: making one takes root (the root pass runs it)"
 	fi
+	# A launch whose arguments run past a megabyte counts as well (its
+	# first three are what tell a launch).
+	big=$("$SV_PYTHON" -c 'print("x" * 120000)')
+	wait_in "$P" long '' "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" \
+		>/dev/null 2>&1 &
+	bpid=$!
+	bg_pids+=("$bpid")
+	ready "$P/long.ready"
+	"$SV_PYTHON" -m venv --without-pip "$P/sub/.v9" >/dev/null 2>&1
+	"$SV" "$P/sub/.v9" >/dev/null 2>"$W/late-wrap10.err"
+	rc=$?
+	: >"$P/long.go"
+	wait "$bpid"
+	t layout "a venv wrapped beside a launch of the project with 1 MB of arguments: refused, and names it" \
+		"$([ "$rc" -ne 0 ] && grep -qxF "  $bpid $P/.venv/bin/python" "$W/late-wrap10.err"; echo $?)" \
+		"exit $rc: $(cat "$W/late-wrap10.err")"
 	# A stopped launch has its project read-only inside until it is
 	# continued: it counts as well. The sandbox stops itself, and once
 	# continued replaces the gate.

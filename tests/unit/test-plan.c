@@ -448,7 +448,7 @@ static void test_landlock_extra(void)
 	static const char *const into[] = { "--bind", "/srv/cc", "/usr/bin/cc", "--unshare-net",
 					    "--dev-bind", "/dev/dri", "/dev/dri", NULL };
 	static const char *const odd[] = { "--no-such-option", "--bind", "/a", "/b", NULL };
-	static const char *const in_tmp[] = { "--bind", "/srv/x", "/tmp/x", NULL };
+	static const char *const in_tmp[] = { "--bind", "/srv/x", "//tmp/./x", NULL };
 	static const char *const in_both[] = { "--bind", "/srv/x", "/tmp/x", "--bind", "/srv/y",
 					       "/var/tmp/y", NULL };
 	cleanup_strvec struct strvec args = STRVEC_INIT;
@@ -473,7 +473,8 @@ static void test_landlock_extra(void)
 	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, in_tmp);
 	ok(rule_is(&f.plan, "/tmp", LANDLOCK_WRITE) && rule_is(&f.plan, "/var/tmp", LANDLOCK_PRIVATE) &&
 	   env_has_prefix(&f.plan.env, "TMPDIR=/var/tmp") && !env_has_prefix(&f.plan.env, "TMPDIR=/tmp"),
-	   "landlock: a writable bind below /tmp: no socket made in /tmp; TMPDIR is /var/tmp");
+	   "landlock: a writable bind below /tmp (written //tmp/./x): no socket made in /tmp; "
+	   "TMPDIR is /var/tmp");
 	fixture_release(&f);
 	fixture_build(&f, false, "python", "/p", PLAN_LAYOUT_LANDLOCK, in_both);
 	ok(rule_is(&f.plan, "/tmp", LANDLOCK_WRITE) && rule_is(&f.plan, "/var/tmp", LANDLOCK_WRITE) &&
