@@ -317,7 +317,7 @@ static void start_time(unsigned long long ticks, char *out, size_t size)
 	time_t t;
 
 	snprintf(out, size, "?");
-	if (fs_read_file_at(AT_FDCWD, "/proc/stat", 1 << 20, &boot, &ignored) < 0 ||
+	if (!ticks || fs_read_file_at(AT_FDCWD, "/proc/stat", 1 << 20, &boot, &ignored) < 0 ||
 	    !(b = strstr(boot.buf, "\nbtime ")) || sscanf(b, "\nbtime %llu", &btime) != 1)
 		return;
 	t = (time_t)(btime + ticks / (unsigned long long)sysconf(_SC_CLK_TCK));

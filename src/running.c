@@ -85,8 +85,10 @@ int running_each(void (*fn)(const struct running *r, void *data), void *data)
 		if (second >= args + len || strcmp(second, "--gate"))
 			continue;
 		third = second + strlen(second) + 1;
-		if (third >= args + len || !read_started(proc, de->d_name, &r.started))
+		if (third >= args + len)
 			continue;
+		if (!read_started(proc, de->d_name, &r.started))
+			r.started = 0;	/* ended meanwhile, or not to be read: still one */
 		r.pid = (pid_t)atoi(de->d_name);
 		r.gate = third;	/* cut short when it is longer than a path can be */
 		fn(&r, data);

@@ -25,7 +25,7 @@
 struct running {
 	pid_t pid;
 	const char *gate;               /* as the launcher was given it */
-	unsigned long long started;     /* clock ticks after boot (proc(5)) */
+	unsigned long long started;     /* clock ticks after boot (proc(5)); 0: unknown */
 };
 
 /* Each launcher now, to fn. 0, or -1 with errno when /proc cannot be read. */
