@@ -30,19 +30,38 @@ static bool read_proc(int proc, const char *pid, const char *name, size_t max, s
 	return fs_read_file_at(proc, path, max, out, &ignored) == 0 && out->len;
 }
 
-/* Field 22 of /proc/PID/stat, the start; the fields after the command's
- * closing parenthesis start at 3. */
-static bool read_started(int proc, const char *pid, unsigned long long *ticks)
+/* From /proc/PID/stat: the state letter (field 3) and the start (field
+ * 22; 0 when it cannot be read); the fields after the command's closing
+ * parenthesis start at 3. The state, or 0 when pid is gone. */
+static char read_stat(int proc, const char *pid, unsigned long long *started)
 {
 	cleanup_strbuf struct strbuf stat = STRBUF_INIT;
-	const char *p;
+	const char *p, *state;
 	int i;
 
-	if (!read_proc(proc, pid, "stat", 4096, &stat) || !(p = strrchr(stat.buf, ')')))
-		return false;
+	*started = 0;
+	if (!read_proc(proc, pid, "stat", 4096, &stat) || !(p = strrchr(stat.buf, ')')) ||
+	    p[1] != ' ')
+		return 0;
+	state = p + 2;
 	for (i = 3; i <= 22 && p; i++)
 		p = strchr(p + 1, ' ');
-	return p && sscanf(p, " %llu", ticks) == 1;
+	if (!p || sscanf(p, " %llu", started) != 1)
+		*started = 0;
+	return *state;
+}
+
+/* pid's name (its comm), without the newline; false when it cannot be
+ * read. */
+static bool read_comm(int proc, pid_t pid, struct strbuf *comm)
+{
+	char dir[16];
+
+	snprintf(dir, sizeof(dir), "%d", (int)pid);
+	if (!read_proc(proc, dir, "comm", 64, comm) || comm->buf[comm->len - 1] != '\n')
+		return false;
+	comm->buf[--comm->len] = '\0';
+	return true;
 }
 
 /* The start of pid's arguments, NUL-terminated: a launch's may run to
@@ -87,8 +106,7 @@ int running_each(void (*fn)(const struct running *r, void *data), void *data)
 		third = second + strlen(second) + 1;
 		if (third >= args + len)
 			continue;
-		if (!read_started(proc, de->d_name, &r.started))
-			r.started = 0;	/* ended meanwhile, or not to be read: still one */
+		read_stat(proc, de->d_name, &r.started);	/* 0: still one */
 		r.pid = (pid_t)atoi(de->d_name);
 		r.gate = third;	/* cut short when it is longer than a path can be */
 		fn(&r, data);
@@ -195,26 +213,13 @@ static void collect_ids(const struct fs_mount *m, void *data)
 	c->ids[c->nr++] = m->id;
 }
 
-/* The state letter of pid (proc(5)), or 0 when it is gone. */
-static char state_of(int proc, const char *pid)
-{
-	cleanup_strbuf struct strbuf stat = STRBUF_INIT;
-	const char *p;
-
-	if (!read_proc(proc, pid, "stat", 4096, &stat) || !(p = strrchr(stat.buf, ')')))
-		return 0;
-	return p[1] == ' ' ? p[2] : 0;
-}
-
 /* Is launcher pid between making its project read-only for a stop and
  * making it writable again (run.h: RUN_STOPPED_COMM)? */
 static bool stopping(int proc, pid_t pid)
 {
 	cleanup_strbuf struct strbuf comm = STRBUF_INIT;
-	char name[16];
 
-	snprintf(name, sizeof(name), "%d", (int)pid);
-	return read_proc(proc, name, "comm", 64, &comm) && !strcmp(comm.buf, RUN_STOPPED_COMM "\n");
+	return read_comm(proc, pid, &comm) && !strcmp(comm.buf, RUN_STOPPED_COMM);
 }
 
 enum verdict { CLEAR, PENDING, ABOVE, REACHES };	/* the worse, the greater */
@@ -224,6 +229,7 @@ enum verdict { CLEAR, PENDING, ABOVE, REACHES };	/* the worse, the greater */
 static enum verdict judge_one(int proc, pid_t pid, const struct look *base)
 {
 	cleanup_strbuf struct strbuf comm = STRBUF_INIT;
+	unsigned long long started;
 	struct look lk = *base;
 	char name[16], state;
 
@@ -231,14 +237,14 @@ static enum verdict judge_one(int proc, pid_t pid, const struct look *base)
 	if (fs_each_mount(proc, pid, look_at, &lk) < 0) {
 		/* Gone, or a zombie: a bwrap killed once its sandbox ended,
 		 * while the launcher finishes (run.c). */
-		state = state_of(proc, name);
+		state = read_stat(proc, name, &started);
 		return !state || state == 'Z' || state == 'X' ? CLEAR : PENDING;
 	}
 	if (!lk.foreign)
 		return CLEAR;
 	/* Built once it is bwrap no more: bwrap makes the mounts, then runs
 	 * the init, and nothing in a sandbox makes one. */
-	if (!read_proc(proc, name, "comm", 64, &comm) || !strcmp(comm.buf, "bwrap\n"))
+	if (!read_comm(proc, pid, &comm) || !strcmp(comm.buf, "bwrap"))
 		return PENDING;
 	return lk.writable ? REACHES : lk.above ? ABOVE : CLEAR;
 }

@@ -1114,10 +1114,35 @@ static bool exists_at(int dirfd, const char *name)
 	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-static int probe_layout(struct venv *v, struct policy *pol, struct strbuf *err)
+/* What the venv held before this wrap: a wrap that stops takes back only
+ * what it made. */
+struct had {
+	bool state, home, cache;
+};
+
+static void had_now(struct venv *v, struct had *had)
+{
+	had->state = exists_at(v->fd, STATE_DIR);
+	had->home = exists_at(v->fd, "home");
+	had->cache = exists_at(v->fd, "cache");
+}
+
+static void take_back(struct venv *v, const struct had *had)
+{
+	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
+
+	if (!had->state)
+		fs_remove_tree_at(v->fd, STATE_DIR, &ignored);
+	if (!had->home)
+		fs_remove_tree_at(v->fd, "home", &ignored);
+	if (!had->cache)
+		fs_remove_tree_at(v->fd, "cache", &ignored);
+}
+
+static int probe_layout(struct venv *v, struct policy *pol, const struct had *had,
+			struct strbuf *err)
 {
 	cleanup_strbuf struct strbuf why = STRBUF_INIT;
-	bool had_home = exists_at(v->fd, "home"), had_cache = exists_at(v->fd, "cache");
 
 	if (make_home(v, err) < 0)
 		return -1;
@@ -1127,10 +1152,7 @@ static int probe_layout(struct venv *v, struct policy *pol, struct strbuf *err)
 		return 0;
 	if (launch_probe(v, pol, &why) == 0)
 		return 0;
-	if (!had_home)
-		fs_remove_tree_at(v->fd, "home", &why);
-	if (!had_cache)
-		fs_remove_tree_at(v->fd, "cache", &why);
+	take_back(v, had);
 	strbuf_addf(err, "bwrap refuses the options to record: %s", why.buf);
 	return -1;
 }
@@ -1233,7 +1255,8 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	struct wrap_probe probe;
 	struct libdeps host_libs;
 	struct policy pol;
-	bool disable_userns = false, had_state, had_home, had_cache, listed = false;
+	bool disable_userns = false, listed = false;
+	struct had had;
 	int ret = -1, synced, scanned;
 	long long looked;
 
@@ -1245,9 +1268,7 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 		cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
 
 		venv_open_state(v, false, &ignored);
-		had_state = v->state_fd >= 0;
-		had_home = exists_at(v->fd, "home");
-		had_cache = exists_at(v->fd, "cache");
+		had_now(v, &had);
 	}
 	{
 		struct perms recorded;
@@ -1298,22 +1319,14 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 		goto out;
 	pol.disable_userns = disable_userns;
 	find_other_venvs(v, &pol, &notes);
-	if (probe_layout(v, &pol, err) < 0)
+	if (probe_layout(v, &pol, &had, err) < 0)
 		goto out;
 	if (venv_open_state(v, true, err) < 0 || venv_lock(v, err) < 0 ||
 	    fs_mkdir_at(v->state_fd, STATE_EMPTY, 0555, err) < 0)
 		goto out;
-	if (!had_state || !listed_before(v)) {
+	if (!had.state || !listed_before(v)) {
 		if (first_wrap_alone(v, &pol, err) < 0) {
-			cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
-
-			/* What this wrap made, taken back. */
-			if (!had_state)
-				fs_remove_tree_at(v->fd, STATE_DIR, &ignored);
-			if (!had_home)
-				fs_remove_tree_at(v->fd, "home", &ignored);
-			if (!had_cache)
-				fs_remove_tree_at(v->fd, "cache", &ignored);
+			take_back(v, &had);
 			goto out;
 		}
 		listed = true;

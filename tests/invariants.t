@@ -1482,6 +1482,22 @@ while not os.path.exists(sys.argv[1] + ".go"):
 '"${3:-}" "$2" "${@:4}"
 	}
 	ready() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+	# wrap_beside DIR NAME ERR CMD...: CMD (a wrap) while a launch of
+	# DIR/.venv waits (wait_in DIR NAME, with beside_args after); its
+	# status in rc, its stderr in ERR, the launch's pid in beside_pid.
+	beside_args=()
+	wrap_beside() {
+		local dir=$1 name=$2 err=$3
+		shift 3
+		wait_in "$dir" "$name" "${beside_args[@]}" >/dev/null 2>&1 &
+		beside_pid=$!
+		bg_pids+=("$beside_pid")
+		ready "$dir/$name.ready"
+		"$@" >/dev/null 2>"$err"
+		rc=$?
+		: >"$dir/$name.go"
+		wait "$beside_pid"
+	}
 	wait_in "$P" late 'V = sys.argv[2]
 report("late-gate-replace", lambda: replace_gate(V))' "$late" >"$W/late.out" 2>&1 &
 	lpid=$!
@@ -1570,28 +1586,14 @@ report("again-gate-replace", lambda: replace_gate(V))' "$again" >"$W/again.out" 
 	# keeps it read-only).
 	"$SV_PYTHON" -m venv --clear --without-pip "$again" >/dev/null 2>&1
 	"$SV" "$again" >/dev/null 2>&1
-	wait_in "$P" again2 >/dev/null 2>&1 &
-	a2pid=$!
-	bg_pids+=("$a2pid")
-	ready "$P/again2.ready"
-	"$SV" "$again" >/dev/null 2>"$W/late-wrap7.err"
-	rc=$?
-	: >"$P/again2.go"
-	wait "$a2pid"
+	wrap_beside "$P" again2 "$W/late-wrap7.err" "$SV" "$again"
 	t layout "... wrapped again while a sandbox started after it was listed runs: the wrap goes ahead" \
 		"$([ "$rc" -eq 0 ]; echo $?)" "exit $rc: $(cat "$W/late-wrap7.err")"
 	# Without its record (a wrap by an older build), the next wrap looks,
 	# and a refusal then leaves the venv on the list: the sandboxes
 	# started since it was listed keep it read-only, and so must the next.
 	rm -f "$again/.sandbox-venv/listed"
-	wait_in "$P" again3 >/dev/null 2>&1 &
-	a3pid=$!
-	bg_pids+=("$a3pid")
-	ready "$P/again3.ready"
-	"$SV" "$again" >/dev/null 2>"$W/late-wrap9.err"
-	rc=$?
-	: >"$P/again3.go"
-	wait "$a3pid"
+	wrap_beside "$P" again3 "$W/late-wrap9.err" "$SV" "$again"
 	t layout "... with no record of its listing, refused beside a sandbox of the project, and still listed" \
 		"$([ "$rc" -ne 0 ] && grep -qxF "venv $again" "$HOME/.local/state/sandbox-venv/venvs"; echo $?)" \
 		"exit $rc: $(cat "$W/late-wrap9.err"); listed: $(grep -c "$again" "$HOME/.local/state/sandbox-venv/venvs")"
@@ -1599,15 +1601,9 @@ report("again-gate-replace", lambda: replace_gate(V))' "$again" >"$W/again.out" 
 	# of its business either (the namespaces are told apart from the
 	# launcher's, not the wrap's).
 	if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
-		wait_in "$Q" other3 >/dev/null 2>&1 &
-		q3pid=$!
-		bg_pids+=("$q3pid")
-		ready "$Q/other3.ready"
 		"$SV_PYTHON" -m venv --without-pip "$P/sub/.v8" >/dev/null 2>&1
-		unshare -m --propagation slave "$SV" "$P/sub/.v8" >/dev/null 2>"$W/late-wrap8.err"
-		rc=$?
-		: >"$Q/other3.go"
-		wait "$q3pid"
+		wrap_beside "$Q" other3 "$W/late-wrap8.err" \
+			unshare -m --propagation slave "$SV" "$P/sub/.v8"
 		t layout "a first wrap from a mount namespace of its own, while a sandbox of another project runs: it goes ahead" \
 			"$([ "$rc" -eq 0 ]; echo $?)" "exit $rc: $(cat "$W/late-wrap8.err")"
 	else
@@ -1616,18 +1612,12 @@ report("again-gate-replace", lambda: replace_gate(V))' "$again" >"$W/again.out" 
 	# A launch whose arguments run past a megabyte counts as well (its
 	# first three are what tell a launch).
 	big=$("$SV_PYTHON" -c 'print("x" * 120000)')
-	wait_in "$P" long '' "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" \
-		>/dev/null 2>&1 &
-	bpid=$!
-	bg_pids+=("$bpid")
-	ready "$P/long.ready"
+	beside_args=('' "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big")
 	"$SV_PYTHON" -m venv --without-pip "$P/sub/.v9" >/dev/null 2>&1
-	"$SV" "$P/sub/.v9" >/dev/null 2>"$W/late-wrap10.err"
-	rc=$?
-	: >"$P/long.go"
-	wait "$bpid"
+	wrap_beside "$P" long "$W/late-wrap10.err" "$SV" "$P/sub/.v9"
+	beside_args=()
 	t layout "a venv wrapped beside a launch of the project with 1 MB of arguments: refused, and names it" \
-		"$([ "$rc" -ne 0 ] && grep -qxF "  $bpid $P/.venv/bin/python" "$W/late-wrap10.err"; echo $?)" \
+		"$([ "$rc" -ne 0 ] && grep -qxF "  $beside_pid $P/.venv/bin/python" "$W/late-wrap10.err"; echo $?)" \
 		"exit $rc: $(cat "$W/late-wrap10.err")"
 	# A stopped launch has its project read-only inside until it is
 	# continued: it counts as well. The sandbox stops itself, and once
