@@ -930,16 +930,19 @@ static void keep_sockets_private(struct plan *p)
 		if (r->access != LANDLOCK_PRIVATE)
 			continue;
 		for (j = 0; j < p->nr_rules; j++) {
-			/* As bwrap will read it ("//tmp/x" is below /tmp). */
-			cleanup_free char *where = path_normalize(p->rules[j].path);
+			enum landlock_class c = p->rules[j].access;
+			cleanup_free char *where = NULL;
 
-			if (j != i && p->rules[j].access != LANDLOCK_READ &&
-			    p->rules[j].access != LANDLOCK_PROC &&
-			    p->rules[j].access != LANDLOCK_PRIVATE && path_is_under(where, r->path))
+			if (c == LANDLOCK_READ || c == LANDLOCK_PROC || c == LANDLOCK_PRIVATE)
+				continue;
+			/* As bwrap will read it ("//tmp/x" is below /tmp). */
+			where = path_normalize(p->rules[j].path);
+			if (path_is_under(where, r->path))
 				break;
 		}
 		if (j == p->nr_rules) {
-			sockets = sockets ? sockets : r->path;
+			if (!sockets || !strcmp(r->path, "/tmp"))
+				sockets = r->path;	/* /tmp, where it may */
 			continue;
 		}
 		r->access = LANDLOCK_WRITE;
