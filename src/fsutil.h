@@ -15,6 +15,18 @@
 #include <sys/types.h>
 #include "strbuf.h"
 
+/* musl before 1.2.5 has no statx(): the kernel's, by its number. */
+#ifndef STATX_INO
+#include <linux/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static inline int statx(int dirfd, const char *path, int flags, unsigned int mask,
+			struct statx *sx)
+{
+	return (int)syscall(SYS_statx, dirfd, path, flags, mask, sx);
+}
+#endif
+
 /* Open a directory without following a symlink in its last component. */
 int fs_open_dir_at(int dirfd, const char *name, struct strbuf *err);
 /* Open an absolute or dirfd-relative path as an O_PATH fd for the directory,

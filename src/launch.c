@@ -41,6 +41,7 @@
 #include "guard.h"
 #include "init.h"
 #include "landlock.h"
+#include "lean.h"
 #include "netpolicy.h"
 #include "links.h"
 #include "pip.h"
@@ -523,21 +524,29 @@ static void load_libs(struct launch *L)
  * environment: never .env, whose SANDBOX_* names are refused), else the
  * recorded one. A pip launch under allow= may also reach where the
  * caller's pip configuration fetches from, or PyPI when it names no index. */
+/* The network mode asked for: SANDBOX_NETWORK, else the recorded one. */
+static const char *network_mode(const struct launch *L, bool *given)
+{
+	const char *env = getenv("SANDBOX_NETWORK");
+
+	*given = env && env[0];
+	return *given ? env : L->pol->perms.network ? L->pol->perms.network : "host";
+}
+
 static void network_policy(struct launch *L, const char *const *args)
 {
 	static const char *const pypi[] = { "pypi.org", "files.pythonhosted.org" };
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 	cleanup_strvec struct strvec urls = STRVEC_INIT;
-	const char *given = getenv("SANDBOX_NETWORK");
-	const char *mode = given && given[0] ? given :
-			   L->pol->perms.network ? L->pol->perms.network : "host";
+	bool given;
+	const char *mode = network_mode(L, &given);
 	bool index;
 	size_t i;
 
-	if (given && given[0] && str_has_control(given))
+	if (given && str_has_control(mode))
 		die("SANDBOX_NETWORK: the mode holds a control character");
 	if (netpolicy_parse(mode, &L->net, &err) < 0)
-		die("%s=%s: %s", given && given[0] ? "SANDBOX_NETWORK" : "the recorded --network",
+		die("%s=%s: %s", given ? "SANDBOX_NETWORK" : "the recorded --network",
 		    mode, err.buf);
 	if (!L->pip || L->net.mode != NET_MODE_ALLOW)
 		return;
@@ -578,11 +587,6 @@ static void gather(struct launch *L, const char *const *args)
 	if (bwrapopt_check(&L->pol->bwrap_args, "the recorded options", NULL, &err) < 0)
 		die_hint("see them with sandbox-venv --show, and record others with "
 			 "sandbox-venv --reset VENV [OPTION...]", "%s", err.buf);
-	if (scfilter_parse(getenv("SANDBOX_SECCOMP_ALLOW"), &L->scp, &err) < 0)
-		die("%s", err.buf);
-	if (L->scp.mode == SCFILTER_OFF)
-		warn("SANDBOX_SECCOMP_ALLOW is set but empty: running without a system call filter "
-		     "(namespaces, the kernel keyring, set-user-ID bits and the rest are open)");
 	if (env_flag("SANDBOX_USE_PIP_CACHE")) {
 		const char *h = getenv("HOME");
 		const struct passwd *pw = user_entry(getuid());
@@ -1712,6 +1716,34 @@ static int seccomp_fd(struct launch *L, struct strbuf *err)
 					&L->plan.seccomp_fd, err);
 }
 
+/* The filter the caller asks for (SANDBOX_SECCOMP_ALLOW), first: in the
+ * lean build, one that libseccomp must make hands the launch over before
+ * it has changed anything (lean.h); and so does the proxy. */
+static void take_filter(struct launch *L)
+{
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	if (scfilter_parse(getenv("SANDBOX_SECCOMP_ALLOW"), &L->scp, &err) < 0)
+		die("%s", err.buf);
+	if (L->scp.mode == SCFILTER_OFF)
+		warn("SANDBOX_SECCOMP_ALLOW is set but empty: running without a system call filter "
+		     "(namespaces, the kernel keyring, set-user-ID bits and the rest are open)");
+	if (seccomp_fd(L, &err) < 0)
+		die("%s", err.buf);
+	if (lean_build) {
+		struct net_policy net;
+		bool given, proxy;
+
+		netpolicy_init(&net);
+		proxy = netpolicy_parse(network_mode(L, &given), &net, &err) == 0 &&
+			net.mode == NET_MODE_ALLOW;
+		netpolicy_release(&net);
+		if (proxy)
+			lean_hand_over("the network goes through the proxy, which resolves names "
+				       "as the host's C library does");
+	}
+}
+
 /* The directories of links, as the host keeps them (view.h). */
 static void use_views(struct launch *L)
 {
@@ -1928,7 +1960,7 @@ static void start_early(struct launch *L, const char *const *args)
 	size_t i, nr = 0;
 
 	L->init.fd = run_open_init(launch_reach(L), &L->init_which, &err);
-	if (L->init.fd < 0 || seccomp_fd(L, &err) < 0)
+	if (L->init.fd < 0)
 		die("%s", err.buf);
 	L->init.which = L->init_which;
 	if (L->layout.layout == PLAN_LAYOUT_LANDLOCK && own_state(L))
@@ -1999,6 +2031,8 @@ static int execute(struct launch *L, const char *exe)
 		plan_explain(&L->plan, &why);
 		strbuf_addstr(&why, PROG ": ");
 		launch_describe_layout(&L->layout, &why);
+		strbuf_addf(&why, "\n" PROG ": the launcher: %s", lean_build ?
+			    "sandbox-venv-launch, the lean build" : "sandbox-venv");
 		if (L->lookups_taken)
 			strbuf_addf(&why, "\n" PROG ": the host's paths: as the last launch found "
 				    "them (%zu directories unchanged since)", L->lookups_dirs);
@@ -2112,6 +2146,7 @@ int launch_gate(const char *exe, const char *gate_path, const char *const *args)
 	registry_launch_begin();
 	find_venv(&L, gate_path);
 	check_route(&L, gate_path);
+	take_filter(&L);
 	key = venv_key(L.v, false, &err);
 	scope = venv_seal_scope(L.v, STATE_RUNS);
 	if (!key || guard_recover(L.v->state_fd, key, scope, L.proj, L.pol->project, &err) < 0)

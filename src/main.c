@@ -26,6 +26,7 @@
 #include "init.h"
 #include "landlock.h"
 #include "launch.h"
+#include "lean.h"
 #include "running.h"
 #include "links.h"
 #include "state.h"
@@ -109,13 +110,23 @@ static void die_usage(const char *fmt, ...)
 	exit(2);
 }
 
-/* The absolute path of this binary, for the gates' #! line. */
-static char *self_path(void)
+/* The absolute path of this binary. */
+static char *own_path(void)
 {
 	char *p = realpath("/proc/self/exe", NULL);
 
 	if (!p)
 		die("cannot find my own path: %s", strerror(errno));
+	return p;
+}
+
+/* The launcher the gates' #! line names: this binary's lean build when
+ * it is installed with it (lean.h), else this binary. */
+static char *self_path(void)
+{
+	cleanup_free char *own = own_path();
+	char *p = lean_gate_launcher(own);
+
 	if (strpbrk(p, " \t\n") || strlen(p) > 200)
 		die_hint("install it under a path without blanks, e.g. make install PREFIX=/usr/local",
 			 "cannot write gates for '%s': a #! line cannot carry this path", p);
@@ -324,17 +335,17 @@ static void start_time(unsigned long long ticks, char *out, size_t size)
 	strftime(out, size, "%Y-%m-%d %H:%M:%S", localtime(&t));
 }
 
-/* One line of --list: a launcher of this binary. */
+/* One line of --list: a launcher of this binary, or of its lean build. */
 static void list_one(const struct running *r, void *data)
 {
-	const char *exe = data;
+	char *const *exe = data;
 	cleanup_free char *link = xasprintf("/proc/%d/exe", (int)r->pid);
 	cleanup_free char *real = realpath(link, NULL);
 	cleanup_free char *gate = NULL;
 	char when[32];
 	char *slash;
 
-	if (!real || strcmp(real, exe))
+	if (!real || (strcmp(real, exe[0]) && strcmp(real, exe[1])))
 		return;
 	gate = realpath(r->gate, NULL);
 	if (!gate || !(slash = strrchr(gate, '/')) || slash - gate < 4)
@@ -354,7 +365,9 @@ static void list_one(const struct running *r, void *data)
 
 static int cmd_list(void)
 {
-	cleanup_free char *exe = self_path();
+	cleanup_free char *own = own_path();
+	cleanup_free char *gates = self_path();
+	char *exe[] = { own, gates };
 
 	printf("%-8s %-19s %-40s %s\n", "PID", "STARTED", "VENV", "ENTRY POINT");
 	if (running_each(list_one, exe) < 0)
@@ -385,11 +398,17 @@ int main(int argc, char **argv)
 	 * the init, this binary when it is the init (links.h). */
 	if (argc >= 1 && links_is_client(argv[0]))
 		return links_client_main(argc, argv);
+	lean_keep_args(argv);
 	if (argc >= 3 && !strcmp(argv[1], "--gate")) {
-		cleanup_free char *exe = self_path();
+		cleanup_free char *exe = NULL;
+
+		lean_check_users();
+		exe = self_path();
 
 		return launch_gate(exe, argv[2], (const char *const *)argv + 3);
 	}
+	if (lean_build)
+		lean_hand_over("a command of sandbox-venv's own");
 	/* Nothing of the caller's descriptors goes into a probe's bwrap. */
 	fs_cloexec_from(3);
 	if (argc >= 2) {

@@ -902,12 +902,9 @@ static int walk_to_init(int dir, const char *rel, uid_t owner, struct strbuf *pa
 	return -1;
 }
 
-int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)
+int run_open_beside(const char *const *places, size_t nr, const struct strvec *reach,
+		    char **which, struct strbuf *why)
 {
-	static const char *const places[] = {
-		"sandbox-venv-init", "../libexec/sandbox-venv/sandbox-venv-init",
-	};
-	cleanup_strbuf struct strbuf why = STRBUF_INIT;
 	cleanup_fd int self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	cleanup_fd int dir = -1;
 	cleanup_free char *exe = NULL;
@@ -916,7 +913,7 @@ int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)
 	size_t i;
 
 	if (self < 0 || fstat(self, &me) < 0) {
-		strbuf_addf(err, "cannot open '/proc/self/exe': %s", strerror(errno));
+		strbuf_addf(why, "'/proc/self/exe' cannot be opened: %s", strerror(errno));
 		return -1;
 	}
 	exe = fs_readlink_at(AT_FDCWD, "/proc/self/exe");
@@ -927,22 +924,22 @@ int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)
 	/* That directory, which holds this very binary, and no other. */
 	if (dir < 0 || fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    st.st_dev != me.st_dev || st.st_ino != me.st_ino) {
-		strbuf_addstr(&why, "the directory that holds it cannot be told");
-		if (dir >= 0)
-			close(steal_fd(&dir));
-	} else if (fstat(dir, &st) < 0 || !fs_dir_trusted(&st, me.st_uid)) {
-		strbuf_addf(&why, "'%s' is a directory others can change", exe);
-		close(steal_fd(&dir));
+		strbuf_addstr(why, "the directory that holds it cannot be told");
+		return -1;
 	}
-	for (i = 0; dir >= 0 && !why.len && i < ARRAY_SIZE(places); i++) {
+	if (fstat(dir, &st) < 0 || !fs_dir_trusted(&st, me.st_uid)) {
+		strbuf_addf(why, "'%s' is a directory others can change", exe);
+		return -1;
+	}
+	for (i = 0; !why->len && i < nr; i++) {
 		cleanup_strbuf struct strbuf path = STRBUF_INIT;
 		const char *where;
 		int fd;
 
 		strbuf_addstr(&path, exe[0] ? exe : "/");
-		fd = walk_to_init(dir, places[i], me.st_uid, &path, &why);
-		if (fd >= 0 && (where = reach_find(reach, path.buf))) {
-			strbuf_addf(&why, "'%s' lies in '%s', which sandboxes can write",
+		fd = walk_to_init(dir, places[i], me.st_uid, &path, why);
+		if (fd >= 0 && reach && (where = reach_find(reach, path.buf))) {
+			strbuf_addf(why, "'%s' lies in '%s', which sandboxes can write",
 				    path.buf, where);
 			close(fd);
 		} else if (fd >= 0) {
@@ -950,9 +947,29 @@ int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)
 			return fd;
 		}
 	}
-	*which = xasprintf("this binary (%s)", why.len ? why.buf :
-			   "no sandbox-venv-init beside it, nor in ../libexec/sandbox-venv");
-	return steal_fd(&self);
+	return -1;
+}
+
+int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)
+{
+	static const char *const places[] = {
+		"sandbox-venv-init", "../libexec/sandbox-venv/sandbox-venv-init",
+	};
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	int fd = run_open_beside(places, ARRAY_SIZE(places), reach, which, &why);
+
+	if (fd >= 0)
+		return fd;
+	if (!why.len)
+		strbuf_addstr(&why, "no sandbox-venv-init beside it, nor in ../libexec/sandbox-venv");
+	/* Not found: this binary, which can be the init too. */
+	fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		strbuf_addf(err, "cannot open '/proc/self/exe': %s", strerror(errno));
+		return -1;
+	}
+	*which = xasprintf("this binary (%s)", why.buf);
+	return fd;
 }
 
 /* The environment, as options: bwrap starts with none (run_start). For a

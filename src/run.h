@@ -45,6 +45,11 @@ struct run_init {
  * descriptor on it, or -1 with err; *which says which and, for this
  * binary, why. reach: the places sandboxes write (reach.h). */
 int run_open_init(const struct strvec *reach, char **which, struct strbuf *err);
+/* The first of places (paths relative to this binary's directory) that
+ * is there, by the same walk and the same checks: an O_PATH descriptor,
+ * and its path in *which; or -1, with why when one was refused. */
+int run_open_beside(const char *const *places, size_t nr, const struct strvec *reach,
+		    char **which, struct strbuf *why);
 
 struct run_spec {
 	const struct strvec *opts;   /* bwrap options (plan_to_args) */

@@ -27,7 +27,10 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sched.h>
+#ifndef SV_LEAN
+#include <dlfcn.h>
 #include <seccomp.h>
+#endif
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +43,8 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "init.h"
+#include "lean.h"
 #include "util.h"
 
 /* clone's flags argument: the second one on s390 and CRIS, the first elsewhere. */
@@ -224,10 +229,14 @@ static int parse_name(const char *s, size_t len, struct scfilter_policy *p,
 		return -1;
 	}
 	name = xstrndup(s, len);
+#ifdef SV_LEAN
+	lean_hand_over("SANDBOX_SECCOMP_ALLOW names system calls, which libseccomp knows");
+#else
 	if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) {
 		strbuf_addf(err, "unknown system call '%s' in SANDBOX_SECCOMP_ALLOW", name);
 		return -1;
 	}
+#endif
 	if (strvec_find(&p->allow, name) >= 0)
 		return 0;
 	if (p->allow.nr >= SCFILTER_NAMES_MAX) {
@@ -279,6 +288,14 @@ void scfilter_policy_release(struct scfilter_policy *p)
 
 /* ---- building the filter ---- */
 
+#ifdef SV_LEAN
+static int build_prog(const struct scfilter_policy *p, struct strbuf *prog, struct strbuf *err)
+{
+	(void)p, (void)prog, (void)err;
+	lean_hand_over("no system call filter is kept in the venv's state for this build, "
+		       "kernel and libseccomp: libseccomp makes it");
+}
+#else
 static void cleanup_seccompp(scmp_filter_ctx *ctx)
 {
 	if (*ctx)
@@ -673,45 +690,78 @@ static int build_prog(const struct scfilter_policy *p, struct strbuf *prog, stru
 		return -1;
 	return export_prog(ctx, prog, err);
 }
+#endif
 
 int scfilter_build_fd(const struct scfilter_policy *p, int *fd_out, struct strbuf *err)
 {
 	return scfilter_build_fd_cached(p, -1, NULL, NULL, fd_out, err);
 }
 
-/* What a kept filter was built for: the policy, by this very binary (its
- * table) and library, for this kernel (what libseccomp found it can do).
- * Any change and the filter is built again. */
-static void cache_key(const struct scfilter_policy *p, struct strbuf *key)
+/* What a kept filter was built for: the policy, by this build's table
+ * (the checksum of its sources), with the libseccomp library file as it
+ * is now, for this kernel. Any change and the filter is built again. The
+ * lean build (lean.h), which has no libseccomp, takes the library's path
+ * and version from the kept filter's own line, text, and checks that the
+ * file is the same. */
+static void lib_line(const char *version, const char *path, struct strbuf *key)
 {
-	const struct scmp_version *lib = seccomp_version();
-	struct utsname u;
 	struct stat st;
+
+	if (!path || path[0] != '/' || strpbrk(path, " \t\n") || stat(path, &st) < 0) {
+		memset(&st, 0, sizeof(st));
+		path = "-";
+	}
+	strbuf_addf(key, "libseccomp %s %s %ju %ju %jd %jd.%09ld\n", version, path,
+		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+		    (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+static int cache_key(const struct scfilter_policy *p, const struct strbuf *text,
+		     struct strbuf *key)
+{
+	struct utsname u;
 	size_t i;
 
+	strbuf_addstr(key, "sandbox-venv seccomp filter\nbuild " SV_BUILD_ID "\n");
+#ifdef SV_LEAN
+	{
+		cleanup_free char *version = NULL, *path = NULL;
+		const char *line = text->len > key->len && !memcmp(text->buf, key->buf, key->len) ?
+				   text->buf + key->len : "";
+		int end = 0;
+
+		if (sscanf(line, "libseccomp %ms %ms %*u %*u %*d %*d.%*d%n", &version, &path,
+			   &end) < 2 || !end || line[end] != '\n' || !strcmp(path, "-"))
+			return -1;
+		lib_line(version, path, key);
+	}
+#else
+	{
+		const struct scmp_version *lib = seccomp_version();
+		cleanup_free char *version = lib ? xasprintf("%u.%u.%u", lib->major, lib->minor,
+							     lib->micro) : xstrdup("-");
+		Dl_info where;
+
+		(void)text;
+		lib_line(version, dladdr((void *)seccomp_version, &where) ? where.dli_fname : NULL,
+			 key);
+	}
+#endif
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	if (stat("/proc/self/exe", &st) < 0)
-		memset(&st, 0, sizeof(st));
-	strbuf_addf(key, "sandbox-venv seccomp filter\n"
-		    "program %ju %ju %jd %jd.%09ld\n"
-		    "libseccomp %u.%u.%u\n"
-		    "kernel %s %s %s\n"
-		    "mode %d",
-		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
-		    (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-		    lib ? lib->major : 0, lib ? lib->minor : 0, lib ? lib->micro : 0,
-		    u.release, u.version, u.machine, (int)p->mode);
+	strbuf_addf(key, "kernel %s %s %s\nmode %d", u.release, u.version, u.machine,
+		    (int)p->mode);
 	for (i = 0; i < p->allow.nr; i++)
 		strbuf_addf(key, " %s", p->allow.v[i]);
 	strbuf_addch(key, '\n');
+	return 0;
 }
 
-/* The program kept in dirfd/name for this key, under its seal (one a
+/* The program kept in dirfd/name for this policy, under its seal (one a
  * sandbox wrote, or a file cut short by a crash, is not a filter), into
- * prog; or -1. */
+ * prog, and its key (cache_key) in key; or -1. */
 static int cache_read(int dirfd, const char *name, const struct seal_key *seal,
-		      const struct strbuf *key, struct strbuf *prog)
+		      const struct scfilter_policy *p, struct strbuf *key, struct strbuf *prog)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
 	cleanup_strbuf struct strbuf ignored = STRBUF_INIT;
@@ -720,8 +770,8 @@ static int cache_read(int dirfd, const char *name, const struct seal_key *seal,
 	size_t len;
 	int used = 0;
 
-	if (fs_read_file_at(dirfd, name, key->len + 64 + max + SEAL_TRAILER_LEN, &text,
-			    &ignored) < 0 || seal_check(seal, name, &text) < 0 ||
+	if (fs_read_file_at(dirfd, name, SCFILTER_VALUE_MAX + 4096 + max + SEAL_TRAILER_LEN, &text, &ignored) < 0 ||
+	    seal_check(seal, name, &text) < 0 || cache_key(p, &text, key) < 0 ||
 	    text.len <= key->len || memcmp(text.buf, key->buf, key->len) ||
 	    sscanf(text.buf + key->len, "bpf %zu%n", &len, &used) != 1 ||
 	    used <= 0 || text.buf[key->len + (size_t)used] != '\n')
@@ -736,6 +786,7 @@ static int cache_read(int dirfd, const char *name, const struct seal_key *seal,
 	return 0;
 }
 
+#ifndef SV_LEAN
 /* Keep prog for the next launch; a directory we cannot write is no
  * error (a venv of another user's): the filter is built each time. */
 static void cache_write(int dirfd, const char *name, const struct seal_key *seal,
@@ -750,6 +801,7 @@ static void cache_write(int dirfd, const char *name, const struct seal_key *seal
 	seal_add(seal, name, &text);
 	fs_replace_at(dirfd, name, text.buf, text.len, 0644, 0, &ignored);
 }
+#endif
 
 int scfilter_build_fd_cached(const struct scfilter_policy *p, int dirfd, const char *name,
 			     const struct seal_key *seal, int *fd_out, struct strbuf *err)
@@ -762,14 +814,17 @@ int scfilter_build_fd_cached(const struct scfilter_policy *p, int dirfd, const c
 	*fd_out = -1;
 	if (p->mode == SCFILTER_OFF)
 		return 0;
-	if (cached)
-		cache_key(p, &key);
-	if (!cached || cache_read(dirfd, name, seal, &key, &prog) < 0) {
+	if (!cached || cache_read(dirfd, name, seal, p, &key, &prog) < 0) {
 		strbuf_reset(&prog);
 		if (build_prog(p, &prog, err) < 0)
 			return -1;
-		if (cached)
+#ifndef SV_LEAN
+		if (cached) {
+			strbuf_reset(&key);
+			cache_key(p, NULL, &key);
 			cache_write(dirfd, name, seal, &key, &prog);
+		}
+#endif
 	}
 	fd = fs_memfd_data("sandbox-venv-seccomp", prog.buf, prog.len, err);
 	if (fd < 0)

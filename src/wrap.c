@@ -1298,17 +1298,24 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 	{
 		cleanup_strvec struct strvec reach = STRVEC_INIT;
 		const struct strvec *args = &options;
-		const char *where;
+		/* The launcher the gates name, and this binary, to which it
+		 * hands what it does not do itself (lean.h). */
+		cleanup_free char *own = realpath("/proc/self/exe", NULL);
+		const char *launchers[] = { exe, own };
+		const char *where = NULL;
+		size_t i;
 
 		reach_collect(v->path, v->project, &args, 1, &reach);
-		if ((where = reach_find(&reach, exe))) {
-			strbuf_addf(err, "this sandbox-venv, '%s', lies in %s '%s', which its sandboxes "
-				    "can write: a gate would start whatever a sandbox put in its place\n"
-				    "hint: install it (make install) or run it from elsewhere", exe,
-				    path_is_under(where, pol.project) ? "the project" :
-				    "a wrapped venv's directory", where);
+		for (i = 0; i < ARRAY_SIZE(launchers) && !where; i++)
+			if (launchers[i] && (where = reach_find(&reach, launchers[i])))
+				strbuf_addf(err, "this sandbox-venv, '%s', lies in %s '%s', which its "
+					    "sandboxes can write: a gate would start whatever a sandbox "
+					    "put in its place\nhint: install it (make install) or run it "
+					    "from elsewhere", launchers[i],
+					    path_is_under(where, pol.project) ? "the project" :
+					    "a wrapped venv's directory", where);
+		if (where)
 			goto out;
-		}
 	}
 	/* Nothing is written before bwrap has said yes (now, or under the
 	 * same key before: wrap_probe_start); meanwhile, what the host's

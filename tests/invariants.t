@@ -374,9 +374,13 @@ print(os.environ.get("DISPLAY"), os.path.exists("/run/sandbox-venv/links"),
 		marker_procs "$marker" | grep -qE "^[0-9]+ [^ ]+ $v/bin/python -c " && break
 		sleep 0.1
 	done
-	out=$(MARK=$marker "$SV_PYTHON" - "$(readlink -f "$SV")" "$W" "$secret" "$somedir" <<'PY'
+	# The launcher: the program the gate's #! line names (the lean one,
+	# when installed), or sandbox-venv after a hand-over.
+	gate_launcher=$(head -n 1 "$v/bin/python" | sed 's/^#!//; s/ --gate$//')
+	out=$(MARK=$marker "$SV_PYTHON" - "$(readlink -f "$SV")" "$(readlink -f "$gate_launcher")" \
+		"$W" "$secret" "$somedir" <<'PY'
 import os, sys
-sv, bad = sys.argv[1], set(sys.argv[2:])
+launchers, bad = set(sys.argv[1:3]), set(sys.argv[3:])
 mark, me = os.environ["MARK"].encode(), os.getpid()
 checked, unreadable, offenders = 0, 0, []
 for pid in os.listdir("/proc"):
@@ -388,7 +392,7 @@ for pid in os.listdir("/proc"):
         exe = os.readlink("/proc/%s/exe" % pid)
     except OSError:
         continue
-    if exe == sv:
+    if exe in launchers:
         continue    # the launcher: the caller's own child
     try:
         fds = os.listdir("/proc/%s/fd" % pid)
@@ -423,9 +427,11 @@ PY
 	# stand-in at the fixed path a test build of the launcher runs
 	# (sandbox-venv-fdprobe): only what bwrap's arguments name (they
 	# come from the launcher: memory files, the venv's directories, pipes),
-	# never a descriptor of the caller's.
-	probe_sv=${SV_HELPERS:-}/sandbox-venv-fdprobe
+	# never a descriptor of the caller's. Both launchers: sandbox-venv, and
+	# the lean build the gates name (sandbox-venv-launch).
 	probe_bwrap=/tmp/sandbox-venv-fdprobe-bwrap
+	for probe_sv in "${SV_HELPERS:-}/sandbox-venv-fdprobe" "${SV_HELPERS:-}/sandbox-venv-launch-fdprobe"; do
+	probe=${probe_sv##*/}
 	if [ -x "$probe_sv" ] && { [ -x "$probe_bwrap" ] || { printf '%s\n' '#!/bin/sh' \
 		'ls -l /proc/$$/fd/ > "$PWD/fdprobe.out" 2>&1; exit 1' >"$probe_bwrap" &&
 		chmod 755 "$probe_bwrap"; }; }; then
@@ -434,7 +440,7 @@ PY
 			7<"$W" 8<"$secret" 9<"$somedir" </dev/null >/dev/null 2>&1)
 		got=$(grep -- '->' "$p/fdprobe.out" 2>/dev/null)
 		sockets_off=$(printf '%s\n' "$got" | grep -c -- '-> socket:')
-		t descriptors "the launcher alone: bwrap gets none of the caller's descriptors" \
+		t descriptors "the launcher alone ($probe): bwrap gets none of the caller's descriptors" \
 			"$([ -n "$got" ] && ! printf '%s\n' "$got" | grep -qE -- "-> ($W|$secret|$somedir)\$"; echo $?)" \
 			"bwrap's descriptors:
 $got"
@@ -443,7 +449,7 @@ $got"
 			7<"$W" 8<"$secret" 9<"$somedir" </dev/null >/dev/null 2>&1)
 		got=$(grep -- '->' "$p/fdprobe.out" 2>/dev/null)
 		# (One socket is the init's channel, there with links off too.)
-		t descriptors "the launcher alone, links on: bwrap gets no socket more than with links off (the link service's stays in the launcher) and none of the caller's descriptors" \
+		t descriptors "the launcher alone ($probe), links on: bwrap gets no socket more than with links off (the link service's stays in the launcher) and none of the caller's descriptors" \
 			"$([ -n "$got" ] && [ "$(printf '%s\n' "$got" | grep -c -- '-> socket:')" -eq "$sockets_off" ] &&
 				! printf '%s\n' "$got" | grep -qE -- "-> ($W|$secret|$somedir)\$"; echo $?)" \
 			"bwrap's descriptors:
@@ -482,12 +488,13 @@ except subprocess.TimeoutExpired:
     print("waited 30 s")
 PY
 )
-		t hostwork "the launcher alone: a bwrap that ended before the launcher waits for it is seen to end (its status), not waited for" \
+		t hostwork "the launcher alone ($probe): a bwrap that ended before the launcher waits for it is seen to end (its status), not waited for" \
 			"$([ "$out" = "status 1" ]; echo $?)" "$out"
 	else
-		tskip descriptors "the launcher alone: no sandbox-venv-fdprobe helper, or $probe_bwrap cannot be written"
-		tskip hostwork "the launcher alone, a bwrap ended early: no sandbox-venv-fdprobe helper"
+		tskip descriptors "the launcher alone: no $probe helper, or $probe_bwrap cannot be written"
+		tskip hostwork "the launcher alone, a bwrap ended early: no $probe helper"
 	fi
+	done
 	# The init: started by hand under bwrap with descriptors of ours and a
 	# lifeline that says to go on (INIT_GO), it must give the program 0, 1
 	# and 2 only.

@@ -1,0 +1,125 @@
+/* lean.c - the launcher the gates name, and its way to sandbox-venv (lean.h). */
+#include "lean.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "run.h"
+#include "util.h"
+
+#ifdef SV_LEAN
+const bool lean_build = true;
+#else
+const bool lean_build = false;
+#endif
+
+static char **kept_argv;
+
+void lean_keep_args(char **argv)
+{
+	kept_argv = argv;
+}
+
+void lean_hand_over(const char *why)
+{
+	static const char *const places[] = { "sandbox-venv", "../../bin/sandbox-venv" };
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_free char *path = NULL;
+	struct stat me, st;
+	int fd;
+
+	if (!lean_build || !kept_argv)
+		die("internal error: a hand-over in the full build (%s)", why);
+	fd = run_open_beside(places, ARRAY_SIZE(places), NULL, &path, &err);
+	/* Never this binary again: a loop. */
+	if (fd >= 0 && (stat("/proc/self/exe", &me) < 0 || fstat(fd, &st) < 0 ||
+			(st.st_dev == me.st_dev && st.st_ino == me.st_ino))) {
+		strbuf_addf(&err, "'%s' is this very binary", path);
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		die_hint("install sandbox-venv-launch with sandbox-venv (make install), or wrap the "
+			 "venv again with sandbox-venv alone",
+			 "this launch needs sandbox-venv (%s), which is not beside this launcher nor "
+			 "in ../../bin%s%s", why, err.len ? ": " : "", err.buf);
+	if (env_flag("VERBOSE"))
+		fprintf(stderr, PROG ": the launch goes on in %s: %s\n", path, why);
+	/* By its path, checked on the way there (run_open_beside): only root
+	 * or its owner can change what it leads to. A descriptor would do
+	 * for a program, not for a script (its interpreter gets the
+	 * descriptor's /dev/fd name, closed at the exec). */
+	close(fd);
+	execve(path, kept_argv, environ);
+	die("cannot run '%s': %s", path, strerror(errno));
+}
+
+bool lean_files_answer(const char *conf, const char *db)
+{
+	size_t n = strlen(db);
+	const char *line = conf;
+
+	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *p = line + strspn(line, " \t");
+		bool first = true;
+
+		if (strncmp(p, db, n) || p[n] != ':')
+			continue;
+		for (p += n + 1; *p && *p != '\n' && *p != '#';) {
+			size_t len;
+
+			p += strspn(p, " \t");
+			len = strcspn(p, " \t\n#");
+			if (!len)
+				break;
+			if (first ? !(len == 5 && !strncmp(p, "files", 5)) :
+			    !(len == 7 && !strncmp(p, "systemd", 7)))
+				return false;
+			first = false;
+			p += len;
+		}
+		return !first;
+	}
+	return true;
+}
+
+void lean_check_users(void)
+{
+	cleanup_strbuf struct strbuf conf = STRBUF_INIT;
+	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	if (!lean_build)
+		return;
+	if (fs_read_file_at(AT_FDCWD, "/etc/nsswitch.conf", 1 << 20, &conf, &err) < 0 &&
+	    errno != ENOENT)
+		lean_hand_over("/etc/nsswitch.conf cannot be read");
+	if (!lean_files_answer(conf.buf, "passwd") || !lean_files_answer(conf.buf, "group"))
+		lean_hand_over("nsswitch.conf names a user database besides the files");
+	if (!getpwuid(getuid()) || !getgrgid(getgid()))
+		lean_hand_over("the caller is not in /etc/passwd or /etc/group");
+}
+
+char *lean_gate_launcher(const char *exe)
+{
+	static const char *const places[] = {
+		"sandbox-venv-launch", "../libexec/sandbox-venv/sandbox-venv-launch",
+	};
+	cleanup_strbuf struct strbuf why = STRBUF_INIT;
+	char *path = NULL;
+	int fd;
+
+	if (lean_build)
+		return xstrdup(exe);
+	fd = run_open_beside(places, ARRAY_SIZE(places), NULL, &path, &why);
+	if (fd < 0)
+		return xstrdup(exe);
+	close(fd);
+	return path;
+}

@@ -1,0 +1,60 @@
+/* lean.h - the launcher the gates name, and its way to sandbox-venv.
+ *
+ * sandbox-venv-launch is this same program built with SV_LEAN: with musl
+ * where the init is (Makefile), linked statically, without libseccomp.
+ * glibc's start (its loader, its probes of the processor) takes a launch
+ * more than half a millisecond on a virtual machine, musl's a tenth of
+ * that (bench/RESULTS.md). The gates name it when it is installed beside
+ * sandbox-venv or in ../libexec/sandbox-venv (lean_gate_launcher).
+ *
+ * It does the launches it can do exactly as sandbox-venv would, and hands
+ * the rest to sandbox-venv by exec, with the same arguments and
+ * environment, before the launch has changed anything (lean_hand_over):
+ *
+ *   - any command but --gate;
+ *   - a caller that a user database other than the files may answer for:
+ *     nsswitch.conf names more for passwd or group than "files" (and
+ *     "systemd", which answers only for the users of services), or the
+ *     caller is not in /etc/passwd or /etc/group;
+ *   - a system call filter that is not kept in the venv's state for this
+ *     build, kernel and libseccomp, or an allowlist
+ *     (SANDBOX_SECCOMP_ALLOW): libseccomp makes them;
+ *   - a network reached through the proxy (--network=allow=...), which
+ *     resolves names as the host's C library does.
+ *
+ * sandbox-venv is found as the init is (run.h: run_open_beside): beside
+ * this binary, then in ../../bin, through directories that only root or
+ * the binary's owner can change. In the full build, lean_build is false
+ * and lean_hand_over is never called.
+ */
+#ifndef SV_LEAN_H
+#define SV_LEAN_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+extern const bool lean_build;
+
+/* main's argv, for the hand-over. */
+void lean_keep_args(char **argv);
+
+/* Exec sandbox-venv with this process's arguments and environment; why,
+ * for VERBOSE. Dies when it cannot. */
+void lean_hand_over(const char *why) ATTR_NORETURN;
+
+/* The lean build: hands over unless the files alone answer for the
+ * caller (above). The full build: nothing. */
+void lean_check_users(void);
+
+/* Whether the line of nsswitch.conf (its text, conf) for db ("passwd")
+ * names the files first and, after them, nothing but systemd (its users
+ * of services). No such line: the C library's default, the files. */
+bool lean_files_answer(const char *conf, const char *db);
+
+/* The launcher the gates name: sandbox-venv-launch beside this binary,
+ * or in ../libexec/sandbox-venv, when it is there and trusted; else exe.
+ * Newly allocated. */
+char *lean_gate_launcher(const char *exe);
+
+#endif

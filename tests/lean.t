@@ -1,0 +1,167 @@
+#!/bin/bash
+# lean.t - the launcher the gates name (src/lean.h): sandbox-venv-launch,
+# the lean build, does the launches it can and hands the rest to
+# sandbox-venv; where it finds sandbox-venv and its init, and what it
+# refuses to run.
+. "$(dirname "$0")/lib.sh"
+case $SV in /*) ;; *) SV=$PWD/$SV ;; esac
+
+for _v in $(compgen -e); do
+	case $_v in PIP_* | SANDBOX_* | BWRAP_ARGS | VERBOSE | VIRTUAL_ENV) unset "$_v" ;; esac
+done
+unset _v
+SV_PYTHON=${SV_PYTHON:-/usr/bin/python3}
+cd "$SV_TMP" || exit 1
+
+sv_real=$(readlink -f "$SV")
+dir=$(dirname "$sv_real")
+lean=$dir/sandbox-venv-launch
+init=$dir/sandbox-venv-init
+if [ ! -x "$lean" ]; then
+	skip "the lean launcher: no sandbox-venv-launch beside $sv_real"
+	done_testing
+	exit
+fi
+
+# wrap_new LAUNCHER PROJECT: a fresh venv in PROJECT, wrapped by LAUNCHER.
+wrap_new() {
+	rm -rf "$2/.venv"
+	mkdir -p "$2"
+	"$SV_PYTHON" -m venv --without-pip "$2/.venv" >/dev/null 2>&1 &&
+		"$1" "$2/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
+}
+# launcher_lines PROJECT COMMAND...: under VERBOSE, the lines that say
+# which launcher ran and why a launch was handed over, and the status.
+launcher_lines() {
+	local pp=$1
+	shift
+	(cd "$pp" && VERBOSE=1 timeout 60 "$@" 2>&1 >/dev/null </dev/null; echo "status $?") |
+		grep -E '^sandbox-venv: the launch(er:| goes on)|^status '
+}
+full_line="sandbox-venv: the launcher: sandbox-venv"
+lean_line="sandbox-venv: the launcher: sandbox-venv-launch, the lean build"
+
+p=$SV_TMP/proj
+v=$p/.venv
+if ! wrap_new "$SV" "$p"; then
+	ok 1 "lean: wrap a venv"
+	sed 's/^/#   /' "$SV_TMP/wrap.err"
+	done_testing
+	exit
+fi
+is "$(head -1 "$v/bin/python")" "#!$lean --gate" \
+	"lean: the gates name the lean launcher installed beside sandbox-venv"
+
+# The filter is made by libseccomp, which the lean build does not have.
+rm -f "$v/.sandbox-venv/filter"
+is "$(launcher_lines "$p" "$v/bin/python" -c pass)" \
+	"sandbox-venv: the launch goes on in $sv_real: no system call filter is kept in the venv's state for this build, kernel and libseccomp: libseccomp makes it
+$full_line
+status 0" "lean: no filter kept yet: the launch is handed to sandbox-venv, which runs it"
+is "$(launcher_lines "$p" "$v/bin/python" -c pass)" "$lean_line
+status 0" "lean: the filter sandbox-venv kept then is one the lean launcher takes: the next launch is its own"
+is "$(cd "$p" && "$v/bin/python" -c 'import sys; print(sys.prefix, 40 + 2)' 2>&1)" "$v 42" \
+	"lean: a launch of its own runs the entry point in the venv"
+
+out=$(launcher_lines "$p" env SANDBOX_SECCOMP_ALLOW="read write exit exit_group" "$v/bin/python" -c pass)
+like "$out" "^sandbox-venv: the launch goes on in $sv_real: SANDBOX_SECCOMP_ALLOW names system calls" \
+	"lean: an allowlist of system calls (SANDBOX_SECCOMP_ALLOW) is handed to sandbox-venv"
+like "$out" "^$full_line\$" "lean: ... and sandbox-venv launches it"
+is "$(launcher_lines "$p" env SANDBOX_SECCOMP_ALLOW=" " "$v/bin/python" -c pass)" "$lean_line
+status 0" "lean: no filter at all (SANDBOX_SECCOMP_ALLOW empty) needs no libseccomp: its own"
+
+# (One filter is kept at a time: the allowlist's replaced the default's.)
+"$v/bin/python" -c pass 2>/dev/null
+is "$(launcher_lines "$p" env SANDBOX_NETWORK=allow=example.invalid "$v/bin/python" -c pass)" \
+	"sandbox-venv: the launch goes on in $sv_real: the network goes through the proxy, which resolves names as the host's C library does
+$full_line
+status 0" "lean: a network through the proxy (allow=) is handed to sandbox-venv, which launches it"
+is "$(launcher_lines "$p" env SANDBOX_NETWORK=none "$v/bin/python" -c pass)" "$lean_line
+status 0" "lean: no network at all is its own"
+
+is "$("$lean" --version 2>&1)" "$("$SV" --version 2>&1)" \
+	"lean: a command of sandbox-venv's own (--version) is handed to it"
+out=$(cd "$p" && VERBOSE=1 "$lean" --check "$v" 2>&1)
+is "$?" 0 "lean: --check through the lean launcher: sandbox-venv checks the venv (exit status 0)"
+
+# --- an install's layout: PREFIX/bin and PREFIX/libexec/sandbox-venv ---
+d=$SV_TMP/prefix
+mkdir -p "$d/bin" "$d/libexec/sandbox-venv"
+cp "$sv_real" "$d/bin/sandbox-venv" && cp "$lean" "$init" "$d/libexec/sandbox-venv/"
+pp=$SV_TMP/prefix-proj
+if wrap_new "$d/bin/sandbox-venv" "$pp"; then
+	is "$(head -1 "$pp/.venv/bin/python")" "#!$d/libexec/sandbox-venv/sandbox-venv-launch --gate" \
+		"lean: an install's gates name PREFIX/libexec/sandbox-venv/sandbox-venv-launch"
+	rm -f "$pp/.venv/.sandbox-venv/filter"
+	out=$(cd "$pp" && VERBOSE=1 .venv/bin/python -c pass 2>&1; echo "status $?")
+	like "$out" "^sandbox-venv: the launch goes on in $d/bin/sandbox-venv: " \
+		"lean: an install's lean launcher hands over to PREFIX/bin/sandbox-venv (../../bin)"
+	out=$(cd "$pp" && VERBOSE=1 .venv/bin/python -c pass 2>&1; echo "status $?")
+	like "$out" "^sandbox-venv: the init: $d/libexec/sandbox-venv/sandbox-venv-init\$" \
+		"lean: an install's lean launcher runs the init beside it"
+	like "$out" "^$lean_line\$" "lean: ... and launches by itself once the filter is kept"
+	like "$out" "^status 0\$" "lean: ... with status 0"
+else
+	ok 1 "lean: wrap a venv with an install's layout"
+	sed 's/^/#   /' "$SV_TMP/wrap.err"
+fi
+
+# --- what the lean launcher refuses to run, and to be named ---
+# A sandbox-venv beside it that others can change: never run.
+d=$SV_TMP/lean-open
+mkdir -p "$d" && cp "$lean" "$d/"
+printf '#!/bin/sh\ntouch "%s/ran"\n' "$d" >"$d/sandbox-venv"
+chmod 0777 "$d/sandbox-venv"
+out=$("$d/sandbox-venv-launch" --version 2>&1)
+rc=$?
+like "$out" "'$d/sandbox-venv' is writable by its group or others" \
+	"attack[lean] a sandbox-venv beside the lean launcher that others can write is not run (it says why)"
+is "$rc:$([ -e "$d/ran" ] && echo ran)" "1:" "attack[lean] ... nothing of it ran, and the command fails"
+chmod 0755 "$d/sandbox-venv"
+out=$("$d/sandbox-venv-launch" --version 2>&1)
+is "$([ -e "$d/ran" ] && echo ran)" ran \
+	"lean: the same, mode 0755 (so that the test above can fail): it is the one run"
+# Itself under that name: no loop.
+d=$SV_TMP/lean-self
+mkdir -p "$d" && cp "$lean" "$d/" && ln "$d/sandbox-venv-launch" "$d/sandbox-venv"
+out=$(timeout 10 "$d/sandbox-venv-launch" --version 2>&1)
+rc=$?
+like "$out" "'$d/sandbox-venv' is this very binary" \
+	"attack[lean] a sandbox-venv that is the lean launcher itself is not run again (no loop)"
+is "$rc" 1 "attack[lean] ... the command fails at once"
+# A lean launcher that others can change beside sandbox-venv: the gates
+# do not name it, they name sandbox-venv.
+d=$SV_TMP/lean-gw
+mkdir -p "$d" && cp "$sv_real" "$lean" "$init" "$d/" && chmod g+w "$d/sandbox-venv-launch"
+pp=$SV_TMP/lean-gw-proj
+if wrap_new "$d/sandbox-venv" "$pp"; then
+	is "$(head -1 "$pp/.venv/bin/python")" "#!$d/sandbox-venv --gate" \
+		"attack[lean] a sandbox-venv-launch its group can write is not what the gates name: sandbox-venv is"
+else
+	ok 1 "lean: wrap beside a group-writable lean launcher"
+	sed 's/^/#   /' "$SV_TMP/wrap.err"
+fi
+# The lean launcher where the venv's sandboxes write: refused at the wrap.
+pp=$SV_TMP/lean-reach
+mkdir -p "$pp/tools"
+cp "$sv_real" "$lean" "$init" "$pp/tools/"
+if wrap_new "$pp/tools/sandbox-venv" "$pp"; then
+	ok 1 "attack[lean] a wrap whose launchers lie in the project is refused"
+else
+	like "$(cat "$SV_TMP/wrap.err")" "this sandbox-venv, '$pp/tools/sandbox-venv-launch', lies in the project" \
+		"attack[lean] a wrap whose lean launcher lies in the project is refused (a sandbox could replace it)"
+fi
+# sandbox-venv in the project, the lean launcher outside it: refused too,
+# since the lean launcher hands commands to sandbox-venv. (The project is
+# PREFIX/bin itself; PREFIX/libexec is out of the sandboxes' reach.)
+d=$SV_TMP/lean-split
+mkdir -p "$d/bin" "$d/libexec/sandbox-venv"
+cp "$sv_real" "$d/bin/sandbox-venv" && cp "$lean" "$init" "$d/libexec/sandbox-venv/"
+if wrap_new "$d/bin/sandbox-venv" "$d/bin"; then
+	ok 1 "attack[lean] a wrap by a sandbox-venv in the project is refused"
+else
+	like "$(cat "$SV_TMP/wrap.err")" "this sandbox-venv, '$d/bin/sandbox-venv', lies in the project" \
+		"attack[lean] a wrap by a sandbox-venv in the project is refused, though the launcher the gates name is outside it"
+fi
+
+done_testing

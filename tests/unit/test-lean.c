@@ -1,0 +1,40 @@
+/* test-lean.c - when the files alone answer for the caller (lean.h). */
+#include "lean.h"
+#include "tap.h"
+
+static void test_files_answer(void)
+{
+	static const struct {
+		const char *conf, *db;
+		bool want;
+	} cases[] = {
+		{ "", "passwd", true },
+		{ "# no line for it\nhosts: files dns\n", "passwd", true },
+		{ "passwd: files\n", "passwd", true },
+		{ "passwd:         files systemd\ngroup:          files systemd\n", "passwd", true },
+		{ "passwd:         files systemd\ngroup:          files systemd\n", "group", true },
+		{ "  passwd:\tfiles   # a comment\n", "passwd", true },
+		{ "passwd: files ldap\n", "passwd", false },
+		{ "passwd: sss files\n", "passwd", false },
+		{ "passwd: compat\n", "passwd", false },
+		{ "passwd: files [NOTFOUND=return] systemd\n", "passwd", false },
+		{ "passwd: systemd files\n", "passwd", false },
+		{ "passwd:\n", "passwd", false },
+		{ "passwd: files\ngroup: files winbind\n", "group", false },
+		{ "passwdx: ldap\npasswd: files\n", "passwd", true },
+		{ "group: ldap\npasswd: files\n", "passwd", true },
+		{ "passwd: filesx\n", "passwd", false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok(lean_files_answer(cases[i].conf, cases[i].db) == cases[i].want,
+		   "case %zu, %s: %s", i, cases[i].db,
+		   cases[i].want ? "the files answer" : "another database may");
+}
+
+int main(void)
+{
+	test_files_answer();
+	return done_testing();
+}
