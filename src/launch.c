@@ -1716,12 +1716,24 @@ static int seccomp_fd(struct launch *L, struct strbuf *err)
 					&L->plan.seccomp_fd, err);
 }
 
+/* For a hand-over (lean.h): the places sandboxes write as the wrap
+ * checked them, with the recorded options (not yet BWRAP_ARGS). */
+static void recorded_reach(struct strvec *out, void *data)
+{
+	const struct launch *L = data;
+	const struct strvec *args = &L->pol->bwrap_args;
+
+	reach_collect(L->v->path, L->pol->project, &args, 1, out);
+}
+
 /* The filter the caller asks for (SANDBOX_SECCOMP_ALLOW), first: in the
  * lean build, one that libseccomp must make hands the launch over before
  * it has changed anything (lean.h); and so does the proxy. */
 static void take_filter(struct launch *L)
 {
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+
+	lean_set_reach(recorded_reach, L);
 
 	if (scfilter_parse(getenv("SANDBOX_SECCOMP_ALLOW"), &L->scp, &err) < 0)
 		die("%s", err.buf);

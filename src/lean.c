@@ -21,23 +21,37 @@ const bool lean_build = false;
 #endif
 
 static char **kept_argv;
+static void (*reach_of)(struct strvec *out, void *data);
+static void *reach_data;
 
 void lean_keep_args(char **argv)
 {
 	kept_argv = argv;
 }
 
+/* Where the lean build finds sandbox-venv, from its own directory. */
+static const char *const full_places[] = { "sandbox-venv", "../../bin/sandbox-venv" };
+
+void lean_set_reach(void (*fn)(struct strvec *out, void *data), void *data)
+{
+	reach_of = fn;
+	reach_data = data;
+}
+
 void lean_hand_over(const char *why)
 {
-	static const char *const places[] = { "sandbox-venv", "../../bin/sandbox-venv" };
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
+	cleanup_strvec struct strvec reach = STRVEC_INIT;
 	cleanup_free char *path = NULL;
 	struct stat me, st;
 	int fd;
 
 	if (!lean_build || !kept_argv)
 		die("internal error: a hand-over in the full build (%s)", why);
-	fd = run_open_beside(places, ARRAY_SIZE(places), NULL, &path, &err);
+	if (reach_of)
+		reach_of(&reach, reach_data);
+	fd = run_open_beside(full_places, ARRAY_SIZE(full_places), reach_of ? &reach : NULL,
+			     &path, &err);
 	/* Never this binary again: a loop. */
 	if (fd >= 0 && (stat("/proc/self/exe", &me) < 0 || fstat(fd, &st) < 0 ||
 			(st.st_dev == me.st_dev && st.st_ino == me.st_ino))) {
@@ -61,6 +75,31 @@ void lean_hand_over(const char *why)
 	die("cannot run '%s': %s", path, strerror(errno));
 }
 
+/* Whether one line's sources (after its "db:") are the files and,
+ * after them, nothing but systemd. */
+static bool files_line(const char *p)
+{
+	bool first = true;
+
+	while (*p && *p != '\n' && *p != '#') {
+		size_t len;
+
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t\n#");
+		if (!len)
+			break;
+		if (first ? !(len == 5 && !strncmp(p, "files", 5)) :
+		    !(len == 7 && !strncmp(p, "systemd", 7)))
+			return false;
+		first = false;
+		p += len;
+	}
+	return !first;
+}
+
+/* Every line for db counts, as glibc reads the file (blanks around the
+ * colon; a later line replaces an earlier one): all of them must name the
+ * files alone. */
 bool lean_files_answer(const char *conf, const char *db)
 {
 	size_t n = strlen(db);
@@ -68,24 +107,14 @@ bool lean_files_answer(const char *conf, const char *db)
 
 	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		const char *p = line + strspn(line, " \t");
-		bool first = true;
+		size_t len = strcspn(p, " \t:\n#");
 
-		if (strncmp(p, db, n) || p[n] != ':')
+		if (len != n || strncmp(p, db, n))
 			continue;
-		for (p += n + 1; *p && *p != '\n' && *p != '#';) {
-			size_t len;
-
-			p += strspn(p, " \t");
-			len = strcspn(p, " \t\n#");
-			if (!len)
-				break;
-			if (first ? !(len == 5 && !strncmp(p, "files", 5)) :
-			    !(len == 7 && !strncmp(p, "systemd", 7)))
-				return false;
-			first = false;
-			p += len;
-		}
-		return !first;
+		p += n;
+		p += strspn(p, " \t");
+		if (*p != ':' || !files_line(p + 1))
+			return false;
 	}
 	return true;
 }
@@ -112,14 +141,21 @@ char *lean_gate_launcher(const char *exe)
 		"sandbox-venv-launch", "../libexec/sandbox-venv/sandbox-venv-launch",
 	};
 	cleanup_strbuf struct strbuf why = STRBUF_INIT;
-	char *path = NULL;
-	int fd;
+	cleanup_free char *path = NULL, *full = NULL;
+	cleanup_fd int lean = -1, back = -1;
+	struct stat me, st;
 
 	if (lean_build)
 		return xstrdup(exe);
-	fd = run_open_beside(places, ARRAY_SIZE(places), NULL, &path, &why);
-	if (fd < 0)
+	lean = run_open_beside(places, ARRAY_SIZE(places), NULL, &path, &why);
+	if (lean < 0)
 		return xstrdup(exe);
-	close(fd);
-	return path;
+	/* Only a lean build that hands over to this very binary: the one
+	 * whose place the wrap checks (wrap.c). */
+	back = run_open_beside_of(lean, path, full_places, ARRAY_SIZE(full_places), NULL, &full,
+				  &why);
+	if (back < 0 || fstat(back, &st) < 0 || stat("/proc/self/exe", &me) < 0 ||
+	    st.st_dev != me.st_dev || st.st_ino != me.st_ino)
+		return xstrdup(exe);
+	return steal_pointer(&path);
 }

@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 
+#include "strvec.h"
 #include "util.h"
 
 extern const bool lean_build;
@@ -40,21 +41,25 @@ extern const bool lean_build;
 void lean_keep_args(char **argv);
 
 /* Exec sandbox-venv with this process's arguments and environment; why,
- * for VERBOSE. Dies when it cannot. */
+ * for VERBOSE. Not one that lies where the venv's sandboxes write, once a
+ * launch has said where that is (lean_set_reach). Dies when it cannot. */
 void lean_hand_over(const char *why) ATTR_NORETURN;
+/* The places the venv's sandboxes write (reach.h), put in out by fn
+ * when a hand-over asks: a launch knows them once it knows the venv. */
+void lean_set_reach(void (*fn)(struct strvec *out, void *data), void *data);
 
 /* The lean build: hands over unless the files alone answer for the
  * caller (above). The full build: nothing. */
 void lean_check_users(void);
 
-/* Whether the line of nsswitch.conf (its text, conf) for db ("passwd")
+/* Whether every line of nsswitch.conf (its text, conf) for db ("passwd")
  * names the files first and, after them, nothing but systemd (its users
  * of services). No such line: the C library's default, the files. */
 bool lean_files_answer(const char *conf, const char *db);
 
 /* The launcher the gates name: sandbox-venv-launch beside this binary,
- * or in ../libexec/sandbox-venv, when it is there and trusted; else exe.
- * Newly allocated. */
+ * or in ../libexec/sandbox-venv, when it is there and trusted and would
+ * hand over to this very binary; else exe. Newly allocated. */
 char *lean_gate_launcher(const char *exe);
 
 #endif

@@ -28,12 +28,19 @@
 #define ARENA_BYTES ((size_t)4 << 20)
 #define MAPPED 0xff                     /* the class of a block mapped on its own */
 
-/* Before each block: its class, and for a mapped one the mapping's length. */
+/* Before each block: its class, whether it is in use, and for a mapped
+ * one the mapping's length. */
 struct head {
 	size_t mapped;
 	unsigned char cls;
-	unsigned char pad[ALIGN - sizeof(size_t) - 1];
+	unsigned char state;
+	unsigned char pad[ALIGN - sizeof(size_t) - 2];
 };
+
+/* A block freed twice, or a pointer that is not a block: a bug to stop at,
+ * not a free list to corrupt. */
+#define IN_USE 0xa5
+#define FREED 0x5a
 
 _Static_assert(sizeof(struct head) == ALIGN, "the head keeps blocks aligned");
 
@@ -75,6 +82,7 @@ static void *map_block(size_t n)
 	}
 	h->mapped = len;
 	h->cls = MAPPED;
+	h->state = IN_USE;
 	return h + 1;
 }
 
@@ -92,7 +100,11 @@ static void *alloc_block(size_t n)
 	if (free_lists[c]) {
 		struct free_block *b = free_lists[c];
 
+		h = head_of(b);
+		if (h->state != FREED || h->cls != c)
+			abort();
 		free_lists[c] = b->next;
+		h->state = IN_USE;
 		return b;
 	}
 	size = (size_t)1 << (c + MIN_SHIFT);
@@ -111,6 +123,7 @@ static void *alloc_block(size_t n)
 	arena += size;
 	h->mapped = 0;
 	h->cls = (unsigned char)c;
+	h->state = IN_USE;
 	return h + 1;
 }
 
@@ -127,10 +140,13 @@ void free(void *p)
 	if (!p)
 		return;
 	h = head_of(p);
+	if (h->state != IN_USE || (h->cls != MAPPED && h->cls >= NR_CLASSES))
+		abort();
 	if (h->cls == MAPPED) {
 		munmap(h, h->mapped);
 		return;
 	}
+	h->state = FREED;
 	b->next = free_lists[h->cls];
 	free_lists[h->cls] = b;
 }

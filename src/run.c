@@ -902,21 +902,20 @@ static int walk_to_init(int dir, const char *rel, uid_t owner, struct strbuf *pa
 	return -1;
 }
 
-int run_open_beside(const char *const *places, size_t nr, const struct strvec *reach,
-		    char **which, struct strbuf *why)
+int run_open_beside_of(int self, const char *self_path, const char *const *places, size_t nr,
+		       const struct strvec *reach, char **which, struct strbuf *why)
 {
-	cleanup_fd int self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	cleanup_fd int dir = -1;
-	cleanup_free char *exe = NULL;
+	cleanup_free char *exe = self_path ? xstrdup(self_path) : NULL;
 	char *base = NULL;
 	struct stat me, st;
 	size_t i;
 
-	if (self < 0 || fstat(self, &me) < 0) {
-		strbuf_addf(why, "'/proc/self/exe' cannot be opened: %s", strerror(errno));
+	if (fstat(self, &me) < 0) {
+		strbuf_addf(why, "'%s' cannot be read: %s", self_path ? self_path : "?",
+			    strerror(errno));
 		return -1;
 	}
-	exe = fs_readlink_at(AT_FDCWD, "/proc/self/exe");
 	if (exe && exe[0] == '/' && (base = strrchr(exe, '/'))) {
 		*base++ = '\0';
 		dir = open(exe[0] ? exe : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -948,6 +947,20 @@ int run_open_beside(const char *const *places, size_t nr, const struct strvec *r
 		}
 	}
 	return -1;
+}
+
+int run_open_beside(const char *const *places, size_t nr, const struct strvec *reach,
+		    char **which, struct strbuf *why)
+{
+	cleanup_fd int self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	cleanup_free char *exe = NULL;
+
+	if (self < 0) {
+		strbuf_addf(why, "'/proc/self/exe' cannot be opened: %s", strerror(errno));
+		return -1;
+	}
+	exe = fs_readlink_at(AT_FDCWD, "/proc/self/exe");
+	return run_open_beside_of(self, exe, places, nr, reach, which, why);
 }
 
 int run_open_init(const struct strvec *reach, char **which, struct strbuf *err)

@@ -50,6 +50,10 @@ int run_open_init(const struct strvec *reach, char **which, struct strbuf *err);
  * and its path in *which; or -1, with why when one was refused. */
 int run_open_beside(const char *const *places, size_t nr, const struct strvec *reach,
 		    char **which, struct strbuf *why);
+/* The same from the directory of another binary: self, an O_PATH
+ * descriptor on it, at self_path. */
+int run_open_beside_of(int self, const char *self_path, const char *const *places, size_t nr,
+		       const struct strvec *reach, char **which, struct strbuf *why);
 
 struct run_spec {
 	const struct strvec *opts;   /* bwrap options (plan_to_args) */

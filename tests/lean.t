@@ -30,6 +30,16 @@ wrap_new() {
 	"$SV_PYTHON" -m venv --without-pip "$2/.venv" >/dev/null 2>&1 &&
 		"$1" "$2/.venv" >/dev/null 2>"$SV_TMP/wrap.err"
 }
+# gates_name LAUNCHER PROJECT WANT WHAT: a fresh venv in PROJECT wrapped by
+# LAUNCHER has gates whose #! line names WANT.
+gates_name() {
+	if wrap_new "$1" "$2"; then
+		is "$(head -1 "$2/.venv/bin/python")" "#!$3 --gate" "$4"
+	else
+		ok 1 "$4 (the wrap failed)"
+		sed 's/^/#   /' "$SV_TMP/wrap.err"
+	fi
+}
 # launcher_lines PROJECT COMMAND...: under VERBOSE, the lines that say
 # which launcher ran and why a launch was handed over, and the status.
 launcher_lines() {
@@ -101,12 +111,41 @@ if wrap_new "$d/bin/sandbox-venv" "$pp"; then
 		"lean: an install's lean launcher runs the init beside it"
 	like "$out" "^$lean_line\$" "lean: ... and launches by itself once the filter is kept"
 	like "$out" "^status 0\$" "lean: ... with status 0"
+	# A sandbox-venv it would hand over to that comes to lie where
+	# sandboxes write (here: the project of another venv, wrapped since)
+	# is not run: the launch says so and stops.
+	pq=$d/bin
+	if wrap_new "$SV" "$pq"; then
+		rm -f "$pp/.venv/.sandbox-venv/filter"
+		out=$(cd "$pp" && .venv/bin/python -c 'print("ran")' 2>&1)
+		like "$out" "'$d/bin/sandbox-venv' lies in '$d/bin', which sandboxes can write" \
+			"attack[lean] the hand-over refuses a sandbox-venv in a project that sandboxes write"
+		unlike "$out" "^ran\$" "attack[lean] ... and nothing is launched"
+		"$SV" --unwrap "$pq/.venv" >/dev/null 2>&1
+		rm -rf "$pq/.venv"
+	else
+		ok 1 "lean: wrap a venv in PREFIX/bin"
+		sed 's/^/#   /' "$SV_TMP/wrap.err"
+	fi
 else
 	ok 1 "lean: wrap a venv with an install's layout"
 	sed 's/^/#   /' "$SV_TMP/wrap.err"
 fi
 
 # --- what the lean launcher refuses to run, and to be named ---
+# A lean launcher that would not hand over to the sandbox-venv wrapping
+# (none in its ../../bin, or another one there): the gates name
+# sandbox-venv itself.
+d=$SV_TMP/lean-other
+mkdir -p "$d/tools" "$d/bin" "$d/libexec/sandbox-venv"
+cp "$sv_real" "$d/tools/sandbox-venv" && cp "$lean" "$init" "$d/libexec/sandbox-venv/"
+pp=$SV_TMP/lean-other-proj
+gates_name "$d/tools/sandbox-venv" "$pp" "$d/tools/sandbox-venv" \
+	"attack[lean] a lean launcher with no sandbox-venv to hand over to is not what the gates name"
+cp "$sv_real" "$d/bin/sandbox-venv"
+gates_name "$d/tools/sandbox-venv" "$pp" "$d/tools/sandbox-venv" \
+	"attack[lean] nor one that would hand over to another sandbox-venv than the one wrapping"
+
 # A sandbox-venv beside it that others can change: never run.
 d=$SV_TMP/lean-open
 mkdir -p "$d" && cp "$lean" "$d/"
@@ -133,14 +172,8 @@ is "$rc" 1 "attack[lean] ... the command fails at once"
 # do not name it, they name sandbox-venv.
 d=$SV_TMP/lean-gw
 mkdir -p "$d" && cp "$sv_real" "$lean" "$init" "$d/" && chmod g+w "$d/sandbox-venv-launch"
-pp=$SV_TMP/lean-gw-proj
-if wrap_new "$d/sandbox-venv" "$pp"; then
-	is "$(head -1 "$pp/.venv/bin/python")" "#!$d/sandbox-venv --gate" \
-		"attack[lean] a sandbox-venv-launch its group can write is not what the gates name: sandbox-venv is"
-else
-	ok 1 "lean: wrap beside a group-writable lean launcher"
-	sed 's/^/#   /' "$SV_TMP/wrap.err"
-fi
+gates_name "$d/sandbox-venv" "$SV_TMP/lean-gw-proj" "$d/sandbox-venv" \
+	"attack[lean] a sandbox-venv-launch its group can write is not what the gates name: sandbox-venv is"
 # The lean launcher where the venv's sandboxes write: refused at the wrap.
 pp=$SV_TMP/lean-reach
 mkdir -p "$pp/tools"

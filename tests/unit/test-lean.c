@@ -24,6 +24,12 @@ static void test_files_answer(void)
 		{ "passwdx: ldap\npasswd: files\n", "passwd", true },
 		{ "group: ldap\npasswd: files\n", "passwd", true },
 		{ "passwd: filesx\n", "passwd", false },
+		/* As glibc reads it: blanks before the colon, the last line. */
+		{ "passwd : ldap\n", "passwd", false },
+		{ "passwd\t:files\n", "passwd", true },
+		{ "passwd: files\npasswd: ldap\n", "passwd", false },
+		{ "passwd: ldap\npasswd: files\n", "passwd", false },
+		{ "passwd ldap\n", "passwd", false },
 	};
 	size_t i;
 

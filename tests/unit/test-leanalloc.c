@@ -1,8 +1,11 @@
 /* test-leanalloc.c - the lean launcher's allocator (src/leanalloc.c),
  * under other names, beside the C library's own. */
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 void *lean_malloc(size_t n);
 void lean_free(void *p);
@@ -95,10 +98,28 @@ static void test_calloc_realloc(void)
 	   "aligned_alloc: 16 bytes, and no more");
 }
 
+/* A child that frees one block twice: it must die (abort), not go on. */
+static void test_double_free(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *p = lean_malloc(64);
+
+		lean_free(p);
+		lean_free(p);
+		_exit(0);
+	}
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+	   WTERMSIG(status) == SIGABRT, "a block freed twice stops the program (SIGABRT)");
+}
+
 int main(void)
 {
 	test_sizes();
 	test_reuse();
 	test_calloc_realloc();
+	test_double_free();
 	return done_testing();
 }
