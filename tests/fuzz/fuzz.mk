@@ -59,7 +59,7 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O1 -g $(WARNINGS) $(SECCOMP_CFLAGS) \
 	$(FUZZ_SAN)
-FUZZ_LIB_SRC := $(filter-out src/main.c src/init-main.c,$(wildcard src/*.c))
+FUZZ_LIB_SRC := $(LIB_SRC)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:src/%.c=$(FUZZ_B)/lib/%.o)
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
 
