@@ -115,7 +115,7 @@ static const char *const shadowing[] = {
 	"smbclient", "ldapsearch", "ldapmodify",
 	/* ... or are the sandbox itself: a fake would say a policy was
 	 * changed, or a venv audited, when nothing was. */
-	"sandbox-venv", "bwrap",
+	"sandbox-venv", "sandbox-venv-launch", "sandbox-venv-init", "bwrap",
 };
 
 /* Whole families: sudo, sudoedit, sudo-rs; ssh, ssh-add, ssh-askpass;

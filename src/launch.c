@@ -1744,7 +1744,13 @@ static void take_filter(struct launch *L)
 		die("%s", err.buf);
 	if (lean_build) {
 		struct net_policy net;
+		struct stat st;
 		bool given, proxy;
+
+		/* Their lists count among the places sandboxes write (reach.h). */
+		if ((stat(L->v->path, &st) == 0 && !user_entry(st.st_uid)) ||
+		    (stat(L->pol->project, &st) == 0 && !user_entry(st.st_uid)))
+			lean_hand_over("the owner of the venv or of its project is not in /etc/passwd");
 
 		netpolicy_init(&net);
 		proxy = netpolicy_parse(network_mode(L, &given), &net, &err) == 0 &&

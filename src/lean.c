@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "reach.h"
 #include "run.h"
 #include "util.h"
 
@@ -48,10 +49,12 @@ void lean_hand_over(const char *why)
 
 	if (!lean_build || !kept_argv)
 		die("internal error: a hand-over in the full build (%s)", why);
+	/* Before a launch knows its venv: the places on the caller's list. */
 	if (reach_of)
 		reach_of(&reach, reach_data);
-	fd = run_open_beside(full_places, ARRAY_SIZE(full_places), reach_of ? &reach : NULL,
-			     &path, &err);
+	else
+		reach_places_of(getuid(), &reach);
+	fd = run_open_beside(full_places, ARRAY_SIZE(full_places), &reach, &path, &err);
 	/* Never this binary again: a loop. */
 	if (fd >= 0 && (stat("/proc/self/exe", &me) < 0 || fstat(fd, &st) < 0 ||
 			(st.st_dev == me.st_dev && st.st_ino == me.st_ino))) {
@@ -75,17 +78,28 @@ void lean_hand_over(const char *why)
 	die("cannot run '%s': %s", path, strerror(errno));
 }
 
+/* glibc's blanks in nsswitch.conf: isspace(), the line's end aside. */
+static size_t blanks(const char *p)
+{
+	return strspn(p, " \t\r\v\f");
+}
+
+static size_t word(const char *p, const char *stop)
+{
+	return strcspn(p, stop);
+}
+
 /* Whether one line's sources (after its "db:") are the files and,
  * after them, nothing but systemd. */
 static bool files_line(const char *p)
 {
 	bool first = true;
 
-	while (*p && *p != '\n' && *p != '#') {
+	for (;;) {
 		size_t len;
 
-		p += strspn(p, " \t");
-		len = strcspn(p, " \t\n#");
+		p += blanks(p);
+		len = word(p, " \t\r\v\f#");
 		if (!len)
 			break;
 		if (first ? !(len == 5 && !strncmp(p, "files", 5)) :
@@ -97,22 +111,24 @@ static bool files_line(const char *p)
 	return !first;
 }
 
-/* Every line for db counts, as glibc reads the file (blanks around the
- * colon; a later line replaces an earlier one): all of them must name the
- * files alone. */
-bool lean_files_answer(const char *conf, const char *db)
+/* Every line for db counts, as glibc reads the file (a line ends at its
+ * newline, or at a NUL byte in it; blanks around the colon; a later line
+ * replaces an earlier one): all of them must name the files alone. */
+bool lean_files_answer(const char *conf, size_t size, const char *db)
 {
 	size_t n = strlen(db);
-	const char *line = conf;
+	const char *end = conf + size;
 
-	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		const char *p = line + strspn(line, " \t");
-		size_t len = strcspn(p, " \t:\n#");
+	while (conf < end) {
+		const char *nl = memchr(conf, '\n', (size_t)(end - conf));
+		cleanup_free char *line = xstrndup(conf, (size_t)((nl ? nl : end) - conf));
+		const char *p = line + blanks(line);
 
-		if (len != n || strncmp(p, db, n))
+		conf = nl ? nl + 1 : end;
+		if (word(p, " \t\r\v\f:#") != n || strncmp(p, db, n))
 			continue;
 		p += n;
-		p += strspn(p, " \t");
+		p += blanks(p);
 		if (*p != ':' || !files_line(p + 1))
 			return false;
 	}
@@ -129,7 +145,8 @@ void lean_check_users(void)
 	if (fs_read_file_at(AT_FDCWD, "/etc/nsswitch.conf", 1 << 20, &conf, &err) < 0 &&
 	    errno != ENOENT)
 		lean_hand_over("/etc/nsswitch.conf cannot be read");
-	if (!lean_files_answer(conf.buf, "passwd") || !lean_files_answer(conf.buf, "group"))
+	if (!lean_files_answer(conf.buf, conf.len, "passwd") ||
+	    !lean_files_answer(conf.buf, conf.len, "group"))
 		lean_hand_over("nsswitch.conf names a user database besides the files");
 	if (!getpwuid(getuid()) || !getgrgid(getgid()))
 		lean_hand_over("the caller is not in /etc/passwd or /etc/group");

@@ -12,10 +12,10 @@
  * environment, before the launch has changed anything (lean_hand_over):
  *
  *   - any command but --gate;
- *   - a caller that a user database other than the files may answer for:
- *     nsswitch.conf names more for passwd or group than "files" (and
- *     "systemd", which answers only for the users of services), or the
- *     caller is not in /etc/passwd or /etc/group;
+ *   - a user that a database other than the files may answer for:
+ *     nsswitch.conf names more for passwd or group than "files" and
+ *     "systemd", or the caller, or the owner of the venv or of its
+ *     project, is not in /etc/passwd (the caller's group: /etc/group);
  *   - a system call filter that is not kept in the venv's state for this
  *     build, kernel and libseccomp, or an allowlist
  *     (SANDBOX_SECCOMP_ALLOW): libseccomp makes them;
@@ -41,8 +41,9 @@ extern const bool lean_build;
 void lean_keep_args(char **argv);
 
 /* Exec sandbox-venv with this process's arguments and environment; why,
- * for VERBOSE. Not one that lies where the venv's sandboxes write, once a
- * launch has said where that is (lean_set_reach). Dies when it cannot. */
+ * for VERBOSE. Not one that lies where sandboxes write: the venv's, once
+ * a launch has said where that is (lean_set_reach), else those of the
+ * caller's list (reach.h). Dies when it cannot. */
 void lean_hand_over(const char *why) ATTR_NORETURN;
 /* The places the venv's sandboxes write (reach.h), put in out by fn
  * when a hand-over asks: a launch knows them once it knows the venv. */
@@ -52,10 +53,10 @@ void lean_set_reach(void (*fn)(struct strvec *out, void *data), void *data);
  * caller (above). The full build: nothing. */
 void lean_check_users(void);
 
-/* Whether every line of nsswitch.conf (its text, conf) for db ("passwd")
- * names the files first and, after them, nothing but systemd (its users
- * of services). No such line: the C library's default, the files. */
-bool lean_files_answer(const char *conf, const char *db);
+/* Whether every line of nsswitch.conf (its size bytes at conf) for db
+ * ("passwd") names the files first and, after them, nothing but systemd.
+ * No such line: the C library's default, the files. */
+bool lean_files_answer(const char *conf, size_t size, const char *db);
 
 /* The launcher the gates name: sandbox-venv-launch beside this binary,
  * or in ../libexec/sandbox-venv, when it is there and trusted and would

@@ -60,6 +60,11 @@ static void places_of(uid_t uid, struct strvec *out)
 		strvec_push(out, listed.v[k]);
 }
 
+void reach_places_of(uid_t uid, struct strvec *out)
+{
+	places_of(uid, out);
+}
+
 void reach_collect(const char *venv, const char *project, const struct strvec *const *args,
 		   size_t nargs, struct strvec *out)
 {

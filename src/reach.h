@@ -22,6 +22,9 @@
  * args[0..nargs) are option lists whose writable binds count. */
 void reach_collect(const char *venv, const char *project, const struct strvec *const *args,
 		   size_t nargs, struct strvec *out);
+/* The places of uid's list alone, and the pip cache in uid's home: what
+ * is known before a venv is. */
+void reach_places_of(uid_t uid, struct strvec *out);
 /* The sources of what args bind writable (--bind, --dev-bind, ...). */
 void reach_writable_sources(const struct strvec *args, struct strvec *out);
 /* The place of reach that holds path, or NULL. */

@@ -2438,12 +2438,14 @@ setup(name="svshadow", version="1.0", packages=["svshadow"],
                                         "docker = svshadow:main", "psql = svshadow:main",
                                         "git-lfs = svshadow:main",
                                         "sandbox-venv = svshadow:main",
+                                        "sandbox-venv-launch = svshadow:main",
+                                        "sandbox-venv-init = svshadow:main",
                                         "bwrap = svshadow:main"]})
 PY
 	printf 'def main():\n    print("shadow")\n' >"$P/pkg-shadow/svshadow/__init__.py"
 	(cd "$P" && "$v/bin/pip" install "${pip_opts[@]}" ./pkg-shadow) >/dev/null 2>"$W/shadow.err"
 	for n in sudo ssh git sudoedit ssh-askpass git-credential-store gpg-agent pass docker psql git-lfs \
-		sandbox-venv bwrap; do
+		sandbox-venv sandbox-venv-launch sandbox-venv-init bwrap; do
 		t shadowing "a console script named $n gets no entry in bin/ on the host (no gate, no program)" \
 			"$([ ! -e "$v/bin/$n" ] && [ ! -L "$v/bin/$n" ]; echo $?)" "$(ls -l "$v/bin/$n" 2>&1)"
 	done

@@ -89,6 +89,18 @@ status 0" "lean: a network through the proxy (allow=) is handed to sandbox-venv,
 is "$(launcher_lines "$p" env SANDBOX_NETWORK=none "$v/bin/python" -c pass)" "$lean_line
 status 0" "lean: no network at all is its own"
 
+# A project whose owner no file names: another database might, and that
+# owner's list counts among the places sandboxes write.
+if [ "$(id -u)" -eq 0 ]; then
+	chown 54321 "$p"
+	is "$(launcher_lines "$p" "$v/bin/python" -c pass)" \
+		"sandbox-venv: the launch goes on in $sv_real: the owner of the venv or of its project is not in /etc/passwd
+$full_line
+status 0" "lean: a project whose owner is not in /etc/passwd is handed to sandbox-venv, which launches it"
+	chown 0 "$p"
+else
+	skip "lean: a project owned by a uid not in /etc/passwd: only root can make one"
+fi
 is "$("$lean" --version 2>&1)" "$("$SV" --version 2>&1)" \
 	"lean: a command of sandbox-venv's own (--version) is handed to it"
 out=$(cd "$p" && VERBOSE=1 "$lean" --check "$v" 2>&1)
@@ -160,13 +172,24 @@ chmod 0755 "$d/sandbox-venv"
 out=$("$d/sandbox-venv-launch" --version 2>&1)
 is "$([ -e "$d/ran" ] && echo ran)" ran \
 	"lean: the same, mode 0755 (so that the test above can fail): it is the one run"
-# Itself under that name: no loop.
+# Itself under that name: no loop. (A hard link is refused as such, for
+# its other name: as root, the same file bound over the name, in a mount
+# namespace of the test's own.)
 d=$SV_TMP/lean-self
-mkdir -p "$d" && cp "$lean" "$d/" && ln "$d/sandbox-venv-launch" "$d/sandbox-venv"
-out=$(timeout 10 "$d/sandbox-venv-launch" --version 2>&1)
-rc=$?
-like "$out" "'$d/sandbox-venv' is this very binary" \
-	"attack[lean] a sandbox-venv that is the lean launcher itself is not run again (no loop)"
+mkdir -p "$d" && cp "$lean" "$d/"
+if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+	: >"$d/sandbox-venv"
+	out=$(timeout 10 unshare -m sh -c 'mount --bind "$1/sandbox-venv-launch" "$1/sandbox-venv" &&
+		exec "$1/sandbox-venv-launch" --version' sh "$d" 2>&1)
+	rc=$?
+	want="'$d/sandbox-venv' is this very binary"
+else
+	ln "$d/sandbox-venv-launch" "$d/sandbox-venv"
+	out=$(timeout 10 "$d/sandbox-venv-launch" --version 2>&1)
+	rc=$?
+	want="'$d/sandbox-venv' has other names (hard links)"
+fi
+like "$out" "$want" "attack[lean] a sandbox-venv that is the lean launcher itself is not run again (no loop)"
 is "$rc" 1 "attack[lean] ... the command fails at once"
 # A lean launcher that others can change beside sandbox-venv: the gates
 # do not name it, they name sandbox-venv.
@@ -174,6 +197,55 @@ d=$SV_TMP/lean-gw
 mkdir -p "$d" && cp "$sv_real" "$lean" "$init" "$d/" && chmod g+w "$d/sandbox-venv-launch"
 gates_name "$d/sandbox-venv" "$SV_TMP/lean-gw-proj" "$d/sandbox-venv" \
 	"attack[lean] a sandbox-venv-launch its group can write is not what the gates name: sandbox-venv is"
+# An install hard-linked from a checkout that is the project: another
+# name of each program lies where the sandboxes write, where they could
+# rewrite the one that does not run during their launch (sandbox-venv
+# while the lean launcher runs, the lean launcher while sandbox-venv
+# does). Such a lean launcher is not what the gates name, such an init
+# not what runs: sandbox-venv runs every launch, and is its own init, so
+# that each is running while a sandbox could write it.
+src=$SV_TMP/lean-links-src
+d=$SV_TMP/lean-links
+mkdir -p "$src" "$d/bin" "$d/libexec/sandbox-venv"
+cp "$sv_real" "$lean" "$init" "$src/"
+ln "$src/sandbox-venv" "$d/bin/sandbox-venv" &&
+	ln "$src/sandbox-venv-launch" "$src/sandbox-venv-init" "$d/libexec/sandbox-venv/"
+gates_name "$d/bin/sandbox-venv" "$src" "$d/bin/sandbox-venv" \
+	"attack[lean] an install hard-linked from the project: the gates do not name its lean launcher"
+out=$(cd "$src" && VERBOSE=1 .venv/bin/python -c '
+import errno
+for n in ("sandbox-venv", "sandbox-venv-launch", "sandbox-venv-init"):
+    try:
+        open(n, "r+b").close()
+        print(n, "writable")
+    except OSError as e:
+        print(n, errno.errorcode[e.errno])' 2>&1)
+like "$out" "the init: this binary ('$d/libexec/sandbox-venv/sandbox-venv-init' has other names (hard links)" \
+	"attack[lean] ... nor is its init run: sandbox-venv is the init"
+like "$out" "^sandbox-venv ETXTBSY\$" "attack[lean] ... so a sandbox cannot rewrite sandbox-venv through the project: it runs"
+# The one that may be rewritten is never run.
+printf '#!/bin/sh\ntouch "%s/ran"\n' "$src" >"$src/ran.sh"
+cat "$src/ran.sh" >"$src/sandbox-venv-launch"
+(cd "$src" && . .venv/bin/activate && deactivate_sandbox >/dev/null 2>&1; .venv/bin/python -c pass) 2>/dev/null
+is "$([ -e "$src/ran" ] && echo ran)" "" "attack[lean] ... and the lean launcher rewritten through the project never runs"
+# A hand-over from a command (no venv known yet) refuses a sandbox-venv
+# where the caller's sandboxes write: here, the project of a venv wrapped
+# since, where the lean launcher was installed.
+d=$SV_TMP/lean-cmd
+mkdir -p "$d/bin" "$d/libexec/sandbox-venv"
+cp "$sv_real" "$d/bin/sandbox-venv" && cp "$lean" "$init" "$d/libexec/sandbox-venv/"
+if wrap_new "$SV" "$d"; then
+	printf '#!/bin/sh\ntouch "%s/ran"\n' "$d" >"$d/libexec/sandbox-venv/sandbox-venv"
+	chmod 0755 "$d/libexec/sandbox-venv/sandbox-venv"
+	out=$("$d/libexec/sandbox-venv/sandbox-venv-launch" --version 2>&1)
+	like "$out" "'$d/libexec/sandbox-venv/sandbox-venv' lies in '$d', which sandboxes can write" \
+		"attack[lean] a command handed over refuses a sandbox-venv where the caller's sandboxes write"
+	is "$([ -e "$d/ran" ] && echo ran)" "" "attack[lean] ... and does not run it"
+	"$SV" --unwrap "$d/.venv" >/dev/null 2>&1
+else
+	ok 1 "lean: wrap a venv in the prefix"
+	sed 's/^/#   /' "$SV_TMP/wrap.err"
+fi
 # The lean launcher where the venv's sandboxes write: refused at the wrap.
 pp=$SV_TMP/lean-reach
 mkdir -p "$pp/tools"

@@ -1,4 +1,6 @@
 /* test-lean.c - when the files alone answer for the caller (lean.h). */
+#include <string.h>
+
 #include "lean.h"
 #include "tap.h"
 
@@ -30,17 +32,32 @@ static void test_files_answer(void)
 		{ "passwd: files\npasswd: ldap\n", "passwd", false },
 		{ "passwd: ldap\npasswd: files\n", "passwd", false },
 		{ "passwd ldap\n", "passwd", false },
+		{ "passwd\r: systemd\n", "passwd", false },
+		{ "passwd\v: systemd\n", "passwd", false },
+		{ "passwd\f:\ffiles\r\n", "passwd", true },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ok(lean_files_answer(cases[i].conf, cases[i].db) == cases[i].want,
+		ok(lean_files_answer(cases[i].conf, strlen(cases[i].conf), cases[i].db) ==
+		   cases[i].want,
 		   "case %zu, %s: %s", i, cases[i].db,
 		   cases[i].want ? "the files answer" : "another database may");
+}
+
+/* A NUL byte ends its line, not the file. */
+static void test_nul(void)
+{
+	static const char conf[] = "group: files\0\npasswd: systemd\n";
+
+	ok(!lean_files_answer(conf, sizeof(conf) - 1, "passwd"),
+	   "a line after one with a NUL byte counts");
+	ok(lean_files_answer(conf, sizeof(conf) - 1, "group"), "the line with it, up to it");
 }
 
 int main(void)
 {
 	test_files_answer();
+	test_nul();
 	return done_testing();
 }
