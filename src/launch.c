@@ -1978,7 +1978,7 @@ static void start_early(struct launch *L, const char *const *args)
 	size_t i, nr = 0;
 
 	L->init.fd = run_open_init(launch_reach(L), &L->init_which, &err);
-	if (L->init.fd < 0)
+	if (L->init.fd < 0 || lean_check_launchers(launch_reach(L), &err) < 0)
 		die("%s", err.buf);
 	L->init.which = L->init_which;
 	if (L->layout.layout == PLAN_LAYOUT_LANDLOCK && own_state(L))

@@ -30,8 +30,12 @@ void lean_keep_args(char **argv)
 	kept_argv = argv;
 }
 
-/* Where the lean build finds sandbox-venv, from its own directory. */
+/* Where the lean build finds sandbox-venv, from its own directory, and
+ * sandbox-venv the lean build, from its. */
 static const char *const full_places[] = { "sandbox-venv", "../../bin/sandbox-venv" };
+static const char *const lean_places[] = {
+	"sandbox-venv-launch", "../libexec/sandbox-venv/sandbox-venv-launch",
+};
 
 void lean_set_reach(void (*fn)(struct strvec *out, void *data), void *data)
 {
@@ -154,9 +158,6 @@ void lean_check_users(void)
 
 char *lean_gate_launcher(const char *exe)
 {
-	static const char *const places[] = {
-		"sandbox-venv-launch", "../libexec/sandbox-venv/sandbox-venv-launch",
-	};
 	cleanup_strbuf struct strbuf why = STRBUF_INIT;
 	cleanup_free char *path = NULL, *full = NULL;
 	cleanup_fd int lean = -1, back = -1;
@@ -164,7 +165,7 @@ char *lean_gate_launcher(const char *exe)
 
 	if (lean_build)
 		return xstrdup(exe);
-	lean = run_open_beside(places, ARRAY_SIZE(places), NULL, &path, &why);
+	lean = run_open_beside(lean_places, ARRAY_SIZE(lean_places), NULL, &path, &why);
 	if (lean < 0)
 		return xstrdup(exe);
 	/* Only a lean build that hands over to this very binary: the one
@@ -175,4 +176,49 @@ char *lean_gate_launcher(const char *exe)
 	    st.st_dev != me.st_dev || st.st_ino != me.st_ino)
 		return xstrdup(exe);
 	return steal_pointer(&path);
+}
+
+int lean_check_program(const char *path, const struct strvec *reach, struct strbuf *err)
+{
+	struct stat st;
+	const char *where;
+
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (st.st_nlink != 1) {
+		strbuf_addf(err, "'%s' has other names (hard links), which may lie where sandboxes "
+			    "write: one could rewrite it there while it does not run\nhint: install "
+			    "a copy of it (make install)", path);
+		return -1;
+	}
+	if (reach && (where = reach_find(reach, path))) {
+		strbuf_addf(err, "'%s' lies in '%s', which sandboxes can write: one could rewrite "
+			    "it there while it does not run", path, where);
+		return -1;
+	}
+	return 0;
+}
+
+int lean_check_launchers(const struct strvec *reach, struct strbuf *err)
+{
+	cleanup_free char *self = realpath("/proc/self/exe", NULL);
+	const char *const *other = lean_build ? full_places : lean_places;
+	char *slash;
+	size_t i;
+
+	if (!self || !(slash = strrchr(self, '/'))) {
+		strbuf_addf(err, "cannot find my own path: %s", strerror(errno));
+		return -1;
+	}
+	if (lean_check_program(self, reach, err) < 0)
+		return -1;
+	*slash = '\0';
+	for (i = 0; i < 2; i++) {
+		cleanup_free char *joined = xasprintf("%s/%s", self, other[i]);
+		cleanup_free char *path = realpath(joined, NULL);
+
+		if (path && lean_check_program(path, reach, err) < 0)
+			return -1;
+	}
+	return 0;
 }

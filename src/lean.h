@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 
+#include "strbuf.h"
 #include "strvec.h"
 #include "util.h"
 
@@ -57,6 +58,16 @@ void lean_check_users(void);
  * ("passwd") names the files first and, after them, nothing but systemd.
  * No such line: the C library's default, the files. */
 bool lean_files_answer(const char *conf, size_t size, const char *db);
+
+/* A program of ours at path is not another name of a file (a hard link:
+ * another name may lie where sandboxes write, where one could rewrite
+ * it while it does not run), and lies outside reach (may be NULL); 0, or
+ * -1 with err. Nothing there: 0. */
+int lean_check_program(const char *path, const struct strvec *reach, struct strbuf *err);
+/* The same for this binary and the other build beside it (the lean
+ * build's sandbox-venv, sandbox-venv's lean build): every launch, since
+ * its sandbox could rewrite the one that is not running. */
+int lean_check_launchers(const struct strvec *reach, struct strbuf *err);
 
 /* The launcher the gates name: sandbox-venv-launch beside this binary,
  * or in ../libexec/sandbox-venv, when it is there and trusted and would

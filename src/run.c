@@ -899,9 +899,9 @@ static int walk_to_init(int dir, const char *rel, uid_t owner, struct strbuf *pa
 		strbuf_addf(why, "'%s' is set-id, or not executable", path->buf);
 	/* Another name may lie where sandboxes write, which no check by path
 	 * sees: there a sandbox could rewrite it while it does not run (the
-	 * lean launcher runs, sandbox-venv does not: lean.h). Not one of
-	 * root's, which a sandbox of another user cannot write. */
-	else if (cur >= 0 && st.st_nlink != 1 && (st.st_uid != 0 || getuid() == 0))
+	 * lean launcher runs, sandbox-venv does not: lean.h). Root's too:
+	 * root's sandboxes write what root owns. */
+	else if (cur >= 0 && st.st_nlink != 1)
 		strbuf_addf(why, "'%s' has other names (hard links), which may lie where sandboxes "
 			    "write", path->buf);
 	else

@@ -19,6 +19,7 @@
 #include "fsutil.h"
 #include "gate.h"
 #include "launch.h"
+#include "lean.h"
 #include "libdeps.h"
 #include "plan.h"
 #include "pyvenv.h"
@@ -1314,6 +1315,9 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 					    "from elsewhere", launchers[i],
 					    path_is_under(where, pol.project) ? "the project" :
 					    "a wrapped venv's directory", where);
+		for (i = 0; i < ARRAY_SIZE(launchers) && !where; i++)
+			if (launchers[i] && lean_check_program(launchers[i], NULL, err) < 0)
+				goto out;
 		if (where)
 			goto out;
 	}

@@ -200,34 +200,58 @@ gates_name "$d/sandbox-venv" "$SV_TMP/lean-gw-proj" "$d/sandbox-venv" \
 # An install hard-linked from a checkout that is the project: another
 # name of each program lies where the sandboxes write, where they could
 # rewrite the one that does not run during their launch (sandbox-venv
-# while the lean launcher runs, the lean launcher while sandbox-venv
-# does). Such a lean launcher is not what the gates name, such an init
-# not what runs: sandbox-venv runs every launch, and is its own init, so
-# that each is running while a sandbox could write it.
+# while the lean launcher runs; either, once a killed launcher's init has
+# exited and the sandbox's last processes have not). No program with
+# other names is used, root's included.
 src=$SV_TMP/lean-links-src
 d=$SV_TMP/lean-links
 mkdir -p "$src" "$d/bin" "$d/libexec/sandbox-venv"
 cp "$sv_real" "$lean" "$init" "$src/"
 ln "$src/sandbox-venv" "$d/bin/sandbox-venv" &&
 	ln "$src/sandbox-venv-launch" "$src/sandbox-venv-init" "$d/libexec/sandbox-venv/"
+if wrap_new "$d/bin/sandbox-venv" "$src"; then
+	ok 1 "attack[lean] a wrap by a sandbox-venv with other names (hard links) is refused"
+else
+	like "$(cat "$SV_TMP/wrap.err")" "'$d/bin/sandbox-venv' has other names (hard links)" \
+		"attack[lean] a wrap by a sandbox-venv with other names (hard links) is refused"
+fi
+# The lean launcher and the init alone linked: neither is used, and a
+# launch by sandbox-venv refuses while its lean build has another name.
+rm "$src/sandbox-venv"
 gates_name "$d/bin/sandbox-venv" "$src" "$d/bin/sandbox-venv" \
-	"attack[lean] an install hard-linked from the project: the gates do not name its lean launcher"
-out=$(cd "$src" && VERBOSE=1 .venv/bin/python -c '
-import errno
-for n in ("sandbox-venv", "sandbox-venv-launch", "sandbox-venv-init"):
-    try:
-        open(n, "r+b").close()
-        print(n, "writable")
-    except OSError as e:
-        print(n, errno.errorcode[e.errno])' 2>&1)
+	"attack[lean] a lean launcher with other names (hard links) is not what the gates name, root's included"
+out=$(cd "$src" && .venv/bin/python -c 'print("ran")' 2>&1)
+like "$out" "'$d/libexec/sandbox-venv/sandbox-venv-launch' has other names (hard links)" \
+	"attack[lean] ... and a launch refuses while it has them: its sandbox could rewrite it"
+unlike "$out" "^ran\$" "attack[lean] ... nothing is launched"
+rm "$src/sandbox-venv-launch"
+out=$(cd "$src" && VERBOSE=1 .venv/bin/python -c 'print("ran")' 2>&1)
 like "$out" "the init: this binary ('$d/libexec/sandbox-venv/sandbox-venv-init' has other names (hard links)" \
-	"attack[lean] ... nor is its init run: sandbox-venv is the init"
-like "$out" "^sandbox-venv ETXTBSY\$" "attack[lean] ... so a sandbox cannot rewrite sandbox-venv through the project: it runs"
-# The one that may be rewritten is never run.
-printf '#!/bin/sh\ntouch "%s/ran"\n' "$src" >"$src/ran.sh"
-cat "$src/ran.sh" >"$src/sandbox-venv-launch"
-(cd "$src" && . .venv/bin/activate && deactivate_sandbox >/dev/null 2>&1; .venv/bin/python -c pass) 2>/dev/null
-is "$([ -e "$src/ran" ] && echo ran)" "" "attack[lean] ... and the lean launcher rewritten through the project never runs"
+	"attack[lean] an init with other names (hard links) is not run: sandbox-venv is the init"
+like "$out" "^ran\$" "lean: ... and the launch runs"
+# Linked after the wrap: the lean launch refuses.
+pp=$SV_TMP/lean-late
+d=$SV_TMP/lean-late-pfx
+mkdir -p "$d/bin" "$d/libexec/sandbox-venv"
+cp "$sv_real" "$d/bin/sandbox-venv" && cp "$lean" "$init" "$d/libexec/sandbox-venv/"
+if wrap_new "$d/bin/sandbox-venv" "$pp"; then
+	(cd "$pp" && .venv/bin/python -c pass) >/dev/null 2>&1
+	ln "$d/bin/sandbox-venv" "$pp/sandbox-venv"
+	out=$(cd "$pp" && VERBOSE=1 .venv/bin/python -c 'print("ran")' 2>&1)
+	like "$out" "'$d/bin/sandbox-venv' has other names (hard links)" \
+		"attack[lean] sandbox-venv linked into the project after the wrap: the lean launch refuses (it would be idle, and rewritable)"
+	unlike "$out" "^ran\$" "attack[lean] ... nothing is launched"
+	rm "$pp/sandbox-venv"
+	# Bound writable by the caller's BWRAP_ARGS: the same.
+	out=$(cd "$pp" && BWRAP_ARGS="--bind $d/bin $d/bin" .venv/bin/python -c 'print("ran")' 2>&1)
+	like "$out" "'$d/bin/sandbox-venv' lies in '$d/bin', which sandboxes can write" \
+		"attack[lean] sandbox-venv bound writable by BWRAP_ARGS: the lean launch refuses"
+	# (The list keeps the places sandboxes were given to write: the
+	# venv launches again once wrapped anew, or the bind's source moved.)
+else
+	ok 1 "lean: wrap with a prefix"
+	sed 's/^/#   /' "$SV_TMP/wrap.err"
+fi
 # A hand-over from a command (no venv known yet) refuses a sandbox-venv
 # where the caller's sandboxes write: here, the project of a venv wrapped
 # since, where the lean launcher was installed.
