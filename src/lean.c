@@ -188,7 +188,8 @@ int lean_check_program(const char *path, const struct strvec *reach, struct strb
 	if (st.st_nlink != 1) {
 		strbuf_addf(err, "'%s' has other names (hard links), which may lie where sandboxes "
 			    "write: one could rewrite it there while it does not run\nhint: install "
-			    "a copy of it (make install)", path);
+			    "a copy of it (make install); perf keeps links to what it profiled in "
+			    "~/.debug (perf buildid-cache --purge '%s')", path, path);
 		return -1;
 	}
 	if (reach && (where = reach_find(reach, path))) {
