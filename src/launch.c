@@ -520,11 +520,9 @@ static void load_libs(struct launch *L)
 		die_hint("run sandbox-venv on the venv again", "%s", err.buf);
 }
 
-/* The network policy: SANDBOX_NETWORK for this launch (the caller's own
- * environment: never .env, whose SANDBOX_* names are refused), else the
- * recorded one. A pip launch under allow= may also reach where the
- * caller's pip configuration fetches from, or PyPI when it names no index. */
-/* The network mode asked for: SANDBOX_NETWORK, else the recorded one. */
+/* The network mode asked for: SANDBOX_NETWORK for this launch (the
+ * caller's own environment: never .env, whose SANDBOX_* names are
+ * refused), else the recorded one. */
 static const char *network_mode(const struct launch *L, bool *given)
 {
 	const char *env = getenv("SANDBOX_NETWORK");
@@ -533,6 +531,9 @@ static const char *network_mode(const struct launch *L, bool *given)
 	return *given ? env : L->pol->perms.network ? L->pol->perms.network : "host";
 }
 
+/* The network policy, of that mode. A pip launch under allow= may also
+ * reach where the caller's pip configuration fetches from, or PyPI when
+ * it names no index. */
 static void network_policy(struct launch *L, const char *const *args)
 {
 	static const char *const pypi[] = { "pypi.org", "files.pythonhosted.org" };
@@ -1734,7 +1735,6 @@ static void take_filter(struct launch *L)
 	cleanup_strbuf struct strbuf err = STRBUF_INIT;
 
 	lean_set_reach(recorded_reach, L);
-
 	if (scfilter_parse(getenv("SANDBOX_SECCOMP_ALLOW"), &L->scp, &err) < 0)
 		die("%s", err.buf);
 	if (L->scp.mode == SCFILTER_OFF)

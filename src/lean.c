@@ -204,8 +204,8 @@ int lean_check_launchers(const struct strvec *reach, struct strbuf *err)
 {
 	cleanup_free char *self = realpath("/proc/self/exe", NULL);
 	const char *const *other = lean_build ? full_places : lean_places;
+	size_t nr = lean_build ? ARRAY_SIZE(full_places) : ARRAY_SIZE(lean_places), i;
 	char *slash;
-	size_t i;
 
 	if (!self || !(slash = strrchr(self, '/'))) {
 		strbuf_addf(err, "cannot find my own path: %s", strerror(errno));
@@ -214,7 +214,7 @@ int lean_check_launchers(const struct strvec *reach, struct strbuf *err)
 	if (lean_check_program(self, reach, err) < 0)
 		return -1;
 	*slash = '\0';
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < nr; i++) {
 		cleanup_free char *joined = xasprintf("%s/%s", self, other[i]);
 		cleanup_free char *path = realpath(joined, NULL);
 
