@@ -21,11 +21,24 @@ void reach_writable_sources(const struct strvec *args, struct strvec *out)
 
 	for (i = 0; i < args->nr; i += bwrapopt_group_len(args, i)) {
 		const struct bwrapopt *o = bwrapopt_find(args->v[i]);
+		cleanup_free char *cwd = NULL, *joined = NULL;
+		const char *src;
+		char *real;
 
-		if (o && (o->mounts == 'w' || o->mounts == 'd') && o->nargs >= 1 &&
-		    o->arg[0] == BWRAPOPT_SRC && i + 1 < args->nr && args->v[i + 1][0] == '/')
-			strvec_push_nodup(out, realpath(args->v[i + 1], NULL) ?:
-					  xstrdup(args->v[i + 1]));
+		if (!o || (o->mounts != 'w' && o->mounts != 'd') || o->nargs < 1 ||
+		    o->arg[0] != BWRAPOPT_SRC || i + 1 >= args->nr)
+			continue;
+		src = args->v[i + 1];
+		/* A relative source is bound from the working directory, as
+		 * the launch pins it (launch.c), and as bwrap would. */
+		if (src[0] != '/') {
+			if (!(cwd = getcwd(NULL, 0)))
+				continue;
+			joined = xasprintf("%s/%s", cwd, src);
+			src = joined;
+		}
+		real = realpath(src, NULL);
+		strvec_push_nodup(out, real ? real : path_normalize(src));
 	}
 }
 

@@ -2392,6 +2392,17 @@ except OSError as e:
 	out=$(cd "$P" && BWRAP_ARGS='--bind /dev/fd/../cwd /src' .venv/bin/python -c 'print("ran")' 2>&1)
 	t paths "--bind /dev/fd/../cwd /src (the project by another name) is refused" \
 		"$(! printf '%s\n' "$out" | grep -q '^ran'; echo $?)" "$out"
+	# A place BWRAP_ARGS binds writable by a relative path counts as one
+	# sandboxes write, as an absolute one does: a symlink planted there is
+	# not followed by a later launch's bind.
+	"$SV" --reset "$P/.venv" >/dev/null 2>&1
+	mkdir -p "$W/reldata/models" && : >"$W/reldata/models/f"
+	(cd "$W" && BWRAP_ARGS='--bind reldata /data' "$P/.venv/bin/shell" -c \
+		"rm -rf /data/models && ln -s '$sec' /data/models") >/dev/null 2>&1
+	out=$(cd "$P" && BWRAP_ARGS="--ro-bind $W/reldata/models /models" .venv/bin/python -c \
+		'print(open("/models/key").read().strip())' 2>&1)
+	t paths "BWRAP_ARGS binding a place writable by a relative path: a symlink planted there is not followed later" \
+		"$(! printf '%s\n' "$out" | grep -q OPTSECRET && printf '%s\n' "$out" | grep -q 'a symlink is on the way'; echo $?)" "$out"
 	# A second, writable view of what is read-only inside.
 	[ -e "$P/.git" ] || hgit -C "$P" init -q
 	for src in "$P" "$P/.git" "$P/.venv/bin"; do

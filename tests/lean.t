@@ -242,7 +242,11 @@ if wrap_new "$d/bin/sandbox-venv" "$pp"; then
 		"attack[lean] sandbox-venv linked into the project after the wrap: the lean launch refuses (it would be idle, and rewritable)"
 	unlike "$out" "^ran\$" "attack[lean] ... nothing is launched"
 	rm "$pp/sandbox-venv"
-	# Bound writable by the caller's BWRAP_ARGS: the same.
+	# Bound writable by the caller's BWRAP_ARGS: the same, by a relative
+	# path as by an absolute one.
+	out=$(cd "$d" && BWRAP_ARGS="--bind bin /tools" "$pp/.venv/bin/python" -c 'print("ran")' 2>&1)
+	like "$out" "'$d/bin/sandbox-venv' lies in '$d/bin', which sandboxes can write" \
+		"attack[lean] sandbox-venv bound writable by BWRAP_ARGS by a relative path: the lean launch refuses"
 	out=$(cd "$pp" && BWRAP_ARGS="--bind $d/bin $d/bin" .venv/bin/python -c 'print("ran")' 2>&1)
 	like "$out" "'$d/bin/sandbox-venv' lies in '$d/bin', which sandboxes can write" \
 		"attack[lean] sandbox-venv bound writable by BWRAP_ARGS: the lean launch refuses"
