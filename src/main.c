@@ -392,6 +392,8 @@ int main(int argc, char **argv)
 	struct wrap_args a = { NULL, NULL, false, STRVEC_INIT, STRVEC_INIT };
 	int i = 1;
 
+	if (lean_build)
+		protect_relro(PROG "-launch");
 	if (argc >= 2 && !strcmp(argv[1], INIT_ROLE))
 		return init_main(argc - 2, argv + 2);
 	/* Inside a sandbox, xdg-open and the browsers' names are links to

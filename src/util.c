@@ -2,10 +2,15 @@
 #include "util.h"
 #include "strbuf.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -271,4 +276,38 @@ char *random_hex(void)
 	for (i = 0; i < sizeof(r); i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
 	return xstrdup(hex);
+}
+
+/* The ELF header, where the linker put it: the start of the first
+ * segment, which the kernel's AT_PHDR does not tell. */
+extern const ElfW(Ehdr) __ehdr_start;
+
+void protect_relro(const char *prog)
+{
+	const ElfW(Phdr) *ph = (const void *)getauxval(AT_PHDR);
+	uintptr_t page = getauxval(AT_PAGESZ), base = 0, start, end;
+	size_t i, n = ph ? getauxval(AT_PHNUM) : 0;
+	const ElfW(Phdr) *relro = NULL;
+	bool based = false;
+
+	for (i = 0; i < n; i++) {
+		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
+			base = (uintptr_t)&__ehdr_start - ph[i].p_vaddr;
+			based = true;
+		} else if (ph[i].p_type == PT_GNU_RELRO) {
+			relro = &ph[i];
+		}
+	}
+	if (ph && !relro)
+		return;
+	if (!relro || !based || !page) {
+		fprintf(stderr, "%s: cannot find its program headers\n", prog);
+		exit(127);
+	}
+	start = (base + relro->p_vaddr) & ~(page - 1);
+	end = (base + relro->p_vaddr + relro->p_memsz) & ~(page - 1);
+	if (end > start && mprotect((void *)start, end - start, PROT_READ) < 0) {
+		fprintf(stderr, "%s: cannot make its relocated data read-only\n", prog);
+		exit(127);
+	}
 }

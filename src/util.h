@@ -91,5 +91,12 @@ bool str_has_control(const char *s);
 uint64_t hash_bytes(const void *p, size_t n);
 /* 128 random bits, in hex (32 digits); dies when there are none. */
 char *random_hex(void);
+/* What the linker marked to be read-only once relocated (the GOT, the
+ * tables of pointers), made so. glibc's start-up does it; musl's static
+ * PIE start-up leaves it writable: the init and the lean launcher call
+ * this before anything else runs. A binary linked without the mark has
+ * nothing to protect; one whose mark cannot be applied does not start
+ * (prog names it), as glibc's loader would not start it. */
+void protect_relro(const char *prog);
 
 #endif

@@ -438,9 +438,9 @@ else
 	mkdir -p "$pp" && "$SV_PYTHON" -m venv --without-pip "$pp/.venv" && "$SV" "$pp/.venv" >/dev/null
 	(cd "$pp" && exec .venv/bin/python -c 'import time; time.sleep(60)') &
 	launcher=$!
-	out=$("$SV_PYTHON" - "$launcher" "$init_real" <<'PY'
-import os, struct, sys, time
-launcher, init = int(sys.argv[1]), sys.argv[2]
+	out=$("$SV_PYTHON" - "$launcher" <<'PY'
+import sys, time
+launcher = int(sys.argv[1])
 
 def children(pid):
     try:
@@ -460,31 +460,10 @@ for _ in range(200):
     time.sleep(0.05)
 if not pid:
     sys.exit("no init under the launcher")
-data = open(init, "rb").read()
-phoff, = struct.unpack_from("<Q", data, 0x20)
-phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-relro = None
-for i in range(phnum):
-    ptype, _, _, vaddr, _, _, memsz, _ = struct.unpack_from("<IIQQQQQQ", data, phoff + i * phentsize)
-    if ptype == 0x6474e552:
-        relro = (vaddr, memsz)
-if not relro:
-    sys.exit("no PT_GNU_RELRO in " + init)
-ino = os.stat(init).st_ino
-maps = []
-for line in open(f"/proc/{pid}/maps"):
-    f = line.split()
-    lo, hi = (int(x, 16) for x in f[0].split("-"))
-    if int(f[4]) == ino:
-        maps.append((lo, hi, f[1], int(f[2], 16)))
-base = min(lo - off for lo, hi, perms, off in maps if off == 0)
-page = (base + relro[0]) & ~4095
-end = (base + relro[0] + relro[1]) & ~4095
-for lo, hi, perms, off in maps:
-    if lo < end and page < hi:
-        print(perms)
+print(pid)
 PY
 )
+	out=$(relro_perms "$out" "$init_real" 2>&1)
 	kill "$launcher" 2>/dev/null
 	wait "$launcher" 2>/dev/null
 	is "$out" "r--p" "attack[init] the init's relocated data (PT_GNU_RELRO) is mapped read-only while it runs"

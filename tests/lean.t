@@ -106,6 +106,25 @@ is "$("$lean" --version 2>&1)" "$("$SV" --version 2>&1)" \
 out=$(cd "$p" && VERBOSE=1 "$lean" --check "$v" 2>&1)
 is "$?" 0 "lean: --check through the lean launcher: sandbox-venv checks the venv (exit status 0)"
 
+# The lean launcher's relocated data (the GOT, tables of pointers) is
+# read-only while it runs, as glibc's start-up would make it: musl's
+# static start-up leaves it writable (util.c, protect_relro).
+if [ "$(id -u)" -ne 0 ]; then
+	skip "lean: the launcher's read-only data: reading its maps takes root (the root pass runs it)"
+else
+	(cd "$p" && "$v/bin/python" -c pass) >/dev/null 2>&1
+	(cd "$p" && exec "$v/bin/python" -c 'import time; time.sleep(60)') >/dev/null 2>&1 &
+	launcher=$!
+	for _ in $(seq 100); do
+		[ -n "$(cat "/proc/$launcher/task/$launcher/children" 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	out=$(relro_perms "$launcher" "$lean" 2>&1)
+	kill "$launcher" 2>/dev/null
+	wait "$launcher" 2>/dev/null
+	is "$out" "r--p" "attack[lean] the lean launcher's relocated data (PT_GNU_RELRO) is mapped read-only while it runs"
+fi
+
 # --- an install's layout: PREFIX/bin and PREFIX/libexec/sandbox-venv ---
 d=$SV_TMP/prefix
 mkdir -p "$d/bin" "$d/libexec/sandbox-venv"

@@ -256,3 +256,37 @@ free_x_display() {
 	done
 	return 1
 }
+
+# relro_perms PID BINARY: the permissions of the pages of BINARY's
+# PT_GNU_RELRO (what is read-only once relocated) in PID's maps, one line
+# per mapping; "r--p" when they are read-only. Reading another process's
+# maps may take root.
+relro_perms() {
+	"${SV_PYTHON:-/usr/bin/python3}" - "$1" "$2" <<'PY'
+import os, struct, sys
+pid, binary = int(sys.argv[1]), sys.argv[2]
+data = open(binary, "rb").read()
+phoff, = struct.unpack_from("<Q", data, 0x20)
+phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+relro = None
+for i in range(phnum):
+    ptype, _, _, vaddr, _, _, memsz, _ = struct.unpack_from("<IIQQQQQQ", data, phoff + i * phentsize)
+    if ptype == 0x6474e552:
+        relro = (vaddr, memsz)
+if not relro:
+    sys.exit("no PT_GNU_RELRO in " + binary)
+ino = os.stat(binary).st_ino
+maps = []
+for line in open(f"/proc/{pid}/maps"):
+    f = line.split()
+    lo, hi = (int(x, 16) for x in f[0].split("-"))
+    if int(f[4]) == ino:
+        maps.append((lo, hi, f[1], int(f[2], 16)))
+base = min(lo - off for lo, hi, perms, off in maps if off == 0)
+page = (base + relro[0]) & ~4095
+end = (base + relro[0] + relro[1]) & ~4095
+for lo, hi, perms, off in maps:
+    if lo < end and page < hi:
+        print(perms)
+PY
+}
