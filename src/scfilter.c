@@ -770,7 +770,8 @@ static int cache_read(int dirfd, const char *name, const struct seal_key *seal,
 	size_t len;
 	int used = 0;
 
-	if (fs_read_file_at(dirfd, name, SCFILTER_VALUE_MAX + 4096 + max + SEAL_TRAILER_LEN, &text, &ignored) < 0 ||
+	if (fs_read_file_at(dirfd, name, SCFILTER_VALUE_MAX + 4096 + max + SEAL_TRAILER_LEN,
+			    &text, &ignored) < 0 ||
 	    seal_check(seal, name, &text) < 0 || cache_key(p, &text, key) < 0 ||
 	    text.len <= key->len || memcmp(text.buf, key->buf, key->len) ||
 	    sscanf(text.buf + key->len, "bpf %zu%n", &len, &used) != 1 ||
