@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "fsutil.h"
 #include "reach.h"
 #include "run.h"
+#include "users.h"
 #include "util.h"
 
 #ifdef SV_LEAN
@@ -152,7 +152,7 @@ void lean_check_users(void)
 	if (!lean_files_answer(conf.buf, conf.len, "passwd") ||
 	    !lean_files_answer(conf.buf, conf.len, "group"))
 		lean_hand_over("nsswitch.conf names a user database besides the files");
-	if (!getpwuid(getuid()) || !getgrgid(getgid()))
+	if (!user_entry(getuid()) || !getgrgid(getgid()))
 		lean_hand_over("the caller is not in /etc/passwd or /etc/group");
 }
 
@@ -181,23 +181,15 @@ char *lean_gate_launcher(const char *exe)
 int lean_check_program(const char *path, const struct strvec *reach, struct strbuf *err)
 {
 	struct stat st;
-	const char *where;
 
-	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    run_check_program(&st, path, reach, err) == 0)
 		return 0;
-	if (st.st_nlink != 1) {
-		strbuf_addf(err, "'%s' has other names (hard links), which may lie where sandboxes "
-			    "write: one could rewrite it there while it does not run\nhint: install "
-			    "a copy of it (make install); perf keeps links to what it profiled in "
-			    "~/.debug (perf buildid-cache --purge '%s')", path, path);
-		return -1;
-	}
-	if (reach && (where = reach_find(reach, path))) {
-		strbuf_addf(err, "'%s' lies in '%s', which sandboxes can write: one could rewrite "
-			    "it there while it does not run", path, where);
-		return -1;
-	}
-	return 0;
+	strbuf_addstr(err, ": one could rewrite it there while it does not run");
+	if (st.st_nlink != 1)
+		strbuf_addf(err, "\nhint: install a copy of it (make install); perf keeps links to "
+			    "what it profiled in ~/.debug (perf buildid-cache --purge '%s')", path);
+	return -1;
 }
 
 int lean_check_launchers(const struct strvec *reach, struct strbuf *err)

@@ -59,10 +59,8 @@ void lean_check_users(void);
  * No such line: the C library's default, the files. */
 bool lean_files_answer(const char *conf, size_t size, const char *db);
 
-/* A program of ours at path is not another name of a file (a hard link:
- * another name may lie where sandboxes write, where one could rewrite
- * it while it does not run), and lies outside reach (may be NULL); 0, or
- * -1 with err. Nothing there: 0. */
+/* run_check_program (run.h) for the program at path, if one is there:
+ * 0, or -1 with err. */
 int lean_check_program(const char *path, const struct strvec *reach, struct strbuf *err);
 /* The same for this binary and the other build beside it (the lean
  * build's sandbox-venv, sandbox-venv's lean build): every launch, since

@@ -849,7 +849,7 @@ static int send_host_rules(int chan, int abi, const struct strbuf *rules, struct
 
 /* Walk rel (a relative path, no symlink followed) from the directory dir,
  * whose path is *path, to the init there; checks each directory on the
- * way and the file. Returns an O_PATH descriptor and extends *path, or -1
+ * way and the file (its names and place: run_check_program, after). Returns an O_PATH descriptor and extends *path, or -1
  * with why (nothing when there is no such file). */
 static int walk_to_init(int dir, const char *rel, uid_t owner, struct strbuf *path,
 			struct strbuf *why)
@@ -897,16 +897,30 @@ static int walk_to_init(int dir, const char *rel, uid_t owner, struct strbuf *pa
 		strbuf_addf(why, "'%s' is writable by its group or others", path->buf);
 	else if (cur >= 0 && ((st.st_mode & (S_ISUID | S_ISGID)) || !(st.st_mode & S_IXUSR)))
 		strbuf_addf(why, "'%s' is set-id, or not executable", path->buf);
+	else
+		return steal_fd(&cur);
+	return -1;
+}
+
+int run_check_program(const struct stat *st, const char *path, const struct strvec *reach,
+		      struct strbuf *why)
+{
+	const char *where;
+
 	/* Another name may lie where sandboxes write, which no check by path
 	 * sees: there a sandbox could rewrite it while it does not run (the
 	 * lean launcher runs, sandbox-venv does not: lean.h). Root's too:
 	 * root's sandboxes write what root owns. */
-	else if (cur >= 0 && st.st_nlink != 1)
+	if (st->st_nlink != 1) {
 		strbuf_addf(why, "'%s' has other names (hard links), which may lie where sandboxes "
-			    "write", path->buf);
-	else
-		return steal_fd(&cur);
-	return -1;
+			    "write", path);
+		return -1;
+	}
+	if (reach && (where = reach_find(reach, path))) {
+		strbuf_addf(why, "'%s' lies in '%s', which sandboxes can write", path, where);
+		return -1;
+	}
+	return 0;
 }
 
 int run_open_beside_of(int self, const char *self_path, const char *const *places, size_t nr,
@@ -939,14 +953,14 @@ int run_open_beside_of(int self, const char *self_path, const char *const *place
 	}
 	for (i = 0; !why->len && i < nr; i++) {
 		cleanup_strbuf struct strbuf path = STRBUF_INIT;
-		const char *where;
 		int fd;
 
 		strbuf_addstr(&path, exe[0] ? exe : "/");
 		fd = walk_to_init(dir, places[i], me.st_uid, &path, why);
-		if (fd >= 0 && reach && (where = reach_find(reach, path.buf))) {
-			strbuf_addf(why, "'%s' lies in '%s', which sandboxes can write",
-				    path.buf, where);
+		if (fd >= 0 && (fstat(fd, &st) < 0 ||
+				run_check_program(&st, path.buf, reach, why) < 0)) {
+			if (!why->len)
+				strbuf_addf(why, "'%s' cannot be read: %s", path.buf, strerror(errno));
 			close(fd);
 		} else if (fd >= 0) {
 			*which = strbuf_detach(&path, NULL);

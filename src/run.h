@@ -11,6 +11,7 @@
 #define SV_RUN_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include "proxy.h"
 #include "evloop.h"
 #include "strbuf.h"
@@ -50,6 +51,12 @@ int run_open_init(const struct strvec *reach, char **which, struct strbuf *err);
  * and its path in *which; or -1, with why when one was refused. */
 int run_open_beside(const char *const *places, size_t nr, const struct strvec *reach,
 		    char **which, struct strbuf *why);
+/* A program of ours, st at path, has one name (another, a hard link, may
+ * lie where sandboxes write: one could rewrite it there while it does
+ * not run) and lies outside reach (may be NULL); 0, or -1 with why. The
+ * lookups above check each program they find with it. */
+int run_check_program(const struct stat *st, const char *path, const struct strvec *reach,
+		      struct strbuf *why);
 /* The same from the directory of another binary: self, an O_PATH
  * descriptor on it, at self_path. */
 int run_open_beside_of(int self, const char *self_path, const char *const *places, size_t nr,

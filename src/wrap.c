@@ -1307,19 +1307,21 @@ int wrap_venv(struct venv *v, const char *exe, const struct strvec *bwrap_args,
 		size_t i;
 
 		reach_collect(v->path, v->project, &args, 1, &reach);
-		for (i = 0; i < ARRAY_SIZE(launchers) && !where; i++)
-			if (launchers[i] && (where = reach_find(&reach, launchers[i])))
+		for (i = 0; i < ARRAY_SIZE(launchers); i++) {
+			if (!launchers[i])
+				continue;
+			if ((where = reach_find(&reach, launchers[i]))) {
 				strbuf_addf(err, "this sandbox-venv, '%s', lies in %s '%s', which its "
-					    "sandboxes can write: a gate would start whatever a sandbox "
-					    "put in its place\nhint: install it (make install) or run it "
-					    "from elsewhere", launchers[i],
+					    "sandboxes can write: a gate would start whatever a "
+					    "sandbox put in its place\nhint: install it (make install) "
+					    "or run it from elsewhere", launchers[i],
 					    path_is_under(where, pol.project) ? "the project" :
 					    "a wrapped venv's directory", where);
-		for (i = 0; i < ARRAY_SIZE(launchers) && !where; i++)
-			if (launchers[i] && lean_check_program(launchers[i], NULL, err) < 0)
 				goto out;
-		if (where)
-			goto out;
+			}
+			if (lean_check_program(launchers[i], NULL, err) < 0)
+				goto out;
+		}
 	}
 	/* Nothing is written before bwrap has said yes (now, or under the
 	 * same key before: wrap_probe_start); meanwhile, what the host's
